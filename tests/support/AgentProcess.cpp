@@ -1,0 +1,155 @@
+#include "AgentProcess.h"
+#include "TestSupport.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QThread>
+#include <QTimer>
+#include <QtTest>
+
+namespace qonsul::test {
+
+AgentProcess::AgentProcess(QStringList extraArgs, bool dev)
+    : m_args(std::move(extraArgs))
+    , m_dev(dev)
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+}
+
+AgentProcess::~AgentProcess()
+{
+    stop();
+}
+
+QString AgentProcess::binary()
+{
+    const QString bin = qEnvironmentVariable("QONSUL_BIN");
+    return bin.isEmpty() ? QStringLiteral("qonsul") : bin;
+}
+
+QString AgentProcess::httpAddr() const
+{
+    return QStringLiteral("127.0.0.1:%1").arg(m_httpPort);
+}
+
+QString AgentProcess::baseUrl() const
+{
+    return QStringLiteral("http://127.0.0.1:%1").arg(m_httpPort);
+}
+
+QByteArray AgentProcess::output() const
+{
+    m_output += const_cast<QProcess &>(m_process).readAll();
+    return m_output;
+}
+
+bool AgentProcess::start(int timeoutMs)
+{
+    m_httpPort = freeTcpPort();
+    m_dnsPort = freeTcpUdpPort();
+    QStringList args{QStringLiteral("agent")};
+    if (m_dev)
+        args << QStringLiteral("-dev");
+    args << QStringLiteral("-http-port") << QString::number(m_httpPort) << QStringLiteral("-dns-port")
+         << QString::number(m_dnsPort) << m_args;
+    m_process.start(binary(), args);
+    if (!m_process.waitForStarted(5000)) {
+        qWarning() << "could not start" << binary() << m_process.errorString();
+        return false;
+    }
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (m_process.state() != QProcess::Running) {
+            qWarning().noquote() << "agent exited early:" << output();
+            return false;
+        }
+        const HttpResult r = httpRequest("GET", baseUrl() + QStringLiteral("/v1/status/leader"), {}, {}, 1000);
+        if (r.status == 200 && r.body != "\"\"")
+            return true;
+        QThread::msleep(20);
+    }
+    qWarning().noquote() << "agent did not become ready:" << output();
+    return false;
+}
+
+void AgentProcess::stop()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    m_process.terminate();
+    if (!m_process.waitForFinished(5000)) {
+        m_process.kill();
+        m_process.waitForFinished(2000);
+    }
+    output();
+}
+
+void AgentProcess::kill()
+{
+    m_process.kill();
+    m_process.waitForFinished(2000);
+}
+
+int AgentProcess::runCli(const QStringList &args, QByteArray *out, QByteArray *err, const QByteArray &stdinData,
+                         int timeoutMs) const
+{
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CONSUL_HTTP_ADDR"), httpAddr());
+    cli.setProcessEnvironment(env);
+    cli.start(binary(), args);
+    cli.waitForStarted(5000);
+    if (!stdinData.isEmpty())
+        cli.write(stdinData);
+    cli.closeWriteChannel();
+    if (!cli.waitForFinished(timeoutMs)) {
+        cli.kill();
+        cli.waitForFinished(1000);
+        return -1;
+    }
+    if (out)
+        *out = cli.readAllStandardOutput();
+    if (err)
+        *err = cli.readAllStandardError();
+    return cli.exitStatus() == QProcess::NormalExit ? cli.exitCode() : -1;
+}
+
+QByteArray HttpResult::header(const QByteArray &name) const
+{
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+HttpResult httpRequest(const QByteArray &method, const QString &url, const QByteArray &body,
+                       const QList<QPair<QByteArray, QByteArray>> &headers, int timeoutMs)
+{
+    QNetworkAccessManager nam;
+    QNetworkRequest request{QUrl(url)};
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    for (const auto &h : headers)
+        request.setRawHeader(h.first, h.second);
+    QNetworkReply *reply = nam.sendCustomRequest(request, method, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    HttpResult result;
+    if (!reply->isFinished()) {
+        reply->abort();
+    } else {
+        result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        result.body = reply->readAll();
+        for (const auto &pair : reply->rawHeaderPairs())
+            result.headers.append(pair);
+    }
+    reply->deleteLater();
+    return result;
+}
+
+} // namespace qonsul::test

@@ -1,0 +1,56 @@
+#pragma once
+// Starts a real `qonsul agent` process on free loopback ports for integration tests, waits
+// until its HTTP API answers, and always stops it (SIGTERM, then SIGKILL) when destroyed.
+#include <QByteArray>
+#include <QProcess>
+#include <QStringList>
+
+namespace qonsul::test {
+
+class AgentProcess
+{
+public:
+    // extraArgs are appended after `agent -dev -http-port <p> -dns-port <p> ...`.
+    explicit AgentProcess(QStringList extraArgs = {}, bool dev = true);
+    ~AgentProcess();
+    AgentProcess(const AgentProcess &) = delete;
+    AgentProcess &operator=(const AgentProcess &) = delete;
+
+    bool start(int timeoutMs = 10000); // false (and a logged reason) if it did not come up
+    void stop();
+    void kill(); // SIGKILL, no cleanup: for crash tests
+
+    quint16 httpPort() const { return m_httpPort; }
+    quint16 dnsPort() const { return m_dnsPort; }
+    QString httpAddr() const; // "127.0.0.1:<port>", as -http-addr / CONSUL_HTTP_ADDR take it
+    QString baseUrl() const;  // "http://127.0.0.1:<port>"
+    QByteArray output() const; // everything the agent printed so far
+    QProcess &process() { return m_process; }
+
+    static QString binary(); // $QONSUL_BIN, set by CTest
+
+    // Runs `qonsul <args>` as the CLI against this agent; returns exit code, fills out/err.
+    int runCli(const QStringList &args, QByteArray *out = nullptr, QByteArray *err = nullptr,
+               const QByteArray &stdinData = {}, int timeoutMs = 15000) const;
+
+private:
+    QStringList m_args;
+    bool m_dev;
+    quint16 m_httpPort = 0;
+    quint16 m_dnsPort = 0;
+    QProcess m_process;
+    mutable QByteArray m_output;
+};
+
+// Synchronous HTTP for tests (keeps the test code free of event-loop plumbing).
+struct HttpResult
+{
+    int status = 0;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray header(const QByteArray &name) const;
+};
+HttpResult httpRequest(const QByteArray &method, const QString &url, const QByteArray &body = {},
+                       const QList<QPair<QByteArray, QByteArray>> &headers = {}, int timeoutMs = 15000);
+
+} // namespace qonsul::test
