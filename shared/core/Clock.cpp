@@ -4,6 +4,9 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include <algorithm>
+#include <limits>
+
 namespace qonsul {
 
 namespace {
@@ -45,7 +48,7 @@ Clock::TimerId SystemClock::schedule(qint64 delayMs, std::function<void()> fn)
         fn();
     });
     m_timers.insert(id, timer);
-    timer->start(int(qBound<qint64>(0, delayMs, std::numeric_limits<int>::max())));
+    timer->start(int(std::clamp<qint64>(delayMs, 0, std::numeric_limits<int>::max())));
     return id;
 }
 

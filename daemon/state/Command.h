@@ -1,0 +1,33 @@
+#pragma once
+// The serialized write commands the state store applies (CBOR maps; the Raft log carries their
+// bytes). Builders live here so the HTTP handlers and the txn endpoint produce the same shapes.
+//
+//   {"t":"kv", "verb":"set|cas|lock|unlock|delete|delete-tree|delete-cas", "key", "value"(bytes),
+//    "flags", "index"(cas), "session", "now"(proposer wall ms)}
+//   {"t":"txn", "ops":[{"kind":"kv", ...kv fields...} | {"kind":"node","verb","node"(json)} |
+//                      {"kind":"service","verb","node","service"(json)} | {"kind":"check","verb","check"(json)}],
+//    "now"}
+//   {"t":"register", "body"(catalog register JSON), "now"}
+//   {"t":"deregister", "node", "serviceId", "checkId", "now"}
+//   {"t":"session-create", "id", "session"(json), "now"}
+//   {"t":"session-destroy", "id", "now"}
+//   {"t":"tombstone-reap", "index"}
+#include <QCborMap>
+#include <QJsonObject>
+
+namespace qonsul::state::command {
+
+QCborMap kv(const QString &verb, const QString &key, const QByteArray &value = {}, quint64 flags = 0,
+            quint64 index = 0, const QString &session = {}, qint64 now = 0);
+QCborMap txn(const QCborArray &ops, qint64 now);
+QCborMap registerNode(const QJsonObject &body, qint64 now);
+QCborMap deregister(const QString &node, const QString &serviceId, const QString &checkId, qint64 now);
+QCborMap sessionCreate(const QString &id, const QJsonObject &session, qint64 now);
+QCborMap sessionDestroy(const QString &id, qint64 now);
+QCborMap tombstoneReap(quint64 index);
+
+// CBOR <-> JSON for catalog payloads embedded in commands.
+QCborValue fromJson(const QJsonObject &o);
+QJsonObject toJson(const QCborValue &v);
+
+} // namespace qonsul::state::command

@@ -1,0 +1,433 @@
+// Catalog tables of the state store: nodes, services, checks, and their reads.
+#include "state/Command.h"
+#include "state/StateStore.h"
+
+#include <QCborArray>
+
+namespace qonsul::state {
+
+namespace {
+const QString kNodes = QStringLiteral("nodes");
+const QString kServices = QStringLiteral("services");
+const QString kChecks = QStringLiteral("checks");
+
+bool sameNode(const api::Node &a, const api::Node &b)
+{
+    return a.id == b.id && a.address == b.address && a.datacenter == b.datacenter
+        && a.taggedAddresses == b.taggedAddresses && a.meta == b.meta;
+}
+
+bool sameService(const api::Service &a, const api::Service &b)
+{
+    return a.kind == b.kind && a.service == b.service && a.tags == b.tags && a.address == b.address
+        && a.taggedAddresses == b.taggedAddresses && a.meta == b.meta && a.port == b.port
+        && a.socketPath == b.socketPath && a.weights.passing == b.weights.passing
+        && a.weights.warning == b.weights.warning && a.enableTagOverride == b.enableTagOverride
+        && a.proxy == b.proxy && a.connect == b.connect;
+}
+
+bool sameCheck(const api::HealthCheck &a, const api::HealthCheck &b)
+{
+    return a.name == b.name && a.status == b.status && a.notes == b.notes && a.output == b.output
+        && a.serviceId == b.serviceId && a.serviceName == b.serviceName && a.serviceTags == b.serviceTags
+        && a.type == b.type && a.definition == b.definition && a.interval == b.interval && a.timeout == b.timeout;
+}
+} // namespace
+
+void StateStore::touchService(const QString &name)
+{
+    m_serviceIndex[name] = m_applying;
+    m_changes.service(name);
+}
+
+void StateStore::touchServicesOfNode(const QString &node)
+{
+    for (const api::Service &s : m_services.value(node))
+        touchService(s.service);
+    m_changes.node(node);
+}
+
+QString StateStore::ensureNode(const api::Node &in, bool skipIfExists)
+{
+    auto it = m_nodes.find(in.node);
+    if (it != m_nodes.end() && (skipIfExists || sameNode(*it, in)))
+        return {};
+    api::Node node = in;
+    node.createIndex = it != m_nodes.end() ? it->createIndex : m_applying;
+    node.modifyIndex = m_applying;
+    m_nodes.insert(node.node, node);
+    touchTable(kNodes);
+    touchServicesOfNode(node.node);
+    return {};
+}
+
+QString StateStore::ensureService(const QString &node, api::Service service)
+{
+    if (!m_nodes.contains(node))
+        return QStringLiteral("Missing node registration");
+    auto &services = m_services[node];
+    auto it = services.find(service.id);
+    if (it != services.end()) {
+        if (sameService(*it, service))
+            return {};
+        service.createIndex = it->createIndex;
+        if (it->service != service.service) {
+            m_serviceInstances[it->service][node].remove(service.id);
+            touchService(it->service);
+        }
+    } else {
+        service.createIndex = m_applying;
+    }
+    service.modifyIndex = m_applying;
+    m_serviceInstances[service.service][node].insert(service.id);
+    services.insert(service.id, service);
+    touchTable(kServices);
+    touchService(service.service);
+    m_changes.node(node);
+    // Checks of this service carry its name and tags.
+    auto &checks = m_checks[node];
+    for (api::HealthCheck &c : checks) {
+        if (c.serviceId == service.id && (c.serviceName != service.service || c.serviceTags != service.tags)) {
+            c.serviceName = service.service;
+            c.serviceTags = service.tags;
+            c.modifyIndex = m_applying;
+            touchTable(kChecks);
+        }
+    }
+    return {};
+}
+
+QString StateStore::ensureCheck(api::HealthCheck check, qint64 now)
+{
+    if (!m_nodes.contains(check.node))
+        return QStringLiteral("Missing node registration");
+    if (!api::isValidStatus(check.status))
+        return QStringLiteral("Invalid check status '%1'").arg(check.status);
+    if (!check.serviceId.isEmpty()) {
+        const api::Service *svc = findService(check.node, check.serviceId);
+        if (!svc)
+            return QStringLiteral("Missing service registration");
+        check.serviceName = svc->service;
+        check.serviceTags = svc->tags;
+    } else {
+        check.serviceName.clear();
+        check.serviceTags.clear();
+    }
+    auto &checks = m_checks[check.node];
+    auto it = checks.find(check.checkId);
+    if (it != checks.end()) {
+        if (sameCheck(*it, check))
+            return {};
+        check.createIndex = it->createIndex;
+    } else {
+        check.createIndex = m_applying;
+    }
+    check.modifyIndex = m_applying;
+    const QString node = check.node, id = check.checkId, serviceName = check.serviceName;
+    const bool critical = check.status == u"critical";
+    checks.insert(id, std::move(check));
+    touchTable(kChecks);
+    if (serviceName.isEmpty())
+        touchServicesOfNode(node);
+    else
+        touchService(serviceName);
+    m_changes.node(node);
+    if (critical)
+        invalidateSessionsFor(node, id, now);
+    return {};
+}
+
+void StateStore::deleteCheck(const QString &node, const QString &checkId, qint64 now)
+{
+    auto nodeChecks = m_checks.find(node);
+    if (nodeChecks == m_checks.end() || !nodeChecks->contains(checkId))
+        return;
+    const api::HealthCheck check = nodeChecks->take(checkId);
+    touchTable(kChecks);
+    if (check.serviceName.isEmpty())
+        touchServicesOfNode(node);
+    else
+        touchService(check.serviceName);
+    m_changes.node(node);
+    invalidateSessionsFor(node, checkId, now);
+}
+
+void StateStore::deleteService(const QString &node, const QString &serviceId, qint64 now)
+{
+    auto nodeServices = m_services.find(node);
+    if (nodeServices == m_services.end() || !nodeServices->contains(serviceId))
+        return;
+    QStringList doomedChecks;
+    for (const api::HealthCheck &c : m_checks.value(node)) {
+        if (c.serviceId == serviceId)
+            doomedChecks.append(c.checkId);
+    }
+    for (const QString &id : std::as_const(doomedChecks))
+        deleteCheck(node, id, now);
+    const api::Service service = nodeServices->take(serviceId);
+    auto instances = m_serviceInstances.find(service.service);
+    if (instances != m_serviceInstances.end()) {
+        (*instances)[node].remove(serviceId);
+        if ((*instances)[node].isEmpty())
+            instances->remove(node);
+        if (instances->isEmpty())
+            m_serviceInstances.erase(instances);
+    }
+    touchTable(kServices);
+    touchService(service.service);
+    m_changes.node(node);
+}
+
+void StateStore::deleteNode(const QString &node, qint64 now)
+{
+    if (!m_nodes.contains(node))
+        return;
+    const QStringList serviceIds = m_services.value(node).keys();
+    for (const QString &id : serviceIds)
+        deleteService(node, id, now);
+    const QStringList checkIds = m_checks.value(node).keys();
+    for (const QString &id : checkIds)
+        deleteCheck(node, id, now);
+    QStringList doomedSessions;
+    for (const api::Session &s : std::as_const(m_sessions)) {
+        if (s.node == node)
+            doomedSessions.append(s.id);
+    }
+    for (const QString &id : std::as_const(doomedSessions))
+        destroySession(id, now, true);
+    m_services.remove(node);
+    m_checks.remove(node);
+    m_nodes.remove(node);
+    touchTable(kNodes);
+    m_changes.node(node);
+}
+
+ApplyResult StateStore::applyRegister(const QCborMap &cmd)
+{
+    const QJsonObject body = command::toJson(cmd.value(QStringLiteral("body")));
+    const qint64 now = cmd.value(QStringLiteral("now")).toInteger();
+    ApplyResult r;
+    api::Node node;
+    if (!api::fromJson(body, &node, &r.error))
+        return r;
+    if (node.node.isEmpty()) {
+        r.error = QStringLiteral("Must provide node");
+        return r;
+    }
+    const bool skipNodeUpdate = api::lookup(body, u"SkipNodeUpdate").toBool();
+    if (node.address.isEmpty() && !(skipNodeUpdate && m_nodes.contains(node.node))) {
+        r.error = QStringLiteral("Must provide address");
+        return r;
+    }
+    // Validate everything before the first mutation: a rejected register changes nothing.
+    std::optional<api::Service> service;
+    const QJsonValue serviceJson = api::lookup(body, u"Service");
+    if (serviceJson.isObject()) {
+        api::Service s;
+        if (!api::fromJson(serviceJson.toObject(), &s, &r.error))
+            return r;
+        if (s.service.isEmpty()) {
+            r.error = QStringLiteral("Must provide service name (Service.Service) with a non-empty value");
+            return r;
+        }
+        service = s;
+    }
+    QList<api::HealthCheck> checks;
+    QJsonArray checkList = api::lookup(body, u"Checks").toArray();
+    const QJsonValue single = api::lookup(body, u"Check");
+    if (single.isObject())
+        checkList.prepend(single);
+    for (const QJsonValue &v : std::as_const(checkList)) {
+        api::HealthCheck c;
+        if (!api::fromJson(v.toObject(), &c, &r.error))
+            return r;
+        if (!c.node.isEmpty() && c.node != node.node) {
+            r.error = QStringLiteral("Node mismatch: check '%1' is for node '%2', not '%3'")
+                          .arg(c.checkId, c.node, node.node);
+            return r;
+        }
+        if (c.checkId.isEmpty()) {
+            r.error = QStringLiteral("Must provide a CheckID or Name for each check");
+            return r;
+        }
+        if (!api::isValidStatus(c.status)) {
+            r.error = QStringLiteral("Invalid check status '%1'").arg(c.status);
+            return r;
+        }
+        c.node = node.node;
+        if (!c.serviceId.isEmpty() && !(service && service->id == c.serviceId) && !findService(node.node, c.serviceId)) {
+            r.error = QStringLiteral("Missing service registration");
+            return r;
+        }
+        checks.append(c);
+    }
+    ensureNode(node, skipNodeUpdate);
+    if (service)
+        ensureService(node.node, *service);
+    for (const api::HealthCheck &c : std::as_const(checks))
+        ensureCheck(c, now);
+    r.value = true;
+    return r;
+}
+
+ApplyResult StateStore::applyDeregister(const QCborMap &cmd)
+{
+    const QString node = cmd.value(QStringLiteral("node")).toString();
+    const QString serviceId = cmd.value(QStringLiteral("serviceId")).toString();
+    const QString checkId = cmd.value(QStringLiteral("checkId")).toString();
+    const qint64 now = cmd.value(QStringLiteral("now")).toInteger();
+    ApplyResult r;
+    if (node.isEmpty()) {
+        r.error = QStringLiteral("Must provide node");
+        return r;
+    }
+    if (serviceId.isEmpty() && checkId.isEmpty()) {
+        deleteNode(node, now);
+    } else {
+        if (!serviceId.isEmpty())
+            deleteService(node, serviceId, now);
+        if (!checkId.isEmpty())
+            deleteCheck(node, checkId, now);
+    }
+    r.value = true;
+    return r;
+}
+
+// ---------------------------------------------------------------- reads
+
+const api::Node *StateStore::findNode(const QString &name) const
+{
+    const auto it = m_nodes.constFind(name);
+    return it == m_nodes.constEnd() ? nullptr : &*it;
+}
+
+const api::Service *StateStore::findService(const QString &node, const QString &id) const
+{
+    const auto n = m_services.constFind(node);
+    if (n == m_services.constEnd())
+        return nullptr;
+    const auto it = n->constFind(id);
+    return it == n->constEnd() ? nullptr : &*it;
+}
+
+const api::HealthCheck *StateStore::findCheck(const QString &node, const QString &id) const
+{
+    const auto n = m_checks.constFind(node);
+    if (n == m_checks.constEnd())
+        return nullptr;
+    const auto it = n->constFind(id);
+    return it == n->constEnd() ? nullptr : &*it;
+}
+
+quint64 StateStore::nodes(QList<api::Node> *out, WatchSet *ws) const
+{
+    if (ws)
+        ws->addTable(kNodes);
+    *out = m_nodes.values();
+    return m_tableIndex.value(kNodes);
+}
+
+quint64 StateStore::node(const QString &name, std::optional<api::Node> *out, QList<api::Service> *services,
+                         WatchSet *ws) const
+{
+    if (ws)
+        ws->addNode(name);
+    if (const api::Node *n = findNode(name)) {
+        *out = *n;
+        if (services)
+            *services = m_services.value(name).values();
+    } else {
+        out->reset();
+    }
+    return std::max(m_tableIndex.value(kNodes), m_tableIndex.value(kServices));
+}
+
+quint64 StateStore::services(QMap<QString, QStringList> *nameToTags, WatchSet *ws) const
+{
+    if (ws)
+        ws->addTable(kServices);
+    for (const auto &perNode : m_services) {
+        for (const api::Service &s : perNode) {
+            QStringList &tags = (*nameToTags)[s.service];
+            for (const QString &t : s.tags) {
+                if (!tags.contains(t))
+                    tags.append(t);
+            }
+        }
+    }
+    return m_tableIndex.value(kServices);
+}
+
+quint64 StateStore::serviceNodes(const QString &name, QList<ServiceInstance> *out, WatchSet *ws) const
+{
+    if (ws) {
+        ws->addService(name);
+        ws->addTable(kNodes);
+    }
+    const auto instances = m_serviceInstances.constFind(name);
+    if (instances != m_serviceInstances.constEnd()) {
+        for (auto it = instances->begin(); it != instances->end(); ++it) {
+            QStringList ids = it.value().values();
+            ids.sort();
+            for (const QString &id : std::as_const(ids))
+                out->append({m_nodes.value(it.key()), *findService(it.key(), id)});
+        }
+    }
+    const quint64 idx = m_serviceIndex.value(name);
+    return std::max(idx ? idx : m_tableIndex.value(kServices), m_tableIndex.value(kNodes));
+}
+
+quint64 StateStore::nodeChecks(const QString &node, QList<api::HealthCheck> *out, WatchSet *ws) const
+{
+    if (ws)
+        ws->addTable(kChecks);
+    *out = m_checks.value(node).values();
+    return m_tableIndex.value(kChecks);
+}
+
+quint64 StateStore::serviceChecks(const QString &service, QList<api::HealthCheck> *out, WatchSet *ws) const
+{
+    if (ws)
+        ws->addTable(kChecks);
+    for (const auto &perNode : m_checks) {
+        for (const api::HealthCheck &c : perNode) {
+            if (c.serviceName == service)
+                out->append(c);
+        }
+    }
+    return m_tableIndex.value(kChecks);
+}
+
+quint64 StateStore::checksInState(const QString &state, QList<api::HealthCheck> *out, WatchSet *ws) const
+{
+    if (ws)
+        ws->addTable(kChecks);
+    for (const auto &perNode : m_checks) {
+        for (const api::HealthCheck &c : perNode) {
+            if (state == u"any" || c.status == state)
+                out->append(c);
+        }
+    }
+    return m_tableIndex.value(kChecks);
+}
+
+quint64 StateStore::healthService(const QString &name, QList<HealthEntry> *out, WatchSet *ws) const
+{
+    QList<ServiceInstance> instances;
+    const quint64 index = serviceNodes(name, &instances, ws);
+    for (ServiceInstance &inst : instances) {
+        HealthEntry e{std::move(inst.node), std::move(inst.service), {}};
+        for (const api::HealthCheck &c : m_checks.value(e.node.node)) {
+            if (c.serviceId.isEmpty())
+                e.checks.append(c);
+        }
+        for (const api::HealthCheck &c : m_checks.value(e.node.node)) {
+            if (c.serviceId == e.service.id)
+                e.checks.append(c);
+        }
+        out->append(std::move(e));
+    }
+    return index;
+}
+
+} // namespace qonsul::state

@@ -1,0 +1,180 @@
+// Whole-state snapshot and restore: one CBOR document with every table and index.
+#include "state/Command.h"
+#include "state/StateStore.h"
+
+#include <QCborArray>
+
+namespace qonsul::state {
+
+namespace {
+constexpr qint64 kSnapshotVersion = 1;
+
+QCborValue withIndexes(const QJsonObject &o)
+{
+    return QCborValue::fromJsonValue(o);
+}
+
+template<typename T>
+void readIndexes(const QJsonObject &o, T *out)
+{
+    out->createIndex = quint64(o.value(u"CreateIndex").toDouble());
+    out->modifyIndex = quint64(o.value(u"ModifyIndex").toDouble());
+}
+
+QCborMap indexMap(const QHash<QString, quint64> &h)
+{
+    QCborMap m;
+    for (auto it = h.begin(); it != h.end(); ++it)
+        m.insert(it.key(), qint64(it.value()));
+    return m;
+}
+
+QHash<QString, quint64> indexHash(const QCborMap &m)
+{
+    QHash<QString, quint64> h;
+    for (auto it = m.begin(); it != m.end(); ++it)
+        h.insert(it.key().toString(), quint64(it.value().toInteger()));
+    return h;
+}
+} // namespace
+
+QByteArray StateStore::snapshot() const
+{
+    QCborArray kv;
+    for (const api::KvEntry &e : m_kv)
+        kv.append(QCborArray{e.key, e.value, qint64(e.flags), e.session, qint64(e.lockIndex), qint64(e.createIndex),
+                             qint64(e.modifyIndex)});
+    QCborArray tombstones;
+    for (auto it = m_tombstones.begin(); it != m_tombstones.end(); ++it)
+        tombstones.append(QCborArray{it.key(), qint64(it.value())});
+    QCborArray nodes;
+    for (const api::Node &n : m_nodes)
+        nodes.append(withIndexes(api::toJson(n)));
+    QCborArray services;
+    for (auto it = m_services.begin(); it != m_services.end(); ++it) {
+        for (const api::Service &s : it.value())
+            services.append(QCborArray{it.key(), withIndexes(api::toJson(s))});
+    }
+    QCborArray checks;
+    for (const auto &perNode : m_checks) {
+        for (const api::HealthCheck &c : perNode) {
+            QJsonObject o = api::toJson(c);
+            o.insert(QStringLiteral("IntervalNs"), double(c.interval));
+            o.insert(QStringLiteral("TimeoutNs"), double(c.timeout));
+            checks.append(withIndexes(o));
+        }
+    }
+    QCborArray sessions;
+    for (const api::Session &s : m_sessions)
+        sessions.append(withIndexes(api::toJson(s)));
+    const QCborMap doc{{QStringLiteral("version"), kSnapshotVersion},
+                       {QStringLiteral("index"), qint64(m_lastIndex)},
+                       {QStringLiteral("tableIndex"), indexMap(m_tableIndex)},
+                       {QStringLiteral("serviceIndex"), indexMap(m_serviceIndex)},
+                       {QStringLiteral("kv"), kv},
+                       {QStringLiteral("tombstones"), tombstones},
+                       {QStringLiteral("nodes"), nodes},
+                       {QStringLiteral("services"), services},
+                       {QStringLiteral("checks"), checks},
+                       {QStringLiteral("sessions"), sessions}};
+    return doc.toCborValue().toCbor();
+}
+
+bool StateStore::restore(const QByteArray &data, QString *error)
+{
+    QCborParserError parseError;
+    const QCborValue value = QCborValue::fromCbor(data, &parseError);
+    if (parseError.error != QCborError::NoError || !value.isMap()) {
+        *error = QStringLiteral("snapshot is not a valid CBOR document: %1").arg(parseError.errorString());
+        return false;
+    }
+    const QCborMap doc = value.toMap();
+    if (doc.value(QStringLiteral("version")).toInteger() != kSnapshotVersion) {
+        *error = QStringLiteral("unsupported snapshot version %1").arg(doc.value(QStringLiteral("version")).toInteger());
+        return false;
+    }
+    StateStore fresh;
+    fresh.m_lastIndex = quint64(doc.value(QStringLiteral("index")).toInteger());
+    fresh.m_tableIndex = indexHash(doc.value(QStringLiteral("tableIndex")).toMap());
+    fresh.m_serviceIndex = indexHash(doc.value(QStringLiteral("serviceIndex")).toMap());
+    for (const QCborValue &v : doc.value(QStringLiteral("kv")).toArray()) {
+        const QCborArray a = v.toArray();
+        api::KvEntry e{a.at(0).toString(),          a.at(1).toByteArray(),         quint64(a.at(2).toInteger()),
+                       a.at(3).toString(),          quint64(a.at(4).toInteger()), quint64(a.at(5).toInteger()),
+                       quint64(a.at(6).toInteger())};
+        if (!e.session.isEmpty())
+            fresh.m_sessionKeys[e.session].insert(e.key);
+        fresh.m_kv.insert(e.key, e);
+    }
+    for (const QCborValue &v : doc.value(QStringLiteral("tombstones")).toArray())
+        fresh.m_tombstones.insert(v.toArray().at(0).toString(), quint64(v.toArray().at(1).toInteger()));
+    QString ignored;
+    for (const QCborValue &v : doc.value(QStringLiteral("nodes")).toArray()) {
+        const QJsonObject o = command::toJson(v);
+        api::Node n;
+        api::fromJson(o, &n, &ignored);
+        readIndexes(o, &n);
+        fresh.m_nodes.insert(n.node, n);
+    }
+    for (const QCborValue &v : doc.value(QStringLiteral("services")).toArray()) {
+        const QString node = v.toArray().at(0).toString();
+        const QJsonObject o = command::toJson(v.toArray().at(1));
+        api::Service s;
+        api::fromJson(o, &s, &ignored);
+        readIndexes(o, &s);
+        fresh.m_services[node].insert(s.id, s);
+        fresh.m_serviceInstances[s.service][node].insert(s.id);
+    }
+    for (const QCborValue &v : doc.value(QStringLiteral("checks")).toArray()) {
+        const QJsonObject o = command::toJson(v);
+        api::HealthCheck c;
+        api::fromJson(o, &c, &ignored);
+        readIndexes(o, &c);
+        c.interval = qint64(o.value(u"IntervalNs").toDouble());
+        c.timeout = qint64(o.value(u"TimeoutNs").toDouble());
+        fresh.m_checks[c.node].insert(c.checkId, c);
+    }
+    for (const QCborValue &v : doc.value(QStringLiteral("sessions")).toArray()) {
+        const QJsonObject o = command::toJson(v);
+        api::Session s;
+        s.id = o.value(u"ID").toString();
+        s.name = o.value(u"Name").toString();
+        s.node = o.value(u"Node").toString();
+        s.lockDelay = qint64(o.value(u"LockDelay").toDouble());
+        s.behavior = o.value(u"Behavior").toString();
+        s.ttl = o.value(u"TTL").toString();
+        for (const QJsonValue &c : o.value(u"NodeChecks").toArray())
+            s.nodeChecks.append(c.toString());
+        for (const QJsonValue &c : o.value(u"ServiceChecks").toArray())
+            s.serviceChecks.append(c.toObject().value(u"ID").toString());
+        readIndexes(o, &s);
+        fresh.m_sessions.insert(s.id, s);
+    }
+    // Keep the live watch hub: everyone blocked must wake, since everything may have changed.
+    ChangeSet all;
+    for (const QString &k : m_kv.keys() + fresh.m_kv.keys())
+        all.key(k);
+    for (const QString &s : m_serviceInstances.keys() + fresh.m_serviceInstances.keys())
+        all.service(s);
+    for (const QString &n : m_nodes.keys() + fresh.m_nodes.keys())
+        all.node(n);
+    m_lastIndex = fresh.m_lastIndex;
+    m_tableIndex = std::move(fresh.m_tableIndex);
+    m_serviceIndex = std::move(fresh.m_serviceIndex);
+    m_kv = std::move(fresh.m_kv);
+    m_tombstones = std::move(fresh.m_tombstones);
+    m_lockDelays.clear();
+    m_sessionKeys = std::move(fresh.m_sessionKeys);
+    m_nodes = std::move(fresh.m_nodes);
+    m_services = std::move(fresh.m_services);
+    m_checks = std::move(fresh.m_checks);
+    m_serviceInstances = std::move(fresh.m_serviceInstances);
+    m_sessions = std::move(fresh.m_sessions);
+    for (const QString &t : {QStringLiteral("nodes"), QStringLiteral("services"), QStringLiteral("checks"),
+                             QStringLiteral("kvs"), QStringLiteral("tombstones"), QStringLiteral("sessions")})
+        all.table(t);
+    m_watches.notify(all);
+    return true;
+}
+
+} // namespace qonsul::state

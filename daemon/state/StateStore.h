@@ -1,0 +1,143 @@
+#pragma once
+// The state store: catalog (nodes, services, checks), KV, sessions — in memory, each table with
+// its own index under one global, monotonically increasing raft-style index. It is the Raft
+// state machine: every write is a serialized command (see Command.h) applied through apply(),
+// in index order, deterministically (commands carry the proposer's clock where time matters).
+// Reads take an optional WatchSet that records what they touched, for blocking queries.
+// Single-threaded: owned and used by the agent's event-loop thread.
+#include <QCborMap>
+#include <QCborValue>
+#include <QHash>
+#include <QMap>
+#include <optional>
+
+#include "api/Types.h"
+#include "state/WatchHub.h"
+
+namespace qonsul::state {
+
+struct ApplyResult
+{
+    QCborValue value; // command-specific result (bool for KV writes, a map for txn, ...)
+    QString error;    // non-empty when the command was rejected as a whole
+};
+
+struct ServiceInstance
+{
+    api::Node node;
+    api::Service service;
+};
+
+struct HealthEntry
+{
+    api::Node node;
+    api::Service service;
+    QList<api::HealthCheck> checks; // node checks first, then the service's
+};
+
+class StateStore
+{
+public:
+    StateStore();
+
+    // Applies one committed command at `index` (> lastIndex()). Never fails halfway: a
+    // rejected command changes nothing. Wakes the watches the change touched.
+    ApplyResult apply(quint64 index, const QCborMap &command);
+    quint64 lastIndex() const { return m_lastIndex; }
+
+    // Whole-state snapshot and restore (Raft snapshots, `snapshot save/restore`).
+    QByteArray snapshot() const;
+    bool restore(const QByteArray &data, QString *error);
+
+    WatchHub &watches() { return m_watches; }
+
+    // ---- KV. Each read returns the index a blocking query compares against.
+    quint64 kvGet(const QString &key, std::optional<api::KvEntry> *out, WatchSet *ws = nullptr) const;
+    quint64 kvList(const QString &prefix, QList<api::KvEntry> *out, WatchSet *ws = nullptr) const;
+    // Keys under prefix; with a separator, rolled up after the first separator past the prefix.
+    quint64 kvKeys(const QString &prefix, const QString &separator, QStringList *out, WatchSet *ws = nullptr) const;
+    // Lock-delay end (wall ms) for a key, 0 when none. Used by the proposer before acquire.
+    qint64 lockDelayUntil(const QString &key) const { return m_lockDelays.value(key); }
+
+    // ---- Catalog.
+    quint64 nodes(QList<api::Node> *out, WatchSet *ws = nullptr) const;
+    quint64 node(const QString &name, std::optional<api::Node> *out, QList<api::Service> *services,
+                 WatchSet *ws = nullptr) const;
+    quint64 services(QMap<QString, QStringList> *nameToTags, WatchSet *ws = nullptr) const;
+    quint64 serviceNodes(const QString &name, QList<ServiceInstance> *out, WatchSet *ws = nullptr) const;
+    quint64 nodeChecks(const QString &node, QList<api::HealthCheck> *out, WatchSet *ws = nullptr) const;
+    quint64 serviceChecks(const QString &service, QList<api::HealthCheck> *out, WatchSet *ws = nullptr) const;
+    quint64 checksInState(const QString &state, QList<api::HealthCheck> *out, WatchSet *ws = nullptr) const;
+    quint64 healthService(const QString &name, QList<HealthEntry> *out, WatchSet *ws = nullptr) const;
+    const api::Node *findNode(const QString &name) const;
+    const api::Service *findService(const QString &node, const QString &id) const;
+    const api::HealthCheck *findCheck(const QString &node, const QString &id) const;
+
+    // ---- Sessions.
+    quint64 session(const QString &id, std::optional<api::Session> *out, WatchSet *ws = nullptr) const;
+    quint64 sessions(QList<api::Session> *out, WatchSet *ws = nullptr) const;
+    quint64 nodeSessions(const QString &node, QList<api::Session> *out, WatchSet *ws = nullptr) const;
+
+    quint64 tableIndex(QStringView table) const { return m_tableIndex.value(table.toString()); }
+    // Tombstones older than `index` may be reaped (used by the tombstone GC).
+    qsizetype tombstoneCount() const { return m_tombstones.size(); }
+    qsizetype kvCount() const { return m_kv.size(); }
+
+private:
+    friend class TxnApplier;
+    struct KvOutcome
+    {
+        bool ok = true;
+        QString error;
+        std::optional<api::KvEntry> entry; // for reads and writes that return the entry
+        QList<api::KvEntry> entries;       // get-tree
+    };
+
+    ApplyResult applyKv(const QCborMap &cmd);
+    ApplyResult applyTxn(const QCborMap &cmd);
+    ApplyResult applyRegister(const QCborMap &cmd);
+    ApplyResult applyDeregister(const QCborMap &cmd);
+    ApplyResult applySessionCreate(const QCborMap &cmd);
+    ApplyResult applySessionDestroy(const QCborMap &cmd);
+    ApplyResult applyTombstoneReap(const QCborMap &cmd);
+
+    // KV primitives; `now` is the proposer's wall clock in ms (lock delays).
+    KvOutcome kvOp(QStringView verb, const QCborMap &op, qint64 now, bool dryRun);
+    void kvWrite(api::KvEntry entry);
+    void kvErase(const QString &key);
+    void touchTable(QStringView table);
+
+    // Catalog primitives (validated by the caller).
+    QString ensureNode(const api::Node &node, bool skipIfExists);
+    QString ensureService(const QString &node, api::Service service);
+    QString ensureCheck(api::HealthCheck check, qint64 now);
+    void deleteNode(const QString &node, qint64 now);
+    void deleteService(const QString &node, const QString &serviceId, qint64 now);
+    void deleteCheck(const QString &node, const QString &checkId, qint64 now);
+    void touchServicesOfNode(const QString &node);
+    void touchService(const QString &name);
+    void invalidateSessionsFor(const QString &node, const QString &checkId, qint64 now);
+    void destroySession(const QString &id, qint64 now, bool invalidated);
+
+    quint64 m_lastIndex = 0;
+    quint64 m_applying = 0; // index of the command being applied
+    QHash<QString, quint64> m_tableIndex;
+
+    QMap<QString, api::KvEntry> m_kv;
+    QMap<QString, quint64> m_tombstones;
+    QHash<QString, qint64> m_lockDelays;
+    QHash<QString, QSet<QString>> m_sessionKeys; // session -> keys it locks
+
+    QMap<QString, api::Node> m_nodes;
+    QMap<QString, QMap<QString, api::Service>> m_services;  // node -> id -> service
+    QMap<QString, QMap<QString, api::HealthCheck>> m_checks; // node -> id -> check
+    QHash<QString, QMap<QString, QSet<QString>>> m_serviceInstances; // name -> node -> ids
+    QHash<QString, quint64> m_serviceIndex;
+
+    QMap<QString, api::Session> m_sessions;
+
+    WatchHub m_watches;
+    ChangeSet m_changes;
+};
+
+} // namespace qonsul::state
