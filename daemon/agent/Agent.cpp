@@ -1,0 +1,426 @@
+#include "agent/Agent.h"
+#include "agent/LocalState.h"
+
+#include "config/ConfigLoader.h"
+#include "core/Logging.h"
+#include "core/Version.h"
+#include "http/HttpServer.h"
+#include "http/v1/Api.h"
+#include "state/Command.h"
+#include "state/Committer.h"
+#include "state/SessionTimers.h"
+#include "state/StateStore.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSysInfo>
+#include <QThread>
+#include <QUuid>
+
+namespace qonsul::agent {
+
+using http::v1::AgentError;
+
+namespace {
+constexpr int kEventBufferSize = 256; // Consul keeps the last 256 user events per agent
+constexpr int kServerPortDefault = 8300;
+
+qint64 residentBytes()
+{
+    QFile status(QStringLiteral("/proc/self/statm"));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = status.readAll().split(' ');
+    return fields.size() > 1 ? fields.at(1).toLongLong() * 4096 : 0;
+}
+} // namespace
+
+Agent::Agent(config::AgentConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_store(std::make_unique<state::StateStore>())
+{
+    m_committer = std::make_unique<state::LocalCommitter>(
+        m_store.get(), QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server));
+    m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer.get());
+    m_local = std::make_unique<LocalState>(&m_clock, m_committer.get(), m_config.nodeName, advertiseAddress(),
+                                           m_config.checkOutputMaxSize);
+    http::v1::ApiContext ctx;
+    ctx.store = m_store.get();
+    ctx.committer = m_committer.get();
+    ctx.agent = this;
+    ctx.clock = &m_clock;
+    ctx.config = &m_config;
+    ctx.sessionTimers = m_sessionTimers.get();
+    m_api = std::make_unique<http::v1::Api>(ctx);
+}
+
+Agent::~Agent()
+{
+    qDeleteAll(m_httpServers);
+}
+
+QString Agent::advertiseAddress() const
+{
+    if (!m_config.advertiseAddr.isEmpty())
+        return m_config.advertiseAddr;
+    if (m_config.bindAddr.isEmpty() || m_config.bindAddr == u"0.0.0.0")
+        return QStringLiteral("127.0.0.1");
+    return m_config.bindAddr;
+}
+
+bool Agent::start(QString *error)
+{
+    m_startedMs = m_clock.monotonicMs();
+    if (m_config.ports.http >= 0) {
+        http::HttpLimits limits;
+        limits.bodyLimit = [this](const http::HttpRequest &head) { return m_api->bodyLimit(head); };
+        const QStringList addrs = m_config.httpAddrs.isEmpty() ? m_config.clientAddrs : m_config.httpAddrs;
+        for (const QString &addr : addrs) {
+            auto *server = new http::HttpServer(
+                limits, [this](const http::HttpRequest &req, std::shared_ptr<http::HttpResponder> out) {
+                    m_api->handle(req, out);
+                });
+            m_httpServers.append(server);
+            if (!server->listen(QHostAddress(addr), quint16(m_config.ports.http))) {
+                *error = QStringLiteral("Failed to start HTTP server on %1:%2: %3")
+                             .arg(addr)
+                             .arg(m_config.ports.http)
+                             .arg(server->errorString());
+                return false;
+            }
+            qCInfo(lcAgent) << "Started HTTP server:" << QStringLiteral("address=%1:%2 network=tcp").arg(addr).arg(server->serverPort());
+        }
+    }
+    registerSelf();
+    qCInfo(lcAgent) << "Synced node info";
+    return true;
+}
+
+void Agent::registerSelf()
+{
+    const QString addr = advertiseAddress();
+    const QJsonObject body{
+        {QStringLiteral("ID"), m_config.nodeId},
+        {QStringLiteral("Node"), m_config.nodeName},
+        {QStringLiteral("Address"), addr},
+        {QStringLiteral("Datacenter"), m_config.datacenter},
+        {QStringLiteral("TaggedAddresses"),
+         QJsonObject{{QStringLiteral("lan"), addr},
+                     {QStringLiteral("lan_ipv4"), addr},
+                     {QStringLiteral("wan"), m_config.advertiseAddrWan.isEmpty() ? addr : m_config.advertiseAddrWan},
+                     {QStringLiteral("wan_ipv4"), m_config.advertiseAddrWan.isEmpty() ? addr : m_config.advertiseAddrWan}}},
+        {QStringLiteral("NodeMeta"), [this] {
+             QJsonObject meta = api::stringMapJson(m_config.nodeMeta);
+             meta.insert(QStringLiteral("consul-network-segment"), QString());
+             meta.insert(QStringLiteral("consul-version"), consulCompatVersion());
+             return meta;
+         }()},
+        {QStringLiteral("Service"),
+         QJsonObject{{QStringLiteral("ID"), QStringLiteral("consul")},
+                     {QStringLiteral("Service"), QStringLiteral("consul")},
+                     {QStringLiteral("Port"), m_config.ports.server}}},
+        {QStringLiteral("Check"),
+         QJsonObject{{QStringLiteral("CheckID"), QStringLiteral("serfHealth")},
+                     {QStringLiteral("Name"), QStringLiteral("Serf Health Status")},
+                     {QStringLiteral("Status"), QStringLiteral("passing")},
+                     {QStringLiteral("Output"), QStringLiteral("Agent alive and reachable")},
+                     {QStringLiteral("Type"), QString()}}},
+    };
+    m_committer->propose(state::command::registerNode(body, m_clock.wallMs()),
+                         [](const state::ApplyResult &r, quint64, const QString &error) {
+                             if (!r.error.isEmpty() || !error.isEmpty())
+                                 qCCritical(lcAgent) << "Failed to register this node:" << r.error << error;
+                         });
+    qCInfo(lcAgent) << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
+}
+
+QJsonObject Agent::member() const
+{
+    QJsonObject tags{{QStringLiteral("build"), QString(consulCompatVersion() + u':' + buildRevision())},
+                     {QStringLiteral("dc"), m_config.datacenter},
+                     {QStringLiteral("id"), m_config.nodeId},
+                     {QStringLiteral("role"), m_config.server ? QStringLiteral("consul") : QStringLiteral("node")},
+                     {QStringLiteral("segment"), QString()},
+                     {QStringLiteral("vsn"), QStringLiteral("2")},
+                     {QStringLiteral("vsn_max"), QStringLiteral("3")},
+                     {QStringLiteral("vsn_min"), QStringLiteral("2")}};
+    if (m_config.server) {
+        tags.insert(QStringLiteral("port"), QString::number(m_config.ports.server));
+        tags.insert(QStringLiteral("raft_vsn"), QStringLiteral("3"));
+        tags.insert(QStringLiteral("bootstrap"), QStringLiteral("1"));
+        tags.insert(QStringLiteral("wan_join_port"), QString::number(m_config.ports.serfWan));
+    }
+    return QJsonObject{{QStringLiteral("Name"), m_config.nodeName},
+                       {QStringLiteral("Addr"), advertiseAddress()},
+                       {QStringLiteral("Port"), m_config.ports.serfLan},
+                       {QStringLiteral("Tags"), tags},
+                       {QStringLiteral("Status"), 1},
+                       {QStringLiteral("ProtocolMin"), 1},
+                       {QStringLiteral("ProtocolMax"), 5},
+                       {QStringLiteral("ProtocolCur"), 2},
+                       {QStringLiteral("DelegateMin"), 2},
+                       {QStringLiteral("DelegateMax"), 5},
+                       {QStringLiteral("DelegateCur"), 4}};
+}
+
+QJsonObject Agent::stats() const
+{
+    auto str = [](auto v) { return QString::number(v); };
+    const QString leaderAddr = m_committer->leaderAddress();
+    return QJsonObject{
+        {QStringLiteral("agent"),
+         QJsonObject{{QStringLiteral("check_monitors"), QStringLiteral("0")},
+                     {QStringLiteral("check_ttls"), str(m_local->ttlCheckCount())},
+                     {QStringLiteral("checks"), str(m_local->checks().size())},
+                     {QStringLiteral("services"), str(m_local->services().size())}}},
+        {QStringLiteral("build"),
+         QJsonObject{{QStringLiteral("prerelease"), QString()},
+                     {QStringLiteral("revision"), buildRevision()},
+                     {QStringLiteral("version"), consulCompatVersion()},
+                     {QStringLiteral("version_metadata"), QString(QStringLiteral("qonsul-") + qonsulVersion())}}},
+        {QStringLiteral("consul"),
+         QJsonObject{{QStringLiteral("acl"), QStringLiteral("disabled")},
+                     {QStringLiteral("bootstrap"), m_config.bootstrap || m_config.dev ? QStringLiteral("true") : QStringLiteral("false")},
+                     {QStringLiteral("known_datacenters"), QStringLiteral("1")},
+                     {QStringLiteral("leader"), m_committer->isLeader() ? QStringLiteral("true") : QStringLiteral("false")},
+                     {QStringLiteral("leader_addr"), leaderAddr},
+                     {QStringLiteral("server"), m_config.server ? QStringLiteral("true") : QStringLiteral("false")}}},
+        {QStringLiteral("raft"),
+         QJsonObject{{QStringLiteral("applied_index"), str(m_store->lastIndex())},
+                     {QStringLiteral("commit_index"), str(m_store->lastIndex())},
+                     {QStringLiteral("fsm_pending"), QStringLiteral("0")},
+                     {QStringLiteral("last_contact"), QStringLiteral("0")},
+                     {QStringLiteral("last_log_index"), str(m_store->lastIndex())},
+                     {QStringLiteral("last_log_term"), QStringLiteral("1")},
+                     {QStringLiteral("last_snapshot_index"), QStringLiteral("0")},
+                     {QStringLiteral("last_snapshot_term"), QStringLiteral("0")},
+                     {QStringLiteral("latest_configuration"),
+                      QStringLiteral("[{Suffrage:Voter ID:%1 Address:%2}]").arg(m_config.nodeId, leaderAddr)},
+                     {QStringLiteral("latest_configuration_index"), QStringLiteral("0")},
+                     {QStringLiteral("num_peers"), QStringLiteral("0")},
+                     {QStringLiteral("protocol_version"), QStringLiteral("3")},
+                     {QStringLiteral("protocol_version_max"), QStringLiteral("3")},
+                     {QStringLiteral("protocol_version_min"), QStringLiteral("0")},
+                     {QStringLiteral("snapshot_version_max"), QStringLiteral("1")},
+                     {QStringLiteral("snapshot_version_min"), QStringLiteral("0")},
+                     {QStringLiteral("state"), m_committer->isLeader() ? QStringLiteral("Leader") : QStringLiteral("Follower")},
+                     {QStringLiteral("term"), QStringLiteral("1")}}},
+        {QStringLiteral("runtime"),
+         QJsonObject{{QStringLiteral("arch"), QSysInfo::buildCpuArchitecture()},
+                     {QStringLiteral("cpu_count"), str(QThread::idealThreadCount())},
+                     {QStringLiteral("goroutines"), QStringLiteral("1")},
+                     {QStringLiteral("max_procs"), str(QThread::idealThreadCount())},
+                     {QStringLiteral("os"), QSysInfo::kernelType()},
+                     {QStringLiteral("version"), QString(QStringLiteral("Qt ") + QString::fromLatin1(qVersion()))}}},
+        {QStringLiteral("serf_lan"),
+         QJsonObject{{QStringLiteral("coordinate_resets"), QStringLiteral("0")},
+                     {QStringLiteral("encrypted"), m_config.encrypt.isEmpty() ? QStringLiteral("false") : QStringLiteral("true")},
+                     {QStringLiteral("event_queue"), QStringLiteral("0")},
+                     {QStringLiteral("event_time"), str(m_eventClock + 1)},
+                     {QStringLiteral("failed"), QStringLiteral("0")},
+                     {QStringLiteral("health_score"), QStringLiteral("0")},
+                     {QStringLiteral("intent_queue"), QStringLiteral("0")},
+                     {QStringLiteral("left"), QStringLiteral("0")},
+                     {QStringLiteral("member_time"), QStringLiteral("1")},
+                     {QStringLiteral("members"), QStringLiteral("1")},
+                     {QStringLiteral("query_queue"), QStringLiteral("0")},
+                     {QStringLiteral("query_time"), QStringLiteral("1")}}},
+    };
+}
+
+QJsonObject Agent::self() const
+{
+    return QJsonObject{
+        {QStringLiteral("Config"),
+         QJsonObject{{QStringLiteral("Datacenter"), m_config.datacenter},
+                     {QStringLiteral("PrimaryDatacenter"),
+                      m_config.primaryDatacenter.isEmpty() ? m_config.datacenter : m_config.primaryDatacenter},
+                     {QStringLiteral("NodeName"), m_config.nodeName},
+                     {QStringLiteral("NodeID"), m_config.nodeId},
+                     {QStringLiteral("Revision"), buildRevision()},
+                     {QStringLiteral("Server"), m_config.server},
+                     {QStringLiteral("Version"), consulCompatVersion()},
+                     {QStringLiteral("BuildDate"), QStringLiteral(__DATE__)}}},
+        {QStringLiteral("DebugConfig"), config::sanitizedRaw(m_config)},
+        {QStringLiteral("Coord"),
+         QJsonObject{{QStringLiteral("Vec"), QJsonArray{0, 0, 0, 0, 0, 0, 0, 0}},
+                     {QStringLiteral("Error"), 1.5},
+                     {QStringLiteral("Adjustment"), 0},
+                     {QStringLiteral("Height"), 1e-05}}},
+        {QStringLiteral("Member"), member()},
+        {QStringLiteral("Stats"), stats()},
+        {QStringLiteral("Meta"), api::stringMapJson(m_config.nodeMeta)},
+    };
+}
+
+QJsonArray Agent::members(bool wan) const
+{
+    if (wan && !m_config.server)
+        return {};
+    QJsonObject m = member();
+    if (wan)
+        m.insert(QStringLiteral("Name"), QString(m_config.nodeName + u'.' + m_config.datacenter));
+    return QJsonArray{m};
+}
+
+QJsonObject Agent::metrics() const
+{
+    auto gauge = [](const QString &name, double value) {
+        return QJsonObject{{QStringLiteral("Name"), name}, {QStringLiteral("Value"), value}, {QStringLiteral("Labels"), QJsonObject()}};
+    };
+    const QJsonArray gauges{
+        gauge(QStringLiteral("consul.runtime.alloc_bytes"), double(residentBytes())),
+        gauge(QStringLiteral("consul.runtime.num_goroutines"), 1),
+        gauge(QStringLiteral("consul.kvs.entries"), double(m_store->kvCount())),
+        gauge(QStringLiteral("consul.session_ttl.active"), double(m_sessionTimers->count())),
+        gauge(QStringLiteral("consul.http.blocking_queries"), double(m_store->watches().watchCount())),
+        gauge(QStringLiteral("consul.raft.applied_index"), double(m_store->lastIndex())),
+        gauge(QStringLiteral("consul.agent.uptime_seconds"), double(m_clock.monotonicMs() - m_startedMs) / 1000.0),
+    };
+    return QJsonObject{
+        {QStringLiteral("Timestamp"), QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss +0000 'UTC'"))},
+        {QStringLiteral("Gauges"), gauges},
+        {QStringLiteral("Points"), QJsonArray()},
+        {QStringLiteral("Counters"), QJsonArray()},
+        {QStringLiteral("Samples"), QJsonArray()}};
+}
+
+QByteArray Agent::prometheusMetrics() const
+{
+    QByteArray out;
+    for (const QJsonValue &g : metrics().value(u"Gauges").toArray()) {
+        const QByteArray name = g.toObject().value(u"Name").toString().toLatin1().replace('.', '_');
+        out += "# HELP " + name + ' ' + name + "\n# TYPE " + name + " gauge\n" + name + ' '
+            + QByteArray::number(g.toObject().value(u"Value").toDouble(), 'g', 15) + '\n';
+    }
+    return out;
+}
+
+QJsonObject Agent::localServices() const
+{
+    QJsonObject out;
+    for (const api::Service &s : m_local->services()) {
+        QJsonObject o = api::toJson(s);
+        o.remove(QStringLiteral("CreateIndex"));
+        o.remove(QStringLiteral("ModifyIndex"));
+        o.insert(QStringLiteral("Datacenter"), m_config.datacenter);
+        out.insert(s.id, o);
+    }
+    return out;
+}
+
+QJsonObject Agent::localChecks() const
+{
+    QJsonObject out;
+    for (const api::HealthCheck &c : m_local->checks()) {
+        QJsonObject o = api::toJson(c);
+        o.remove(QStringLiteral("CreateIndex"));
+        o.remove(QStringLiteral("ModifyIndex"));
+        out.insert(c.checkId, o);
+    }
+    return out;
+}
+
+AgentError Agent::registerService(const QJsonObject &definition, bool replaceExistingChecks)
+{
+    return m_local->addService(definition, replaceExistingChecks, m_config.enableScriptChecks);
+}
+
+AgentError Agent::deregisterService(const QString &id)
+{
+    return m_local->removeService(id);
+}
+
+AgentError Agent::registerCheck(const QJsonObject &definition)
+{
+    return m_local->addCheck(definition, m_config.enableScriptChecks);
+}
+
+AgentError Agent::deregisterCheck(const QString &id)
+{
+    return m_local->removeCheck(id);
+}
+
+AgentError Agent::updateTtlCheck(const QString &id, const QString &status, const QString &output)
+{
+    return m_local->updateTtl(id, status, output);
+}
+
+AgentError Agent::setNodeMaintenance(bool enable, const QString &reason)
+{
+    return m_local->setNodeMaintenance(enable, reason);
+}
+
+AgentError Agent::setServiceMaintenance(const QString &serviceId, bool enable, const QString &reason)
+{
+    return m_local->setServiceMaintenance(serviceId, enable, reason);
+}
+
+AgentError Agent::reload()
+{
+    // The checks issue re-reads services and checks from the config files here; what a reload
+    // changes today is the log level.
+    qCInfo(lcAgent) << "Reloading configuration...";
+    if (const auto level = parseLogLevel(m_config.logLevel))
+        LogHub::setLevel(*level);
+    return {};
+}
+
+void Agent::leave()
+{
+    qCInfo(lcAgent) << "Gracefully shutting down agent...";
+    QMetaObject::invokeMethod(this, &Agent::shutdownRequested, Qt::QueuedConnection);
+}
+
+AgentError Agent::join(const QString &address, bool)
+{
+    return {500, QStringLiteral("Error joining address '%1': gossip is not available on this agent yet").arg(address)};
+}
+
+AgentError Agent::forceLeave(const QString &node, bool)
+{
+    if (node.isEmpty())
+        return {400, QStringLiteral("Missing node name")};
+    return {500, QStringLiteral("agent: No node found with name '%1'").arg(node)};
+}
+
+QJsonObject Agent::fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
+                             const QString &serviceFilter, const QString &tagFilter)
+{
+    const QJsonObject event{{QStringLiteral("ID"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
+                            {QStringLiteral("Name"), name},
+                            {QStringLiteral("Payload"), payload.isEmpty() ? QJsonValue() : QJsonValue(QString::fromLatin1(payload.toBase64()))},
+                            {QStringLiteral("NodeFilter"), nodeFilter},
+                            {QStringLiteral("ServiceFilter"), serviceFilter},
+                            {QStringLiteral("TagFilter"), tagFilter},
+                            {QStringLiteral("Version"), 1},
+                            {QStringLiteral("LTime"), double(++m_eventClock)}};
+    // Delivered to this agent when its filters match it (the only member until gossip lands).
+    bool matches = nodeFilter.isEmpty() || QRegularExpression(nodeFilter).match(m_config.nodeName).hasMatch();
+    if (matches && !serviceFilter.isEmpty()) {
+        const QRegularExpression serviceRe(serviceFilter), tagRe(tagFilter);
+        bool any = false;
+        for (const api::Service &s : m_local->services()) {
+            if (!serviceRe.match(s.service).hasMatch())
+                continue;
+            if (tagFilter.isEmpty() || std::any_of(s.tags.begin(), s.tags.end(), [&](const QString &t) { return tagRe.match(t).hasMatch(); }))
+                any = true;
+        }
+        matches = any;
+    }
+    if (matches) {
+        m_events.append(event);
+        while (m_events.size() > kEventBufferSize)
+            m_events.removeFirst();
+        state::ChangeSet changes;
+        changes.table(u"events");
+        m_eventWatches.notify(changes);
+    }
+    qCDebug(lcAgent) << "Fired user event:" << name;
+    return event;
+}
+
+} // namespace qonsul::agent

@@ -1,0 +1,90 @@
+#pragma once
+// The running agent: owns the state store, the committer, the HTTP API and the agent's local
+// services and checks, and answers the API's agent-local questions (AgentBackend).
+#include <QObject>
+#include <QHash>
+#include <memory>
+
+#include "config/AgentConfig.h"
+#include "core/Clock.h"
+#include "http/v1/AgentBackend.h"
+#include "state/WatchHub.h"
+
+namespace qonsul::state {
+class StateStore;
+class Committer;
+class SessionTimers;
+} // namespace qonsul::state
+
+namespace qonsul::http {
+class HttpServer;
+namespace v1 {
+class Api;
+}
+} // namespace qonsul::http
+
+namespace qonsul::agent {
+
+class LocalState;
+
+class Agent final : public QObject, public http::v1::AgentBackend
+{
+    Q_OBJECT
+public:
+    explicit Agent(config::AgentConfig config, QObject *parent = nullptr);
+    ~Agent() override;
+
+    // Binds the listeners and registers this node; false with *error when it cannot serve.
+    bool start(QString *error);
+
+    // AgentBackend
+    QString nodeName() const override { return m_config.nodeName; }
+    QString nodeId() const override { return m_config.nodeId; }
+    QString datacenter() const override { return m_config.datacenter; }
+    QString advertiseAddress() const override;
+    bool devMode() const override { return m_config.dev; }
+    QJsonObject self() const override;
+    QJsonArray members(bool wan) const override;
+    QJsonObject metrics() const override;
+    QByteArray prometheusMetrics() const override;
+    QJsonObject localServices() const override;
+    QJsonObject localChecks() const override;
+    http::v1::AgentError registerService(const QJsonObject &definition, bool replaceExistingChecks) override;
+    http::v1::AgentError deregisterService(const QString &id) override;
+    http::v1::AgentError registerCheck(const QJsonObject &definition) override;
+    http::v1::AgentError deregisterCheck(const QString &id) override;
+    http::v1::AgentError updateTtlCheck(const QString &id, const QString &status, const QString &output) override;
+    http::v1::AgentError setNodeMaintenance(bool enable, const QString &reason) override;
+    http::v1::AgentError setServiceMaintenance(const QString &serviceId, bool enable, const QString &reason) override;
+    http::v1::AgentError reload() override;
+    void leave() override;
+    http::v1::AgentError join(const QString &address, bool wan) override;
+    http::v1::AgentError forceLeave(const QString &node, bool prune) override;
+    QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
+                          const QString &serviceFilter, const QString &tagFilter) override;
+    QJsonArray events() const override { return m_events; }
+    state::WatchHub &eventWatches() override { return m_eventWatches; }
+
+Q_SIGNALS:
+    void shutdownRequested();
+
+private:
+    QJsonObject member() const;
+    QJsonObject stats() const;
+    void registerSelf();
+
+    config::AgentConfig m_config;
+    SystemClock m_clock;
+    std::unique_ptr<state::StateStore> m_store;
+    std::unique_ptr<state::Committer> m_committer;
+    std::unique_ptr<state::SessionTimers> m_sessionTimers;
+    std::unique_ptr<LocalState> m_local;
+    std::unique_ptr<http::v1::Api> m_api;
+    QList<http::HttpServer *> m_httpServers;
+    QJsonArray m_events;
+    quint64 m_eventClock = 0;
+    state::WatchHub m_eventWatches;
+    qint64 m_startedMs = 0;
+};
+
+} // namespace qonsul::agent

@@ -1,0 +1,102 @@
+#include "agent/AgentMain.h"
+#include "agent/Agent.h"
+#include "agent/SignalNotifier.h"
+
+#include "config/ConfigLoader.h"
+#include "core/Logging.h"
+#include "core/Version.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+namespace qonsul::agent {
+
+namespace {
+void printBanner(const config::AgentConfig &c, QTextStream &out)
+{
+    auto line = [&out](const char *label, const QString &value) {
+        out << QString::fromLatin1(label).rightJustified(22) << ": " << value << '\n';
+    };
+    const QString clientAddrs = u'[' + c.clientAddrs.join(u' ') + u']';
+    out << "==> Starting Consul agent...\n";
+    line("Version", QStringLiteral("'%1' (Qonsul %2)").arg(consulCompatVersion(), qonsulVersion()));
+    line("Build Date", QStringLiteral("'%1'").arg(QStringLiteral(__DATE__)));
+    line("Node ID", QStringLiteral("'%1'").arg(c.nodeId));
+    line("Node name", QStringLiteral("'%1'").arg(c.nodeName));
+    line("Datacenter", QStringLiteral("'%1' (Segment: '<all>')").arg(c.datacenter));
+    line("Server", QStringLiteral("%1 (Bootstrap: %2)")
+                       .arg(c.server ? u"true" : u"false", c.bootstrap ? u"true" : u"false"));
+    line("Client Addr", QStringLiteral("%1 (HTTP: %2, HTTPS: %3, gRPC: %4, DNS: %5)")
+                            .arg(clientAddrs)
+                            .arg(c.ports.http)
+                            .arg(c.ports.https)
+                            .arg(c.ports.grpc)
+                            .arg(c.ports.dns));
+    line("Cluster Addr", QStringLiteral("%1 (LAN: %2, WAN: %3)")
+                             .arg(c.advertiseAddr.isEmpty() ? c.bindAddr : c.advertiseAddr)
+                             .arg(c.ports.serfLan)
+                             .arg(c.ports.serfWan));
+    line("Gossip Encryption", c.encrypt.isEmpty() ? QStringLiteral("false") : QStringLiteral("true"));
+    line("Auto-Encrypt-TLS", QStringLiteral("false"));
+    line("ACL Enabled", c.aclEnabled ? QStringLiteral("true") : QStringLiteral("false"));
+    line("HTTPS TLS", QStringLiteral("Verify Incoming: false, Verify Outgoing: false, Min Version: TLSv1_2"));
+    line("gRPC TLS", QStringLiteral("Verify Incoming: false, Min Version: TLSv1_2"));
+    line("Internal RPC TLS", QStringLiteral("Verify Incoming: false, Verify Outgoing: false (Verify Hostname: false), Min Version: TLSv1_2"));
+    out << "\n==> Log data will now stream in as it occurs:\n\n";
+    out.flush();
+}
+} // namespace
+
+int runAgent(const QStringList &args)
+{
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    config::LoadResult loaded = config::loadAgentConfig(args);
+    if (!loaded.config) {
+        err << "==> " << loaded.error << '\n';
+        return 1;
+    }
+    config::AgentConfig cfg = std::move(*loaded.config);
+    QString error;
+    cfg.nodeId = config::ensureNodeId(cfg, &error);
+    if (cfg.nodeId.isEmpty()) {
+        err << "==> " << error << '\n';
+        return 1;
+    }
+    if (!cfg.dev) {
+        // Durable single-server and cluster operation arrive with Raft; refuse rather than
+        // pretend that acknowledged writes survive a restart.
+        err << "==> Only -dev mode is available in this build: durable server mode needs the Raft "
+               "log (not yet built). Start with `qonsul agent -dev`.\n";
+        return 1;
+    }
+    LogHub::install(parseLogLevel(cfg.logLevel).value_or(LogLevel::Info), cfg.logJson);
+    printBanner(cfg, out);
+    for (const QString &warning : std::as_const(loaded.warnings))
+        qCWarning(lcConfig).noquote() << warning;
+
+    Agent agent(std::move(cfg));
+    if (!agent.start(&error)) {
+        qCCritical(lcAgent).noquote() << error;
+        return 1;
+    }
+    SignalNotifier signals;
+    QObject::connect(&signals, &SignalNotifier::hangup, &agent, [&agent] {
+        qCInfo(lcAgent) << "Caught signal: hangup";
+        agent.reload();
+    });
+    auto stop = [](const char *name) {
+        qCInfo(lcAgent) << "Caught signal:" << name;
+        qCInfo(lcAgent) << "Graceful shutdown disabled. Exiting";
+        QCoreApplication::quit();
+    };
+    QObject::connect(&signals, &SignalNotifier::interrupt, &agent, [stop] { stop("interrupt"); });
+    QObject::connect(&signals, &SignalNotifier::terminate, &agent, [stop] { stop("terminated"); });
+    QObject::connect(&agent, &Agent::shutdownRequested, &agent, [] { QCoreApplication::quit(); });
+    qCInfo(lcAgent) << "Consul agent running!";
+    const int code = QCoreApplication::exec();
+    qCInfo(lcAgent) << "shutdown complete";
+    return code;
+}
+
+} // namespace qonsul::agent

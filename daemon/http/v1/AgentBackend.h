@@ -1,0 +1,61 @@
+#pragma once
+// What the v1 endpoints need from the running agent beyond the state store: its identity,
+// its local services and checks, membership, events, metrics and lifecycle. The agent
+// implements it; tests can fake it.
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QString>
+
+#include "state/WatchHub.h"
+
+namespace qonsul::http::v1 {
+
+// An agent-side failure mapped to an HTTP status (400, 404, 500...) and a plain-text body.
+struct AgentError
+{
+    int status = 0; // 0 = success
+    QString message;
+    explicit operator bool() const { return status != 0; }
+};
+
+class AgentBackend
+{
+public:
+    virtual ~AgentBackend() = default;
+
+    virtual QString nodeName() const = 0;
+    virtual QString nodeId() const = 0;
+    virtual QString datacenter() const = 0;
+    virtual QString advertiseAddress() const = 0;
+    virtual bool devMode() const = 0;
+
+    virtual QJsonObject self() const = 0;
+    virtual QJsonArray members(bool wan) const = 0;
+    virtual QJsonObject metrics() const = 0;
+    virtual QByteArray prometheusMetrics() const = 0;
+
+    // Local services and checks (the agent's own view, synced to the catalog by anti-entropy).
+    virtual QJsonObject localServices() const = 0;           // id -> AgentService
+    virtual QJsonObject localChecks() const = 0;             // id -> HealthCheck
+    virtual AgentError registerService(const QJsonObject &definition, bool replaceExistingChecks) = 0;
+    virtual AgentError deregisterService(const QString &id) = 0;
+    virtual AgentError registerCheck(const QJsonObject &definition) = 0;
+    virtual AgentError deregisterCheck(const QString &id) = 0;
+    virtual AgentError updateTtlCheck(const QString &id, const QString &status, const QString &output) = 0;
+    virtual AgentError setNodeMaintenance(bool enable, const QString &reason) = 0;
+    virtual AgentError setServiceMaintenance(const QString &serviceId, bool enable, const QString &reason) = 0;
+
+    virtual AgentError reload() = 0;
+    virtual void leave() = 0;
+    virtual AgentError join(const QString &address, bool wan) = 0;
+    virtual AgentError forceLeave(const QString &node, bool prune) = 0;
+
+    // User events (ring buffer of the last 256 on this agent).
+    virtual QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
+                                  const QString &serviceFilter, const QString &tagFilter) = 0;
+    virtual QJsonArray events() const = 0;
+    // Fired with table "events" whenever an event arrives, for blocking /v1/event/list.
+    virtual state::WatchHub &eventWatches() = 0;
+};
+
+} // namespace qonsul::http::v1

@@ -1,0 +1,292 @@
+#include "http/v1/Common.h"
+#include "http/v1/AgentBackend.h"
+
+#include "config/AgentConfig.h"
+#include "core/Clock.h"
+#include "state/Committer.h"
+
+#include <QJsonDocument>
+#include <QRandomGenerator>
+
+namespace qonsul::http::v1 {
+
+void sendError(const Responder &out, int status, const QString &message)
+{
+    out->send(HttpResponse::text(status, message));
+}
+
+void sendEmpty(const Responder &out, int status)
+{
+    HttpResponse r;
+    r.status = status;
+    out->send(std::move(r));
+}
+
+QByteArray renderJson(const ApiContext &ctx, const HttpRequest &req, const QJsonValue &value)
+{
+    const bool pretty = req.hasQuery(u"pretty") || (ctx.config && ctx.config->dev);
+    const auto format = pretty ? QJsonDocument::Indented : QJsonDocument::Compact;
+    switch (value.type()) {
+    case QJsonValue::Object:
+        return QJsonDocument(value.toObject()).toJson(format);
+    case QJsonValue::Array:
+        return QJsonDocument(value.toArray()).toJson(format);
+    case QJsonValue::Bool:
+        return value.toBool() ? QByteArrayLiteral("true") : QByteArrayLiteral("false");
+    case QJsonValue::Double:
+        return QByteArray::number(value.toDouble(), 'g', 17);
+    case QJsonValue::String: {
+        // A top-level string: wrap in an array to reuse the encoder's escaping.
+        const QByteArray a = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+        return a.mid(1, a.size() - 2);
+    }
+    default:
+        return QByteArrayLiteral("null");
+    }
+}
+
+HeaderList blockingHeaders(const ApiContext &ctx, quint64 index)
+{
+    const bool leader = !ctx.committer || !ctx.committer->leaderAddress().isEmpty();
+    return {{QByteArrayLiteral("X-Consul-Index"), QByteArray::number(std::max<quint64>(index, 1))},
+            {QByteArrayLiteral("X-Consul-KnownLeader"), leader ? QByteArrayLiteral("true") : QByteArrayLiteral("false")},
+            {QByteArrayLiteral("X-Consul-LastContact"), QByteArrayLiteral("0")}};
+}
+
+void sendJson(const ApiContext &ctx, const HttpRequest &req, const Responder &out, const QJsonValue &value,
+              std::optional<quint64> index, int status)
+{
+    HttpResponse r;
+    r.status = status;
+    r.body = renderJson(ctx, req, value);
+    r.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+    if (index)
+        r.headers.append(blockingHeaders(ctx, *index));
+    out->send(std::move(r));
+}
+
+std::optional<bool> parseBool(const QString &t)
+{
+    if (t == u"1" || t == u"t" || t == u"T" || t == u"true" || t == u"TRUE" || t == u"True")
+        return true;
+    if (t == u"0" || t == u"f" || t == u"F" || t == u"false" || t == u"FALSE" || t == u"False")
+        return false;
+    return std::nullopt;
+}
+
+bool queryFlag(const HttpRequest &req, QStringView key)
+{
+    if (!req.hasQuery(key))
+        return false;
+    const QString v = req.queryValue(key);
+    return v.isEmpty() || parseBool(v).value_or(true);
+}
+
+bool checkDatacenter(const ApiContext &ctx, const HttpRequest &req, const Responder &out)
+{
+    const QString dc = req.queryValue(u"dc");
+    if (dc.isEmpty() || !ctx.agent || dc == ctx.agent->datacenter())
+        return true;
+    sendError(out, 500, QStringLiteral("No path to datacenter"));
+    return false;
+}
+
+bool parseQueryOptions(const ApiContext &ctx, const HttpRequest &req, const Responder &out, QueryOptions *opts)
+{
+    if (!checkDatacenter(ctx, req, out))
+        return false;
+    opts->stale = req.hasQuery(u"stale");
+    opts->consistent = req.hasQuery(u"consistent");
+    if (opts->stale && opts->consistent) {
+        sendError(out, 400, QStringLiteral("Cannot specify ?stale with ?consistent, conflicting semantics."));
+        return false;
+    }
+    const Nanoseconds maxWait = ctx.config ? ctx.config->maxQueryTime : 600 * kSecond;
+    const Nanoseconds defaultWait = ctx.config ? ctx.config->defaultQueryTime : 300 * kSecond;
+    Nanoseconds wait = defaultWait;
+    if (req.hasQuery(u"wait")) {
+        const auto parsed = parseDuration(req.queryValue(u"wait"));
+        if (!parsed || *parsed < 0) {
+            sendError(out, 400, QStringLiteral("Invalid wait time"));
+            return false;
+        }
+        wait = *parsed ? *parsed : defaultWait;
+    }
+    opts->waitMs = std::min(wait, maxWait) / kMillisecond;
+    if (req.hasQuery(u"index")) {
+        bool ok = false;
+        opts->minIndex = req.queryValue(u"index").toULongLong(&ok);
+        if (!ok) {
+            sendError(out, 400, QStringLiteral("Invalid index"));
+            return false;
+        }
+    }
+    const QString expression = req.queryValue(u"filter");
+    if (!expression.isEmpty()) {
+        QString error;
+        opts->filter = filter::Filter::parse(expression, &error);
+        if (!opts->filter) {
+            sendError(out, 400, QStringLiteral("Failed to create boolean expression evaluator: %1").arg(error));
+            return false;
+        }
+    }
+    return true;
+}
+
+QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items)
+{
+    if (!opts.filter)
+        return items;
+    QJsonArray kept;
+    for (const QJsonValue &v : items) {
+        if (opts.filter->matches(v))
+            kept.append(v);
+    }
+    return kept;
+}
+
+namespace {
+
+void sendReply(const ApiContext &ctx, const HttpRequest &req, const Responder &out, quint64 index,
+               const QueryReply &reply)
+{
+    HttpResponse r;
+    r.status = reply.status;
+    if (!reply.rawContentType.isEmpty()) {
+        r.body = reply.raw;
+        r.headers.append({QByteArrayLiteral("Content-Type"), reply.rawContentType});
+    } else if (!reply.body.isUndefined()) {
+        r.body = renderJson(ctx, req, reply.body);
+        r.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+    }
+    r.headers.append(blockingHeaders(ctx, index));
+    out->send(std::move(r));
+}
+
+// One blocked request: the current watch and deadline timer. Owned by the shared_ptr that the
+// watch callback, the timer and the responder's close hook hold.
+struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
+{
+    ApiContext ctx;
+    HttpRequest req;
+    Responder out;
+    QueryOptions opts;
+    QueryRun run;
+    state::WatchHub *hub = nullptr;
+    std::unique_ptr<state::WatchHub::Watch> watch;
+    Clock::TimerId timer = 0;
+    bool done = false;
+
+    void finish(quint64 index, const QueryReply &reply)
+    {
+        done = true;
+        watch.reset();
+        if (timer)
+            ctx.clock->cancel(timer);
+        timer = 0;
+        if (out->isOpen())
+            sendReply(ctx, req, out, index, reply);
+    }
+
+    // Runs the query; answers when the index moved past minIndex (or `final`), else re-arms.
+    void attempt(bool final)
+    {
+        if (done)
+            return;
+        state::WatchSet ws;
+        QueryReply reply;
+        const quint64 index = run(&ws, &reply);
+        const bool moved = opts.indexIsHash ? index != opts.minIndex : index > opts.minIndex;
+        if (final || opts.minIndex == 0 || moved || ws.isEmpty()) {
+            finish(index, reply);
+            return;
+        }
+        std::weak_ptr<BlockedQuery> self = shared_from_this();
+        watch = hub->watch(ws, [self] {
+            if (auto q = self.lock())
+                q->attempt(false);
+        });
+    }
+};
+
+} // namespace
+
+void blockingQuery(const ApiContext &ctx, const HttpRequest &req, const Responder &out, const QueryOptions &opts,
+                   QueryRun run, state::WatchHub *hub)
+{
+    if (opts.minIndex == 0) {
+        QueryReply reply;
+        const quint64 index = run(nullptr, &reply);
+        sendReply(ctx, req, out, index, reply);
+        return;
+    }
+    auto q = std::make_shared<BlockedQuery>();
+    q->ctx = ctx;
+    q->opts = opts;
+    q->run = std::move(run);
+    q->out = out;
+    q->hub = hub ? hub : &ctx.store->watches();
+    q->req = req;
+    q->attempt(false);
+    if (q->done)
+        return;
+    // Jitter spreads the wake-ups of many clients that started together (Consul: up to wait/16).
+    const qint64 jitter = opts.waitMs >= 16 ? qint64(QRandomGenerator::global()->bounded(quint64(opts.waitMs / 16))) : 0;
+    q->timer = ctx.clock->schedule(opts.waitMs + jitter, [q] {
+        q->timer = 0;
+        q->attempt(true);
+    });
+    out->setOnClosed([weak = std::weak_ptr<BlockedQuery>(q)] {
+        if (auto q = weak.lock()) {
+            q->done = true;
+            q->watch.reset();
+            if (q->timer)
+                q->ctx.clock->cancel(q->timer);
+            q->timer = 0;
+        }
+    });
+}
+
+bool parseJsonBody(const HttpRequest &req, const Responder &out, QJsonValue *value)
+{
+    if (req.body.trimmed().isEmpty()) {
+        *value = QJsonObject();
+        return true;
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(req.body, &error);
+    if (error.error != QJsonParseError::NoError) {
+        sendError(out, 400, QStringLiteral("Request decode failed: %1").arg(error.errorString()));
+        return false;
+    }
+    *value = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
+    return true;
+}
+
+bool parseJsonObject(const HttpRequest &req, const Responder &out, QJsonObject *object)
+{
+    QJsonValue v;
+    if (!parseJsonBody(req, out, &v))
+        return false;
+    if (!v.isObject()) {
+        sendError(out, 400, QStringLiteral("Request decode failed: expected a JSON object"));
+        return false;
+    }
+    *object = v.toObject();
+    return true;
+}
+
+void propose(const ApiContext &ctx, const QCborMap &command, const Responder &out,
+             std::function<void(const state::ApplyResult &, quint64)> done)
+{
+    ctx.committer->propose(command, [out, done = std::move(done)](const state::ApplyResult &result, quint64 index,
+                                                                   const QString &error) {
+        if (!error.isEmpty()) {
+            sendError(out, 500, error);
+            return;
+        }
+        done(result, index);
+    });
+}
+
+} // namespace qonsul::http::v1
