@@ -148,6 +148,99 @@ QJsonObject toJson(const KvEntry &e)
     return o;
 }
 
+void appendJsonString(QByteArray &out, QStringView s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const QByteArray utf8 = s.toUtf8();
+    out += '"';
+    for (const char ch : utf8) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xf];
+            } else {
+                out += char(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+QByteArray encodeKvEntries(const QList<KvEntry> &entries, bool pretty)
+{
+    QByteArray out;
+    out.reserve(entries.size() * 160 + 4);
+    const char *open = pretty ? "    {\n" : "{";
+    const char *field = pretty ? "        " : "";
+    const char *sep = pretty ? ",\n" : ",";
+    const char *colon = pretty ? ": " : ":";
+    out += pretty ? "[\n" : "[";
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        const KvEntry &e = entries.at(i);
+        if (i)
+            out += sep;
+        out += open;
+        auto number = [&](const char *name, quint64 v, bool last = false) {
+            out += field;
+            out += '"';
+            out += name;
+            out += '"';
+            out += colon;
+            out += QByteArray::number(v);
+            if (!last)
+                out += sep;
+        };
+        number("LockIndex", e.lockIndex);
+        out += field;
+        out += "\"Key\"";
+        out += colon;
+        appendJsonString(out, e.key);
+        out += sep;
+        number("Flags", e.flags);
+        out += field;
+        out += "\"Value\"";
+        out += colon;
+        if (e.value.isEmpty()) {
+            out += "null";
+        } else {
+            out += '"';
+            out += e.value.toBase64();
+            out += '"';
+        }
+        out += sep;
+        if (!e.session.isEmpty()) {
+            out += field;
+            out += "\"Session\"";
+            out += colon;
+            appendJsonString(out, e.session);
+            out += sep;
+        }
+        number("CreateIndex", e.createIndex);
+        number("ModifyIndex", e.modifyIndex, true);
+        out += pretty ? "\n    }" : "}";
+    }
+    out += pretty ? "\n]\n" : "]";
+    return out;
+}
+
 QJsonObject toJson(const Node &n)
 {
     return QJsonObject{

@@ -202,11 +202,8 @@ void Api::registerAgent()
                 return;
             }
             out->beginStream(200, {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/plain")}});
-            std::weak_ptr<HttpResponder> weak = out;
-            const int sink = LogHub::addSink(*level, [weak](LogLevel, const QByteArray &line) {
-                if (auto o = weak.lock())
-                    o->writeChunk(line);
-            });
+            // The sink keeps the stream alive; the close hook removes the sink, and with it the stream.
+            const int sink = LogHub::addSink(*level, [out](LogLevel, const QByteArray &line) { out->writeChunk(line); });
             out->setOnClosed([sink] { LogHub::removeSink(sink); });
             qCInfo(lcHttp) << "monitor: streaming logs at level" << (levelName.isEmpty() ? QStringLiteral("info") : levelName);
         });

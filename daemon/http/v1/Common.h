@@ -40,7 +40,7 @@ bool checkDatacenter(const ApiContext &ctx, const HttpRequest &req, const Respon
 // One run of a blockable read: fills the reply, records what it read in the WatchSet, returns the index.
 struct QueryReply
 {
-    QJsonValue body;
+    QJsonValue body{QJsonValue::Undefined}; // undefined: no body (a 404)
     int status = 200;
     QByteArray raw;            // when set, sent as-is with rawContentType instead of JSON
     QByteArray rawContentType;

@@ -32,7 +32,8 @@ void kvGet(const ApiContext &ctx, const HttpRequest &req, const QString &key, co
     }
     const bool raw = req.hasQuery(u"raw");
     const QString separator = req.queryValue(u"separator");
-    blockingQuery(ctx, req, out, opts, [ctx, key, keys, recurse, raw, separator](state::WatchSet *ws, QueryReply *reply) {
+    const bool pretty = req.hasQuery(u"pretty") || (ctx.config && ctx.config->dev);
+    blockingQuery(ctx, req, out, opts, [ctx, key, keys, recurse, raw, separator, pretty](state::WatchSet *ws, QueryReply *reply) {
         if (keys) {
             QStringList list;
             const quint64 index = ctx.store->kvKeys(key, separator, &list, ws);
@@ -49,10 +50,8 @@ void kvGet(const ApiContext &ctx, const HttpRequest &req, const QString &key, co
                 reply->status = 404;
                 return index;
             }
-            QJsonArray array;
-            for (const api::KvEntry &e : std::as_const(entries))
-                array.append(api::toJson(e));
-            reply->body = array;
+            reply->raw = api::encodeKvEntries(entries, pretty);
+            reply->rawContentType = QByteArrayLiteral("application/json");
             return index;
         }
         std::optional<api::KvEntry> entry;
@@ -63,7 +62,8 @@ void kvGet(const ApiContext &ctx, const HttpRequest &req, const QString &key, co
             reply->raw = entry->value;
             reply->rawContentType = QByteArrayLiteral("text/plain");
         } else {
-            reply->body = QJsonArray{api::toJson(*entry)};
+            reply->raw = api::encodeKvEntries({*entry}, pretty);
+            reply->rawContentType = QByteArrayLiteral("application/json");
         }
         return index;
     });

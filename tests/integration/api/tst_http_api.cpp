@@ -1,0 +1,437 @@
+// Consul's HTTP API v1 against a real `qonsul agent -dev`: every endpoint group, blocking
+// queries, and the bad input a client can send.
+#include "AgentProcess.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTcpSocket>
+#include <QtTest>
+
+using qonsul::test::AgentProcess;
+using qonsul::test::HttpResult;
+using qonsul::test::httpRequest;
+
+class TestHttpApi : public QObject
+{
+    Q_OBJECT
+
+    AgentProcess m_agent;
+
+    HttpResult get(const QString &path) { return httpRequest("GET", m_agent.baseUrl() + path); }
+    HttpResult put(const QString &path, const QByteArray &body = {}) { return httpRequest("PUT", m_agent.baseUrl() + path, body); }
+    HttpResult del(const QString &path) { return httpRequest("DELETE", m_agent.baseUrl() + path); }
+    static QJsonValue json(const HttpResult &r) { return QJsonDocument::fromJson("[" + r.body + "]").array().at(0); }
+
+    // Starts a GET without waiting; the reply is collected with waitFor().
+    QNetworkReply *startGet(QNetworkAccessManager &nam, const QString &path)
+    {
+        return nam.get(QNetworkRequest(QUrl(m_agent.baseUrl() + path)));
+    }
+    static bool waitFor(QNetworkReply *reply, int ms)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (!reply->isFinished() && t.elapsed() < ms)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        return reply->isFinished();
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_agent.start()); }
+    void cleanupTestCase() { m_agent.stop(); }
+
+    void kvRoundTrip()
+    {
+        QCOMPARE(put(QStringLiteral("/v1/kv/web/key1?flags=18446744073709551615"), "value 1").body, QByteArray("true"));
+        HttpResult r = get(QStringLiteral("/v1/kv/web/key1"));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.header("X-Consul-Index").toULongLong() > 0);
+        QCOMPARE(r.header("X-Consul-KnownLeader"), QByteArray("true"));
+        QCOMPARE(r.header("Content-Type"), QByteArray("application/json"));
+        // Flags are a full uint64: check the digits, not a double.
+        QVERIFY2(r.body.contains("18446744073709551615") || r.body.contains("1.8446744073709552e+19"), r.body);
+        const QJsonObject entry = json(r).toArray().at(0).toObject();
+        QCOMPARE(entry.value(u"Key").toString(), QStringLiteral("web/key1"));
+        QCOMPARE(QByteArray::fromBase64(entry.value(u"Value").toString().toLatin1()), QByteArray("value 1"));
+        QVERIFY(!entry.contains(u"Session"));
+
+        r = get(QStringLiteral("/v1/kv/web/key1?raw"));
+        QCOMPARE(r.body, QByteArray("value 1"));
+        QCOMPARE(r.header("Content-Type"), QByteArray("text/plain"));
+
+        // Missing key: 404, empty body, and still an index.
+        r = get(QStringLiteral("/v1/kv/nope"));
+        QCOMPARE(r.status, 404);
+        QVERIFY(r.body.isEmpty());
+        QVERIFY(r.header("X-Consul-Index").toULongLong() > 0);
+
+        // Empty value is null.
+        put(QStringLiteral("/v1/kv/web/empty"));
+        QVERIFY(json(get(QStringLiteral("/v1/kv/web/empty"))).toArray().at(0).toObject().value(u"Value").isNull());
+    }
+
+    void kvRecurseKeysAndDelete()
+    {
+        for (const char *k : {"tree/a", "tree/b/c", "tree/b/d", "tree/e/f/g"})
+            QCOMPARE(put(QStringLiteral("/v1/kv/") + QString::fromLatin1(k), "x").body, QByteArray("true"));
+        QJsonArray all = json(get(QStringLiteral("/v1/kv/tree/?recurse"))).toArray();
+        QCOMPARE(all.size(), 4);
+        QCOMPARE(all.at(0).toObject().value(u"Key").toString(), QStringLiteral("tree/a"));
+        QCOMPARE(json(get(QStringLiteral("/v1/kv/tree/?keys&separator=/"))).toArray(),
+                 (QJsonArray{QStringLiteral("tree/a"), QStringLiteral("tree/b/"), QStringLiteral("tree/e/")}));
+        QCOMPARE(json(get(QStringLiteral("/v1/kv/tree/?keys"))).toArray().size(), 4);
+        QCOMPARE(get(QStringLiteral("/v1/kv/nothing/?recurse")).status, 404);
+        QCOMPARE(get(QStringLiteral("/v1/kv/nothing/?keys")).status, 404);
+
+        QCOMPARE(del(QStringLiteral("/v1/kv/tree/b?recurse")).body, QByteArray("true"));
+        QCOMPARE(json(get(QStringLiteral("/v1/kv/tree/?keys"))).toArray().size(), 2);
+        QCOMPARE(del(QStringLiteral("/v1/kv/tree/a")).body, QByteArray("true"));
+        QCOMPARE(get(QStringLiteral("/v1/kv/tree/a")).status, 404);
+    }
+
+    void kvCas()
+    {
+        QCOMPARE(put(QStringLiteral("/v1/kv/cas/k?cas=0"), "first").body, QByteArray("true"));
+        QCOMPARE(put(QStringLiteral("/v1/kv/cas/k?cas=0"), "again").body, QByteArray("false"));
+        const quint64 modify = quint64(json(get(QStringLiteral("/v1/kv/cas/k"))).toArray().at(0).toObject().value(u"ModifyIndex").toDouble());
+        QCOMPARE(put(QStringLiteral("/v1/kv/cas/k?cas=%1").arg(modify + 100), "stale").body, QByteArray("false"));
+        QCOMPARE(put(QStringLiteral("/v1/kv/cas/k?cas=%1").arg(modify), "second").body, QByteArray("true"));
+        QCOMPARE(get(QStringLiteral("/v1/kv/cas/k?raw")).body, QByteArray("second"));
+        QCOMPARE(del(QStringLiteral("/v1/kv/cas/k?cas=1")).body, QByteArray("false"));
+        const quint64 now = quint64(json(get(QStringLiteral("/v1/kv/cas/k"))).toArray().at(0).toObject().value(u"ModifyIndex").toDouble());
+        QCOMPARE(del(QStringLiteral("/v1/kv/cas/k?cas=%1").arg(now)).body, QByteArray("true"));
+    }
+
+    void kvBadInputChangesNothing()
+    {
+        put(QStringLiteral("/v1/kv/keep"), "safe");
+        HttpResult r = put(QStringLiteral("/v1/kv/keep"), QByteArray(600 * 1024, 'x'));
+        QCOMPARE(r.status, 413);
+        QCOMPARE(put(QStringLiteral("/v1/kv/keep?flags=notanumber"), "bad").status, 400);
+        QCOMPARE(put(QStringLiteral("/v1/kv/keep?cas=-1"), "bad").status, 400);
+        QCOMPARE(put(QStringLiteral("/v1/kv/"), "bad").status, 400);
+        QCOMPARE(put(QStringLiteral("/v1/kv/bad%01key"), "bad").status, 400);
+        QCOMPARE(get(QStringLiteral("/v1/kv/keep?index=abc")).status, 400);
+        QCOMPARE(get(QStringLiteral("/v1/kv/keep?index=1&wait=forever")).body, QByteArray("Invalid wait time"));
+        r = get(QStringLiteral("/v1/kv/keep?stale&consistent"));
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.body.contains("conflicting semantics"));
+        QCOMPARE(get(QStringLiteral("/v1/kv/keep?dc=elsewhere")).status, 500);
+        QCOMPARE(get(QStringLiteral("/v1/kv/keep?raw")).body, QByteArray("safe"));
+    }
+
+    void methodsAndPaths()
+    {
+        HttpResult r = httpRequest("POST", m_agent.baseUrl() + QStringLiteral("/v1/kv/x"), "y");
+        QCOMPARE(r.status, 405);
+        QCOMPARE(r.header("Allow"), QByteArray("OPTIONS,GET,PUT,DELETE"));
+        QCOMPARE(r.body, QByteArray("method POST not allowed"));
+        r = httpRequest("OPTIONS", m_agent.baseUrl() + QStringLiteral("/v1/kv/x"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("Allow"), QByteArray("OPTIONS,GET,PUT,DELETE"));
+        QCOMPARE(get(QStringLiteral("/v1/no/such/endpoint")).status, 404);
+        r = put(QStringLiteral("/v1/catalog/register"), "{not json");
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.body.startsWith("Request decode failed"));
+        QVERIFY(get(QStringLiteral("/v1/kv/keep?pretty")).body.contains("\n    "));
+    }
+
+    void blockingQueryWakesOnlyForItsKey()
+    {
+        put(QStringLiteral("/v1/kv/block/watched"), "v1");
+        const quint64 index = get(QStringLiteral("/v1/kv/block/watched")).header("X-Consul-Index").toULongLong();
+        QNetworkAccessManager nam;
+        QNetworkReply *reply = startGet(nam, QStringLiteral("/v1/kv/block/watched?index=%1&wait=5s").arg(index));
+        QVERIFY(!waitFor(reply, 300));
+        put(QStringLiteral("/v1/kv/block/other"), "unrelated"); // must not wake it
+        QVERIFY(!waitFor(reply, 300));
+        QElapsedTimer woke;
+        woke.start();
+        put(QStringLiteral("/v1/kv/block/watched"), "v2");
+        QVERIFY(waitFor(reply, 2000));
+        QVERIFY(woke.elapsed() < 1000);
+        QVERIFY(reply->rawHeader("X-Consul-Index").toULongLong() > index);
+        QVERIFY(reply->readAll().contains(QByteArray("v2").toBase64()));
+        delete reply;
+
+        // A prefix watcher wakes for a new key below it, and a delete wakes it too.
+        const quint64 listIndex = get(QStringLiteral("/v1/kv/block/?recurse")).header("X-Consul-Index").toULongLong();
+        reply = startGet(nam, QStringLiteral("/v1/kv/block/?recurse&index=%1").arg(listIndex));
+        QVERIFY(!waitFor(reply, 200));
+        put(QStringLiteral("/v1/kv/block/new"), "n");
+        QVERIFY(waitFor(reply, 2000));
+        delete reply;
+        const quint64 afterNew = get(QStringLiteral("/v1/kv/block/?recurse")).header("X-Consul-Index").toULongLong();
+        reply = startGet(nam, QStringLiteral("/v1/kv/block/?keys&index=%1").arg(afterNew));
+        QVERIFY(!waitFor(reply, 200));
+        del(QStringLiteral("/v1/kv/block/new"));
+        QVERIFY(waitFor(reply, 2000));
+        QVERIFY(reply->rawHeader("X-Consul-Index").toULongLong() > afterNew);
+        delete reply;
+    }
+
+    void blockingQueryTimesOutWithSameIndex()
+    {
+        put(QStringLiteral("/v1/kv/timeout"), "t");
+        const QByteArray index = get(QStringLiteral("/v1/kv/timeout")).header("X-Consul-Index");
+        QElapsedTimer t;
+        t.start();
+        const HttpResult r = get(QStringLiteral("/v1/kv/timeout?index=%1&wait=500ms").arg(QString::fromLatin1(index)));
+        QCOMPARE(r.status, 200);
+        QVERIFY(t.elapsed() >= 450);
+        QCOMPARE(r.header("X-Consul-Index"), index);
+    }
+
+    void clientDisconnectDuringBlockingQuery()
+    {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, m_agent.httpPort());
+        QVERIFY(socket.waitForConnected(2000));
+        socket.write("GET /v1/kv/timeout?index=999999&wait=30s HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(socket.waitForBytesWritten(1000));
+        QTest::qWait(100);
+        socket.abort();
+        QTest::qWait(100);
+        QCOMPARE(get(QStringLiteral("/v1/kv/timeout?raw")).body, QByteArray("t")); // still serving
+    }
+
+    void txnCommitsOrRollsBack()
+    {
+        const QByteArray ok = R"([
+            {"KV": {"Verb": "set", "Key": "txn/a", "Value": "YQ=="}},
+            {"KV": {"Verb": "set", "Key": "txn/b", "Value": "Yg==", "Flags": 3}},
+            {"KV": {"Verb": "get", "Key": "txn/a"}}
+        ])";
+        HttpResult r = put(QStringLiteral("/v1/txn"), ok);
+        QCOMPARE(r.status, 200);
+        QJsonObject o = json(r).toObject();
+        QVERIFY(o.value(u"Errors").isNull());
+        const QJsonArray results = o.value(u"Results").toArray();
+        QCOMPARE(results.size(), 3);
+        QVERIFY(results.at(0).toObject().value(u"KV").toObject().value(u"Value").isNull());
+        QCOMPARE(results.at(2).toObject().value(u"KV").toObject().value(u"Value").toString(), QStringLiteral("YQ=="));
+
+        const QByteArray bad = R"([
+            {"KV": {"Verb": "set", "Key": "txn/a", "Value": "Y2hhbmdlZA=="}},
+            {"KV": {"Verb": "check-not-exists", "Key": "txn/b"}}
+        ])";
+        r = put(QStringLiteral("/v1/txn"), bad);
+        QCOMPARE(r.status, 409);
+        o = json(r).toObject();
+        QVERIFY(o.value(u"Results").isNull());
+        QCOMPARE(o.value(u"Errors").toArray().at(0).toObject().value(u"OpIndex").toInt(), 1);
+        QCOMPARE(get(QStringLiteral("/v1/kv/txn/a?raw")).body, QByteArray("a")); // rolled back
+
+        QByteArray many = "[";
+        for (int i = 0; i < 129; ++i)
+            many += QByteArray(i ? "," : "") + R"({"KV":{"Verb":"get","Key":"x"}})";
+        many += "]";
+        QCOMPARE(put(QStringLiteral("/v1/txn"), many).status, 413);
+    }
+
+    void catalogAndHealth()
+    {
+        const QByteArray reg = R"({"Node": "ext-1", "Address": "10.1.2.3", "NodeMeta": {"env": "prod"},
+            "Service": {"ID": "redis1", "Service": "redis", "Tags": ["primary", "v1"], "Port": 6379},
+            "Checks": [{"CheckID": "redis-alive", "Name": "Redis alive", "Status": "passing", "ServiceID": "redis1"},
+                       {"CheckID": "disk", "Name": "Disk", "Status": "warning"}]})";
+        QCOMPARE(put(QStringLiteral("/v1/catalog/register"), reg).body, QByteArray("true"));
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/nodes"))).toArray().size(), 2);
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/nodes?node-meta=env:prod"))).toArray().size(), 1);
+        const QJsonObject services = json(get(QStringLiteral("/v1/catalog/services"))).toObject();
+        QCOMPARE(services.value(u"redis").toArray(), (QJsonArray{QStringLiteral("primary"), QStringLiteral("v1")}));
+        QCOMPARE(services.value(u"consul").toArray(), QJsonArray());
+        QJsonArray instances = json(get(QStringLiteral("/v1/catalog/service/redis?tag=primary"))).toArray();
+        QCOMPARE(instances.size(), 1);
+        QCOMPARE(instances.at(0).toObject().value(u"ServicePort").toInt(), 6379);
+        QCOMPARE(instances.at(0).toObject().value(u"Address").toString(), QStringLiteral("10.1.2.3"));
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/service/redis?tag=secondary"))).toArray().size(), 0);
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/service/unknown"))).toArray().size(), 0);
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/node/ext-1"))).toObject().value(u"Services").toObject().keys(),
+                 QStringList{QStringLiteral("redis1")});
+        QCOMPARE(get(QStringLiteral("/v1/catalog/node-services/ext-1")).status, 200);
+        QCOMPARE(get(QStringLiteral("/v1/catalog/service/")).status, 400);
+
+        // health: the node's warning check keeps it out of ?passing
+        const QJsonArray health = json(get(QStringLiteral("/v1/health/service/redis"))).toArray();
+        QCOMPARE(health.size(), 1);
+        QCOMPARE(health.at(0).toObject().value(u"Checks").toArray().size(), 2);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/service/redis?passing"))).toArray().size(), 0);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/state/warning"))).toArray().size(), 1);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/checks/redis"))).toArray().size(), 1);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/node/ext-1"))).toArray().size(), 2);
+        QCOMPARE(get(QStringLiteral("/v1/health/state/bogus")).status, 400);
+
+        // ?filter
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/nodes?filter=") + QUrl::toPercentEncoding(QStringLiteral("Meta.env == \"prod\""))))
+                     .toArray()
+                     .size(),
+                 1);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/service/redis?filter=") + QUrl::toPercentEncoding(QStringLiteral("\"v1\" in Service.Tags"))))
+                     .toArray()
+                     .size(),
+                 1);
+        QCOMPARE(get(QStringLiteral("/v1/catalog/nodes?filter=") + QUrl::toPercentEncoding(QStringLiteral("Meta.env =="))).status, 400);
+
+        // deregister the check, then the node
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"ext-1","CheckID":"disk"})").body, QByteArray("true"));
+        QCOMPARE(json(get(QStringLiteral("/v1/health/service/redis?passing"))).toArray().size(), 1);
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"ext-1"})").body, QByteArray("true"));
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/service/redis"))).toArray().size(), 0);
+        QCOMPARE(put(QStringLiteral("/v1/catalog/register"), R"({"Address":"1.2.3.4"})").status, 400);
+    }
+
+    void sessionsAndLocks()
+    {
+        HttpResult r = put(QStringLiteral("/v1/session/create"), R"({"TTL": "5s"})");
+        QCOMPARE(r.status, 500);
+        QVERIFY2(r.body.startsWith("Invalid Session TTL '5000000000', must be between [10s=24h0m0s]"), r.body);
+        r = put(QStringLiteral("/v1/session/create"), R"({"name": "locker", "ttl": "15.0s", "lockdelay": "0s", "behavior": "delete"})");
+        QCOMPARE(r.status, 200);
+        const QString id = json(r).toObject().value(u"ID").toString();
+        QCOMPARE(id.size(), 36);
+        const QJsonObject info = json(get(QStringLiteral("/v1/session/info/") + id)).toArray().at(0).toObject();
+        QCOMPARE(info.value(u"TTL").toString(), QStringLiteral("15s"));
+        QCOMPARE(info.value(u"Behavior").toString(), QStringLiteral("delete"));
+        QCOMPARE(info.value(u"NodeChecks").toArray(), QJsonArray{QStringLiteral("serfHealth")});
+        QCOMPARE(info.value(u"LockDelay").toDouble(), 0.0);
+
+        QCOMPARE(put(QStringLiteral("/v1/kv/locks/a?acquire=") + id, "held").body, QByteArray("true"));
+        QCOMPARE(put(QStringLiteral("/v1/kv/locks/a?acquire=") + id, "held").body, QByteArray("true")); // re-acquire
+        const QJsonObject held = json(get(QStringLiteral("/v1/kv/locks/a"))).toArray().at(0).toObject();
+        QCOMPARE(held.value(u"Session").toString(), id);
+        QCOMPARE(held.value(u"LockIndex").toInt(), 1);
+        QCOMPARE(put(QStringLiteral("/v1/kv/locks/a?acquire=not-a-session"), "x").body, QByteArray("false"));
+        QCOMPARE(json(get(QStringLiteral("/v1/session/list"))).toArray().size(), 1);
+        QCOMPARE(json(get(QStringLiteral("/v1/session/node/nonexistent"))).toArray().size(), 0);
+        QCOMPARE(json(put(QStringLiteral("/v1/session/renew/") + id)).toArray().at(0).toObject().value(u"ID").toString(), id);
+        r = put(QStringLiteral("/v1/session/renew/00000000-0000-0000-0000-000000000000"));
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.body, QByteArray("Session id '00000000-0000-0000-0000-000000000000' not found"));
+
+        // behavior=delete: destroying the session deletes the keys it held
+        QCOMPARE(put(QStringLiteral("/v1/session/destroy/") + id).body, QByteArray("true"));
+        QCOMPARE(get(QStringLiteral("/v1/kv/locks/a")).status, 404);
+        QCOMPARE(json(get(QStringLiteral("/v1/session/info/") + id)).toArray().size(), 0);
+
+        // lock-delay: after invalidation the key cannot be re-acquired at once
+        r = put(QStringLiteral("/v1/session/create"), R"({"LockDelay": "10s"})");
+        const QString first = json(r).toObject().value(u"ID").toString();
+        const QString second = json(put(QStringLiteral("/v1/session/create"), "{}")).toObject().value(u"ID").toString();
+        QCOMPARE(put(QStringLiteral("/v1/kv/locks/b?acquire=") + first, "1").body, QByteArray("true"));
+        put(QStringLiteral("/v1/session/destroy/") + first);
+        QVERIFY(json(get(QStringLiteral("/v1/kv/locks/b"))).toArray().at(0).toObject().value(u"Session").isUndefined());
+        QCOMPARE(put(QStringLiteral("/v1/kv/locks/b?acquire=") + second, "2").body, QByteArray("false"));
+        put(QStringLiteral("/v1/session/destroy/") + second);
+    }
+
+    void agentEndpoints()
+    {
+        const QJsonObject self = json(get(QStringLiteral("/v1/agent/self"))).toObject();
+        QCOMPARE(self.value(u"Config").toObject().value(u"Datacenter").toString(), QStringLiteral("dc1"));
+        QVERIFY(self.value(u"Config").toObject().value(u"Server").toBool());
+        QVERIFY(self.value(u"Stats").toObject().contains(u"raft"));
+        QCOMPARE(json(get(QStringLiteral("/v1/agent/members"))).toArray().at(0).toObject().value(u"Status").toInt(), 1);
+
+        // snake_case body as python-consul sends it, with a TTL check
+        QCOMPARE(put(QStringLiteral("/v1/agent/service/register"),
+                     R"({"name": "web", "id": "web-1", "port": 80, "tags": ["rails"], "check": {"ttl": "10s"}})")
+                     .status,
+                 200);
+        QCOMPARE(json(get(QStringLiteral("/v1/agent/services"))).toObject().value(u"web-1").toObject().value(u"Port").toInt(), 80);
+        const HttpResult one = get(QStringLiteral("/v1/agent/service/web-1"));
+        QCOMPARE(one.status, 200);
+        QVERIFY(!one.header("X-Consul-ContentHash").isEmpty());
+        QCOMPARE(get(QStringLiteral("/v1/agent/service/nope")).status, 404);
+        QCOMPARE(json(get(QStringLiteral("/v1/agent/checks"))).toObject().value(u"service:web-1").toObject().value(u"Status").toString(),
+                 QStringLiteral("critical"));
+        QCOMPARE(httpRequest("GET", m_agent.baseUrl() + QStringLiteral("/v1/agent/check/pass/service:web-1?note=fine")).status, 200);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/service/web?passing"))).toArray().size(), 1);
+        QCOMPARE(put(QStringLiteral("/v1/agent/check/update/service:web-1"), R"({"Status":"warning","Output":"slow"})").status, 200);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/state/warning"))).toArray().at(0).toObject().value(u"Output").toString(),
+                 QStringLiteral("slow"));
+        QCOMPARE(put(QStringLiteral("/v1/agent/check/update/service:web-1"), R"({"Status":"bogus"})").status, 400);
+        QCOMPARE(put(QStringLiteral("/v1/agent/check/pass/unknown")).status, 404);
+
+        // maintenance
+        QCOMPARE(put(QStringLiteral("/v1/agent/service/maintenance/web-1?enable=true&reason=deploy")).status, 200);
+        QJsonArray critical = json(get(QStringLiteral("/v1/health/state/critical"))).toArray();
+        QCOMPARE(critical.size(), 1);
+        QCOMPARE(critical.at(0).toObject().value(u"CheckID").toString(), QStringLiteral("_service_maintenance:web-1"));
+        QCOMPARE(critical.at(0).toObject().value(u"Notes").toString(), QStringLiteral("deploy"));
+        put(QStringLiteral("/v1/agent/service/maintenance/web-1?enable=false"));
+        QCOMPARE(put(QStringLiteral("/v1/agent/maintenance")).status, 400);
+        QCOMPARE(put(QStringLiteral("/v1/agent/maintenance?enable=true")).status, 200);
+        QCOMPARE(json(get(QStringLiteral("/v1/health/node/") + self.value(u"Config").toObject().value(u"NodeName").toString()))
+                     .toArray()
+                     .size(),
+                 3); // serfHealth, the service's TTL check, _node_maintenance
+        put(QStringLiteral("/v1/agent/maintenance?enable=false"));
+
+        // bad registrations change nothing
+        QCOMPARE(put(QStringLiteral("/v1/agent/service/register"), R"({"Name": "bad", "Port": 70000})").status, 400);
+        QCOMPARE(put(QStringLiteral("/v1/agent/check/register"), R"({"Name": "s", "Args": ["true"], "Interval": "10s"})").status, 400);
+        QCOMPARE(put(QStringLiteral("/v1/agent/service/register"), R"({"Name": )").status, 400);
+        QVERIFY(!json(get(QStringLiteral("/v1/agent/services"))).toObject().contains(u"bad"));
+
+        QCOMPARE(httpRequest("GET", m_agent.baseUrl() + QStringLiteral("/v1/agent/service/deregister/web-1")).status, 200);
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/service/web"))).toArray().size(), 0);
+        QCOMPARE(put(QStringLiteral("/v1/agent/service/deregister/web-1")).status, 404);
+
+        QCOMPARE(get(QStringLiteral("/v1/agent/metrics")).status, 200);
+        QVERIFY(get(QStringLiteral("/v1/agent/metrics?format=prometheus")).body.contains("# TYPE consul_runtime_alloc_bytes gauge"));
+        QCOMPARE(put(QStringLiteral("/v1/agent/reload")).status, 200);
+    }
+
+    void statusEventsOperator()
+    {
+        QCOMPARE(json(get(QStringLiteral("/v1/status/leader"))).toString(), QStringLiteral("127.0.0.1:8300"));
+        QCOMPARE(json(get(QStringLiteral("/v1/status/peers"))).toArray().size(), 1);
+        const QJsonObject raft = json(get(QStringLiteral("/v1/operator/raft/configuration"))).toObject();
+        QVERIFY(raft.value(u"Servers").toArray().at(0).toObject().value(u"Leader").toBool());
+
+        const QJsonObject event = json(put(QStringLiteral("/v1/event/fire/deploy"), "v1.2")).toObject();
+        QCOMPARE(event.value(u"Name").toString(), QStringLiteral("deploy"));
+        QCOMPARE(QByteArray::fromBase64(event.value(u"Payload").toString().toLatin1()), QByteArray("v1.2"));
+        const HttpResult list = get(QStringLiteral("/v1/event/list?name=deploy"));
+        QCOMPARE(json(list).toArray().size(), 1);
+        QNetworkAccessManager nam;
+        QNetworkReply *reply = startGet(nam, QStringLiteral("/v1/event/list?index=%1").arg(QString::fromLatin1(list.header("X-Consul-Index"))));
+        QVERIFY(!waitFor(reply, 200));
+        put(QStringLiteral("/v1/event/fire/second"));
+        QVERIFY(waitFor(reply, 2000));
+        delete reply;
+        QCOMPARE(put(QStringLiteral("/v1/event/fire/_reserved")).status, 403);
+    }
+
+    void monitorStreamsLogs()
+    {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, m_agent.httpPort());
+        QVERIFY(socket.waitForConnected(2000));
+        socket.write("GET /v1/agent/monitor?loglevel=debug HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(socket.waitForBytesWritten(1000));
+        QVERIFY(socket.waitForReadyRead(2000)); // the stream's head arrives at once
+        QByteArray seen = socket.readAll();
+        QElapsedTimer t;
+        t.start();
+        put(QStringLiteral("/v1/agent/reload")); // logs "Reloading configuration..."
+        while (!seen.contains("Reloading configuration") && t.elapsed() < 3000) {
+            // A nested event loop (the PUT) may already have buffered the bytes.
+            if (socket.bytesAvailable() || socket.waitForReadyRead(100))
+                seen += socket.readAll();
+            else
+                put(QStringLiteral("/v1/agent/reload"));
+        }
+        QVERIFY2(seen.startsWith("HTTP/1.1 200"), seen);
+        QVERIFY(seen.contains("Transfer-Encoding: chunked"));
+        QVERIFY2(seen.contains("Reloading configuration"), seen);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHttpApi)
+#include "tst_http_api.moc"
