@@ -91,11 +91,11 @@ bool Agent::start(QString *error)
                              .arg(server->errorString());
                 return false;
             }
-            qCInfo(lcAgent) << "Started HTTP server:" << QStringLiteral("address=%1:%2 network=tcp").arg(addr).arg(server->serverPort());
+            qCInfo(lcAgent).noquote() << "Started HTTP server:" << QStringLiteral("address=%1:%2 network=tcp").arg(addr).arg(server->serverPort());
         }
     }
     registerSelf();
-    qCInfo(lcAgent) << "Synced node info";
+    qCInfo(lcAgent).noquote() << "Synced node info";
     return true;
 }
 
@@ -132,9 +132,9 @@ void Agent::registerSelf()
     m_committer->propose(state::command::registerNode(body, m_clock.wallMs()),
                          [](const state::ApplyResult &r, quint64, const QString &error) {
                              if (!r.error.isEmpty() || !error.isEmpty())
-                                 qCCritical(lcAgent) << "Failed to register this node:" << r.error << error;
+                                 qCCritical(lcAgent).noquote() << "Failed to register this node:" << r.error << error;
                          });
-    qCInfo(lcAgent) << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
+    qCInfo(lcAgent).noquote() << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
 }
 
 QJsonObject Agent::member() const
@@ -363,7 +363,7 @@ AgentError Agent::reload()
 {
     // The checks issue re-reads services and checks from the config files here; what a reload
     // changes today is the log level.
-    qCInfo(lcAgent) << "Reloading configuration...";
+    qCInfo(lcAgent).noquote() << "Reloading configuration...";
     if (const auto level = parseLogLevel(m_config.logLevel))
         LogHub::setLevel(*level);
     return {};
@@ -371,7 +371,7 @@ AgentError Agent::reload()
 
 void Agent::leave()
 {
-    qCInfo(lcAgent) << "Gracefully shutting down agent...";
+    qCInfo(lcAgent).noquote() << "Gracefully shutting down agent...";
     QMetaObject::invokeMethod(this, &Agent::shutdownRequested, Qt::QueuedConnection);
 }
 
@@ -419,7 +419,7 @@ QJsonObject Agent::fireEvent(const QString &name, const QByteArray &payload, con
         changes.table(u"events");
         m_eventWatches.notify(changes);
     }
-    qCDebug(lcAgent) << "Fired user event:" << name;
+    qCDebug(lcAgent).noquote() << "Fired user event:" << name;
     return event;
 }
 

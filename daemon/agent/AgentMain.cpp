@@ -82,20 +82,20 @@ int runAgent(const QStringList &args)
     }
     SignalNotifier signals;
     QObject::connect(&signals, &SignalNotifier::hangup, &agent, [&agent] {
-        qCInfo(lcAgent) << "Caught signal: hangup";
+        qCInfo(lcAgent).noquote() << "Caught signal: hangup";
         agent.reload();
     });
     auto stop = [](const char *name) {
-        qCInfo(lcAgent) << "Caught signal:" << name;
-        qCInfo(lcAgent) << "Graceful shutdown disabled. Exiting";
+        qCInfo(lcAgent).noquote() << "Caught signal:" << name;
+        qCInfo(lcAgent).noquote() << "Graceful shutdown disabled. Exiting";
         QCoreApplication::quit();
     };
     QObject::connect(&signals, &SignalNotifier::interrupt, &agent, [stop] { stop("interrupt"); });
     QObject::connect(&signals, &SignalNotifier::terminate, &agent, [stop] { stop("terminated"); });
     QObject::connect(&agent, &Agent::shutdownRequested, &agent, [] { QCoreApplication::quit(); });
-    qCInfo(lcAgent) << "Consul agent running!";
+    qCInfo(lcAgent).noquote() << "Consul agent running!";
     const int code = QCoreApplication::exec();
-    qCInfo(lcAgent) << "shutdown complete";
+    qCInfo(lcAgent).noquote() << "shutdown complete";
     return code;
 }
 

@@ -140,7 +140,7 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
         armTtl(c.checkId);
     }
     syncService(service.id);
-    qCInfo(lcAgent) << "Synced service:" << QStringLiteral("service=%1").arg(service.id);
+    qCInfo(lcAgent).noquote() << "Synced service:" << QStringLiteral("service=%1").arg(service.id);
     return {};
 }
 
@@ -183,7 +183,7 @@ void LocalState::armTtl(const QString &id)
         auto it = m_checks.find(id);
         if (it == m_checks.end())
             return;
-        qCWarning(lcAgent) << "Check missed TTL, is now critical:" << QStringLiteral("check=%1").arg(id);
+        qCWarning(lcAgent).noquote() << "Check missed TTL, is now critical:" << QStringLiteral("check=%1").arg(id);
         it->status = QStringLiteral("critical");
         it->output = QStringLiteral("TTL expired");
         syncCheck(id);
@@ -207,7 +207,7 @@ AgentError LocalState::removeService(const QString &id)
             m_clock->cancel(t);
     }
     deregisterFromCatalog(id, {});
-    qCInfo(lcAgent) << "Deregistered service:" << QStringLiteral("service=%1").arg(id);
+    qCInfo(lcAgent).noquote() << "Deregistered service:" << QStringLiteral("service=%1").arg(id);
     return {};
 }
 
@@ -294,7 +294,7 @@ void LocalState::syncService(const QString &id)
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
                          [id](const state::ApplyResult &r, quint64, const QString &error) {
                              if (!error.isEmpty() || !r.error.isEmpty())
-                                 qCWarning(lcAgent) << "Failed to sync service" << id << error << r.error;
+                                 qCWarning(lcAgent).noquote() << "Failed to sync service" << id << error << r.error;
                          });
 }
 
@@ -307,7 +307,7 @@ void LocalState::syncCheck(const QString &id)
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
                          [id](const state::ApplyResult &r, quint64, const QString &error) {
                              if (!error.isEmpty() || !r.error.isEmpty())
-                                 qCWarning(lcAgent) << "Failed to sync check" << id << error << r.error;
+                                 qCWarning(lcAgent).noquote() << "Failed to sync check" << id << error << r.error;
                          });
 }
 

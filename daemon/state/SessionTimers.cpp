@@ -36,7 +36,7 @@ void SessionTimers::reset(const QString &id, Nanoseconds ttl)
     const qint64 delayMs = ttl * kTtlGraceMultiplier / kMillisecond;
     m_timers.insert(id, m_clock->schedule(delayMs, [this, id] {
         m_timers.remove(id);
-        qCInfo(lcSession) << "Session TTL expired, invalidating:" << id;
+        qCInfo(lcSession).noquote() << "Session TTL expired, invalidating:" << id;
         m_committer->propose(command::sessionDestroy(id, m_clock->wallMs()), {});
     }));
 }

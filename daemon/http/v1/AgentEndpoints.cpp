@@ -205,7 +205,7 @@ void Api::registerAgent()
             // The sink keeps the stream alive; the close hook removes the sink, and with it the stream.
             const int sink = LogHub::addSink(*level, [out](LogLevel, const QByteArray &line) { out->writeChunk(line); });
             out->setOnClosed([sink] { LogHub::removeSink(sink); });
-            qCInfo(lcHttp) << "monitor: streaming logs at level" << (levelName.isEmpty() ? QStringLiteral("info") : levelName);
+            qCInfo(lcHttp).noquote() << "monitor: streaming logs at level" << (levelName.isEmpty() ? QStringLiteral("info") : levelName);
         });
 }
 
