@@ -10,6 +10,7 @@
 #include "state/Committer.h"
 #include "state/SessionTimers.h"
 #include "state/StateStore.h"
+#include "state/TombstoneGc.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -45,6 +46,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     m_committer = std::make_unique<state::LocalCommitter>(
         m_store.get(), QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server));
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer.get());
+    m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer.get());
     m_local = std::make_unique<LocalState>(&m_clock, m_committer.get(), m_config.nodeName, advertiseAddress(),
                                            m_config.checkOutputMaxSize);
     http::v1::ApiContext ctx;

@@ -14,6 +14,7 @@ namespace qonsul::state {
 class StateStore;
 class Committer;
 class SessionTimers;
+class TombstoneGc;
 } // namespace qonsul::state
 
 namespace qonsul::http {
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<state::StateStore> m_store;
     std::unique_ptr<state::Committer> m_committer;
     std::unique_ptr<state::SessionTimers> m_sessionTimers;
+    std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
     std::unique_ptr<LocalState> m_local;
     std::unique_ptr<http::v1::Api> m_api;
     QList<http::HttpServer *> m_httpServers;

@@ -6,6 +6,7 @@
 #include "state/Command.h"
 
 #include <QCborArray>
+#include <QJsonDocument>
 
 namespace qonsul::http::v1 {
 
@@ -71,14 +72,17 @@ void Api::registerTxn()
         [ctx](const HttpRequest &req, const QString &, const Responder &out) {
             if (!checkDatacenter(ctx, req, out))
                 return;
-            QJsonValue body;
-            if (!parseJsonBody(req, out, &body))
-                return;
-            if (!body.isArray()) {
-                sendError(out, 400, QStringLiteral("Failed to parse body: expected a JSON array of operations"));
+            QJsonParseError parseError;
+            const QJsonDocument doc = QJsonDocument::fromJson(req.body, &parseError);
+            if (parseError.error != QJsonParseError::NoError || !doc.isArray()) {
+                sendError(out, 400,
+                          QStringLiteral("Failed to parse body: %1")
+                              .arg(doc.isArray() || parseError.error != QJsonParseError::NoError
+                                       ? parseError.errorString()
+                                       : QStringLiteral("expected a JSON array of operations")));
                 return;
             }
-            const QJsonArray ops = body.toArray();
+            const QJsonArray ops = doc.array();
             if (ops.size() > kMaxTxnOps) {
                 sendError(out, 413,
                           QStringLiteral("Transaction contains too many operations (%1 > %2)").arg(ops.size()).arg(kMaxTxnOps));
