@@ -396,14 +396,14 @@ private:
         return s;
     }
 
+    // As Go marshals the semaphoreLock struct: Limit first, holders sorted by session.
     static QByteArray encodeSemaphore(const SemaphoreState &s)
     {
-        QJsonObject holders;
+        QByteArray holders;
         for (auto it = s.holders.begin(); it != s.holders.end(); ++it)
-            holders.insert(it.key(), it.value());
-        return QJsonDocument(
-            QJsonObject { { QStringLiteral("Limit"), s.limit }, { QStringLiteral("Holders"), holders } })
-            .toJson(QJsonDocument::Compact);
+            holders += (holders.isEmpty() ? "" : ",") + goJsonString(it.key())
+                + (it.value() ? ":true" : ":false");
+        return "{\"Limit\":" + QByteArray::number(s.limit) + ",\"Holders\":{" + holders + "}}";
     }
 
     QString acquireSemaphore()
