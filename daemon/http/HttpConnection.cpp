@@ -1,0 +1,545 @@
+#include "http/HttpConnection.h"
+
+#include "core/Logging.h"
+#include "http/HttpServer.h"
+
+#include <QTimer>
+#include <climits>
+#include <cstring>
+
+#ifdef Q_OS_WIN
+#include <winsock2.h>
+#else
+#include <cerrno>
+#include <sys/socket.h>
+#endif
+
+namespace qonsul::http {
+
+namespace {
+
+constexpr qint64 kSocketReadBuffer = 64 * 1024; // Qt's per-socket buffer; bounds one read
+// Pipelined input held while a reply is pending; beyond it we stop reading (TCP flow control).
+constexpr qsizetype kMaxBufferedWhileBusy = 64 * 1024;
+constexpr qint64 kLingerMs = 2000; // after an error reply: how long to drain the client's input
+constexpr qint64 kDefaultFlushMs = 120000;
+constexpr qsizetype kCoalesceChunkBytes = 16 * 1024;
+
+void appendDecimal(QByteArray &out, qint64 v)
+{
+    char buf[24];
+    char *p = buf + sizeof buf;
+    do {
+        *--p = char('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    out.append(p, buf + sizeof buf - p);
+}
+
+void appendHex(QByteArray &out, qint64 v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char buf[20];
+    char *p = buf + sizeof buf;
+    do {
+        *--p = digits[v & 15];
+        v >>= 4;
+    } while (v > 0);
+    out.append(p, buf + sizeof buf - p);
+}
+
+bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && a.compare(b, Qt::CaseInsensitive) == 0;
+}
+
+bool hasLineBreak(QByteArrayView v)
+{
+    for (const char c : v) {
+        if (c == '\r' || c == '\n')
+            return true;
+    }
+    return false;
+}
+
+bool connectionHasClose(QByteArrayView value)
+{
+    while (!value.isEmpty()) {
+        const qsizetype comma = value.indexOf(',');
+        if (equalsIgnoreCase((comma < 0 ? value : value.first(comma)).trimmed(), "close"))
+            return true;
+        value = comma < 0 ? QByteArrayView() : value.sliced(comma + 1);
+    }
+    return false;
+}
+
+} // namespace
+
+HttpConnection::HttpConnection(QTcpSocket *socket, HttpServer *server)
+    : QObject(server)
+    , m_socket(socket)
+    , m_server(server)
+    , m_limits(server->m_limits)
+    , m_parser(server->m_limits)
+    , m_peer(socket->peerAddress())
+    , m_fd(socket->socketDescriptor())
+{
+    socket->setParent(this);
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    socket->setReadBufferSize(kSocketReadBuffer);
+    connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    m_idleSince = server->now();
+    armTimer(m_idleSince);
+    if (socket->bytesAvailable() > 0) {
+        m_resumeQueued = true;
+        QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
+    }
+}
+
+HttpConnection::~HttpConnection()
+{
+    m_socket->disconnect(this);
+    if (HttpResponder *r = std::exchange(m_current, nullptr))
+        r->detach();
+}
+
+void HttpConnection::abort()
+{
+    if (m_closed)
+        return;
+    m_socket->abort(); // emits disconnected() when it was connected
+    if (!m_closed)
+        onDisconnected();
+}
+
+void HttpConnection::onDisconnected()
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    m_deadline = 0;
+    if (HttpResponder *r = std::exchange(m_current, nullptr))
+        r->detach();
+    m_server->connectionClosed(this);
+    deleteLater();
+}
+
+void HttpConnection::writeOut(const char *data, qsizetype size)
+{
+    if (size <= 0)
+        return;
+    // QAbstractSocket::write() buffers and arms a write notifier, flush() sends and disarms it:
+    // with the glib dispatcher that is two extra wakeup syscalls per response. When nothing is
+    // queued, send directly; only what the kernel does not take goes through Qt's buffer.
+    if (m_fd >= 0 && m_socket->bytesToWrite() == 0) {
+#ifdef Q_OS_WIN
+        const int n = ::send(SOCKET(m_fd), data, int(qMin<qsizetype>(size, INT_MAX)), 0);
+#else
+#ifdef MSG_NOSIGNAL
+        constexpr int flags = MSG_NOSIGNAL;
+#else
+        constexpr int flags = 0;
+#endif
+        qint64 n;
+        do {
+            n = ::send(int(m_fd), data, size_t(size), flags);
+        } while (n < 0 && errno == EINTR);
+#endif
+        if (n == size)
+            return;
+        if (n > 0) {
+            data += n;
+            size -= n;
+        }
+        // Otherwise EAGAIN, or an error that Qt's write path below reports and handles.
+    }
+    m_socket->write(data, size);
+    m_socket->flush();
+}
+
+void HttpConnection::onReadyRead()
+{
+    if (m_closed)
+        return;
+    if (m_closing) {
+        m_socket->skip(m_socket->bytesAvailable()); // draining until the peer closes
+        return;
+    }
+    pull();
+    processInput();
+}
+
+void HttpConnection::resume()
+{
+    m_resumeQueued = false;
+    if (m_closed || m_closing || m_busy)
+        return;
+    pull();
+    processInput();
+}
+
+void HttpConnection::compactInput()
+{
+    if (m_inPos == 0)
+        return;
+    const qsizetype rest = m_in.size() - m_inPos;
+    if (rest > 0)
+        std::memmove(m_in.data(), m_in.constData() + m_inPos, size_t(rest));
+    m_in.resize(rest);
+    m_inPos = 0;
+}
+
+void HttpConnection::pull()
+{
+    while (true) {
+        const qint64 available = m_socket->bytesAvailable();
+        if (available <= 0)
+            return;
+        if (m_busy && m_in.size() - m_inPos >= kMaxBufferedWhileBusy)
+            return;
+        compactInput();
+        const qsizetype old = m_in.size();
+        m_in.resize(old + available);
+        const qint64 got = m_socket->read(m_in.data() + old, available);
+        m_in.resize(old + qMax<qint64>(got, 0));
+        if (got <= 0)
+            return;
+    }
+}
+
+void HttpConnection::processInput()
+{
+    if (m_closed || m_closing || m_busy)
+        return;
+    m_dispatching = true;
+    while (!m_closed && !m_closing && !m_busy) {
+        const QByteArrayView view(m_in.constData() + m_inPos, m_in.size() - m_inPos);
+        ParseResult result = m_parser.parse(view);
+        m_inPos += result.consumed;
+        if (result.status == ParseStatus::NeedMore) {
+            if (result.expectContinue) {
+                writeOut("HTTP/1.1 100 Continue\r\n\r\n", 25);
+            }
+            break;
+        }
+        if (result.status == ParseStatus::Malformed) {
+            qCDebug(lcHttp) << "rejecting request from" << m_peer.toString() << result.httpStatus
+                            << result.error;
+            sendError(result.httpStatus, result.error);
+            break;
+        }
+        dispatch(std::move(result.request));
+    }
+    m_dispatching = false;
+    if (m_closed || m_closing)
+        return;
+    if (m_inPos == m_in.size()) {
+        m_inPos = 0;
+        if (m_in.capacity() > 4 * kSocketReadBuffer)
+            m_in = QByteArray();
+        else
+            m_in.resize(0);
+    }
+    armTimer(m_server->now());
+}
+
+void HttpConnection::dispatch(HttpRequest &&request)
+{
+    m_busy = true;
+    m_headStart = -1;
+    m_keepAlive = request.keepAlive;
+    m_http10 = request.minorVersion == 0;
+    m_headRequest = request.method == "HEAD";
+    m_chunkedStream = false;
+    m_streamNoBody = false;
+    m_streamClose = false;
+    request.peer = m_peer;
+    auto responder = std::make_shared<HttpResponder>(HttpResponder::Key {}, this);
+    m_current = responder.get();
+    m_server->m_handler(request, std::move(responder));
+}
+
+void HttpConnection::appendHead(QByteArray &out, int status, const HeaderList &headers, bool &close)
+{
+    if (status < 100 || status > 999)
+        status = 500;
+    char statusDigits[4]
+        = { char('0' + status / 100), char('0' + status / 10 % 10), char('0' + status % 10), ' ' };
+    out.append("HTTP/1.1 ", 9);
+    out.append(statusDigits, 4);
+    out.append(statusReason(status));
+    out.append("\r\n", 2);
+    for (const auto &h : headers) {
+        const QByteArray &name = h.first;
+        switch (name.size()) {
+        case 4:
+            if (equalsIgnoreCase(name, "date"))
+                continue;
+            break;
+        case 10:
+            if (equalsIgnoreCase(name, "connection")) {
+                if (connectionHasClose(h.second))
+                    close = true;
+                continue;
+            }
+            break;
+        case 14:
+            if (equalsIgnoreCase(name, "content-length"))
+                continue;
+            break;
+        case 17:
+            if (equalsIgnoreCase(name, "transfer-encoding"))
+                continue;
+            break;
+        default:
+            break;
+        }
+        if (name.isEmpty() || hasLineBreak(name) || name.contains(':'))
+            continue; // would corrupt the response
+        out.append(name);
+        out.append(": ", 2);
+        if (hasLineBreak(h.second)) {
+            QByteArray value = h.second;
+            value.replace('\r', ' ').replace('\n', ' ');
+            out.append(value);
+        } else {
+            out.append(h.second);
+        }
+        out.append("\r\n", 2);
+    }
+    out.append("Date: ", 6);
+    out.append(httpDateNow());
+    out.append("\r\n", 2);
+}
+
+void HttpConnection::respond(HttpResponse &&response)
+{
+    m_current = nullptr;
+    bool close = !m_keepAlive;
+    const bool bodyAllowed = response.status >= 200 && response.status != 204 && response.status != 304;
+    const bool withBody = bodyAllowed && !m_headRequest;
+    QByteArray out;
+    out.reserve(128 + response.headers.size() * 48 + (withBody ? response.body.size() : 0));
+    appendHead(out, response.status, response.headers, close);
+    if (bodyAllowed) {
+        out.append("Content-Length: ", 16);
+        appendDecimal(out, response.body.size());
+        out.append("\r\n", 2);
+    }
+    if (close)
+        out.append("Connection: close\r\n", 19);
+    else if (m_http10)
+        out.append("Connection: keep-alive\r\n", 24);
+    out.append("\r\n", 2);
+    if (withBody)
+        out.append(response.body);
+    writeOut(out.constData(), out.size());
+    finishResponse(close);
+}
+
+void HttpConnection::beginStream(int status, HeaderList &&headers)
+{
+    bool close = !m_keepAlive;
+    const bool bodyAllowed = status >= 200 && status != 204 && status != 304;
+    QByteArray out;
+    out.reserve(128 + headers.size() * 48);
+    appendHead(out, status, headers, close);
+    if (bodyAllowed) {
+        if (m_http10)
+            close = true; // no chunked encoding in HTTP/1.0: the end of the body is the close
+        else
+            out.append("Transfer-Encoding: chunked\r\n", 28);
+    }
+    if (close)
+        out.append("Connection: close\r\n", 19);
+    out.append("\r\n", 2);
+    m_streamNoBody = !bodyAllowed || m_headRequest;
+    m_chunkedStream = bodyAllowed && !m_http10 && !m_headRequest;
+    m_streamClose = close;
+    writeOut(out.constData(), out.size());
+}
+
+void HttpConnection::writeChunk(const QByteArray &data)
+{
+    if (m_streamNoBody || m_closing)
+        return;
+    if (!m_chunkedStream) {
+        writeOut(data.constData(), data.size());
+    } else if (data.size() <= kCoalesceChunkBytes) {
+        QByteArray out;
+        out.reserve(data.size() + 16);
+        appendHex(out, data.size());
+        out.append("\r\n", 2);
+        out.append(data);
+        out.append("\r\n", 2);
+        writeOut(out.constData(), out.size());
+    } else {
+        QByteArray prefix;
+        appendHex(prefix, data.size());
+        prefix.append("\r\n", 2);
+        writeOut(prefix.constData(), prefix.size());
+        writeOut(data.constData(), data.size());
+        writeOut("\r\n", 2);
+    }
+}
+
+void HttpConnection::endStream()
+{
+    m_current = nullptr;
+    if (m_chunkedStream)
+        writeOut("0\r\n\r\n", 5);
+    finishResponse(m_streamClose);
+}
+
+void HttpConnection::responderAbandoned(bool streaming)
+{
+    m_current = nullptr;
+    if (streaming) {
+        qCWarning(lcHttp) << "a streamed reply was dropped without endStream(); closing the connection";
+        m_busy = false;
+        startClose(false); // no last chunk: the client sees the body truncated
+        return;
+    }
+    qCWarning(lcHttp) << "a request was dropped without a reply; answering 500";
+    respond(HttpResponse::text(500, QStringLiteral("internal error: the request was not answered")));
+}
+
+qint64 HttpConnection::bufferedBytes() const
+{
+    return m_socket->bytesToWrite();
+}
+
+void HttpConnection::finishResponse(bool close)
+{
+    m_busy = false;
+    m_current = nullptr;
+    const qint64 now = m_server->now();
+    m_idleSince = now;
+    if (close) {
+        startClose(false);
+        return;
+    }
+    if (m_dispatching || m_closed)
+        return; // processInput's loop carries on
+    // Answered later, from some other event: parse what is buffered on a fresh event loop pass,
+    // so the handler is never re-entered from inside a responder call.
+    if (m_inPos < m_in.size() || m_socket->bytesAvailable() > 0) {
+        if (!m_resumeQueued) {
+            m_resumeQueued = true;
+            QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
+        }
+        return;
+    }
+    armTimer(now);
+}
+
+void HttpConnection::sendError(int status, const QByteArray &reason)
+{
+    bool close = true;
+    QByteArray out;
+    appendHead(out, status,
+        { { QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/plain; charset=utf-8") } }, close);
+    out.append("Content-Length: ", 16);
+    appendDecimal(out, reason.size() + 1);
+    out.append("\r\nConnection: close\r\n\r\n", 23);
+    out.append(reason);
+    out.append('\n');
+    writeOut(out.constData(), out.size());
+    startClose(true);
+}
+
+void HttpConnection::startClose(bool linger)
+{
+    if (m_closing || m_closed)
+        return;
+    // Input we will never read (say, requests pipelined after "Connection: close") would turn the
+    // close into a reset, so drain it as after an error.
+    linger = linger || m_inPos < m_in.size() || m_socket->bytesAvailable() > 0;
+    m_closing = true;
+    m_busy = false;
+    m_in = QByteArray();
+    m_inPos = 0;
+    m_parser.reset();
+    const qint64 now = m_server->now();
+    if (!linger) {
+        m_deadline = now + (m_limits.idleTimeoutMs > 0 ? m_limits.idleTimeoutMs : kDefaultFlushMs);
+        m_socket->disconnectFromHost(); // after pending writes; may emit disconnected() right away
+        return;
+    }
+    // The client may still be sending (a body we refused): closing with unread input makes the
+    // kernel send RST, which can destroy our error reply in flight. So shut down only our side,
+    // then read and discard until the client closes or the linger time is up.
+    m_lingering = true;
+    m_deadline = now + kLingerMs;
+    if (m_socket->bytesToWrite() == 0)
+        halfClose();
+    else
+        connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+}
+
+void HttpConnection::onBytesWritten()
+{
+    if (m_lingering && !m_closed && m_socket->bytesToWrite() == 0) {
+        disconnect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+        halfClose();
+    }
+}
+
+void HttpConnection::halfClose()
+{
+    const qintptr fd = m_socket->socketDescriptor();
+    if (fd >= 0) {
+#ifdef Q_OS_WIN
+        ::shutdown(SOCKET(fd), SD_SEND);
+#else
+        ::shutdown(int(fd), SHUT_WR);
+#endif
+    }
+    m_socket->skip(m_socket->bytesAvailable());
+}
+
+void HttpConnection::armTimer(qint64 now)
+{
+    if (m_closing || m_closed)
+        return;
+    if (m_busy) {
+        m_deadline = 0; // handlers may take their time (blocking queries wait up to 10 minutes)
+        return;
+    }
+    if (m_parser.headComplete()) { // receiving a body: the idle limit applies between reads
+        m_deadline = m_limits.idleTimeoutMs > 0 ? now + m_limits.idleTimeoutMs : 0;
+        return;
+    }
+    if (m_parser.inProgress()) { // a head has started: it must be complete in time
+        if (m_headStart < 0)
+            m_headStart = now;
+        m_deadline = m_limits.headerTimeoutMs > 0 ? m_headStart + m_limits.headerTimeoutMs : 0;
+        return;
+    }
+    m_headStart = -1;
+    m_deadline = m_limits.idleTimeoutMs > 0 ? m_idleSince + m_limits.idleTimeoutMs : 0;
+}
+
+void HttpConnection::checkTimeout(qint64 now)
+{
+    if (m_closed || m_deadline == 0 || now < m_deadline)
+        return;
+    if (m_closing) {
+        abort();
+        return;
+    }
+    if (m_busy)
+        return;
+    if (m_parser.inProgress()) {
+        qCDebug(lcHttp) << "request from" << m_peer.toString() << "timed out";
+        sendError(408, QByteArrayLiteral("request timed out"));
+        return;
+    }
+    // Idle keep-alive connection.
+    m_closing = true;
+    m_deadline = now + kLingerMs;
+    m_socket->disconnectFromHost();
+}
+
+} // namespace qonsul::http

@@ -1,0 +1,92 @@
+#include "http/HttpResponder.h"
+
+#include "http/HttpConnection.h"
+
+#include <QTimer>
+
+namespace qonsul::http {
+
+HttpResponder::HttpResponder(Key, HttpConnection *connection)
+    : m_connection(connection)
+{
+}
+
+HttpResponder::~HttpResponder()
+{
+    if (m_connection && m_state != State::Finished)
+        m_connection->responderAbandoned(m_state == State::Streaming);
+}
+
+void HttpResponder::send(HttpResponse response)
+{
+    if (m_state != State::Pending)
+        return;
+    m_state = State::Finished;
+    if (HttpConnection *c = m_connection) {
+        m_connection = nullptr;
+        m_onClosed = nullptr;
+        c->respond(std::move(response));
+    }
+}
+
+void HttpResponder::beginStream(int status, HeaderList headers)
+{
+    if (m_state != State::Pending)
+        return;
+    m_state = State::Streaming;
+    if (m_connection)
+        m_connection->beginStream(status, std::move(headers));
+}
+
+void HttpResponder::writeChunk(const QByteArray &data)
+{
+    if (m_state != State::Streaming || data.isEmpty())
+        return;
+    if (m_connection)
+        m_connection->writeChunk(data);
+}
+
+void HttpResponder::endStream()
+{
+    if (m_state != State::Streaming)
+        return;
+    m_state = State::Finished;
+    if (HttpConnection *c = m_connection) {
+        m_connection = nullptr;
+        m_onClosed = nullptr;
+        c->endStream();
+    }
+}
+
+void HttpResponder::setOnClosed(std::function<void()> onClosed)
+{
+    if (m_state == State::Finished && !m_died)
+        return;
+    m_onClosed = std::move(onClosed);
+    if (m_died && m_onClosed) {
+        QTimer::singleShot(0, [self = shared_from_this()] { self->fireClosed(); });
+    }
+}
+
+qint64 HttpResponder::bufferedBytes() const
+{
+    return m_connection ? m_connection->bufferedBytes() : 0;
+}
+
+void HttpResponder::detach()
+{
+    m_connection = nullptr;
+    if (m_state == State::Finished)
+        return;
+    m_died = true;
+    if (m_onClosed)
+        QTimer::singleShot(0, [self = shared_from_this()] { self->fireClosed(); });
+}
+
+void HttpResponder::fireClosed()
+{
+    if (auto fn = std::exchange(m_onClosed, nullptr))
+        fn();
+}
+
+} // namespace qonsul::http

@@ -1,0 +1,104 @@
+#include "http/HttpServer.h"
+
+#include "http/HttpConnection.h"
+
+#include <limits>
+
+namespace qonsul::http {
+
+HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, QObject *parent)
+    : QObject(parent)
+    , m_limits(std::move(limits))
+    , m_handler(std::move(handler))
+{
+    m_clock.start();
+    m_tcp.setListenBacklogSize(1024);
+    m_tcp.setMaxPendingConnections(1024);
+    connect(&m_tcp, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
+
+    // Timeouts are enforced by one sweep over the connections, not a timer per connection (which
+    // would be restarted on every request). A deadline is missed by at most a quarter of it.
+    int shortest = std::numeric_limits<int>::max();
+    for (const int t : { m_limits.idleTimeoutMs, m_limits.headerTimeoutMs }) {
+        if (t > 0)
+            shortest = qMin(shortest, t);
+    }
+    const int interval = qBound(5, shortest / 4, 1000);
+    m_sweepTimer.setInterval(interval);
+    m_sweepTimer.setTimerType(interval < 1000 ? Qt::PreciseTimer : Qt::CoarseTimer);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &HttpServer::sweep);
+}
+
+HttpServer::~HttpServer()
+{
+    close();
+    // Delete the connections now, while the limits and handler they refer to still exist.
+    qDeleteAll(findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly));
+}
+
+bool HttpServer::listen(const QHostAddress &address, quint16 port)
+{
+    return m_tcp.listen(address, port);
+}
+
+quint16 HttpServer::serverPort() const
+{
+    return m_tcp.serverPort();
+}
+
+QHostAddress HttpServer::serverAddress() const
+{
+    return m_tcp.serverAddress();
+}
+
+QString HttpServer::errorString() const
+{
+    return m_tcp.errorString();
+}
+
+void HttpServer::close()
+{
+    m_tcp.close();
+    const auto connections = m_connections;
+    for (HttpConnection *c : connections)
+        c->abort();
+    m_connections.clear();
+    m_sweepTimer.stop();
+}
+
+int HttpServer::connectionCount() const
+{
+    return int(m_connections.size());
+}
+
+void HttpServer::onNewConnection()
+{
+    while (QTcpSocket *socket = m_tcp.nextPendingConnection()) {
+        if (socket->state() != QAbstractSocket::ConnectedState) {
+            socket->deleteLater();
+            continue;
+        }
+        m_connections.insert(new HttpConnection(socket, this));
+    }
+    if (!m_connections.isEmpty() && !m_sweepTimer.isActive())
+        m_sweepTimer.start();
+}
+
+void HttpServer::connectionClosed(HttpConnection *connection)
+{
+    m_connections.remove(connection);
+    if (m_connections.isEmpty())
+        m_sweepTimer.stop();
+}
+
+void HttpServer::sweep()
+{
+    const qint64 t = now();
+    const auto connections = m_connections;
+    for (HttpConnection *c : connections) {
+        if (m_connections.contains(c))
+            c->checkTimeout(t);
+    }
+}
+
+} // namespace qonsul::http

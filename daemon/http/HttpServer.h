@@ -1,0 +1,55 @@
+#pragma once
+// Qonsul's HTTP/1.1 server: QTcpServer plus our own parser, single-threaded on the Qt event loop.
+// Keep-alive, pipelining (answered strictly in order), deferred and streamed replies, request
+// limits and timeouts. See docs/http-server.md for why this replaced Qt HttpServer.
+#include "http/HttpParser.h"
+#include "http/HttpResponder.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QObject>
+#include <QSet>
+#include <QTcpServer>
+#include <QTimer>
+
+namespace qonsul::http {
+
+class HttpConnection;
+
+class HttpServer : public QObject
+{
+    Q_OBJECT
+public:
+    // `handler` is called on the event loop for every complete request, in order per connection;
+    // the next request on a connection is not parsed until the reply to the previous is finished.
+    // The request reference is valid only during the call: copy what a deferred reply needs.
+    explicit HttpServer(HttpLimits limits, HttpHandler handler, QObject *parent = nullptr);
+    // Closes every connection (pending responders see onClosed). Not from inside the handler:
+    // use deleteLater() there (close() is fine anywhere).
+    ~HttpServer() override;
+
+    bool listen(const QHostAddress &address, quint16 port); // port 0: any free port
+    quint16 serverPort() const;
+    QHostAddress serverAddress() const;
+    QString errorString() const;
+    // Stops listening and closes every connection at once.
+    void close();
+    int connectionCount() const;
+    const HttpLimits &limits() const { return m_limits; }
+
+private:
+    friend class HttpConnection;
+    void onNewConnection();
+    void connectionClosed(HttpConnection *connection);
+    void sweep();
+    qint64 now() const { return m_clock.elapsed(); }
+
+    HttpLimits m_limits;
+    HttpHandler m_handler;
+    QTcpServer m_tcp;
+    QSet<HttpConnection *> m_connections;
+    QTimer m_sweepTimer;
+    QElapsedTimer m_clock;
+};
+
+} // namespace qonsul::http
