@@ -93,6 +93,28 @@ bool StateStore::restore(const QByteArray &data, QString *error)
         *error = QStringLiteral("unsupported snapshot version %1").arg(doc.value(QStringLiteral("version")).toInteger());
         return false;
     }
+    // Check every table's shape before touching anything: a damaged snapshot changes nothing.
+    for (const char *table : {"kv", "tombstones", "nodes", "services", "checks", "sessions"}) {
+        const QCborValue t = doc.value(QLatin1String(table));
+        if (!t.isArray()) {
+            *error = QStringLiteral("snapshot table '%1' is missing or not a list").arg(QLatin1String(table));
+            return false;
+        }
+        const bool rows = QByteArrayView(table) == "kv" || QByteArrayView(table) == "tombstones"
+            || QByteArrayView(table) == "services";
+        for (const QCborValue &row : t.toArray()) {
+            if (rows ? !row.isArray() : !row.isMap()) {
+                *error = QStringLiteral("snapshot table '%1' has a malformed entry").arg(QLatin1String(table));
+                return false;
+            }
+        }
+    }
+    for (const char *map : {"tableIndex", "serviceIndex"}) {
+        if (!doc.value(QLatin1String(map)).isMap()) {
+            *error = QStringLiteral("snapshot index '%1' is missing").arg(QLatin1String(map));
+            return false;
+        }
+    }
     StateStore fresh;
     fresh.m_lastIndex = quint64(doc.value(QStringLiteral("index")).toInteger());
     fresh.m_tableIndex = indexHash(doc.value(QStringLiteral("tableIndex")).toMap());

@@ -104,6 +104,12 @@ StateStore::KvOutcome StateStore::kvOp(QStringView verb, const QCborMap &op, qin
         out.error = std::move(why);
         return out;
     };
+    auto invalid = [&out](QString why) {
+        out.ok = false;
+        out.invalid = true;
+        out.error = std::move(why);
+        return out;
+    };
     auto write = [&](api::KvEntry e) {
         if (!dryRun) {
             kvWrite(e);
@@ -128,8 +134,10 @@ StateStore::KvOutcome StateStore::kvOp(QStringView verb, const QCborMap &op, qin
         e.flags = flags;
         write(e);
     } else if (verb == u"lock") {
-        if (session.isEmpty() || !m_sessions.contains(session))
-            return fail(QStringLiteral("invalid session \"%1\"").arg(session));
+        if (session.isEmpty())
+            return invalid(QStringLiteral("missing session"));
+        if (!m_sessions.contains(session))
+            return invalid(QStringLiteral("invalid session \"%1\"").arg(session));
         if (exists && !existing->session.isEmpty() && existing->session != session)
             return fail(QStringLiteral("key \"%1\" is already locked").arg(key));
         if (m_lockDelays.value(key) > now && !(exists && existing->session == session))
@@ -143,6 +151,8 @@ StateStore::KvOutcome StateStore::kvOp(QStringView verb, const QCborMap &op, qin
         e.session = session;
         write(e);
     } else if (verb == u"unlock") {
+        if (session.isEmpty())
+            return invalid(QStringLiteral("missing session"));
         if (!exists || existing->session != session)
             return fail(QStringLiteral("key \"%1\" is not locked by session \"%2\"").arg(key, session));
         api::KvEntry e = *existing;
@@ -177,7 +187,8 @@ StateStore::KvOutcome StateStore::kvOp(QStringView verb, const QCborMap &op, qin
         if (!dryRun)
             kvErase(key);
     } else if (verb == u"delete-cas") {
-        if (!exists ? index != 0 : existing->modifyIndex != index)
+        // A missing key counts as deleted (Consul answers true).
+        if (exists && existing->modifyIndex != index)
             return fail(QStringLiteral("failed to delete key \"%1\", index is stale").arg(key));
         if (!dryRun)
             kvErase(key);
@@ -201,6 +212,8 @@ ApplyResult StateStore::applyKv(const QCborMap &cmd)
     const KvOutcome outcome = kvOp(verb, cmd, cmd.value(QStringLiteral("now")).toInteger(), false);
     ApplyResult r;
     r.value = outcome.ok;
+    if (outcome.invalid)
+        r.error = outcome.error;
     return r;
 }
 
@@ -240,7 +253,10 @@ quint64 StateStore::kvList(const QString &prefix, QList<api::KvEntry> *out, Watc
     }
     for (auto it = m_tombstones.lowerBound(prefix); it != m_tombstones.constEnd() && it.key().startsWith(prefix); ++it)
         index = std::max(index, it.value());
-    return index ? index : std::max(m_tableIndex.value(kKvs), m_tableIndex.value(kTombstones));
+    // The whole tree uses the table indexes, which never go back when tombstones are reaped.
+    if (!index || prefix.isEmpty())
+        index = std::max({index, m_tableIndex.value(kKvs), m_tableIndex.value(kTombstones)});
+    return index;
 }
 
 quint64 StateStore::kvKeys(const QString &prefix, const QString &separator, QStringList *out, WatchSet *ws) const
@@ -264,7 +280,9 @@ quint64 StateStore::kvKeys(const QString &prefix, const QString &separator, QStr
     }
     for (auto it = m_tombstones.lowerBound(prefix); it != m_tombstones.constEnd() && it.key().startsWith(prefix); ++it)
         index = std::max(index, it.value());
-    return index ? index : std::max(m_tableIndex.value(kKvs), m_tableIndex.value(kTombstones));
+    if (!index || prefix.isEmpty())
+        index = std::max({index, m_tableIndex.value(kKvs), m_tableIndex.value(kTombstones)});
+    return index;
 }
 
 } // namespace qonsul::state

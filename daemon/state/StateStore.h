@@ -88,6 +88,7 @@ private:
     struct KvOutcome
     {
         bool ok = true;
+        bool invalid = false; // a malformed request (Consul answers with an error), not a refused one
         QString error;
         std::optional<api::KvEntry> entry; // for reads and writes that return the entry
         QList<api::KvEntry> entries;       // get-tree

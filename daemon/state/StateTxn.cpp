@@ -48,7 +48,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
                 fail(i, out.error);
                 continue;
             }
-            const bool read = verb.startsWith(u"get") || verb.startsWith(u"check");
+            const bool read = verb == u"get" || verb == u"get-or-empty" || verb == u"get-tree";
             if (verb == u"get-tree") {
                 for (const api::KvEntry &e : out.entries)
                     results.append(QCborMap{{QStringLiteral("KV"), json(api::toJson(e))}});

@@ -10,6 +10,7 @@ void WatchSet::merge(const WatchSet &other)
 
 WatchHub::Watch::~Watch()
 {
+    pending->cancelled = true;
     if (hub)
         hub->detach(this);
 }
@@ -18,7 +19,7 @@ std::unique_ptr<WatchHub::Watch> WatchHub::watch(const WatchSet &set, std::funct
 {
     auto w = std::make_unique<Watch>();
     w->hub = this;
-    w->callback = std::move(callback);
+    w->pending->callback = std::move(callback);
     for (const QString &k : set.m_exact) {
         w->exact.append(k);
         m_exact[k].insert(w.get());
@@ -90,14 +91,19 @@ void WatchHub::notify(const ChangeSet &changes)
         }
     }
     // Detach all first: a callback may destroy other watches or register new ones.
-    QList<std::function<void()>> callbacks;
-    callbacks.reserve(fired.size());
+    QList<std::shared_ptr<Watch::Pending>> pending;
+    pending.reserve(fired.size());
     for (Watch *w : std::as_const(fired)) {
         detach(w);
-        callbacks.append(std::move(w->callback));
+        pending.append(w->pending);
     }
-    for (auto &cb : callbacks)
-        cb();
+    for (const auto &p : std::as_const(pending)) {
+        if (p->cancelled)
+            continue;
+        p->cancelled = true; // fires once
+        const auto callback = std::move(p->callback);
+        callback();
+    }
 }
 
 } // namespace qonsul::state

@@ -70,10 +70,17 @@ public:
 
     private:
         friend class WatchHub;
+        // Shared with a notify() in progress, so dropping the handle from another watch's
+        // callback still cancels this one.
+        struct Pending
+        {
+            std::function<void()> callback;
+            bool cancelled = false;
+        };
         WatchHub *hub = nullptr;
         QList<QString> exact;
         QList<QString> prefixes;
-        std::function<void()> callback;
+        std::shared_ptr<Pending> pending = std::make_shared<Pending>();
         bool armed = true;
     };
 

@@ -1,6 +1,5 @@
 #include "core/Duration.h"
 
-#include <limits>
 
 namespace qonsul {
 
@@ -21,6 +20,8 @@ constexpr Unit kUnits[] = {
 
 std::optional<Nanoseconds> parseDuration(QStringView s)
 {
+    // Integer arithmetic as in Go's time.ParseDuration: fractions are truncated, not rounded,
+    // and the magnitude may reach 1<<63 when negative.
     bool negative = false;
     if (!s.isEmpty() && (s.front() == u'-' || s.front() == u'+')) {
         negative = s.front() == u'-';
@@ -30,27 +31,35 @@ std::optional<Nanoseconds> parseDuration(QStringView s)
         return 0;
     if (s.isEmpty())
         return std::nullopt;
-
-    long double total = 0;
+    constexpr quint64 kLimit = quint64(1) << 63;
+    quint64 total = 0;
     while (!s.isEmpty()) {
         qsizetype i = 0;
-        long double whole = 0, frac = 0, scale = 1;
-        bool digits = false;
+        quint64 whole = 0;
+        bool digits = false, overflow = false;
         while (i < s.size() && s[i].isDigit()) {
-            whole = whole * 10 + s[i].digitValue();
+            if (whole > (kLimit - 1) / 10)
+                overflow = true;
+            whole = whole * 10 + quint64(s[i].digitValue());
+            if (whole > kLimit)
+                overflow = true;
             ++i;
             digits = true;
         }
+        quint64 frac = 0;
+        double scale = 1; // 10^(fraction digits), as Go's float64 scale
         if (i < s.size() && s[i] == u'.') {
             ++i;
             while (i < s.size() && s[i].isDigit()) {
-                scale /= 10;
-                frac += s[i].digitValue() * scale;
+                if (frac <= (kLimit - 1) / 10) { // further digits are dropped, as in Go
+                    frac = frac * 10 + quint64(s[i].digitValue());
+                    scale *= 10;
+                }
                 ++i;
                 digits = true;
             }
         }
-        if (!digits)
+        if (!digits || overflow)
             return std::nullopt;
         qsizetype j = i;
         while (j < s.size() && !s[j].isDigit() && s[j] != u'.')
@@ -63,13 +72,23 @@ std::optional<Nanoseconds> parseDuration(QStringView s)
         }
         if (!unit)
             return std::nullopt;
-        total += (whole + frac) * unit->ns;
-        if (total > static_cast<long double>(std::numeric_limits<Nanoseconds>::max()))
+        const quint64 scaleUnit = quint64(unit->ns);
+        if (whole > kLimit / scaleUnit)
+            return std::nullopt;
+        quint64 v = whole * scaleUnit;
+        if (frac > 0) {
+            v += quint64(double(frac) * (double(scaleUnit) / scale));
+            if (v > kLimit)
+                return std::nullopt;
+        }
+        total += v;
+        if (total > kLimit)
             return std::nullopt;
         s = s.mid(j);
     }
-    const auto value = static_cast<Nanoseconds>(total + 0.5L);
-    return negative ? -value : value;
+    if (!negative && total > kLimit - 1)
+        return std::nullopt;
+    return negative ? Nanoseconds(~total + 1) : Nanoseconds(total);
 }
 
 namespace {

@@ -109,7 +109,10 @@ void kvPut(const ApiContext &ctx, const HttpRequest &req, const QString &key, co
     }
     const QCborMap cmd = state::command::kv(verb, key, req.body, flags, cas, session, ctx.clock->wallMs());
     propose(ctx, cmd, out, [ctx, req, out](const state::ApplyResult &result, quint64) {
-        sendJson(ctx, req, out, result.value.toBool());
+        if (!result.error.isEmpty())
+            sendError(out, 500, result.error);
+        else
+            sendJson(ctx, req, out, result.value.toBool());
     });
 }
 

@@ -305,7 +305,9 @@ private Q_SLOTS:
         const QJsonObject held = json(get(QStringLiteral("/v1/kv/locks/a"))).toArray().at(0).toObject();
         QCOMPARE(held.value(u"Session").toString(), id);
         QCOMPARE(held.value(u"LockIndex").toInt(), 1);
-        QCOMPARE(put(QStringLiteral("/v1/kv/locks/a?acquire=not-a-session"), "x").body, QByteArray("false"));
+        const HttpResult invalid = put(QStringLiteral("/v1/kv/locks/a?acquire=not-a-session"), "x");
+        QCOMPARE(invalid.status, 500);
+        QCOMPARE(invalid.body, QByteArray("invalid session \"not-a-session\""));
         QCOMPARE(json(get(QStringLiteral("/v1/session/list"))).toArray().size(), 1);
         QCOMPARE(json(get(QStringLiteral("/v1/session/node/nonexistent"))).toArray().size(), 0);
         QCOMPARE(json(put(QStringLiteral("/v1/session/renew/") + id)).toArray().at(0).toObject().value(u"ID").toString(), id);
