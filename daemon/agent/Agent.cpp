@@ -4,6 +4,7 @@
 #include "config/ConfigLoader.h"
 #include "core/Logging.h"
 #include "core/Version.h"
+#include "dns/DnsServer.h"
 #include "http/HttpServer.h"
 #include "http/v1/Api.h"
 #include "state/Command.h"
@@ -15,6 +16,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
+#include <QNetworkAccessManager>
 #include <QRegularExpression>
 #include <QSysInfo>
 #include <QThread>
@@ -47,8 +49,9 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
         m_store.get(), QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server));
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer.get());
     m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer.get());
-    m_local = std::make_unique<LocalState>(&m_clock, m_committer.get(), m_config.nodeName, advertiseAddress(),
-                                           m_config.checkOutputMaxSize);
+    m_checkNam = std::make_unique<QNetworkAccessManager>();
+    m_local = std::make_unique<LocalState>(&m_clock, m_committer.get(), m_store.get(), m_checkNam.get(),
+                                           localOptions(m_config));
     http::v1::ApiContext ctx;
     ctx.store = m_store.get();
     ctx.committer = m_committer.get();
@@ -62,6 +65,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
 Agent::~Agent()
 {
     qDeleteAll(m_httpServers);
+    qDeleteAll(m_dnsServers);
 }
 
 QString Agent::advertiseAddress() const
@@ -96,9 +100,48 @@ bool Agent::start(QString *error)
             qCInfo(lcAgent).noquote() << "Started HTTP server:" << QStringLiteral("address=%1:%2 network=tcp").arg(addr).arg(server->serverPort());
         }
     }
+    if (m_config.ports.dns >= 0) {
+        QList<dns::Recursor> recursors;
+        for (const QString &r : std::as_const(m_config.recursors)) {
+            dns::Recursor rec;
+            if (dns::parseRecursor(r, &rec))
+                recursors.append(rec);
+        }
+        const QStringList addrs = m_config.dnsAddrs.isEmpty() ? m_config.clientAddrs : m_config.dnsAddrs;
+        for (const QString &addr : addrs) {
+            auto *server = new dns::DnsServer(m_store.get(), dns::DnsSettings::fromAgentConfig(m_config), recursors,
+                                              m_config.dnsConfig.recursorStrategy, m_config.dnsConfig.recursorTimeout);
+            m_dnsServers.append(server);
+            if (!server->listen(QHostAddress(addr), quint16(m_config.ports.dns), error)) {
+                *error = QStringLiteral("Failed to start DNS server on %1:%2: %3").arg(addr).arg(m_config.ports.dns).arg(*error);
+                return false;
+            }
+            for (const char *net : {"tcp", "udp"})
+                qCInfo(lcAgent).noquote() << "Started DNS server:" << QStringLiteral("address=%1:%2 network=%3").arg(addr).arg(server->port()).arg(QLatin1StringView(net));
+        }
+    }
     registerSelf();
     qCInfo(lcAgent).noquote() << "Synced node info";
+    // Services and checks from the config files, then anti-entropy and the reaper.
+    if (const AgentError e = m_local->applyConfigDefinitions(m_config.services, m_config.checks)) {
+        *error = QStringLiteral("Error starting agent: %1").arg(e.message);
+        return false;
+    }
+    m_local->start();
     return true;
+}
+
+LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
+{
+    LocalState::Options o;
+    o.node = config.nodeName;
+    o.address = advertiseAddress();
+    o.outputMaxSize = config.checkOutputMaxSize;
+    o.checkUpdateInterval = config.checkUpdateInterval;
+    o.discardCheckOutput = config.discardCheckOutput;
+    o.enableScriptChecks = config.enableScriptChecks;
+    o.enableLocalScriptChecks = config.enableLocalScriptChecks || config.enableScriptChecks;
+    return o;
 }
 
 void Agent::registerSelf()
@@ -174,7 +217,7 @@ QJsonObject Agent::stats() const
     const QString leaderAddr = m_committer->leaderAddress();
     return QJsonObject{
         {QStringLiteral("agent"),
-         QJsonObject{{QStringLiteral("check_monitors"), QStringLiteral("0")},
+         QJsonObject{{QStringLiteral("check_monitors"), str(m_local->scriptCheckCount())},
                      {QStringLiteral("check_ttls"), str(m_local->ttlCheckCount())},
                      {QStringLiteral("checks"), str(m_local->checks().size())},
                      {QStringLiteral("services"), str(m_local->services().size())}}},
@@ -328,7 +371,7 @@ QJsonObject Agent::localChecks() const
 
 AgentError Agent::registerService(const QJsonObject &definition, bool replaceExistingChecks)
 {
-    return m_local->addService(definition, replaceExistingChecks, m_config.enableScriptChecks);
+    return m_local->addService(definition, replaceExistingChecks, LocalState::Source::Remote);
 }
 
 AgentError Agent::deregisterService(const QString &id)
@@ -338,7 +381,7 @@ AgentError Agent::deregisterService(const QString &id)
 
 AgentError Agent::registerCheck(const QJsonObject &definition)
 {
-    return m_local->addCheck(definition, m_config.enableScriptChecks);
+    return m_local->addCheck(definition, LocalState::Source::Remote);
 }
 
 AgentError Agent::deregisterCheck(const QString &id)
@@ -363,9 +406,33 @@ AgentError Agent::setServiceMaintenance(const QString &serviceId, bool enable, c
 
 AgentError Agent::reload()
 {
-    // The checks issue re-reads services and checks from the config files here; what a reload
-    // changes today is the log level.
+    // Re-reads flags and files as at start; the reloadable parts take effect, and the services
+    // and checks from the files replace the previous file-defined ones. A config that does not
+    // load or validate is rejected whole and the running one stays.
     qCInfo(lcAgent).noquote() << "Reloading configuration...";
+    config::LoadResult loaded = config::loadAgentConfig(m_config.commandLine);
+    if (!loaded.config) {
+        qCCritical(lcAgent).noquote() << "Failed to reload configs:" << loaded.error;
+        return {500, QStringLiteral("Failed to reload configs: %1").arg(loaded.error)};
+    }
+    for (const QString &warning : std::as_const(loaded.warnings))
+        qCWarning(lcConfig).noquote() << warning;
+    const config::AgentConfig &next = *loaded.config;
+    const LocalState::Options previous = localOptions(m_config);
+    m_local->setOptions(localOptions(next));
+    if (const AgentError e = m_local->applyConfigDefinitions(next.services, next.checks)) {
+        m_local->setOptions(previous);
+        qCCritical(lcAgent).noquote() << "Failed to reload configs:" << e.message;
+        return {500, QStringLiteral("Failed to reload configs: %1").arg(e.message)};
+    }
+    m_config.services = next.services;
+    m_config.checks = next.checks;
+    m_config.logLevel = next.logLevel;
+    m_config.checkUpdateInterval = next.checkUpdateInterval;
+    m_config.checkOutputMaxSize = next.checkOutputMaxSize;
+    m_config.discardCheckOutput = next.discardCheckOutput;
+    m_config.enableScriptChecks = next.enableScriptChecks;
+    m_config.enableLocalScriptChecks = next.enableLocalScriptChecks;
     if (const auto level = parseLogLevel(m_config.logLevel))
         LogHub::setLevel(*level);
     return {};

@@ -5,8 +5,11 @@
 #include <QHash>
 #include <memory>
 
+class QNetworkAccessManager;
+
 #include "config/AgentConfig.h"
 #include "core/Clock.h"
+#include "agent/LocalState.h"
 #include "http/v1/AgentBackend.h"
 #include "state/WatchHub.h"
 
@@ -17,6 +20,10 @@ class SessionTimers;
 class TombstoneGc;
 } // namespace qonsul::state
 
+namespace qonsul::dns {
+class DnsServer;
+}
+
 namespace qonsul::http {
 class HttpServer;
 namespace v1 {
@@ -25,8 +32,6 @@ class Api;
 } // namespace qonsul::http
 
 namespace qonsul::agent {
-
-class LocalState;
 
 class Agent final : public QObject, public http::v1::AgentBackend
 {
@@ -73,6 +78,7 @@ private:
     QJsonObject member() const;
     QJsonObject stats() const;
     void registerSelf();
+    LocalState::Options localOptions(const config::AgentConfig &config) const;
 
     config::AgentConfig m_config;
     SystemClock m_clock;
@@ -80,9 +86,11 @@ private:
     std::unique_ptr<state::Committer> m_committer;
     std::unique_ptr<state::SessionTimers> m_sessionTimers;
     std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
+    std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks
     std::unique_ptr<LocalState> m_local;
     std::unique_ptr<http::v1::Api> m_api;
     QList<http::HttpServer *> m_httpServers;
+    QList<dns::DnsServer *> m_dnsServers;
     QJsonArray m_events;
     quint64 m_eventClock = 0;
     state::WatchHub m_eventWatches;

@@ -1,0 +1,826 @@
+// Consul's DNS name forms answered from the state store: see DnsResolver.h and docs/dns.md.
+#include "dns/DnsResolver.h"
+
+#include "state/StateStore.h"
+
+#include <QDateTime>
+#include <QSet>
+
+#include <algorithm>
+
+namespace qonsul::dns {
+
+namespace {
+
+constexpr int kMaxUdpAnswerLimit = 8;   // Consul's hard cap on udp_answer_limit
+constexpr int kDefaultMaxUdpSize = 512;
+constexpr int kMaxUdpDatagram = 65535 - 60; // bigger EDNS sizes are clamped to this
+constexpr int kMaxTcpSize = 65523;
+
+quint32 seconds(Nanoseconds ns) { return ns <= 0 ? 0 : quint32(std::min<qint64>(ns / kSecond, 0xFFFFFFFFLL)); }
+
+QByteArray lower(const QString &s) { return lowerName(s.toUtf8()); }
+
+// Which addresses a record of the asked type may use (Consul's TranslateAddressAccept).
+enum Accept { AcceptDomain = 1, AcceptIPv4 = 2, AcceptIPv6 = 4, AcceptAny = 8 };
+
+int acceptFor(quint16 qtype)
+{
+    if (qtype == type::A)
+        return AcceptDomain | AcceptIPv4;
+    if (qtype == type::AAAA)
+        return AcceptDomain | AcceptIPv6;
+    return AcceptDomain | AcceptAny;
+}
+
+QString translate(int accept, const QString &def, const QString &v4, const QString &v6)
+{
+    if ((accept & AcceptIPv6) && !v6.isEmpty())
+        return v6;
+    if ((accept & AcceptIPv4) && !v4.isEmpty())
+        return v4;
+    if ((accept & AcceptAny) && !def.isEmpty())
+        return def;
+    QHostAddress ip;
+    if (ip.setAddress(def)) {
+        const bool isV4 = ip.protocol() == QAbstractSocket::IPv4Protocol;
+        if (isV4 && (accept & AcceptIPv4))
+            return def;
+        if (!isV4 && (accept & AcceptIPv6))
+            return def;
+        return {};
+    }
+    if (!def.isEmpty() && (accept & AcceptDomain))
+        return def;
+    return {};
+}
+
+// The wire bytes of an IP literal (4 or 16); empty when `s` is not one.
+QByteArray ipBytes(const QString &s)
+{
+    QHostAddress ip;
+    if (s.isEmpty() || !ip.setAddress(s))
+        return {};
+    if (ip.protocol() == QAbstractSocket::IPv4Protocol) {
+        const quint32 v = ip.toIPv4Address();
+        const char b[4] = {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)};
+        return QByteArray(b, 4);
+    }
+    bool isV4 = false;
+    const quint32 mapped = ip.toIPv4Address(&isV4);
+    if (isV4) { // ::ffff:a.b.c.d behaves as IPv4, as Go's To4() does
+        const char b[4] = {char(mapped >> 24), char((mapped >> 16) & 0xFF), char((mapped >> 8) & 0xFF), char(mapped & 0xFF)};
+        return QByteArray(b, 4);
+    }
+    const Q_IPV6ADDR v6 = ip.toIPv6Address();
+    return QByteArray(reinterpret_cast<const char *>(v6.c), 16);
+}
+
+QByteArray fqdn(const QString &s)
+{
+    QByteArray out = s.toUtf8();
+    if (!out.endsWith('.'))
+        out.append('.');
+    return out;
+}
+
+// A/AAAA for `ip` if the asked type allows it (Consul's makeARecord).
+std::optional<Record> addressRecord(quint16 qtype, const QByteArray &ip, const QByteArray &name, quint32 ttl)
+{
+    const bool anyLike = qtype == type::SRV || qtype == type::ANY || qtype == type::NS || qtype == type::TXT;
+    if (ip.size() == 4 && (anyLike || qtype == type::A))
+        return Record::a(name, ttl, ip);
+    if (ip.size() == 16 && (anyLike || qtype == type::AAAA))
+        return Record::aaaa(name, ttl, ip);
+    return std::nullopt;
+}
+
+QString serviceTaggedAddress(const api::Service &s, const char *key)
+{
+    return s.taggedAddresses.value(QLatin1StringView(key)).toObject().value(QLatin1StringView("Address")).toString();
+}
+
+} // namespace
+
+QByteArray reverseName(const QHostAddress &address)
+{
+    QByteArray out;
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    if (isV4) {
+        for (int i = 0; i < 4; ++i)
+            out += QByteArray::number((v4 >> (8 * i)) & 0xFF) + '.';
+        return out + "in-addr.arpa.";
+    }
+    const Q_IPV6ADDR v6 = address.toIPv6Address();
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i) {
+        out += hex[v6.c[i] & 0xF];
+        out += '.';
+        out += hex[v6.c[i] >> 4];
+        out += '.';
+    }
+    return out + "ip6.arpa.";
+}
+
+// RFC 1464: backquote '`' and '=' in the key and its leading/trailing spaces; '`' in the value.
+QByteArray rfc1464(const QString &key, const QString &value)
+{
+    QByteArray k = key.toUtf8();
+    k.replace("`", "``");
+    k.replace("=", "`=");
+    qsizetype lead = 0;
+    while (lead < k.size() && k.at(lead) == ' ')
+        ++lead;
+    qsizetype trail = 0;
+    while (trail < k.size() - lead && k.at(k.size() - 1 - trail) == ' ')
+        ++trail;
+    QByteArray mid = k.mid(lead, k.size() - lead - trail);
+    k = QByteArray("` ").repeated(lead) + mid + QByteArray("` ").repeated(trail);
+    QByteArray v = value.toUtf8();
+    v.replace("`", "``");
+    return k + '=' + v;
+}
+
+DnsSettings DnsSettings::fromAgentConfig(const config::AgentConfig &c)
+{
+    DnsSettings s;
+    s.domain = lowerName(fqdn(c.domain.isEmpty() ? QStringLiteral("consul.") : c.domain));
+    s.altDomain = c.altDomain.isEmpty() ? QByteArray() : lowerName(fqdn(c.altDomain));
+    s.datacenter = lower(c.datacenter);
+    s.haveRecursors = !c.recursors.isEmpty();
+    s.config = c.dnsConfig;
+    return s;
+}
+
+// One healthy service instance, with what the answers need precomputed.
+struct DnsResolver::Instance
+{
+    QString node;
+    QString nodeAddress, nodeV4, nodeV6;
+    QString serviceAddress, serviceV4, serviceV6;
+    quint16 port = 0;
+    quint16 weight = 1;
+    QList<QByteArray> tags; // lower case
+    QList<QByteArray> metaTxt;
+};
+
+struct DnsResolver::ServiceCache
+{
+    QList<Instance> instances; // healthy ones only
+};
+
+DnsResolver::DnsResolver(const state::StateStore *store, DnsSettings settings)
+    : m_store(store)
+    , m_settings(std::move(settings))
+    , m_random(QRandomGenerator::securelySeeded())
+{
+}
+
+DnsResolver::~DnsResolver() = default;
+
+void DnsResolver::refreshCache()
+{
+    if (m_store->lastIndex() == m_cacheIndex)
+        return;
+    m_cacheIndex = m_store->lastIndex();
+    m_namesBuilt = false;
+    m_serviceNames.clear();
+    m_nodeNames.clear();
+    m_ptr.clear();
+    m_services.clear();
+}
+
+const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName)
+{
+    if (!m_namesBuilt) {
+        m_namesBuilt = true;
+        QMap<QString, QStringList> services;
+        m_store->services(&services);
+        for (auto it = services.cbegin(); it != services.cend(); ++it)
+            m_serviceNames.insert(lower(it.key()), it.key());
+        QList<api::Node> nodes;
+        m_store->nodes(&nodes);
+        for (const api::Node &n : std::as_const(nodes))
+            m_nodeNames.insert(lower(n.node), n.node);
+    }
+    if (const auto hit = m_services.constFind(lowerName); hit != m_services.constEnd())
+        return hit->get();
+    auto entry = std::make_shared<ServiceCache>();
+    const auto name = m_serviceNames.constFind(lowerName);
+    if (name != m_serviceNames.constEnd()) {
+        QList<state::HealthEntry> entries;
+        m_store->healthService(*name, &entries);
+        const bool onlyPassing = m_settings.config.onlyPassing;
+        for (const state::HealthEntry &e : std::as_const(entries)) {
+            bool healthy = true, warning = false;
+            for (const api::HealthCheck &c : e.checks) {
+                if (c.status == u"critical" || (onlyPassing && c.status != u"passing"))
+                    healthy = false;
+                else if (c.status == u"warning")
+                    warning = true;
+            }
+            if (!healthy)
+                continue;
+            Instance i;
+            i.node = e.node.node;
+            i.nodeAddress = e.node.address;
+            i.nodeV4 = e.node.taggedAddresses.value(QStringLiteral("lan_ipv4"));
+            i.nodeV6 = e.node.taggedAddresses.value(QStringLiteral("lan_ipv6"));
+            i.serviceAddress = e.service.address;
+            i.serviceV4 = serviceTaggedAddress(e.service, "lan_ipv4");
+            i.serviceV6 = serviceTaggedAddress(e.service, "lan_ipv6");
+            i.port = quint16(e.service.port);
+            i.weight = quint16(warning ? e.service.weights.warning : e.service.weights.passing);
+            for (const QString &t : e.service.tags)
+                i.tags.append(lower(t));
+            for (auto m = e.node.meta.cbegin(); m != e.node.meta.cend(); ++m) {
+                if (m.key().startsWith(QLatin1StringView("rfc1035-"), Qt::CaseInsensitive))
+                    i.metaTxt.append(m.value().toUtf8());
+                else
+                    i.metaTxt.append(rfc1464(m.key(), m.value()));
+            }
+            entry->instances.append(std::move(i));
+        }
+    }
+    m_services.insert(lowerName, entry);
+    return entry.get();
+}
+
+QByteArray DnsResolver::respDomainFor(QByteArrayView lowerQname) const
+{
+    // The longer of the two domains wins when both match (one may be a suffix of the other).
+    const QByteArray &a = m_settings.domain, &b = m_settings.altDomain;
+    const bool inA = isSubdomain(lowerQname, a), inB = !b.isEmpty() && isSubdomain(lowerQname, b);
+    if (inA && inB)
+        return a.size() >= b.size() ? a : b;
+    if (inA)
+        return a;
+    if (inB)
+        return b;
+    return {};
+}
+
+quint32 DnsResolver::serviceTtl(const QByteArray &lowerService) const
+{
+    const auto &ttls = m_settings.config.serviceTtl;
+    const QString name = QString::fromUtf8(lowerService);
+    if (const auto it = ttls.constFind(name); it != ttls.constEnd())
+        return seconds(*it);
+    // Longest wildcard prefix ("web*", "*").
+    qsizetype best = -1;
+    Nanoseconds ttl = 0;
+    for (auto it = ttls.cbegin(); it != ttls.cend(); ++it) {
+        if (!it.key().endsWith(u'*'))
+            continue;
+        const QStringView prefix = QStringView(it.key()).chopped(1);
+        if (name.startsWith(prefix) && prefix.size() > best) {
+            best = prefix.size();
+            ttl = it.value();
+        }
+    }
+    return best >= 0 ? seconds(ttl) : 0;
+}
+
+Record DnsResolver::soa(const QByteArray &respDomain) const
+{
+    Record r;
+    r.name = respDomain;
+    r.type = type::SOA;
+    r.ttl = m_settings.config.soa.minTtl;
+    r.target = "ns." + respDomain;
+    r.mbox = "hostmaster." + respDomain;
+    r.serial = quint32(QDateTime::currentSecsSinceEpoch());
+    r.refresh = m_settings.config.soa.refresh;
+    r.retry = m_settings.config.soa.retry;
+    r.expire = m_settings.config.soa.expire;
+    r.minimum = m_settings.config.soa.minTtl;
+    return r;
+}
+
+void DnsResolver::setEdns(const Message &query, Message *resp) const
+{
+    if (!query.edns)
+        return;
+    Edns e;
+    e.udpSize = query.edns->udpSize; // Consul echoes the client's size
+    for (const EdnsOption &o : query.edns->options) {
+        if (o.code != kEcsOption)
+            continue;
+        EdnsOption ecs = o;
+        if (ecs.data.size() >= 4)
+            ecs.data[3] = 0; // scope 0: our answers do not depend on the client's subnet
+        e.options.append(ecs);
+        break;
+    }
+    resp->edns = std::move(e);
+}
+
+DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp)
+{
+    Outcome out;
+    ParseError error = ParseError::None;
+    Header header;
+    std::optional<Message> query = parse(packet, &error, &header);
+    if (error == ParseError::ShortHeader || header.qr)
+        return out; // no reply can be formed, or a response: never answer those
+    out.action = Action::Reply;
+    if (!query) {
+        out.reply = errorReply(header, header.opcode == opcode::Query ? rcode::FormErr : rcode::NotImp);
+        return out;
+    }
+    const Message &q = *query;
+    if (q.header.opcode != opcode::Query) {
+        Message r = replyTo(q, rcode::NotImp);
+        setEdns(q, &r);
+        out.reply = encode(r);
+        return out;
+    }
+    // Like Go's miekg/dns server: exactly one question, no answers beyond one, no authority.
+    if (q.questions.size() != 1 || q.answers.size() > 1 || !q.authority.isEmpty() || q.additional.size() > 1) {
+        Message r = replyTo(q, rcode::FormErr);
+        if (q.questions.size() != 1)
+            r.questions.clear();
+        out.reply = encode(r);
+        return out;
+    }
+    bool recurse = false;
+    Message r = answer(q, tcp, &recurse);
+    if (recurse) {
+        out.action = Action::Recurse;
+        out.query = q;
+        return out;
+    }
+    out.reply = encode(r, {!m_settings.config.disableCompression});
+    return out;
+}
+
+QByteArray DnsResolver::recursionFailed(const Message &query) const
+{
+    Message r = replyTo(query, rcode::ServFail);
+    r.header.ra = true;
+    setEdns(query, &r);
+    return encode(r, {!m_settings.config.disableCompression});
+}
+
+Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse)
+{
+    refreshCache();
+    const Question &question = q.questions.first();
+    Message r = replyTo(q, rcode::NoError);
+    r.header.ra = m_settings.haveRecursors;
+    if (question.qclass != klass::IN && question.qclass != klass::ANY) {
+        r.header.rcode = rcode::Refused; // CHAOS, HESIOD, ...: not a zone we serve
+        setEdns(q, &r);
+        return r;
+    }
+    const QByteArray qname = lowerName(question.name);
+    const QByteArray respDomain = respDomainFor(qname);
+    if (respDomain.isEmpty()) {
+        if (isSubdomain(qname, "arpa.")) {
+            r.header.aa = true;
+            if (ptrQuery(q, &r)) {
+                setEdns(q, &r);
+                return r;
+            }
+            if (m_settings.haveRecursors) {
+                *recurse = true;
+                return r;
+            }
+            r.header.rcode = rcode::NXDomain;
+            r.authority.append(soa(m_settings.domain));
+            setEdns(q, &r);
+            return r;
+        }
+        if (m_settings.haveRecursors) {
+            *recurse = true;
+            return r;
+        }
+        r.header.rcode = rcode::Refused; // no recursors: not ours to answer
+        setEdns(q, &r);
+        return r;
+    }
+    r.header.aa = true;
+    switch (question.qtype) {
+    case type::SOA:
+        r.answers.append(soa(respDomain));
+        nameservers(q, respDomain, &r.authority, &r.additional);
+        break;
+    case type::NS:
+        nameservers(q, respDomain, &r.answers, &r.additional);
+        break;
+    case type::AXFR:
+    case type::IXFR:
+        r.header.rcode = rcode::NotImp;
+        break;
+    default: {
+        const Result res = dispatch(q, &r, respDomain);
+        if (res == Result::NameError) {
+            r.header.rcode = rcode::NXDomain;
+            r.answers.clear();
+            r.additional.clear();
+        }
+        if (res != Result::Ok)
+            r.authority.append(soa(respDomain));
+        break;
+    }
+    }
+    setEdns(q, &r);
+    trim(q, &r, tcp);
+    return r;
+}
+
+DnsResolver::Result DnsResolver::dispatch(const Message &q, Message *resp, const QByteArray &respDomain)
+{
+    const Question &question = q.questions.first();
+    const QByteArray qname = lowerName(question.name);
+    const QByteArrayView inner = QByteArrayView(qname).first(qname.size() - respDomain.size());
+    const QList<QByteArrayView> labels = splitLabels(inner);
+
+    QByteArray kind;
+    QList<QByteArrayView> parts, suffixes;
+    for (qsizetype i = labels.size() - 1; i >= 0 && kind.isEmpty(); --i) {
+        const QByteArrayView l = labels.at(i);
+        if (l == "service" || l == "connect" || l == "virtual" || l == "ingress" || l == "node" || l == "query"
+            || l == "addr") {
+            kind = l.toByteArray();
+            parts = labels.first(i);
+            suffixes = labels.sliced(i + 1);
+        } else if (question.qtype == type::SRV && l.startsWith('_')) {
+            kind = "service"; // RFC 2782 form without the "service" label
+            parts = labels.first(i + 1);
+            suffixes = labels.sliced(i + 1);
+        }
+    }
+    // Locality: nothing (this datacenter), "<dc>" or "<dc>.dc".
+    QByteArray dc = m_settings.datacenter;
+    if (suffixes.size() == 1)
+        dc = suffixes.at(0).toByteArray();
+    else if (suffixes.size() == 2 && suffixes.at(1) == "dc")
+        dc = suffixes.at(0).toByteArray();
+    else if (!suffixes.isEmpty() && kind != "addr")
+        return Result::NameError;
+    if (parts.isEmpty())
+        return Result::NameError;
+
+    auto join = [](const QList<QByteArrayView> &ls) {
+        QByteArray out;
+        for (const QByteArrayView &l : ls) {
+            if (!out.isEmpty())
+                out.append('.');
+            out.append(l);
+        }
+        return out;
+    };
+
+    if (kind == "service") {
+        QByteArray service, tag;
+        if (parts.size() == 2 && parts.at(0).startsWith('_') && parts.at(1).startsWith('_')) {
+            service = parts.at(0).sliced(1).toByteArray();
+            tag = parts.at(1).sliced(1).toByteArray();
+            if (tag == "tcp")
+                tag.clear();
+        } else {
+            service = parts.last().toByteArray();
+            tag = join(parts.first(parts.size() - 1));
+        }
+        return serviceQuery(q, resp, respDomain, dc, service, tag);
+    }
+    if (kind == "node")
+        return nodeQuery(q, resp, dc, join(parts));
+    if (kind == "addr") {
+        if (parts.size() != 1)
+            return Result::NameError;
+        return addrQuery(q, resp, parts.at(0));
+    }
+    // query (prepared queries), connect, virtual, ingress: not served yet.
+    return Result::NameError;
+}
+
+DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, const QByteArray &respDomain,
+                                              const QByteArray &dc, const QByteArray &service, const QByteArray &tag)
+{
+    if (dc != m_settings.datacenter)
+        return Result::NameError; // no path to another datacenter (no WAN federation yet)
+    const ServiceCache *cache = this->service(service);
+    QList<const Instance *> nodes;
+    nodes.reserve(cache->instances.size());
+    for (const Instance &i : cache->instances) {
+        if (tag.isEmpty() || i.tags.contains(tag))
+            nodes.append(&i);
+    }
+    if (nodes.isEmpty())
+        return Result::NameError;
+    std::shuffle(nodes.begin(), nodes.end(), m_random);
+
+    const Question &question = q.questions.first();
+    const quint32 ttl = serviceTtl(service);
+    const quint16 qtype = question.qtype;
+    const int accept = acceptFor(qtype);
+    const QByteArray dcDomain = dc + '.' + respDomain;
+    const int aLimit = m_settings.config.aRecordLimit;
+
+    // Records for one instance (Consul's makeNodeServiceRecords): answers + additional.
+    auto records = [&](const Instance &i, QList<Record> *answers, QList<Record> *extra) {
+        const QString serviceAddr = translate(accept, i.serviceAddress, i.serviceV4, i.serviceV6);
+        const QString nodeAddr = translate(accept, i.nodeAddress, i.nodeV4, i.nodeV6);
+        if (serviceAddr.isEmpty() && nodeAddr.isEmpty())
+            return;
+        const QByteArray nodeIp = ipBytes(nodeAddr), serviceIp = ipBytes(serviceAddr);
+        auto fromIp = [&](const QByteArray &ip, bool viaNode) {
+            std::optional<Record> rec = addressRecord(qtype, ip, question.name, ttl);
+            if (!rec)
+                return;
+            if (qtype == type::SRV) {
+                QByteArray target;
+                if (viaNode) {
+                    target = i.node.toUtf8() + ".node." + dcDomain;
+                } else {
+                    target = QByteArray(ip.toHex()) + ".addr." + dcDomain;
+                }
+                answers->append(Record::srv(question.name, ttl, 1, i.weight, i.port, target));
+                rec->name = target;
+                extra->append(*rec);
+                return;
+            }
+            answers->append(*rec);
+        };
+        auto fromFqdn = [&](const QString &host) {
+            const QByteArray target = fqdn(host);
+            if (qtype == type::SRV)
+                answers->append(Record::srv(question.name, ttl, 1, i.weight, i.port, target));
+            else
+                answers->append(Record::cname(question.name, ttl, target));
+        };
+        if (serviceAddr.isEmpty() && !nodeIp.isEmpty())
+            fromIp(nodeIp, nodeAddr == i.nodeAddress);
+        else if (serviceAddr.isEmpty())
+            fromFqdn(nodeAddr);
+        else if (!serviceIp.isEmpty())
+            fromIp(serviceIp, false);
+        else if (lowerName(fqdn(serviceAddr)) == lowerName(question.name) && !nodeIp.isEmpty())
+            fromIp(nodeIp, nodeAddr == i.nodeAddress);
+        else
+            fromFqdn(serviceAddr);
+    };
+
+    if (qtype == type::SRV) {
+        QSet<QString> handled;
+        for (const Instance *i : std::as_const(nodes)) {
+            const QString tuple = i->node + u':' + i->serviceAddress + u':' + QString::number(i->port);
+            if (handled.contains(tuple))
+                continue;
+            handled.insert(tuple);
+            records(*i, &resp->answers, &resp->additional);
+            if (m_settings.config.enableAdditionalNodeMetaTxt && !i->metaTxt.isEmpty()) {
+                const QByteArray owner = i->node.toUtf8() + ".node." + dcDomain;
+                for (const QByteArray &t : i->metaTxt)
+                    resp->additional.append(Record::txt(owner, ttl, {t}));
+            }
+        }
+    } else {
+        QSet<QByteArray> handled;
+        QList<Record> firstCname;
+        int count = 0;
+        for (const Instance *i : std::as_const(nodes)) {
+            QList<Record> recs, unused;
+            records(*i, &recs, &unused);
+            if (recs.isEmpty())
+                continue;
+            const Record &head = recs.first();
+            const QByteArray key = QByteArray::number(head.type) + ':' + head.address + head.target;
+            if (handled.contains(key))
+                continue;
+            handled.insert(key);
+            if (head.type == type::CNAME) {
+                if (firstCname.isEmpty())
+                    firstCname = recs;
+                continue;
+            }
+            resp->answers.append(recs);
+            if (++count == aLimit)
+                break;
+        }
+        if (resp->answers.isEmpty() && !firstCname.isEmpty())
+            resp->answers = firstCname;
+    }
+    return resp->answers.isEmpty() ? Result::NoData : Result::Ok;
+}
+
+DnsResolver::Result DnsResolver::nodeQuery(const Message &q, Message *resp, const QByteArray &dc, const QByteArray &name)
+{
+    if (dc != m_settings.datacenter)
+        return Result::NameError;
+    service(QByteArray()); // builds the name indexes
+    const auto real = m_nodeNames.constFind(name);
+    if (real == m_nodeNames.constEnd())
+        return Result::NameError;
+    const api::Node *node = m_store->findNode(*real);
+    if (!node)
+        return Result::NameError;
+    const Question &question = q.questions.first();
+    const quint16 qtype = question.qtype;
+    if (qtype != type::ANY && qtype != type::A && qtype != type::AAAA && qtype != type::TXT)
+        return Result::NoData;
+    const quint32 ttl = seconds(m_settings.config.nodeTtl);
+    if (qtype != type::TXT) {
+        const QString addr = translate(acceptFor(qtype), node->address, node->taggedAddresses.value(QStringLiteral("lan_ipv4")),
+                                       node->taggedAddresses.value(QStringLiteral("lan_ipv6")));
+        const QByteArray ip = ipBytes(addr);
+        if (!ip.isEmpty()) {
+            if (std::optional<Record> rec = addressRecord(qtype, ip, question.name, ttl))
+                resp->answers.append(*rec);
+        } else if (!addr.isEmpty()) {
+            resp->answers.append(Record::cname(question.name, ttl, fqdn(addr)));
+        }
+    }
+    const bool metaInAnswer = qtype == type::TXT || qtype == type::ANY;
+    if (m_settings.config.enableAdditionalNodeMetaTxt || metaInAnswer) {
+        for (auto m = node->meta.cbegin(); m != node->meta.cend(); ++m) {
+            const QByteArray txt = m.key().startsWith(QLatin1StringView("rfc1035-"), Qt::CaseInsensitive)
+                ? m.value().toUtf8()
+                : rfc1464(m.key(), m.value());
+            (metaInAnswer ? resp->answers : resp->additional).append(Record::txt(question.name, ttl, {txt}));
+        }
+    }
+    return resp->answers.isEmpty() ? Result::NoData : Result::Ok;
+}
+
+DnsResolver::Result DnsResolver::addrQuery(const Message &q, Message *resp, const QByteArrayView &hex)
+{
+    if (hex.size() != 8 && hex.size() != 32)
+        return Result::NameError;
+    for (char c : hex) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return Result::NameError;
+    }
+    const QByteArray ip = QByteArray::fromHex(hex.toByteArray());
+    const Question &question = q.questions.first();
+    const quint32 ttl = seconds(m_settings.config.nodeTtl);
+    const bool v4 = ip.size() == 4;
+    const Record rec = v4 ? Record::a(question.name, ttl, ip) : Record::aaaa(question.name, ttl, ip);
+    if (question.qtype == (v4 ? type::A : type::AAAA) || question.qtype == type::ANY) {
+        resp->answers.append(rec);
+        return Result::Ok;
+    }
+    resp->additional.append(rec);
+    return Result::NoData;
+}
+
+bool DnsResolver::ptrQuery(const Message &q, Message *resp)
+{
+    refreshCache();
+    if (m_ptr.isEmpty()) {
+        QList<api::Node> nodes;
+        m_store->nodes(&nodes);
+        const QByteArray suffix = ".node." + m_settings.datacenter + '.' + m_settings.domain;
+        for (const api::Node &n : std::as_const(nodes)) {
+            QHostAddress ip;
+            if (ip.setAddress(n.address)) {
+                const QByteArray arpa = reverseName(ip);
+                if (!m_ptr.contains(arpa))
+                    m_ptr.insert(arpa, n.node.toUtf8() + suffix);
+            }
+        }
+        // Then service addresses (only where no node has the address).
+        QMap<QString, QStringList> services;
+        m_store->services(&services);
+        for (auto it = services.cbegin(); it != services.cend(); ++it) {
+            QList<state::ServiceInstance> instances;
+            m_store->serviceNodes(it.key(), &instances);
+            for (const state::ServiceInstance &si : std::as_const(instances)) {
+                QHostAddress ip;
+                if (!si.service.address.isEmpty() && ip.setAddress(si.service.address)) {
+                    const QByteArray arpa = reverseName(ip);
+                    if (!m_ptr.contains(arpa))
+                        m_ptr.insert(arpa, si.service.service.toUtf8() + ".service." + m_settings.datacenter + '.'
+                                               + m_settings.domain);
+                }
+            }
+        }
+        m_ptr.insert(QByteArray(), QByteArray()); // marks the index as built
+    }
+    const Question &question = q.questions.first();
+    const QByteArray name = lowerName(question.name);
+    const auto it = m_ptr.constFind(name);
+    if (name.isEmpty() || it == m_ptr.constEnd())
+        return false;
+    if (question.qtype == type::SOA)
+        resp->authority.append(soa(m_settings.domain));
+    resp->answers.append(Record::ptr(question.name, 0, *it));
+    return true;
+}
+
+void DnsResolver::nameservers(const Message &, const QByteArray &respDomain, QList<Record> *ns, QList<Record> *glue)
+{
+    // The "consul" service instances are the servers; up to three, shuffled.
+    const ServiceCache *servers = service("consul");
+    QList<const Instance *> nodes;
+    for (const Instance &i : servers->instances)
+        nodes.append(&i);
+    std::shuffle(nodes.begin(), nodes.end(), m_random);
+    const quint32 ttl = seconds(m_settings.config.nodeTtl);
+    for (const Instance *i : std::as_const(nodes)) {
+        bool valid = !i->node.isEmpty();
+        for (QChar c : i->node) {
+            if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != u'-')
+                valid = false;
+        }
+        if (!valid)
+            continue;
+        const QByteArray target = lowerName(QByteArray(i->node.toUtf8() + ".node." + m_settings.datacenter + '.' + respDomain));
+        ns->append(Record::ns(respDomain, ttl, target));
+        const QByteArray ip = ipBytes(i->nodeAddress);
+        if (std::optional<Record> rec = addressRecord(type::ANY, ip, target, ttl))
+            glue->append(*rec);
+        if (ns->size() >= 3)
+            break;
+    }
+}
+
+void DnsResolver::trim(const Message &query, Message *resp, bool tcp) const
+{
+    const qsizetype original = resp->answers.size();
+    bool trimmed = false;
+    // Keeps, for each SRV answer's target, the first additional record with that owner name
+    // (Consul's syncExtra); only used once answers are dropped.
+    const QList<Record> allExtra = resp->additional;
+    auto syncExtra = [&]() {
+        if (allExtra.isEmpty())
+            return;
+        QList<Record> extra;
+        QSet<QByteArray> resolved;
+        for (const Record &a : std::as_const(resp->answers)) {
+            if (a.type != type::SRV)
+                continue;
+            QByteArray target = lowerName(a.target);
+            while (!resolved.contains(target)) {
+                resolved.insert(target);
+                const auto hit = std::find_if(allExtra.begin(), allExtra.end(),
+                                              [&](const Record &r) { return lowerName(r.name) == target; });
+                if (hit == allExtra.end())
+                    break;
+                extra.append(*hit);
+                if (hit->type != type::CNAME)
+                    break;
+                target = lowerName(hit->target);
+            }
+        }
+        resp->additional = extra;
+    };
+    const EncodeOptions opts{!m_settings.config.disableCompression};
+    auto size = [&](bool compress) { return encode(*resp, {compress && opts.compress}).size(); };
+
+    if (tcp) {
+        const qsizetype cap = query.questions.first().qtype == type::SRV ? 1024 : 4096;
+        if (resp->answers.size() > cap)
+            resp->answers.resize(cap);
+        while (resp->answers.size() > 1 && size(true) > kMaxTcpSize) {
+            trimmed = true;
+            resp->authority.clear();
+            // Drop about the excess share of answers at once, then one by one.
+            const qsizetype len = size(true);
+            qsizetype keep = resp->answers.size() - 1;
+            if (len - kMaxTcpSize > 100)
+                keep = std::max<qsizetype>(1, qsizetype(double(resp->answers.size()) * kMaxTcpSize / len));
+            resp->answers.resize(keep);
+            syncExtra();
+        }
+    } else {
+        int maxSize = kDefaultMaxUdpSize;
+        if (query.edns && query.edns->udpSize > maxSize)
+            maxSize = query.edns->udpSize;
+        maxSize = std::min(maxSize, kMaxUdpDatagram);
+        const int maxAnswers = std::min(kMaxUdpAnswerLimit, m_settings.config.udpAnswerLimit);
+        bool compress = true;
+        if (maxSize == kDefaultMaxUdpSize && resp->answers.size() > maxAnswers) {
+            compress = false; // measured uncompressed, as Consul does, to stay safe for relays
+            resp->answers.resize(maxAnswers);
+            syncExtra();
+        }
+        while (resp->answers.size() > 1 && size(compress) > maxSize - 8) {
+            resp->authority.clear();
+            const qsizetype len = size(compress);
+            qsizetype keep = resp->answers.size() - 1;
+            if (len - maxSize > 100)
+                keep = std::max<qsizetype>(1, qsizetype(double(resp->answers.size()) * (maxSize - 8) / len));
+            resp->answers.resize(keep);
+            syncExtra();
+        }
+        trimmed = resp->answers.size() < original;
+        // Whatever is left must still fit the datagram: drop the additional section, then the
+        // answers (with TC, so the client retries over TCP).
+        if (size(compress) > maxSize) {
+            resp->additional.clear();
+            resp->authority.clear();
+            if (size(compress) > maxSize) {
+                resp->answers.clear();
+                resp->header.tc = true;
+            }
+        }
+    }
+    if (trimmed && m_settings.config.enableTruncate)
+        resp->header.tc = true;
+}
+
+} // namespace qonsul::dns

@@ -1,0 +1,95 @@
+#pragma once
+// Answers one DNS query from the state store, the way Consul's DNS interface does: bytes in,
+// bytes out (or "drop", or "forward to the recursors"). No sockets: DnsServer does the I/O, and
+// the unit tests drive this class directly. Single-threaded, like the store it reads.
+//
+// Reads go through a small cache (healthy instances per service, node and PTR indexes) that is
+// thrown away whenever the store's index moves, so a catalog write is visible to the very next
+// query.
+#include <QByteArray>
+#include <QHash>
+#include <QHostAddress>
+#include <QRandomGenerator>
+#include <functional>
+#include <memory>
+
+#include "config/AgentConfig.h"
+#include "dns/DnsMessage.h"
+
+namespace qonsul::state {
+class StateStore;
+}
+
+namespace qonsul::dns {
+
+struct DnsSettings
+{
+    QByteArray domain = "consul."; // lower case, absolute
+    QByteArray altDomain;          // "" or lower case, absolute
+    QByteArray datacenter = "dc1";
+    bool haveRecursors = false;
+    config::DnsConfig config;
+
+    static DnsSettings fromAgentConfig(const config::AgentConfig &c);
+};
+
+class DnsResolver
+{
+public:
+    DnsResolver(const state::StateStore *store, DnsSettings settings);
+    ~DnsResolver();
+
+    enum class Action { Reply, Drop, Recurse };
+    struct Outcome
+    {
+        Action action = Action::Drop;
+        QByteArray reply; // Reply: the encoded response
+        Message query;    // Recurse: the parsed query (for the SERVFAIL when every recursor fails)
+    };
+    // Handles one query as received over UDP (tcp = false) or TCP.
+    Outcome handle(QByteArrayView packet, bool tcp);
+
+    // The reply when recursion failed (SERVFAIL, RA set, EDNS echoed).
+    QByteArray recursionFailed(const Message &query) const;
+
+    // Seeds the shuffle (tests).
+    void seed(quint32 s) { m_random.seed(s); }
+    const DnsSettings &settings() const { return m_settings; }
+
+    struct Instance;
+    struct ServiceCache;
+
+private:
+    enum class Result { Ok, NameError, NoData };
+    Message answer(const Message &query, bool tcp, bool *recurse);
+    Result dispatch(const Message &query, Message *resp, const QByteArray &respDomain);
+    Result serviceQuery(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
+                        const QByteArray &service, const QByteArray &tag);
+    Result nodeQuery(const Message &query, Message *resp, const QByteArray &dc, const QByteArray &node);
+    Result addrQuery(const Message &query, Message *resp, const QByteArrayView &hex);
+    bool ptrQuery(const Message &query, Message *resp);
+    void nameservers(const Message &query, const QByteArray &respDomain, QList<Record> *ns, QList<Record> *glue);
+    Record soa(const QByteArray &respDomain) const;
+    void setEdns(const Message &query, Message *resp) const;
+    void trim(const Message &query, Message *resp, bool tcp) const;
+    void refreshCache();
+    const ServiceCache *service(const QByteArray &lowerName);
+    QByteArray respDomainFor(QByteArrayView lowerQname) const;
+    quint32 serviceTtl(const QByteArray &lowerService) const;
+
+    const state::StateStore *m_store;
+    DnsSettings m_settings;
+    QRandomGenerator m_random;
+    quint64 m_cacheIndex = ~quint64(0);
+    bool m_namesBuilt = false;
+    QHash<QByteArray, QString> m_serviceNames; // lower-case name -> registered name
+    QHash<QByteArray, QString> m_nodeNames;    // lower-case name -> registered name
+    QHash<QByteArray, QByteArray> m_ptr;       // lower-case arpa name -> target
+    QHash<QByteArray, std::shared_ptr<ServiceCache>> m_services;
+};
+
+// Helpers shared with tests.
+QByteArray reverseName(const QHostAddress &address); // "1.0.0.127.in-addr.arpa."
+QByteArray rfc1464(const QString &key, const QString &value);
+
+} // namespace qonsul::dns

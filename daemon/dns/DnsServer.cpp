@@ -1,0 +1,380 @@
+// DNS over UDP and TCP on the event loop, plus forwarding to recursors: see DnsServer.h.
+#include "dns/DnsServer.h"
+
+#include "core/Logging.h"
+
+#include <QRandomGenerator>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUdpSocket>
+
+#include <algorithm>
+
+namespace qonsul::dns {
+
+namespace {
+constexpr int kMaxUdpReply = 65535 - 60;
+
+quint16 rd16(const char *p) { return quint16((uchar(p[0]) << 8) | uchar(p[1])); }
+void set16(QByteArray *b, int at, quint16 v)
+{
+    (*b)[at] = char(v >> 8);
+    (*b)[at + 1] = char(v & 0xFF);
+}
+QByteArray lengthPrefixed(const QByteArray &msg)
+{
+    QByteArray out;
+    out.reserve(msg.size() + 2);
+    out.append(char(msg.size() >> 8));
+    out.append(char(msg.size() & 0xFF));
+    out.append(msg);
+    return out;
+}
+template <typename T>
+void dispose(std::unique_ptr<T> &p)
+{
+    // Sockets may be inside one of their own signals: delete them from the event loop.
+    if (p) {
+        p->disconnect();
+        p.release()->deleteLater();
+    }
+}
+} // namespace
+
+bool parseRecursor(const QString &text, Recursor *out)
+{
+    QString host = text.trimmed();
+    quint16 port = 53;
+    if (host.startsWith(u'[')) {
+        const qsizetype close = host.indexOf(u']');
+        if (close < 0)
+            return false;
+        const QString rest = host.mid(close + 1);
+        host = host.mid(1, close - 1);
+        if (!rest.isEmpty()) {
+            bool ok = false;
+            if (!rest.startsWith(u':') || (port = rest.mid(1).toUShort(&ok), !ok))
+                return false;
+        }
+    } else if (host.count(u':') == 1) {
+        bool ok = false;
+        port = host.section(u':', 1).toUShort(&ok);
+        if (!ok)
+            return false;
+        host = host.section(u':', 0, 0);
+    }
+    QHostAddress addr;
+    if (!addr.setAddress(host))
+        return false;
+    out->address = addr;
+    out->port = port;
+    return true;
+}
+
+struct DnsServer::Forward
+{
+    Client client;
+    QByteArray packet; // the client's query with our own ID
+    quint16 clientId = 0;
+    quint16 ourId = 0;
+    QList<int> order;
+    int next = 0;
+    int current = -1;
+    Message query;
+    QByteArray truncated; // a TC answer kept in case TCP fails too
+    std::unique_ptr<QUdpSocket> udp;
+    std::unique_ptr<QTcpSocket> tcp;
+    QByteArray tcpBuffer;
+    std::unique_ptr<QTimer> timer;
+    bool done = false;
+};
+
+DnsServer::DnsServer(const state::StateStore *store, DnsSettings settings, QList<Recursor> recursors,
+                     QString recursorStrategy, Nanoseconds recursorTimeout, QObject *parent)
+    : QObject(parent)
+    , m_resolver(store, [&] {
+        settings.haveRecursors = !recursors.isEmpty();
+        return settings;
+    }())
+    , m_recursors(std::move(recursors))
+    , m_randomOrder(recursorStrategy == u"random")
+    , m_recursorTimeoutMs(int(std::clamp<qint64>(recursorTimeout / kMillisecond, 1, 600000)))
+{
+    if (recursorTimeout <= 0)
+        m_recursorTimeoutMs = 2000;
+}
+
+DnsServer::~DnsServer() = default;
+
+bool DnsServer::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    m_udp = new QUdpSocket(this);
+    m_tcp = new QTcpServer(this);
+    // With port 0 the UDP port is chosen first and TCP follows it (retrying if it is taken).
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        if (!m_udp->bind(address, port)) {
+            *error = m_udp->errorString();
+            return false;
+        }
+        const quint16 chosen = m_udp->localPort();
+        if (m_tcp->listen(address, chosen)) {
+            m_port = chosen;
+            break;
+        }
+        *error = m_tcp->errorString();
+        m_udp->close();
+        if (port != 0)
+            return false;
+    }
+    if (!m_port)
+        return false;
+    m_udp->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4 * 1024 * 1024);
+    m_udp->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 4 * 1024 * 1024);
+    connect(m_udp, &QUdpSocket::readyRead, this, &DnsServer::onUdpReady);
+    connect(m_tcp, &QTcpServer::newConnection, this, &DnsServer::onNewConnection);
+    m_buffer.resize(65536);
+    return true;
+}
+
+void DnsServer::onUdpReady()
+{
+    QHostAddress sender;
+    quint16 senderPort = 0;
+    // Bounded per wakeup so TCP clients and timers get their turn under a flood.
+    for (int n = 0; n < 256; ++n) {
+        const qint64 len = m_udp->readDatagram(m_buffer.data(), m_buffer.size(), &sender, &senderPort);
+        if (len < 0)
+            break;
+        DnsResolver::Outcome out = m_resolver.handle(QByteArrayView(m_buffer.constData(), len), false);
+        if (out.action == DnsResolver::Action::Reply) {
+            m_udp->writeDatagram(out.reply, sender, senderPort);
+        } else if (out.action == DnsResolver::Action::Recurse) {
+            Client c;
+            c.address = sender;
+            c.port = senderPort;
+            c.maxUdpSize = out.query.edns ? std::max<int>(512, out.query.edns->udpSize) : 512;
+            startForward(c, QByteArrayView(m_buffer.constData(), len), out.query);
+        }
+    }
+    if (m_udp->hasPendingDatagrams())
+        QTimer::singleShot(0, this, &DnsServer::onUdpReady);
+}
+
+void DnsServer::onNewConnection()
+{
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        if (m_tcpConnections >= kMaxTcpConnections) {
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        ++m_tcpConnections;
+        auto *idle = new QTimer(socket);
+        idle->setSingleShot(true);
+        idle->start(kTcpIdleMs);
+        connect(idle, &QTimer::timeout, socket, [socket] { socket->disconnectFromHost(); });
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket, idle] {
+            idle->start(kTcpIdleMs);
+            onTcpReady(socket);
+        });
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            --m_tcpConnections;
+            socket->deleteLater();
+        });
+    }
+}
+
+void DnsServer::onTcpReady(QTcpSocket *socket)
+{
+    // Messages are prefixed with their 16-bit length (RFC 1035 4.2.2); several may be pipelined.
+    while (socket->bytesAvailable() >= 2) {
+        char len[2];
+        socket->peek(len, 2);
+        const int size = rd16(len);
+        if (socket->bytesAvailable() < 2 + size)
+            return;
+        socket->read(len, 2);
+        const QByteArray packet = socket->read(size);
+        DnsResolver::Outcome out = m_resolver.handle(packet, true);
+        if (out.action == DnsResolver::Action::Reply) {
+            socket->write(lengthPrefixed(out.reply));
+        } else if (out.action == DnsResolver::Action::Recurse) {
+            Client c;
+            c.tcp = true;
+            c.socket = socket;
+            startForward(c, packet, out.query);
+        } else {
+            socket->disconnectFromHost(); // garbage on a stream: nothing sensible follows
+            return;
+        }
+    }
+}
+
+void DnsServer::reply(const Client &client, const QByteArray &bytes)
+{
+    if (client.tcp) {
+        if (client.socket && client.socket->state() == QAbstractSocket::ConnectedState)
+            client.socket->write(lengthPrefixed(bytes));
+    } else {
+        m_udp->writeDatagram(bytes, client.address, client.port);
+    }
+}
+
+void DnsServer::startForward(const Client &client, QByteArrayView packet, const Message &query)
+{
+    auto f = std::make_shared<Forward>();
+    f->client = client;
+    f->packet = packet.toByteArray();
+    f->clientId = rd16(f->packet.constData());
+    f->ourId = quint16(QRandomGenerator::global()->generate());
+    set16(&f->packet, 0, f->ourId);
+    f->query = query;
+    for (int i = 0; i < m_recursors.size(); ++i)
+        f->order.append(i);
+    if (m_randomOrder)
+        std::shuffle(f->order.begin(), f->order.end(), *QRandomGenerator::global());
+    f->timer = std::make_unique<QTimer>();
+    f->timer->setSingleShot(true);
+    connect(f->timer.get(), &QTimer::timeout, this, [this, w = std::weak_ptr<Forward>(f)] {
+        if (auto f = w.lock()) {
+            qCDebug(lcAgent).noquote() << "dns: recursor timed out:" << m_recursors.at(f->current).address.toString();
+            if (!f->done)
+                tryNext(f);
+        }
+    });
+    m_forwards.insert(f.get(), f);
+    tryNext(f);
+}
+
+void DnsServer::tryNext(const std::shared_ptr<Forward> &f)
+{
+    dispose(f->udp);
+    dispose(f->tcp);
+    if (f->next >= f->order.size()) {
+        if (!f->truncated.isEmpty()) {
+            finish(f, f->truncated);
+            return;
+        }
+        qCWarning(lcAgent).noquote() << "dns: all resolvers failed for question:" << f->query.questions.first().name;
+        f->done = true;
+        f->timer->stop();
+        reply(f->client, m_resolver.recursionFailed(f->query));
+        release(f);
+        return;
+    }
+    f->current = f->order.at(f->next++);
+    const Recursor &r = m_recursors.at(f->current);
+    f->timer->start(m_recursorTimeoutMs);
+    if (f->client.tcp) {
+        sendTcp(f);
+        return;
+    }
+    f->udp = std::make_unique<QUdpSocket>();
+    QUdpSocket *udp = f->udp.get();
+    connect(udp, &QUdpSocket::readyRead, this, [this, udp, w = std::weak_ptr<Forward>(f)] {
+        auto f = w.lock();
+        if (!f || f->udp.get() != udp)
+            return;
+        while (udp->hasPendingDatagrams()) {
+            QByteArray resp(int(std::max<qint64>(udp->pendingDatagramSize(), 0)), '\0');
+            QHostAddress from;
+            quint16 fromPort = 0;
+            const qint64 len = udp->readDatagram(resp.data(), resp.size(), &from, &fromPort);
+            if (len < 12 || rd16(resp.constData()) != f->ourId || !(uchar(resp.at(2)) & 0x80))
+                continue; // not the answer to our query
+            resp.truncate(len);
+            const int rc = uchar(resp.at(3)) & 0xF;
+            if (rc != rcode::NoError && rc != rcode::NXDomain) {
+                tryNext(f);
+                return;
+            }
+            if (uchar(resp.at(2)) & 0x02) { // TC: ask the same recursor again over TCP
+                f->truncated = resp;
+                sendTcp(f);
+                return;
+            }
+            finish(f, resp);
+            return;
+        }
+    });
+    udp->writeDatagram(f->packet, r.address, r.port);
+}
+
+void DnsServer::sendTcp(const std::shared_ptr<Forward> &f)
+{
+    dispose(f->udp);
+    const Recursor &r = m_recursors.at(f->current);
+    f->tcp = std::make_unique<QTcpSocket>();
+    f->tcpBuffer.clear();
+    QTcpSocket *tcp = f->tcp.get();
+    connect(tcp, &QTcpSocket::connected, this, [tcp, w = std::weak_ptr<Forward>(f)] {
+        if (auto f = w.lock())
+            tcp->write(lengthPrefixed(f->packet));
+    });
+    connect(tcp, &QTcpSocket::readyRead, this, [this, tcp, w = std::weak_ptr<Forward>(f)] {
+        auto f = w.lock();
+        if (!f || f->tcp.get() != tcp)
+            return;
+        f->tcpBuffer += tcp->readAll();
+        if (f->tcpBuffer.size() < 2)
+            return;
+        const int size = rd16(f->tcpBuffer.constData());
+        if (f->tcpBuffer.size() < 2 + size)
+            return;
+        QByteArray resp = f->tcpBuffer.mid(2, size);
+        if (resp.size() < 12 || rd16(resp.constData()) != f->ourId) {
+            tryNext(f);
+            return;
+        }
+        const int rc = uchar(resp.at(3)) & 0xF;
+        if (rc != rcode::NoError && rc != rcode::NXDomain) {
+            tryNext(f);
+            return;
+        }
+        finish(f, resp);
+    });
+    connect(tcp, &QTcpSocket::errorOccurred, this, [this, tcp, w = std::weak_ptr<Forward>(f)] {
+        auto f = w.lock();
+        if (!f || f->tcp.get() != tcp || f->done)
+            return;
+        QTimer::singleShot(0, this, [this, f] {
+            if (!f->done && f->tcp)
+                tryNext(f);
+        });
+    });
+    tcp->connectToHost(r.address, r.port);
+}
+
+void DnsServer::finish(const std::shared_ptr<Forward> &f, QByteArray response)
+{
+    f->done = true;
+    f->timer->stop();
+    set16(&response, 0, f->clientId);
+    response[3] = char(uchar(response.at(3)) | 0x80); // RA
+    if (!f->client.tcp && response.size() > std::min(f->client.maxUdpSize, kMaxUdpReply)) {
+        // The full (TCP) answer does not fit the client's datagram: hand it the truncated one.
+        if (!f->truncated.isEmpty()) {
+            response = f->truncated;
+            set16(&response, 0, f->clientId);
+            response[3] = char(uchar(response.at(3)) | 0x80);
+        } else {
+            Message r = replyTo(f->query, rcode::NoError);
+            r.header.tc = true;
+            r.header.ra = true;
+            response = encode(r);
+        }
+    }
+    reply(f->client, response);
+    release(f);
+}
+
+void DnsServer::release(const std::shared_ptr<Forward> &f)
+{
+    dispose(f->udp);
+    dispose(f->tcp);
+    dispose(f->timer);
+    m_forwards.remove(f.get());
+}
+
+} // namespace qonsul::dns

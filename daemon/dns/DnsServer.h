@@ -1,0 +1,79 @@
+#pragma once
+// The agent's DNS listener: UDP and TCP on one address and port, on the Qt event loop (no
+// threads). Queries are answered by DnsResolver; names outside the Consul domains go to the
+// configured recursors (UDP, then TCP when the answer is truncated; sequential or random order;
+// each attempt bounded by recursor_timeout).
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+#include <memory>
+
+#include "dns/DnsResolver.h"
+
+class QUdpSocket;
+class QTcpServer;
+class QTcpSocket;
+
+namespace qonsul::dns {
+
+struct Recursor
+{
+    QHostAddress address;
+    quint16 port = 53;
+};
+// "ip", "ip:port", "[v6]:port", "v6" → a recursor; false if not an IP literal.
+bool parseRecursor(const QString &text, Recursor *out);
+
+class DnsServer final : public QObject
+{
+    Q_OBJECT
+public:
+    DnsServer(const state::StateStore *store, DnsSettings settings, QList<Recursor> recursors,
+              QString recursorStrategy, Nanoseconds recursorTimeout, QObject *parent = nullptr);
+    ~DnsServer() override;
+
+    // Binds UDP and TCP on address:port (port 0 picks one free for both). False with *error.
+    bool listen(const QHostAddress &address, quint16 port, QString *error);
+    quint16 port() const { return m_port; }
+    DnsResolver &resolver() { return m_resolver; }
+
+    // TCP connections idle longer than this are closed.
+    static constexpr int kTcpIdleMs = 10000;
+    static constexpr int kMaxTcpConnections = 512;
+
+private:
+    struct Client
+    {
+        bool tcp = false;
+        QHostAddress address;
+        quint16 port = 0;
+        QPointer<QTcpSocket> socket;
+        int maxUdpSize = 512;
+    };
+    struct Forward;
+
+    void onUdpReady();
+    void onNewConnection();
+    void onTcpReady(QTcpSocket *socket);
+    void reply(const Client &client, const QByteArray &bytes);
+    void startForward(const Client &client, QByteArrayView packet, const Message &query);
+    void tryNext(const std::shared_ptr<Forward> &f);
+    void sendTcp(const std::shared_ptr<Forward> &f);
+    void finish(const std::shared_ptr<Forward> &f, QByteArray response);
+    void release(const std::shared_ptr<Forward> &f);
+
+    DnsResolver m_resolver;
+    QList<Recursor> m_recursors;
+    bool m_randomOrder = false;
+    int m_recursorTimeoutMs = 2000;
+    QUdpSocket *m_udp = nullptr;
+    QTcpServer *m_tcp = nullptr;
+    quint16 m_port = 0;
+    QByteArray m_buffer;
+    int m_tcpConnections = 0;
+    QHash<Forward *, std::shared_ptr<Forward>> m_forwards; // recursions in flight
+};
+
+} // namespace qonsul::dns
