@@ -243,7 +243,9 @@ public:
         if (timeoutMs > 0)
             QTimer::singleShot(
                 timeoutMs, this, [this] { fail(QStringLiteral("context deadline exceeded")); });
-        m_socket->connectToServer(socketPath);
+        // Connect from the event loop: a failure is reported synchronously, before the caller
+        // could have connected to `finished`.
+        QTimer::singleShot(0, this, [this] { m_socket->connectToServer(m_path); });
     }
 
     void abort() override { fail(QStringLiteral("context canceled")); }
@@ -337,10 +339,14 @@ private:
 
     void onClosed()
     {
-        if (m_headersDone && !m_chunked && m_remaining < 0)
-            return complete();
-        if (m_headersDone && m_remaining <= 0 && !m_chunked)
-            return complete();
+        if (m_finished)
+            return;
+        if (m_socket->bytesAvailable() > 0)
+            onReadyRead(); // the peer may close before its last bytes were read
+        if (m_finished)
+            return;
+        if (m_headersDone && !m_chunked && m_remaining <= 0)
+            return complete(); // no Content-Length: the body ends with the connection
         fail(QStringLiteral("EOF"));
     }
 
@@ -348,8 +354,8 @@ private:
     {
         if (m_finished)
             return;
+        finish(m_response); // first: disconnecting may re-enter onClosed()
         m_socket->disconnectFromServer();
-        finish(m_response);
     }
 
     QLocalSocket *m_socket;

@@ -6,6 +6,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocalServer>
+#include <QLocalSocket>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -149,6 +151,48 @@ private Q_SLOTS:
         QCOMPARE(ApiClient(noTokenFile).setupError(),
             QStringLiteral("Error loading token file: open %1: no such file or directory")
                 .arg(noTokenFile.tokenFile));
+    }
+
+    void clientOverUnixSocket()
+    {
+        using namespace qonsul::client;
+        // A canned HTTP/1.1 server on a Unix socket: the chunked body arrives in pieces.
+        QLocalServer server;
+        const QString path = m_tmp.filePath(QStringLiteral("agent.sock"));
+        QVERIFY(server.listen(path));
+        QByteArray seenRequest;
+        connect(&server, &QLocalServer::newConnection, this, [&] {
+            QLocalSocket *s = server.nextPendingConnection();
+            connect(s, &QLocalSocket::readyRead, s, [&, s] {
+                seenRequest += s->readAll();
+                if (!seenRequest.contains("\r\n\r\n"))
+                    return;
+                s->write(
+                    "HTTP/1.1 200 OK\r\nX-Consul-Index: 7\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n[\"a");
+                s->flush();
+                QTimer::singleShot(50, s, [s] {
+                    s->write("\"\r\n2\r\n]\n\r\n0\r\n\r\n");
+                    s->disconnectFromServer();
+                });
+            });
+        });
+        ClientConfig config;
+        config.address = QStringLiteral("unix://") + path;
+        config.token = QStringLiteral("secret");
+        ApiClient client(config);
+        const Response r = client.call(Request("GET", QStringLiteral("/v1/kv/a b")));
+        QVERIFY2(r.status == 200, qPrintable(r.errorText()));
+        QCOMPARE(r.body, QByteArray("[\"a\"]\n"));
+        QCOMPARE(r.index(), 7u);
+        QVERIFY(seenRequest.startsWith("GET /v1/kv/a%20b HTTP/1.1\r\n"));
+        QVERIFY(seenRequest.contains("X-Consul-Token: secret\r\n"));
+
+        ClientConfig missing;
+        missing.address = QStringLiteral("unix://") + m_tmp.filePath(QStringLiteral("none.sock"));
+        const Response e = ApiClient(missing).call(Request("GET", QStringLiteral("/v1/kv/x")));
+        QCOMPARE(e.status, 0);
+        QVERIFY2(e.errorText().endsWith(QStringLiteral(": connect: no such file or directory")),
+            qPrintable(e.errorText()));
     }
 
     // --- kv -------------------------------------------------------------------------------
