@@ -140,7 +140,7 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
     o.checkUpdateInterval = config.checkUpdateInterval;
     o.discardCheckOutput = config.discardCheckOutput;
     o.enableScriptChecks = config.enableScriptChecks;
-    o.enableLocalScriptChecks = config.enableLocalScriptChecks || config.enableScriptChecks;
+    o.enableLocalScriptChecks = config.enableLocalScriptChecks;
     return o;
 }
 

@@ -1,8 +1,13 @@
 #include "agent/LocalState.h"
 
+#include "checks/Alias.h"
 #include "core/Logging.h"
 #include "state/Command.h"
 #include "state/Committer.h"
+#include "state/StateStore.h"
+
+#include <QJsonArray>
+#include <QRandomGenerator>
 
 namespace qonsul::agent {
 
@@ -11,73 +16,162 @@ using http::v1::AgentError;
 namespace {
 const QString kNodeMaintenance = QStringLiteral("_node_maintenance");
 const QString kServiceMaintenancePrefix = QStringLiteral("_service_maintenance:");
+const QString kConsulServiceId = QStringLiteral("consul");
+const QString kSerfCheckId = QStringLiteral("serfHealth");
 
-// Check kinds that need a runner (the health-checks issue); named in the refusal.
-const char *const kRunnerKinds[] = {"HTTP", "TCP", "UDP", "GRPC", "H2PING", "DockerContainerID", "AliasNode",
-                                    "AliasService", "OSService"};
-
-QString truncateOutput(const QString &output, int max)
+qint64 stagger(qint64 ms)
 {
-    const QByteArray bytes = output.toUtf8();
-    if (max <= 0 || bytes.size() <= max)
-        return output;
-    return QString::fromUtf8(bytes.left(max))
-        + QStringLiteral(" ... (captured %1 of %2 bytes)").arg(max).arg(bytes.size());
+    return ms > 0 ? qint64(QRandomGenerator::global()->bounded(quint64(ms))) : 0;
+}
+
+// What the catalog keeps of a check or service, for the full sync's comparison.
+QJsonObject comparable(QJsonObject o)
+{
+    for (const char *key : {"CreateIndex", "ModifyIndex", "Interval", "Timeout", "Definition", "ExposedPort"})
+        o.remove(QLatin1String(key));
+    return o;
 }
 } // namespace
 
-LocalState::LocalState(Clock *clock, state::Committer *committer, QString node, QString address, int outputMaxSize)
+LocalState::LocalState(Clock *clock, state::Committer *committer, const state::StateStore *store,
+                       QNetworkAccessManager *nam, Options options)
     : m_clock(clock)
     , m_committer(committer)
-    , m_node(std::move(node))
-    , m_address(std::move(address))
-    , m_outputMaxSize(outputMaxSize)
+    , m_store(store)
+    , m_nam(nam)
+    , m_options(std::move(options))
 {
 }
 
 LocalState::~LocalState()
 {
-    for (Clock::TimerId t : std::as_const(m_ttlTimers))
-        m_clock->cancel(t);
+    for (auto &[id, st] : m_state) {
+        if (st.runner)
+            st.runner->stop();
+        if (st.ttlTimer)
+            m_clock->cancel(st.ttlTimer);
+        if (st.deferTimer)
+            m_clock->cancel(st.deferTimer);
+    }
+    for (Clock::TimerId t : {m_fullSyncTimer, m_reapTimer, m_remoteAliasTimer}) {
+        if (t)
+            m_clock->cancel(t);
+    }
 }
 
-AgentError LocalState::parseCheck(const QJsonObject &def, bool scriptsAllowed, api::HealthCheck *check,
-                                  Nanoseconds *ttl) const
+void LocalState::start()
 {
+    scheduleFullSync(m_options.fullSyncIntervalMs + stagger(m_options.fullSyncIntervalMs / 4));
+    scheduleReap();
+}
+
+void LocalState::scheduleReap()
+{
+    m_reapTimer = m_clock->schedule(m_options.reapIntervalMs, [this] {
+        m_reapTimer = 0;
+        reapCriticalServices();
+        scheduleReap();
+    });
+}
+
+void LocalState::scheduleRemoteAliasPoll()
+{
+    if (m_remoteAliasTimer)
+        return;
+    // Aliases of other nodes read the catalog once a second.
+    m_remoteAliasTimer = m_clock->schedule(1000, [this] {
+        m_remoteAliasTimer = 0;
+        bool any = false;
+        for (const auto &[id, st] : m_state)
+            any |= st.spec.kind == checks::Kind::Alias && !st.spec.aliasNode.isEmpty() && st.spec.aliasNode != m_options.node;
+        if (!any)
+            return;
+        refreshAliases();
+        scheduleRemoteAliasPoll();
+    });
+}
+
+void LocalState::setOptions(const Options &options)
+{
+    m_options.checkUpdateInterval = options.checkUpdateInterval;
+    m_options.discardCheckOutput = options.discardCheckOutput;
+    m_options.enableScriptChecks = options.enableScriptChecks;
+    m_options.enableLocalScriptChecks = options.enableLocalScriptChecks;
+    m_options.outputMaxSize = options.outputMaxSize;
+}
+
+int LocalState::ttlCheckCount() const
+{
+    int n = 0;
+    for (const auto &[id, st] : m_state)
+        n += !st.maintenance && st.spec.kind == checks::Kind::Ttl;
+    return n;
+}
+
+int LocalState::scriptCheckCount() const
+{
+    int n = 0;
+    for (const auto &[id, st] : m_state)
+        n += st.spec.kind == checks::Kind::Script;
+    return n;
+}
+
+QString LocalState::truncate(const QString &output) const
+{
+    const int max = m_options.outputMaxSize > 0 ? m_options.outputMaxSize : checks::kDefaultOutputMaxSize;
+    const QByteArray bytes = output.toUtf8();
+    if (bytes.size() <= max)
+        return output;
+    return QString::fromUtf8(bytes.left(max))
+        + QStringLiteral(" ... (captured %1 of %2 bytes)").arg(max).arg(bytes.size());
+}
+
+// ---------------------------------------------------------------------------------------
+// Definitions
+
+AgentError LocalState::prepareCheck(const QJsonObject &def, Source source, PreparedCheck *out) const
+{
+    api::HealthCheck check;
     QString error;
-    if (!api::fromJson(def, check, &error))
+    if (!api::fromJson(def, &check, &error))
         return {400, error};
-    if (check->name.isEmpty())
+    if (check.name.isEmpty())
         return {400, QStringLiteral("Missing check name")};
-    if (check->checkId.isEmpty())
-        check->checkId = check->name;
-    if (!api::isValidStatus(check->status))
-        return {400, QStringLiteral("Invalid check status: '%1'").arg(check->status)};
-    const bool script = !api::lookup(def, u"Args").isUndefined() || !api::lookup(def, u"ScriptArgs").isUndefined()
-        || !api::lookup(def, u"Script").isUndefined();
-    if (script && !scriptsAllowed)
-        return {400, QStringLiteral("Scripts are disabled on this agent; to enable, configure "
-                                    "'enable_script_checks' or 'enable_local_script_checks' to true")};
-    for (const char *kind : kRunnerKinds) {
-        const QJsonValue v = api::lookup(def, QString::fromLatin1(kind));
-        if (script || (!v.isUndefined() && !v.isNull() && v != QJsonValue(QString())))
-            return {400, QStringLiteral("Check type %1 is not supported by this agent yet; use a TTL check")
-                             .arg(script ? QStringLiteral("script") : QString::fromLatin1(kind))};
+    if (check.checkId.isEmpty())
+        check.checkId = check.name;
+    if (!api::isValidStatus(check.status))
+        return {400, QStringLiteral("Invalid check status: '%1'").arg(check.status)};
+    checks::CheckSpec spec;
+    if (!checks::parseCheckSpec(def, &spec, &error))
+        return {400, error.startsWith(u"Request decode failed") || error.startsWith(u"Check type")
+                         ? error
+                         : QStringLiteral("Invalid check: ") + error};
+    if (spec.isScript()) {
+        if (source == Source::Local && !m_options.enableLocalScriptChecks)
+            return {400, QStringLiteral("Scripts are disabled on this agent; to enable, configure "
+                                        "'enable_script_checks' or 'enable_local_script_checks' to true")};
+        if (source == Source::Remote && !m_options.enableScriptChecks)
+            return {400, QStringLiteral("Scripts are disabled on this agent from remote calls; to enable, "
+                                        "configure 'enable_script_checks' to true")};
     }
-    const QJsonValue ttlValue = api::lookup(def, u"TTL");
-    if (ttlValue.isUndefined() || ttlValue.toString().isEmpty())
-        return {400, QStringLiteral("Invalid check: TTL must be > 0 for TTL checks")};
-    const auto parsed = parseDuration(ttlValue.toString());
-    if (!parsed || *parsed <= 0)
-        return {400, QStringLiteral("Invalid check: TTL must be > 0 for TTL checks")};
-    *ttl = *parsed;
-    check->type = QStringLiteral("ttl");
-    check->node = m_node;
-    check->output = truncateOutput(check->output, m_outputMaxSize);
+    check.type = checks::kindName(spec.kind);
+    check.node = m_options.node;
+    check.output = truncate(check.output);
+    if (spec.needsRunner()) {
+        if (spec.interval < checks::kMinInterval)
+            qCWarning(lcAgent).noquote() << "check has interval below minimum:"
+                                         << QStringLiteral("check=%1 minimum_interval=1s").arg(check.checkId);
+        check.interval = spec.effectiveInterval();
+        check.timeout = spec.timeout;
+    }
+    out->check = check;
+    out->spec = spec;
+    out->definition = def;
     return {};
 }
 
-AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingChecks, bool scriptsAllowed)
+AgentError LocalState::prepareService(const QJsonObject &def, Source source, api::Service *serviceOut,
+                                      QList<PreparedCheck> *checksOut) const
 {
     api::Service service;
     QString error;
@@ -85,6 +179,8 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
         return {400, error};
     if (service.service.isEmpty())
         return {400, QStringLiteral("Missing service name")};
+    if (service.id.isEmpty())
+        service.id = service.service;
     if (service.port < 0 || service.port > 65535)
         return {400, QStringLiteral("Invalid Service Port: %1").arg(service.port)};
     if (service.meta.size() > 64)
@@ -100,7 +196,6 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
     const QJsonValue single = api::lookup(def, u"Check");
     if (single.isObject() && !single.toObject().isEmpty())
         defs.prepend(single);
-    QList<QPair<api::HealthCheck, Nanoseconds>> checks;
     for (qsizetype i = 0; i < defs.size(); ++i) {
         QJsonObject c = defs.at(i).toObject();
         if (api::lookup(c, u"Name").toString().isEmpty())
@@ -108,86 +203,133 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
         if (api::lookup(c, u"CheckID").toString().isEmpty() && api::lookup(c, u"ID").toString().isEmpty())
             c.insert(QStringLiteral("CheckID"), defs.size() == 1 ? QStringLiteral("service:%1").arg(service.id)
                                                                  : QStringLiteral("service:%1:%2").arg(service.id).arg(i + 1));
-        api::HealthCheck check;
-        Nanoseconds ttl = 0;
-        if (const AgentError e = parseCheck(c, scriptsAllowed, &check, &ttl))
+        PreparedCheck prepared;
+        if (const AgentError e = prepareCheck(c, source, &prepared))
             return e;
-        check.serviceId = service.id;
-        check.serviceName = service.service;
-        check.serviceTags = service.tags;
-        checks.append({check, ttl});
+        prepared.check.serviceId = service.id;
+        prepared.check.serviceName = service.service;
+        prepared.check.serviceTags = service.tags;
+        checksOut->append(prepared);
     }
+    *serviceOut = service;
+    return {};
+}
+
+AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingChecks, Source source)
+{
+    api::Service service;
+    QList<PreparedCheck> checks;
+    if (const AgentError e = prepareService(def, source, &service, &checks))
+        return e;
     if (replaceExistingChecks) {
+        QSet<QString> keep;
+        for (const PreparedCheck &p : std::as_const(checks))
+            keep.insert(p.check.checkId);
         QStringList stale;
         for (const api::HealthCheck &c : std::as_const(m_checks)) {
-            if (c.serviceId == service.id && !c.checkId.startsWith(kServiceMaintenancePrefix))
+            if (c.serviceId == service.id && !keep.contains(c.checkId) && !c.checkId.startsWith(kServiceMaintenancePrefix))
                 stale.append(c.checkId);
         }
         for (const QString &id : std::as_const(stale))
-            removeCheck(id);
+            dropCheck(id);
     }
+    m_deletedServices.remove(service.id);
     m_services.insert(service.id, service);
-    for (const auto &[check, ttl] : std::as_const(checks)) {
-        api::HealthCheck c = check;
-        // Re-registering keeps the status a TTL check already reported.
-        const auto existing = m_checks.constFind(c.checkId);
-        if (existing != m_checks.constEnd() && m_ttl.contains(c.checkId)) {
-            c.status = existing->status;
-            c.output = existing->output;
+    m_serviceMeta.insert(service.id, ServiceMeta{def, source, false});
+    // Checks already there (and the maintenance check) follow the service's name and tags.
+    for (api::HealthCheck &c : m_checks) {
+        if (c.serviceId == service.id) {
+            c.serviceName = service.service;
+            c.serviceTags = service.tags;
         }
-        m_checks.insert(c.checkId, c);
-        m_ttl.insert(c.checkId, ttl);
-        armTtl(c.checkId);
     }
-    syncService(service.id);
-    qCInfo(lcAgent).noquote() << "Synced service:" << QStringLiteral("service=%1").arg(service.id);
+    for (const PreparedCheck &p : std::as_const(checks))
+        installCheck(p, source);
+    qCDebug(lcAgent).noquote() << "added service" << service.id;
+    syncChanges();
+    refreshAliases();
     return {};
 }
 
-AgentError LocalState::addCheck(const QJsonObject &def, bool scriptsAllowed)
+AgentError LocalState::addCheck(const QJsonObject &def, Source source)
 {
-    api::HealthCheck check;
-    Nanoseconds ttl = 0;
-    if (const AgentError e = parseCheck(def, scriptsAllowed, &check, &ttl))
+    PreparedCheck prepared;
+    if (const AgentError e = prepareCheck(def, source, &prepared))
         return e;
-    if (!check.serviceId.isEmpty()) {
-        const auto service = m_services.constFind(check.serviceId);
+    if (!prepared.check.serviceId.isEmpty()) {
+        const auto service = m_services.constFind(prepared.check.serviceId);
         if (service == m_services.constEnd())
-            return {400, QStringLiteral("ServiceID \"%1\" does not exist").arg(check.serviceId)};
-        check.serviceName = service->service;
-        check.serviceTags = service->tags;
+            return {400, QStringLiteral("ServiceID \"%1\" does not exist").arg(prepared.check.serviceId)};
+        prepared.check.serviceName = service->service;
+        prepared.check.serviceTags = service->tags;
     }
-    putCheck(check, ttl);
+    installCheck(prepared, source);
+    syncChanges();
+    refreshAliases();
     return {};
 }
 
-void LocalState::putCheck(const api::HealthCheck &check, Nanoseconds ttl)
+void LocalState::installCheck(const PreparedCheck &p, Source source)
 {
-    m_checks.insert(check.checkId, check);
-    if (ttl > 0) {
-        m_ttl.insert(check.checkId, ttl);
-        armTtl(check.checkId);
+    const QString id = p.check.checkId;
+    m_deletedChecks.remove(id);
+    auto existing = m_state.find(id);
+    if (existing != m_state.end() && existing->second.definition == p.definition && existing->second.source == source
+        && m_checks.value(id).serviceId == p.check.serviceId) {
+        // Unchanged: keep its status, counters, runner and schedule.
+        api::HealthCheck &c = m_checks[id];
+        c.serviceName = p.check.serviceName;
+        c.serviceTags = p.check.serviceTags;
+        existing->second.inSync = false;
+        return;
     }
-    syncCheck(check.checkId);
+    api::HealthCheck check = p.check;
+    if (existing != m_state.end()) {
+        // Re-registering a TTL check keeps the status it already reported.
+        if (existing->second.spec.kind == checks::Kind::Ttl && p.spec.kind == checks::Kind::Ttl) {
+            check.status = m_checks.value(id).status;
+            check.output = m_checks.value(id).output;
+        }
+        dropCheck(id);
+        m_deletedChecks.remove(id);
+    }
+    m_checks.insert(id, check);
+    CheckState &st = m_state[id];
+    st.spec = p.spec;
+    st.definition = p.definition;
+    st.source = source;
+    st.handler = checks::StatusHandler(p.spec.successBeforePassing, p.spec.failuresBeforeWarning,
+                                       p.spec.failuresBeforeCritical);
+    st.criticalSinceMs = check.status == u"critical" ? m_clock->monotonicMs() : -1;
+    if (p.spec.kind == checks::Kind::Ttl) {
+        armTtl(id);
+    } else if (p.spec.needsRunner()) {
+        st.runner = checks::makeRunner(m_clock, m_nam, p.spec, p.spec.outputLimit(m_options.outputMaxSize),
+                                       [this, id](const checks::CheckResult &r) { onResult(id, r); });
+        st.runner->start();
+    }
+    if (p.spec.kind == checks::Kind::Alias && !p.spec.aliasNode.isEmpty() && p.spec.aliasNode != m_options.node)
+        scheduleRemoteAliasPoll();
+    if (p.spec.deregisterCriticalServiceAfter > 0 && p.spec.deregisterCriticalServiceAfter < checks::kMinDeregisterAfter)
+        qCWarning(lcAgent).noquote() << "check has deregister interval below minimum:"
+                                     << QStringLiteral("check=%1 minimum_interval=1m0s").arg(id);
+    st.inSync = false;
 }
 
-void LocalState::armTtl(const QString &id)
+void LocalState::dropCheck(const QString &id)
 {
-    if (const Clock::TimerId t = m_ttlTimers.take(id))
-        m_clock->cancel(t);
-    const Nanoseconds ttl = m_ttl.value(id);
-    if (ttl <= 0)
-        return;
-    m_ttlTimers.insert(id, m_clock->schedule(ttl / kMillisecond, [this, id] {
-        m_ttlTimers.remove(id);
-        auto it = m_checks.find(id);
-        if (it == m_checks.end())
-            return;
-        qCWarning(lcAgent).noquote() << "Check missed TTL, is now critical:" << QStringLiteral("check=%1").arg(id);
-        it->status = QStringLiteral("critical");
-        it->output = QStringLiteral("TTL expired");
-        syncCheck(id);
-    }));
+    auto it = m_state.find(id);
+    if (it != m_state.end()) {
+        if (it->second.runner)
+            it->second.runner->stop();
+        if (it->second.ttlTimer)
+            m_clock->cancel(it->second.ttlTimer);
+        if (it->second.deferTimer)
+            m_clock->cancel(it->second.deferTimer);
+        m_state.erase(it);
+    }
+    if (m_checks.remove(id))
+        m_deletedChecks.insert(id);
 }
 
 AgentError LocalState::removeService(const QString &id)
@@ -195,19 +337,19 @@ AgentError LocalState::removeService(const QString &id)
     if (!m_services.contains(id))
         return {404, QStringLiteral("Unknown service ID \"%1\". Ensure that the service ID is passed, not the service name.").arg(id)};
     m_services.remove(id);
+    m_serviceMeta.remove(id);
     QStringList doomed;
     for (const api::HealthCheck &c : std::as_const(m_checks)) {
         if (c.serviceId == id)
             doomed.append(c.checkId);
     }
     for (const QString &checkId : std::as_const(doomed)) {
-        m_checks.remove(checkId);
-        m_ttl.remove(checkId);
-        if (const Clock::TimerId t = m_ttlTimers.take(checkId))
-            m_clock->cancel(t);
+        dropCheck(checkId);
+        m_deletedChecks.remove(checkId); // the service's deregistration takes its checks along
     }
-    deregisterFromCatalog(id, {});
-    qCInfo(lcAgent).noquote() << "Deregistered service:" << QStringLiteral("service=%1").arg(id);
+    m_deletedServices.insert(id);
+    syncChanges();
+    refreshAliases();
     return {};
 }
 
@@ -215,26 +357,190 @@ AgentError LocalState::removeCheck(const QString &id)
 {
     if (!m_checks.contains(id))
         return {404, QStringLiteral("Unknown check ID \"%1\". Ensure that the check ID is passed, not the check name.").arg(id)};
-    m_checks.remove(id);
-    m_ttl.remove(id);
-    if (const Clock::TimerId t = m_ttlTimers.take(id))
-        m_clock->cancel(t);
-    deregisterFromCatalog({}, id);
+    dropCheck(id);
+    syncChanges();
+    refreshAliases();
     return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Results
+
+void LocalState::armTtl(const QString &id)
+{
+    auto it = m_state.find(id);
+    if (it == m_state.end())
+        return;
+    CheckState &st = it->second;
+    if (st.ttlTimer)
+        m_clock->cancel(st.ttlTimer);
+    st.ttlTimer = 0;
+    if (st.spec.ttl <= 0)
+        return;
+    st.ttlTimer = m_clock->schedule(qMax<qint64>(1, st.spec.ttl / kMillisecond), [this, id] {
+        auto it = m_state.find(id);
+        if (it == m_state.end())
+            return;
+        it->second.ttlTimer = 0;
+        qCWarning(lcAgent).noquote() << "Check missed TTL, is now critical:" << QStringLiteral("check=%1").arg(id);
+        const QString last = it->second.lastTtlOutput;
+        updateCheck(id, QStringLiteral("critical"),
+                    last.isEmpty() ? QStringLiteral("TTL expired")
+                                   : QStringLiteral("TTL expired (last output before timeout follows): %1").arg(last));
+    });
 }
 
 AgentError LocalState::updateTtl(const QString &id, const QString &status, const QString &output)
 {
-    auto it = m_checks.find(id);
-    if (it == m_checks.end())
+    if (!m_checks.contains(id))
         return {404, QStringLiteral("Unknown check ID \"%1\". Ensure that the check ID is passed, not the check name.").arg(id)};
-    if (!m_ttl.contains(id))
+    auto it = m_state.find(id);
+    if (it == m_state.end() || it->second.spec.kind != checks::Kind::Ttl)
         return {500, QStringLiteral("CheckID \"%1\" does not have associated TTL").arg(id)};
-    it->status = status;
-    it->output = truncateOutput(output, m_outputMaxSize);
+    const QString out = truncate(output);
+    it->second.lastTtlOutput = out;
     armTtl(id);
-    syncCheck(id);
+    updateCheck(id, status, out);
     return {};
+}
+
+void LocalState::onResult(const QString &id, const checks::CheckResult &result)
+{
+    auto it = m_state.find(id);
+    if (it == m_state.end())
+        return;
+    if (result.bypassCounters) {
+        updateCheck(id, result.status, result.output);
+        return;
+    }
+    if (const auto update = it->second.handler.update(result.status, result.output))
+        updateCheck(id, update->status, update->output);
+    else
+        qCWarning(lcAgent).noquote() << "Check result below threshold:"
+                                     << QStringLiteral("check=%1 status=%2 success_count=%3 failure_count=%4")
+                                            .arg(id, result.status)
+                                            .arg(it->second.handler.successCounter())
+                                            .arg(it->second.handler.failuresCounter());
+}
+
+void LocalState::updateCheck(const QString &id, const QString &status, const QString &rawOutput)
+{
+    auto cit = m_checks.find(id);
+    auto sit = m_state.find(id);
+    if (cit == m_checks.end() || sit == m_state.end())
+        return;
+    const QString output = m_options.discardCheckOutput ? QString() : rawOutput;
+    CheckState &st = sit->second;
+    if (status == u"critical") {
+        if (st.criticalSinceMs < 0)
+            st.criticalSinceMs = m_clock->monotonicMs();
+    } else {
+        st.criticalSinceMs = -1;
+    }
+    if (cit->status == status && cit->output == output)
+        return;
+    const qint64 deferMs = m_options.checkUpdateInterval / kMillisecond;
+    if (deferMs > 0 && cit->status == status) {
+        // Output-only change: keep it locally, write it back later.
+        cit->output = output;
+        if (!st.deferTimer) {
+            st.deferTimer = m_clock->schedule(deferMs / 2 + stagger(deferMs), [this, id] {
+                auto it = m_state.find(id);
+                if (it == m_state.end())
+                    return;
+                it->second.deferTimer = 0;
+                it->second.inSync = false;
+                syncChanges();
+            });
+        }
+        return;
+    }
+    if (status != cit->status)
+        qCDebug(lcAgent).noquote() << "Check status updated:" << QStringLiteral("check=%1 status=%2").arg(id, status);
+    cit->status = status;
+    cit->output = output;
+    st.inSync = false;
+    syncChanges();
+    refreshAliases();
+}
+
+void LocalState::refreshAliases()
+{
+    if (m_refreshingAliases) {
+        m_aliasesDirty = true;
+        return;
+    }
+    m_refreshingAliases = true;
+    for (int round = 0; round < 8; ++round) {
+        m_aliasesDirty = false;
+        QList<QPair<QString, checks::CheckResult>> results;
+        for (const auto &[id, st] : m_state) {
+            if (st.spec.kind != checks::Kind::Alias)
+                continue;
+            const QString node = st.spec.aliasNode;
+            const QString svc = st.spec.aliasService;
+            QList<api::HealthCheck> list;
+            bool exists = false;
+            if (node.isEmpty() || node == m_options.node) {
+                for (const api::HealthCheck &c : std::as_const(m_checks)) {
+                    if (c.checkId != id)
+                        list.append(c);
+                }
+                exists = !svc.isEmpty() && m_services.contains(svc);
+            } else if (m_store) {
+                m_store->nodeChecks(node, &list);
+                exists = !svc.isEmpty() && m_store->findService(node, svc);
+            }
+            results.append({id, checks::evaluateAlias(list, node, svc, exists)});
+        }
+        for (const auto &[id, r] : std::as_const(results))
+            updateCheck(id, r.status, r.output);
+        if (!m_aliasesDirty)
+            break;
+    }
+    m_refreshingAliases = false;
+}
+
+void LocalState::reapCriticalServices()
+{
+    const qint64 now = m_clock->monotonicMs();
+    QSet<QString> doomed;
+    for (const auto &[id, st] : m_state) {
+        const Nanoseconds after = st.spec.deregisterCriticalServiceAfter;
+        const QString serviceId = m_checks.value(id).serviceId;
+        if (after <= 0 || serviceId.isEmpty() || st.criticalSinceMs < 0)
+            continue;
+        const qint64 limitMs = qMax(after, checks::kMinDeregisterAfter) / kMillisecond;
+        if (now - st.criticalSinceMs > limitMs)
+            doomed.insert(serviceId);
+    }
+    for (const QString &serviceId : std::as_const(doomed)) {
+        if (!m_services.contains(serviceId))
+            continue;
+        removeService(serviceId);
+        qCInfo(lcAgent).noquote() << "Check for service has been critical for too long; deregistered service:"
+                                  << QStringLiteral("service=%1").arg(serviceId);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Maintenance
+
+void LocalState::putMaintenanceCheck(const api::HealthCheck &check)
+{
+    m_deletedChecks.remove(check.checkId);
+    if (m_state.count(check.checkId))
+        dropCheck(check.checkId);
+    m_deletedChecks.remove(check.checkId);
+    m_checks.insert(check.checkId, check);
+    CheckState &st = m_state[check.checkId];
+    st.maintenance = true;
+    st.spec.kind = checks::Kind::Ttl; // no runner, no TTL
+    st.spec.ttl = 0;
+    st.criticalSinceMs = -1; // maintenance never reaps
+    st.inSync = false;
+    syncChanges();
+    refreshAliases();
 }
 
 AgentError LocalState::setNodeMaintenance(bool enable, const QString &reason)
@@ -242,7 +548,7 @@ AgentError LocalState::setNodeMaintenance(bool enable, const QString &reason)
     if (!enable)
         return m_checks.contains(kNodeMaintenance) ? removeCheck(kNodeMaintenance) : AgentError{};
     api::HealthCheck c;
-    c.node = m_node;
+    c.node = m_options.node;
     c.checkId = kNodeMaintenance;
     c.name = QStringLiteral("Node Maintenance Mode");
     c.notes = reason.isEmpty() ? QStringLiteral("Maintenance mode is enabled for this node, but no reason was "
@@ -250,7 +556,7 @@ AgentError LocalState::setNodeMaintenance(bool enable, const QString &reason)
                                : reason;
     c.status = QStringLiteral("critical");
     c.type = QStringLiteral("maintenance");
-    putCheck(c, 0);
+    putMaintenanceCheck(c);
     return {};
 }
 
@@ -263,7 +569,7 @@ AgentError LocalState::setServiceMaintenance(const QString &id, bool enable, con
     if (!enable)
         return m_checks.contains(checkId) ? removeCheck(checkId) : AgentError{};
     api::HealthCheck c;
-    c.node = m_node;
+    c.node = m_options.node;
     c.checkId = checkId;
     c.name = QStringLiteral("Service Maintenance Mode");
     c.notes = reason.isEmpty() ? QStringLiteral("Maintenance mode is enabled for this service, but no reason was "
@@ -274,46 +580,217 @@ AgentError LocalState::setServiceMaintenance(const QString &id, bool enable, con
     c.serviceName = service->service;
     c.serviceTags = service->tags;
     c.type = QStringLiteral("maintenance");
-    putCheck(c, 0);
+    putMaintenanceCheck(c);
     return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Config files and reload
+
+AgentError LocalState::applyConfigDefinitions(const QJsonArray &serviceDefs, const QJsonArray &checkDefs)
+{
+    // Validate everything before touching anything.
+    struct PreparedService
+    {
+        QJsonObject def;
+        api::Service service;
+    };
+    QList<PreparedService> services;
+    QSet<QString> serviceIds;
+    for (const QJsonValue &v : serviceDefs) {
+        PreparedService p;
+        p.def = v.toObject();
+        QList<PreparedCheck> unused;
+        if (const AgentError e = prepareService(p.def, Source::Local, &p.service, &unused))
+            return {e.status, QStringLiteral("failed to register service %1: %2")
+                                  .arg(p.def.value(u"name").toString(p.service.service), e.message)};
+        serviceIds.insert(p.service.id);
+        services.append(p);
+    }
+    QList<QJsonObject> checks;
+    QSet<QString> checkIds;
+    for (const QJsonValue &v : checkDefs) {
+        PreparedCheck p;
+        if (const AgentError e = prepareCheck(v.toObject(), Source::Local, &p))
+            return {e.status, QStringLiteral("failed to register check %1: %2")
+                                  .arg(v.toObject().value(u"name").toString(), e.message)};
+        const QString sid = p.check.serviceId;
+        if (!sid.isEmpty() && !serviceIds.contains(sid)
+            && !(m_services.contains(sid) && m_serviceMeta.value(sid).source == Source::Remote))
+            return {400, QStringLiteral("failed to register check %1: ServiceID \"%2\" does not exist")
+                             .arg(p.check.name, sid)};
+        checkIds.insert(p.check.checkId);
+        checks.append(v.toObject());
+    }
+
+    // Removed: file-defined services and checks that are no longer in the files.
+    QStringList goneServices;
+    for (auto it = m_serviceMeta.cbegin(); it != m_serviceMeta.cend(); ++it) {
+        if (it->source == Source::Local && !serviceIds.contains(it.key()))
+            goneServices.append(it.key());
+    }
+    for (const QString &id : std::as_const(goneServices)) {
+        qCInfo(lcAgent).noquote() << "Removing service no longer in the configuration:" << QStringLiteral("service=%1").arg(id);
+        removeService(id);
+    }
+    QStringList goneChecks;
+    for (const auto &[id, st] : m_state) {
+        const api::HealthCheck c = m_checks.value(id);
+        if (st.source == Source::Local && !st.maintenance && !checkIds.contains(id)
+            && (c.serviceId.isEmpty() || m_serviceMeta.value(c.serviceId).source == Source::Remote))
+            goneChecks.append(id);
+    }
+    for (const QString &id : std::as_const(goneChecks))
+        removeCheck(id);
+
+    // Added or changed (unchanged ones keep their state inside addService/addCheck).
+    for (const PreparedService &p : std::as_const(services)) {
+        const auto meta = m_serviceMeta.constFind(p.service.id);
+        if (meta != m_serviceMeta.constEnd() && meta->source == Source::Local && meta->definition == p.def)
+            continue;
+        if (const AgentError e = addService(p.def, true, Source::Local))
+            return e; // cannot happen: validated above
+    }
+    for (const QJsonObject &def : std::as_const(checks)) {
+        if (const AgentError e = addCheck(def, Source::Local))
+            return e;
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Anti-entropy
+
+void LocalState::scheduleFullSync(qint64 delayMs)
+{
+    if (m_fullSyncTimer)
+        m_clock->cancel(m_fullSyncTimer);
+    m_fullSyncTimer = m_clock->schedule(delayMs, [this] {
+        m_fullSyncTimer = 0;
+        fullSync();
+        scheduleFullSync(m_options.fullSyncIntervalMs + stagger(m_options.fullSyncIntervalMs / 4));
+    });
+}
+
+void LocalState::fullSync()
+{
+    if (m_store) {
+        std::optional<api::Node> node;
+        QList<api::Service> remoteServices;
+        m_store->node(m_options.node, &node, &remoteServices);
+        QList<api::HealthCheck> remoteChecks;
+        m_store->nodeChecks(m_options.node, &remoteChecks);
+        QHash<QString, QJsonObject> rs;
+        for (const api::Service &s : std::as_const(remoteServices))
+            rs.insert(s.id, comparable(api::toJson(s)));
+        for (auto it = m_services.cbegin(); it != m_services.cend(); ++it) {
+            const auto r = rs.constFind(it.key());
+            if (r == rs.cend() || *r != comparable(api::toJson(*it)))
+                m_serviceMeta[it.key()].inSync = false;
+        }
+        for (const QString &id : rs.keys()) {
+            if (!m_services.contains(id) && id != kConsulServiceId)
+                m_deletedServices.insert(id);
+        }
+        for (const api::HealthCheck &rc : std::as_const(remoteChecks)) {
+            if (!m_checks.contains(rc.checkId)) {
+                if (rc.checkId != kSerfCheckId && !m_deletedServices.contains(rc.serviceId))
+                    m_deletedChecks.insert(rc.checkId);
+                continue;
+            }
+            auto st = m_state.find(rc.checkId);
+            QJsonObject local = comparable(api::toJson(m_checks.value(rc.checkId)));
+            QJsonObject remote = comparable(api::toJson(rc));
+            if (st != m_state.end() && st->second.deferTimer) {
+                // Output written back by its own timer.
+                local.remove(QStringLiteral("Output"));
+                remote.remove(QStringLiteral("Output"));
+            }
+            if (st != m_state.end() && local != remote)
+                st->second.inSync = false;
+        }
+        QSet<QString> remoteIds;
+        for (const api::HealthCheck &rc : std::as_const(remoteChecks))
+            remoteIds.insert(rc.checkId);
+        for (auto &[id, st] : m_state) {
+            if (!remoteIds.contains(id))
+                st.inSync = false;
+        }
+    }
+    syncChanges();
+}
+
+void LocalState::syncChanges()
+{
+    for (const QString &id : std::as_const(m_deletedServices)) {
+        ++m_syncWrites;
+        m_committer->propose(state::command::deregister(m_options.node, id, {}, m_clock->wallMs()), {});
+        qCInfo(lcAgent).noquote() << "Deregistered service:" << QStringLiteral("service=%1").arg(id);
+    }
+    m_deletedServices.clear();
+    for (const QString &id : std::as_const(m_deletedChecks)) {
+        ++m_syncWrites;
+        m_committer->propose(state::command::deregister(m_options.node, {}, id, m_clock->wallMs()), {});
+        qCInfo(lcAgent).noquote() << "Deregistered check:" << QStringLiteral("check=%1").arg(id);
+    }
+    m_deletedChecks.clear();
+    for (auto it = m_serviceMeta.begin(); it != m_serviceMeta.end(); ++it) {
+        if (!it->inSync)
+            syncService(it.key());
+    }
+    for (auto &[id, st] : m_state) {
+        if (!st.inSync)
+            syncCheck(id);
+    }
 }
 
 void LocalState::syncService(const QString &id)
 {
-    const api::Service &service = m_services[id];
     QJsonArray checks;
     for (const api::HealthCheck &c : std::as_const(m_checks)) {
-        if (c.serviceId == id)
-            checks.append(api::toJson(c));
+        if (c.serviceId != id)
+            continue;
+        checks.append(api::toJson(c));
+        auto st = m_state.find(c.checkId);
+        if (st != m_state.end())
+            st->second.inSync = true;
     }
-    const QJsonObject body{{QStringLiteral("Node"), m_node},
-                           {QStringLiteral("Address"), m_address},
+    const QJsonObject body{{QStringLiteral("Node"), m_options.node},
+                           {QStringLiteral("Address"), m_options.address},
                            {QStringLiteral("SkipNodeUpdate"), true},
-                           {QStringLiteral("Service"), api::toJson(service)},
+                           {QStringLiteral("Service"), api::toJson(m_services.value(id))},
                            {QStringLiteral("Checks"), checks}};
+    ++m_syncWrites;
+    m_serviceMeta[id].inSync = true;
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
-                         [id](const state::ApplyResult &r, quint64, const QString &error) {
-                             if (!error.isEmpty() || !r.error.isEmpty())
+                         [this, id](const state::ApplyResult &r, quint64, const QString &error) {
+                             if (!error.isEmpty() || !r.error.isEmpty()) {
                                  qCWarning(lcAgent).noquote() << "Failed to sync service" << id << error << r.error;
+                                 if (m_serviceMeta.contains(id))
+                                     m_serviceMeta[id].inSync = false;
+                             }
                          });
+    qCInfo(lcAgent).noquote() << "Synced service:" << QStringLiteral("service=%1").arg(id);
 }
 
 void LocalState::syncCheck(const QString &id)
 {
-    const QJsonObject body{{QStringLiteral("Node"), m_node},
-                           {QStringLiteral("Address"), m_address},
+    const QJsonObject body{{QStringLiteral("Node"), m_options.node},
+                           {QStringLiteral("Address"), m_options.address},
                            {QStringLiteral("SkipNodeUpdate"), true},
-                           {QStringLiteral("Check"), api::toJson(m_checks[id])}};
+                           {QStringLiteral("Check"), api::toJson(m_checks.value(id))}};
+    ++m_syncWrites;
+    m_state[id].inSync = true;
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
-                         [id](const state::ApplyResult &r, quint64, const QString &error) {
-                             if (!error.isEmpty() || !r.error.isEmpty())
+                         [this, id](const state::ApplyResult &r, quint64, const QString &error) {
+                             if (!error.isEmpty() || !r.error.isEmpty()) {
                                  qCWarning(lcAgent).noquote() << "Failed to sync check" << id << error << r.error;
+                                 auto it = m_state.find(id);
+                                 if (it != m_state.end())
+                                     it->second.inSync = false;
+                             }
                          });
-}
-
-void LocalState::deregisterFromCatalog(const QString &serviceId, const QString &checkId)
-{
-    m_committer->propose(state::command::deregister(m_node, serviceId, checkId, m_clock->wallMs()), {});
+    qCDebug(lcAgent).noquote() << "Synced check:" << QStringLiteral("check=%1").arg(id);
 }
 
 } // namespace qonsul::agent

@@ -1,16 +1,36 @@
 #pragma once
-// The agent's own services and checks, kept apart from the catalog and pushed to it through the
-// committer whenever they change (Consul's anti-entropy, single-node form). TTL checks expire
-// here: a TTL that is not renewed in time turns the check critical with "TTL expired".
+// The agent's own services and checks, kept apart from the catalog (Consul's agent/local
+// State), the check runners that feed them, and the anti-entropy that pushes them to the
+// catalog through the committer:
+//   - every change marks the entry out of sync and is pushed at once (sync on change);
+//   - a periodic full sync (every minute, staggered) compares local state with what the
+//     catalog holds for this node, re-registers what differs and removes what the agent no
+//     longer has (except the `consul` service and `serfHealth`);
+//   - a check whose status stays the same but whose output changes is updated locally and
+//     written back only after check_update_interval/2 + a random stagger of up to
+//     check_update_interval (0 disables the deferral).
+// TTL checks expire here; interval checks (HTTP, TCP, UDP, script) run in daemon/checks;
+// alias checks are re-evaluated whenever what they mirror changes. Checks with
+// deregister_critical_service_after remove their service once critical for that long
+// (minimum 1m, looked at every 30s).
 #include <QHash>
 #include <QMap>
+#include <QSet>
+#include <map>
+#include <memory>
 
 #include "api/Types.h"
+#include "checks/CheckRunner.h"
+#include "checks/CheckSpec.h"
+#include "checks/StatusHandler.h"
 #include "core/Clock.h"
 #include "http/v1/AgentBackend.h"
 
+class QNetworkAccessManager;
+
 namespace qonsul::state {
 class Committer;
+class StateStore;
 }
 
 namespace qonsul::agent {
@@ -18,41 +38,125 @@ namespace qonsul::agent {
 class LocalState
 {
 public:
-    LocalState(Clock *clock, state::Committer *committer, QString node, QString address, int outputMaxSize);
+    // Where a definition came from: config files (local) or the HTTP API (remote). Decides
+    // which script-check switch applies and what a reload may replace or remove.
+    enum class Source { Local, Remote };
+
+    struct Options
+    {
+        QString node;
+        QString address;
+        int outputMaxSize = checks::kDefaultOutputMaxSize; // check_output_max_size
+        Nanoseconds checkUpdateInterval = 5 * kMinute;
+        bool discardCheckOutput = false;
+        bool enableScriptChecks = false;      // scripts from any source
+        bool enableLocalScriptChecks = false; // scripts from config files
+        qint64 fullSyncIntervalMs = 60000;
+        qint64 reapIntervalMs = 30000;
+    };
+
+    // `store` is read by the full sync and by alias checks of other nodes (may be null in
+    // tests); `nam` runs HTTP checks (may be null when none are registered).
+    LocalState(Clock *clock, state::Committer *committer, const state::StateStore *store,
+               QNetworkAccessManager *nam, Options options);
     ~LocalState();
 
+    // Starts the periodic full sync and the critical-service reaper.
+    void start();
+    // Reloadable settings (check_update_interval, discard_check_output, script switches,
+    // check_output_max_size for checks registered from now on).
+    void setOptions(const Options &options);
+
     // Definitions as the HTTP API and config files give them (PascalCase or snake_case).
-    http::v1::AgentError addService(const QJsonObject &definition, bool replaceExistingChecks, bool scriptsAllowed);
-    http::v1::AgentError addCheck(const QJsonObject &definition, bool scriptsAllowed);
+    http::v1::AgentError addService(const QJsonObject &definition, bool replaceExistingChecks,
+                                    Source source = Source::Remote);
+    http::v1::AgentError addCheck(const QJsonObject &definition, Source source = Source::Remote);
     http::v1::AgentError removeService(const QString &id);
     http::v1::AgentError removeCheck(const QString &id);
     http::v1::AgentError updateTtl(const QString &id, const QString &status, const QString &output);
     http::v1::AgentError setNodeMaintenance(bool enable, const QString &reason);
     http::v1::AgentError setServiceMaintenance(const QString &id, bool enable, const QString &reason);
 
+    // Makes the config-file services and checks (AgentConfig.services / .checks, already
+    // normalised) the local ones: adds new ones, replaces changed ones, removes file-defined
+    // ones that are gone; unchanged checks keep their status and schedule. Everything is
+    // validated first: on error nothing changes and the error names the definition.
+    http::v1::AgentError applyConfigDefinitions(const QJsonArray &services, const QJsonArray &checks);
+
     const QMap<QString, api::Service> &services() const { return m_services; }
     const QMap<QString, api::HealthCheck> &checks() const { return m_checks; }
-    int ttlCheckCount() const { return int(m_ttl.size()); }
+    int ttlCheckCount() const;
+    int scriptCheckCount() const;
+    Source serviceSource(const QString &id) const { return m_serviceMeta.value(id).source; }
+
+    // Anti-entropy, exposed for tests and the agent.
+    void fullSync();
+    quint64 syncWrites() const { return m_syncWrites; }
 
 private:
-    // Parses a check definition; serviceId/serviceName set for checks embedded in a service.
-    http::v1::AgentError parseCheck(const QJsonObject &def, bool scriptsAllowed, api::HealthCheck *check,
-                                    Nanoseconds *ttl) const;
-    void putCheck(const api::HealthCheck &check, Nanoseconds ttl);
+    struct PreparedCheck
+    {
+        api::HealthCheck check;
+        checks::CheckSpec spec;
+        QJsonObject definition;
+    };
+    struct CheckState
+    {
+        checks::CheckSpec spec;
+        QJsonObject definition;
+        Source source = Source::Remote;
+        bool maintenance = false;
+        std::unique_ptr<checks::CheckRunner> runner;
+        checks::StatusHandler handler;
+        Clock::TimerId ttlTimer = 0;
+        Clock::TimerId deferTimer = 0;
+        qint64 criticalSinceMs = -1;
+        QString lastTtlOutput;
+        bool inSync = false;
+    };
+    struct ServiceMeta
+    {
+        QJsonObject definition;
+        Source source = Source::Remote;
+        bool inSync = false;
+    };
+
+    http::v1::AgentError prepareCheck(const QJsonObject &def, Source source, PreparedCheck *out) const;
+    http::v1::AgentError prepareService(const QJsonObject &def, Source source, api::Service *service,
+                                        QList<PreparedCheck> *checks) const;
+    void installCheck(const PreparedCheck &prepared, Source source);
+    void dropCheck(const QString &id); // local removal, catalog removal queued
+    void putMaintenanceCheck(const api::HealthCheck &check);
     void armTtl(const QString &id);
+    void onResult(const QString &id, const checks::CheckResult &result);
+    void updateCheck(const QString &id, const QString &status, const QString &output);
+    void refreshAliases();
+    void reapCriticalServices();
+    void scheduleFullSync(qint64 delayMs);
+    void scheduleReap();
+    void scheduleRemoteAliasPoll();
+    void syncChanges();
     void syncService(const QString &id);
     void syncCheck(const QString &id);
-    void deregisterFromCatalog(const QString &serviceId, const QString &checkId);
+    QString truncate(const QString &output) const;
 
     Clock *m_clock;
     state::Committer *m_committer;
-    QString m_node;
-    QString m_address;
-    int m_outputMaxSize;
+    const state::StateStore *m_store;
+    QNetworkAccessManager *m_nam;
+    Options m_options;
     QMap<QString, api::Service> m_services;
     QMap<QString, api::HealthCheck> m_checks;
-    QHash<QString, Nanoseconds> m_ttl;
-    QHash<QString, Clock::TimerId> m_ttlTimers;
+    QHash<QString, ServiceMeta> m_serviceMeta;
+    std::map<QString, CheckState> m_state;
+    QSet<QString> m_deletedServices;
+    QSet<QString> m_deletedChecks;
+    Clock::TimerId m_fullSyncTimer = 0;
+    Clock::TimerId m_reapTimer = 0;
+    Clock::TimerId m_remoteAliasTimer = 0;
+    bool m_refreshingAliases = false;
+    bool m_aliasesDirty = false;
+    quint64 m_syncWrites = 0;
 };
 
 } // namespace qonsul::agent

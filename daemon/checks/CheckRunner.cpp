@@ -1,0 +1,581 @@
+#include "checks/CheckRunner.h"
+
+#include <QHostAddress>
+#include <QHostInfo>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QSocketNotifier>
+#include <QSslConfiguration>
+#include <QTcpSocket>
+#include <QUdpSocket>
+#include <QUrl>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace qonsul::checks {
+
+namespace {
+qint64 toMs(Nanoseconds ns)
+{
+    return qMax<qint64>(1, ns / kMillisecond);
+}
+
+QString errnoText(int err)
+{
+    switch (err) {
+    case ECONNREFUSED: return QStringLiteral("connection refused");
+    case EHOSTUNREACH: return QStringLiteral("no route to host");
+    case ENETUNREACH: return QStringLiteral("network is unreachable");
+    default: return QString::fromLocal8Bit(strerror(err)).toLower();
+    }
+}
+} // namespace
+
+bool splitHostPort(const QString &addr, QString *host, quint16 *port)
+{
+    QString h;
+    QString p;
+    if (addr.startsWith(u'[')) {
+        const qsizetype close = addr.indexOf(u']');
+        if (close < 0 || close + 1 >= addr.size() || addr.at(close + 1) != u':')
+            return false;
+        h = addr.mid(1, close - 1);
+        p = addr.mid(close + 2);
+    } else {
+        const qsizetype colon = addr.lastIndexOf(u':');
+        if (colon < 0 || addr.indexOf(u':') != colon)
+            return false;
+        h = addr.left(colon);
+        p = addr.mid(colon + 1);
+    }
+    bool ok = false;
+    const uint n = p.toUInt(&ok);
+    if (!ok || n > 65535)
+        return false;
+    *host = h.isEmpty() ? QStringLiteral("127.0.0.1") : h;
+    *port = quint16(n);
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// CheckRunner
+
+CheckRunner::CheckRunner(Clock *clock, Nanoseconds interval, Nanoseconds timeout, Notify notify)
+    : m_clock(clock)
+    , m_interval(interval < kMinInterval ? kMinInterval : interval)
+    , m_timeout(timeout)
+    , m_notify(std::move(notify))
+{
+}
+
+CheckRunner::~CheckRunner()
+{
+    if (m_next)
+        m_clock->cancel(m_next);
+    if (m_deadline)
+        m_clock->cancel(m_deadline);
+}
+
+void CheckRunner::start(qint64 firstDelayMs)
+{
+    m_stopped = false;
+    if (m_next)
+        m_clock->cancel(m_next);
+    if (firstDelayMs < 0)
+        firstDelayMs = qint64(QRandomGenerator::global()->bounded(quint64(toMs(m_interval))));
+    m_next = m_clock->schedule(firstDelayMs, [this] {
+        m_next = 0;
+        fire();
+    });
+}
+
+void CheckRunner::stop()
+{
+    m_stopped = true;
+    if (m_next)
+        m_clock->cancel(m_next);
+    if (m_deadline)
+        m_clock->cancel(m_deadline);
+    m_next = m_deadline = 0;
+    if (m_inFlight) {
+        m_inFlight = false;
+        cancel();
+    }
+}
+
+void CheckRunner::fire()
+{
+    if (m_stopped || m_inFlight)
+        return;
+    m_inFlight = true;
+    ++m_probes;
+    m_deadline = m_clock->schedule(toMs(m_timeout), [this] { onTimeout(); });
+    begin();
+}
+
+void CheckRunner::onTimeout()
+{
+    m_deadline = 0;
+    if (m_inFlight)
+        abort();
+}
+
+void CheckRunner::finish(const CheckResult &result)
+{
+    if (!m_inFlight)
+        return;
+    m_inFlight = false;
+    if (m_deadline)
+        m_clock->cancel(m_deadline);
+    m_deadline = 0;
+    if (!m_stopped) {
+        m_next = m_clock->schedule(toMs(m_interval), [this] {
+            m_next = 0;
+            fire();
+        });
+    }
+    m_notify(result);
+}
+
+// ---------------------------------------------------------------------------------------
+// TailBuffer
+
+void TailBuffer::write(const QByteArray &data)
+{
+    m_total += data.size();
+    m_data += data;
+    if (m_data.size() > m_size)
+        m_data = m_data.right(m_size);
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+
+HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec, int outputMaxSize,
+                       Notify notify)
+    : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
+    , m_nam(nam)
+    , m_spec(spec)
+    , m_outputMaxSize(outputMaxSize)
+{
+}
+
+HttpRunner::~HttpRunner()
+{
+    stop();
+}
+
+QString HttpRunner::method() const
+{
+    return m_spec.method.isEmpty() ? QStringLiteral("GET") : m_spec.method;
+}
+
+void HttpRunner::begin()
+{
+    m_timedOut = false;
+    m_body = std::make_unique<TailBuffer>(m_outputMaxSize);
+    QNetworkRequest req{QUrl(m_spec.http)};
+    bool userAgent = false, accept = false;
+    for (auto it = m_spec.header.begin(); it != m_spec.header.end(); ++it) {
+        req.setRawHeader(it.key().toLatin1(), it.value().join(QStringLiteral(", ")).toLatin1());
+        userAgent |= it.key().compare(u"User-Agent", Qt::CaseInsensitive) == 0;
+        accept |= it.key().compare(u"Accept", Qt::CaseInsensitive) == 0;
+    }
+    if (!userAgent)
+        req.setRawHeader("User-Agent", "Consul Health Check");
+    if (!accept)
+        req.setRawHeader("Accept", "text/plain, text/*, */*");
+    // Consul's check client disables keep-alives.
+    req.setRawHeader("Connection", "close");
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                     m_spec.disableRedirects ? QNetworkRequest::ManualRedirectPolicy
+                                             : QNetworkRequest::NoLessSafeRedirectPolicy);
+    req.setMaximumRedirectsAllowed(10);
+    req.setTransferTimeout(0); // the runner's own clock enforces the timeout
+    if (req.url().scheme() == u"https") {
+        QSslConfiguration ssl = req.sslConfiguration();
+        if (m_spec.tlsSkipVerify)
+            ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        req.setSslConfiguration(ssl);
+        if (!m_spec.tlsServerName.isEmpty())
+            req.setPeerVerifyName(m_spec.tlsServerName);
+    }
+    if (!req.url().isValid() || req.url().host().isEmpty()) {
+        finish({QStringLiteral("critical"),
+                QStringLiteral("%1 \"%2\": unsupported protocol scheme \"%3\"")
+                    .arg(method().left(1) + method().mid(1).toLower(), m_spec.http, req.url().scheme())});
+        return;
+    }
+    m_reply = m_nam->sendCustomRequest(req, method().toLatin1(), m_spec.body.toUtf8());
+    QObject::connect(m_reply, &QNetworkReply::readyRead, this, [this] {
+        if (m_reply)
+            m_body->write(m_reply->readAll());
+    });
+    QObject::connect(m_reply, &QNetworkReply::finished, this, [this] { done(); });
+}
+
+void HttpRunner::done()
+{
+    QNetworkReply *reply = m_reply;
+    if (!reply)
+        return;
+    m_reply = nullptr;
+    reply->disconnect(this);
+    reply->deleteLater();
+    m_body->write(reply->readAll());
+    const QVariant code = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QString goOp = method().left(1) + method().mid(1).toLower(); // Go's url.Error Op
+    if (!code.isValid() || code.toInt() == 0) {
+        QString reason;
+        QString host;
+        quint16 port = 0;
+        const QUrl url(m_spec.http);
+        host = url.host();
+        port = quint16(url.port(url.scheme() == u"https" ? 443 : 80));
+        switch (reply->error()) {
+        case QNetworkReply::ConnectionRefusedError:
+            reason = QStringLiteral("dial tcp %1:%2: connect: connection refused").arg(host).arg(port);
+            break;
+        case QNetworkReply::HostNotFoundError:
+            reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(host);
+            break;
+        case QNetworkReply::RemoteHostClosedError:
+            reason = QStringLiteral("EOF");
+            break;
+        default:
+            reason = reply->errorString();
+        }
+        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp, m_spec.http, reason)});
+        return;
+    }
+    const int status = code.toInt();
+    const QString phrase = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+    const QString output = QStringLiteral("HTTP %1 %2: %3 %4 Output: %5")
+                               .arg(method(), m_spec.http)
+                               .arg(status)
+                               .arg(phrase, QString::fromUtf8(m_body->bytes()));
+    const QString result = status >= 200 && status <= 299 ? QStringLiteral("passing")
+        : status == 429                                  ? QStringLiteral("warning")
+                                                         : QStringLiteral("critical");
+    finish({result, output});
+}
+
+void HttpRunner::abort()
+{
+    cancel();
+    const QString goOp = method().left(1) + method().mid(1).toLower();
+    finish({QStringLiteral("critical"),
+            QStringLiteral("%1 \"%2\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+                .arg(goOp, m_spec.http)});
+}
+
+void HttpRunner::cancel()
+{
+    if (QNetworkReply *reply = m_reply) {
+        m_reply = nullptr;
+        reply->disconnect(this);
+        reply->abort();
+        reply->deleteLater();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// TCP
+
+TcpRunner::TcpRunner(Clock *clock, const CheckSpec &spec, Notify notify)
+    : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
+    , m_target(spec.tcp)
+{
+}
+
+TcpRunner::~TcpRunner()
+{
+    stop();
+}
+
+void TcpRunner::begin()
+{
+    QString host;
+    quint16 port = 0;
+    if (!splitHostPort(m_target, &host, &port)) {
+        finish({QStringLiteral("critical"), QStringLiteral("dial tcp: address %1: missing port in address").arg(m_target)});
+        return;
+    }
+    m_socket = new QTcpSocket(this);
+    QObject::connect(m_socket, &QTcpSocket::connected, this, [this] {
+        cancel();
+        finish({QStringLiteral("passing"), QStringLiteral("TCP connect %1: Success").arg(m_target)});
+    });
+    QObject::connect(m_socket, &QTcpSocket::errorOccurred, this, [this, host](QAbstractSocket::SocketError e) {
+        QString reason;
+        if (e == QAbstractSocket::ConnectionRefusedError)
+            reason = QStringLiteral("dial tcp %1: connect: connection refused").arg(m_target);
+        else if (e == QAbstractSocket::HostNotFoundError)
+            reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(host);
+        else
+            reason = QStringLiteral("dial tcp %1: %2").arg(m_target, m_socket->errorString());
+        cancel();
+        finish({QStringLiteral("critical"), reason});
+    });
+    m_socket->connectToHost(host, port);
+}
+
+void TcpRunner::abort()
+{
+    cancel();
+    finish({QStringLiteral("critical"), QStringLiteral("dial tcp %1: i/o timeout").arg(m_target)});
+}
+
+void TcpRunner::cancel()
+{
+    if (QTcpSocket *s = m_socket) {
+        m_socket = nullptr;
+        s->disconnect(this);
+        s->abort();
+        s->deleteLater();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// UDP (a plain non-blocking socket: the ICMP "port unreachable" answer surfaces as
+// ECONNREFUSED on a connected datagram socket, which Qt's QUdpSocket does not report)
+
+UdpRunner::UdpRunner(Clock *clock, const CheckSpec &spec, Notify notify)
+    : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
+    , m_target(spec.udp)
+{
+}
+
+UdpRunner::~UdpRunner()
+{
+    stop();
+}
+
+void UdpRunner::begin()
+{
+    QString host;
+    quint16 port = 0;
+    if (!splitHostPort(m_target, &host, &port)) {
+        finish({QStringLiteral("critical"), QStringLiteral("dial udp: address %1: missing port in address").arg(m_target)});
+        return;
+    }
+    QHostAddress address(host);
+    if (address.isNull()) {
+        // Names are resolved asynchronously; the lookup is cancelled with the probe.
+        const int generation = ++m_lookup;
+        QHostInfo::lookupHost(host, this, [this, generation, port, host](const QHostInfo &info) {
+            if (generation != m_lookup || !running())
+                return;
+            if (info.addresses().isEmpty()) {
+                finish({QStringLiteral("critical"), QStringLiteral("dial udp: lookup %1: no such host").arg(host)});
+                return;
+            }
+            send(info.addresses().constFirst(), port);
+        });
+        return;
+    }
+    send(address, port);
+}
+
+void UdpRunner::send(const QHostAddress &address, quint16 port)
+{
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
+        auto *sa = reinterpret_cast<sockaddr_in6 *>(&ss);
+        sa->sin6_family = AF_INET6;
+        sa->sin6_port = htons(port);
+        const Q_IPV6ADDR a = address.toIPv6Address();
+        memcpy(&sa->sin6_addr, &a, 16);
+        len = sizeof(sockaddr_in6);
+    } else {
+        auto *sa = reinterpret_cast<sockaddr_in *>(&ss);
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons(port);
+        sa->sin_addr.s_addr = htonl(address.toIPv4Address());
+        len = sizeof(sockaddr_in);
+    }
+    m_fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (m_fd < 0 || ::connect(m_fd, reinterpret_cast<sockaddr *>(&ss), len) != 0
+        || ::send(m_fd, "", 0, 0) < 0) {
+        const int err = errno;
+        cancel();
+        finish({QStringLiteral("critical"), QStringLiteral("dial udp %1: %2").arg(m_target, errnoText(err))});
+        return;
+    }
+    m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    QObject::connect(m_notifier, &QSocketNotifier::activated, this, [this] {
+        char byte = 0;
+        const ssize_t n = ::recv(m_fd, &byte, 1, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        const int err = errno;
+        sockaddr_storage local{};
+        socklen_t localLen = sizeof(local);
+        QString localText;
+        if (::getsockname(m_fd, reinterpret_cast<sockaddr *>(&local), &localLen) == 0) {
+            QHostAddress la(reinterpret_cast<sockaddr *>(&local));
+            const quint16 lp = ntohs(local.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6 *>(&local)->sin6_port
+                                                                 : reinterpret_cast<sockaddr_in *>(&local)->sin_port);
+            localText = QStringLiteral("%1:%2").arg(la.toString()).arg(lp);
+        }
+        cancel();
+        if (n >= 0)
+            finish({QStringLiteral("passing"), QStringLiteral("UDP connect %1: Success").arg(m_target)});
+        else
+            finish({QStringLiteral("critical"),
+                    QStringLiteral("read udp %1->%2: read: %3").arg(localText, m_target, errnoText(err))});
+    });
+}
+
+void UdpRunner::abort()
+{
+    // Silence until the deadline: nothing refused the datagram.
+    cancel();
+    finish({QStringLiteral("passing"), QStringLiteral("UDP connect %1: Success").arg(m_target)});
+}
+
+void UdpRunner::cancel()
+{
+    ++m_lookup;
+    if (m_notifier) {
+        m_notifier->setEnabled(false);
+        m_notifier->deleteLater();
+        m_notifier = nullptr;
+    }
+    if (m_fd >= 0) {
+        ::close(m_fd);
+        m_fd = -1;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Script
+
+ScriptRunner::ScriptRunner(Clock *clock, const CheckSpec &spec, int outputMaxSize, Notify notify)
+    : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
+    , m_spec(spec)
+    , m_outputMaxSize(outputMaxSize)
+{
+}
+
+ScriptRunner::~ScriptRunner()
+{
+    stop();
+}
+
+QString ScriptRunner::output() const
+{
+    QString out = QString::fromUtf8(m_output->bytes());
+    if (m_output->totalWritten() > m_output->size())
+        out = QStringLiteral("Captured %1 of %2 bytes\n...\n%3").arg(m_output->size()).arg(m_output->totalWritten()).arg(out);
+    return out;
+}
+
+void ScriptRunner::begin()
+{
+    m_timedOut = false;
+    m_output = std::make_unique<TailBuffer>(m_outputMaxSize);
+    m_process = new QProcess(this);
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->setInputChannelMode(QProcess::ManagedInputChannel);
+    // Its own process group, so a timeout can kill everything the check started.
+    m_process->setChildProcessModifier([] { ::setpgid(0, 0); });
+    QObject::connect(m_process, &QProcess::readyReadStandardOutput, this, [this] {
+        if (m_process)
+            m_output->write(m_process->readAllStandardOutput());
+    });
+    QObject::connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
+        QProcess *p = m_process;
+        if (!p)
+            return;
+        m_output->write(p->readAllStandardOutput());
+        m_process = nullptr;
+        m_pid = 0;
+        p->disconnect(this);
+        p->deleteLater();
+        if (m_timedOut) {
+            QString msg = QStringLiteral("Timed out (%1) running check").arg(formatDuration(timeout()));
+            const QString out = output();
+            if (!out.isEmpty())
+                msg += QStringLiteral("\n\n") + out;
+            finish({QStringLiteral("critical"), msg, true});
+            return;
+        }
+        const QString result = status == QProcess::NormalExit && code == 0 ? QStringLiteral("passing")
+            : status == QProcess::NormalExit && code == 1                 ? QStringLiteral("warning")
+                                                                          : QStringLiteral("critical");
+        finish({result, output()});
+    });
+    QObject::connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart || !m_process)
+            return;
+        QProcess *p = m_process;
+        m_process = nullptr;
+        const QString program = p->program();
+        p->disconnect(this);
+        p->deleteLater();
+        finish({QStringLiteral("critical"),
+                QStringLiteral("exec: \"%1\": executable file not found in $PATH").arg(program)});
+    });
+    if (!m_spec.args.isEmpty())
+        m_process->start(m_spec.args.constFirst(), m_spec.args.mid(1));
+    else
+        m_process->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), m_spec.script});
+    if (m_process) {
+        m_pid = m_process->processId();
+        m_process->closeWriteChannel();
+    }
+}
+
+void ScriptRunner::killGroup()
+{
+    if (m_pid > 0) {
+        ::kill(pid_t(-m_pid), SIGKILL);
+        ::kill(pid_t(m_pid), SIGKILL);
+    }
+}
+
+void ScriptRunner::abort()
+{
+    // Report when the process has really gone, so no two instances ever overlap.
+    m_timedOut = true;
+    killGroup();
+}
+
+void ScriptRunner::cancel()
+{
+    if (QProcess *p = m_process) {
+        m_process = nullptr;
+        p->disconnect(this);
+        killGroup();
+        m_pid = 0;
+        p->waitForFinished(2000);
+        p->deleteLater();
+    }
+}
+
+std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec,
+                                        int outputMaxSize, CheckRunner::Notify notify)
+{
+    switch (spec.kind) {
+    case Kind::Http: return std::make_unique<HttpRunner>(clock, nam, spec, outputMaxSize, std::move(notify));
+    case Kind::Tcp: return std::make_unique<TcpRunner>(clock, spec, std::move(notify));
+    case Kind::Udp: return std::make_unique<UdpRunner>(clock, spec, std::move(notify));
+    case Kind::Script: return std::make_unique<ScriptRunner>(clock, spec, outputMaxSize, std::move(notify));
+    case Kind::Ttl:
+    case Kind::Alias: break;
+    }
+    return nullptr;
+}
+
+} // namespace qonsul::checks

@@ -1,0 +1,315 @@
+// The check machinery on its own: definitions and their Consul error texts, the success/failure
+// counters, the runner's schedule and timeout on a simulated clock (a fake probe, and a real
+// script whose timeout comes from the simulated clock), alias evaluation and persistence.
+#include "SimClock.h"
+#include "checks/Alias.h"
+#include "checks/CheckRunner.h"
+#include "checks/CheckSpec.h"
+#include "checks/LocalPersistence.h"
+#include "checks/StatusHandler.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace qonsul;
+using namespace qonsul::checks;
+using namespace Qt::StringLiterals;
+using qonsul::test::SimClock;
+
+namespace {
+
+// A probe the test finishes by hand.
+class FakeRunner final : public CheckRunner
+{
+public:
+    FakeRunner(Clock *clock, Nanoseconds interval, Nanoseconds timeout, Notify notify)
+        : CheckRunner(clock, interval, timeout, std::move(notify))
+    {
+    }
+    ~FakeRunner() override { stop(); }
+    void complete(const QString &status, const QString &output) { finish({status, output}); }
+    int begun = 0;
+    int aborted = 0;
+    int cancelled = 0;
+    QList<qint64> beganAt;
+
+protected:
+    void begin() override
+    {
+        ++begun;
+        beganAt.append(clock()->monotonicMs());
+    }
+    void abort() override
+    {
+        ++aborted;
+        finish({u"critical"_s, u"timed out"_s});
+    }
+    void cancel() override { ++cancelled; }
+};
+
+CheckSpec spec(const QJsonObject &def)
+{
+    CheckSpec s;
+    QString error;
+    if (!parseCheckSpec(def, &s, &error))
+        qWarning() << "unexpected error" << error;
+    return s;
+}
+
+QString specError(const QJsonObject &def)
+{
+    CheckSpec s;
+    QString error;
+    return parseCheckSpec(def, &s, &error) ? QString() : error;
+}
+
+} // namespace
+
+class TestChecks : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void kindsAndDefaults()
+    {
+        CheckSpec s = spec({{u"HTTP"_s, u"http://x/"_s}, {u"Interval"_s, u"5s"_s}});
+        QCOMPARE(s.kind, Kind::Http);
+        QCOMPARE(s.effectiveTimeout(), 10 * kSecond);
+        s = spec({{u"args"_s, QJsonArray{u"true"_s}}, {u"interval"_s, u"5s"_s}});
+        QCOMPARE(s.kind, Kind::Script);
+        QCOMPARE(s.effectiveTimeout(), 30 * kSecond);
+        s = spec({{u"script"_s, u"exit 0"_s}, {u"interval"_s, u"100ms"_s}, {u"timeout"_s, u"2s"_s}});
+        QCOMPARE(s.kind, Kind::Script);
+        QCOMPARE(s.effectiveInterval(), kSecond); // clamped to the 1s minimum
+        QCOMPARE(s.effectiveTimeout(), 2 * kSecond);
+        QCOMPARE(spec({{u"tcp"_s, u"a:1"_s}, {u"interval"_s, u"1s"_s}}).kind, Kind::Tcp);
+        QCOMPARE(spec({{u"udp"_s, u"a:1"_s}, {u"interval"_s, u"1s"_s}}).kind, Kind::Udp);
+        QCOMPARE(spec({{u"ttl"_s, u"1s"_s}}).kind, Kind::Ttl);
+        QCOMPARE(spec({{u"AliasService"_s, u"web"_s}}).kind, Kind::Alias);
+        // failures_before_warning defaults to failures_before_critical
+        s = spec({{u"ttl"_s, u"1s"_s}, {u"failures_before_critical"_s, 3}});
+        QCOMPARE(s.failuresBeforeWarning, 3);
+        s = spec({{u"ttl"_s, u"1s"_s}, {u"failures_before_critical"_s, 3}, {u"FailuresBeforeWarning"_s, 1}});
+        QCOMPARE(s.failuresBeforeWarning, 1);
+        // output_max_size only lowers the agent's cap
+        s = spec({{u"ttl"_s, u"1s"_s}, {u"output_max_size"_s, 100}});
+        QCOMPARE(s.outputLimit(4096), 100);
+        QCOMPARE(s.outputLimit(50), 50);
+        s = spec({{u"Header"_s, QJsonObject{{u"X-A"_s, QJsonArray{u"1"_s, u"2"_s}}}}, {u"HTTP"_s, u"http://x"_s}, {u"Interval"_s, 1e9}});
+        QCOMPARE(s.header.value(u"X-A"_s), (QStringList{u"1"_s, u"2"_s}));
+        QCOMPARE(s.interval, kSecond); // a number is nanoseconds
+    }
+
+    void validationTexts()
+    {
+        QCOMPARE(specError({{u"HTTP"_s, u"http://x"_s}}), u"Interval must be > 0 for Script, HTTP, H2PING, TCP or UDP checks"_s);
+        QCOMPARE(specError({{u"HTTP"_s, u"http://x"_s}, {u"Interval"_s, u"-5s"_s}}), u"Durations must not be negative"_s);
+        QCOMPARE(specError({{u"Name"_s, u"x"_s}}), u"TTL must be > 0 for TTL checks"_s);
+        QCOMPARE(specError({{u"TTL"_s, u"1s"_s}, {u"Interval"_s, u"1s"_s}}), u"Interval and TTL cannot both be specified"_s);
+        QCOMPARE(specError({{u"AliasService"_s, u"w"_s}, {u"TTL"_s, u"1s"_s}}), u"TTL must be not be set for Alias checks"_s);
+        QCOMPARE(specError({{u"AliasService"_s, u"w"_s}, {u"TCP"_s, u"a:1"_s}, {u"Interval"_s, u"1s"_s}}),
+                 u"Interval cannot be set for Alias checks"_s);
+        QCOMPARE(specError({{u"TTL"_s, u"1s"_s}, {u"OutputMaxSize"_s, -1}}), u"MaxOutputMaxSize must be positive"_s);
+        QCOMPARE(specError({{u"TTL"_s, u"soon"_s}}), u"Request decode failed: time: invalid duration \"soon\""_s);
+        QCOMPARE(specError({{u"GRPC"_s, u"a:1"_s}, {u"Interval"_s, u"1s"_s}}), u"Check type gRPC is not supported by this agent yet"_s);
+        QCOMPARE(specError({{u"TTL"_s, u"1s"_s}, {u"SuccessBeforePassing"_s, u"two"_s}}),
+                 u"Request decode failed: field SuccessBeforePassing: expected integer"_s);
+    }
+
+    void statusHandlerCounters()
+    {
+        // Defaults: every result goes through.
+        StatusHandler plain;
+        QCOMPARE(plain.update(u"critical"_s, u"a"_s)->status, u"critical"_s);
+        QCOMPARE(plain.update(u"passing"_s, u"b"_s)->status, u"passing"_s);
+
+        // success_before_passing 2, failures_before_warning 1, failures_before_critical 3.
+        StatusHandler h(2, 1, 3);
+        QCOMPARE(h.update(u"passing"_s, u""_s)->status, u"passing"_s); // first result at once
+        QCOMPARE(h.update(u"critical"_s, u"x"_s)->status, u"warning"_s); // 1 failure: warning
+        QCOMPARE(h.update(u"critical"_s, u"x"_s)->status, u"warning"_s); // 2
+        QCOMPARE(h.update(u"critical"_s, u"x"_s)->status, u"critical"_s); // 3: critical
+        QVERIFY(!h.update(u"passing"_s, u""_s)); // 1 success: not yet
+        QCOMPARE(h.update(u"passing"_s, u""_s)->status, u"passing"_s); // 2
+        QVERIFY(h.update(u"warning"_s, u""_s)); // warning counts as a success
+
+        StatusHandler strict(0, 2, 2);
+        QCOMPARE(strict.update(u"critical"_s, u""_s)->status, u"critical"_s); // starts at threshold
+        QCOMPARE(strict.update(u"passing"_s, u""_s)->status, u"passing"_s);
+        QVERIFY(!strict.update(u"critical"_s, u""_s)); // 1 of 2: swallowed
+        QCOMPARE(strict.update(u"critical"_s, u""_s)->status, u"critical"_s);
+    }
+
+    void runnerScheduleAndTimeout()
+    {
+        SimClock clock;
+        QList<CheckResult> results;
+        FakeRunner r(&clock, 10 * kSecond, 3 * kSecond, [&](const CheckResult &res) { results.append(res); });
+        r.start(500);
+        clock.advance(499);
+        QCOMPARE(r.begun, 0);
+        clock.advance(1);
+        QCOMPARE(r.begun, 1);
+        QVERIFY(r.running());
+        clock.advance(200);
+        r.complete(u"passing"_s, u"ok"_s);
+        QCOMPARE(results.size(), 1);
+        // Next probe one interval after the previous one finished.
+        clock.advance(9999);
+        QCOMPARE(r.begun, 1);
+        clock.advance(1);
+        QCOMPARE(r.begun, 2);
+        QCOMPARE(r.beganAt.at(1) - r.beganAt.at(0), 10200);
+        // A probe that does not finish is aborted at the timeout.
+        clock.advance(2999);
+        QCOMPARE(r.aborted, 0);
+        clock.advance(1);
+        QCOMPARE(r.aborted, 1);
+        QCOMPARE(results.last().output, u"timed out"_s);
+        // A late completion of the aborted probe is ignored.
+        r.complete(u"passing"_s, u"late"_s);
+        QCOMPARE(results.size(), 2);
+        clock.advance(10000);
+        QCOMPARE(r.begun, 3);
+        r.stop();
+        QCOMPARE(r.cancelled, 1);
+        QCOMPARE(clock.pendingCount(), 0);
+    }
+
+    void runnerRandomStaggerWithinInterval()
+    {
+        for (int i = 0; i < 20; ++i) {
+            SimClock clock;
+            FakeRunner r(&clock, 2 * kSecond, kSecond, [](const CheckResult &) {});
+            r.start();
+            QVERIFY(*clock.nextDeadlineMs() < 2000);
+        }
+    }
+
+    void scriptExitCodesAndOutput()
+    {
+        SimClock clock;
+        for (const auto &[script, status] : QList<QPair<QString, QString>>{{u"echo out; echo err >&2; exit 0"_s, u"passing"_s},
+                                                                          {u"echo w; exit 1"_s, u"warning"_s},
+                                                                          {u"exit 2"_s, u"critical"_s},
+                                                                          {u"kill -9 $$"_s, u"critical"_s}}) {
+            std::optional<CheckResult> got;
+            ScriptRunner r(&clock, spec({{u"script"_s, script}, {u"interval"_s, u"10s"_s}}), 4096,
+                           [&](const CheckResult &res) { got = res; });
+            r.start(0);
+            clock.advance(0);
+            QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 10000);
+            QCOMPARE(got->status, status);
+            if (status == u"passing")
+                QCOMPARE(got->output, u"out\nerr\n"_s);
+        }
+        // args are exec'd without a shell; a missing program is critical
+        std::optional<CheckResult> got;
+        ScriptRunner missing(&clock, spec({{u"args"_s, QJsonArray{u"/nonexistent/check"_s}}, {u"interval"_s, u"10s"_s}}), 4096,
+                             [&](const CheckResult &res) { got = res; });
+        missing.start(0);
+        clock.advance(0);
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 10000);
+        QCOMPARE(got->status, u"critical"_s);
+    }
+
+    void scriptOutputIsCapped()
+    {
+        SimClock clock;
+        std::optional<CheckResult> got;
+        ScriptRunner r(&clock, spec({{u"script"_s, u"printf 'aaaaaaaaaabbbbbbbbbb'"_s}, {u"interval"_s, u"10s"_s}}), 10,
+                       [&](const CheckResult &res) { got = res; });
+        r.start(0);
+        clock.advance(0);
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 10000);
+        QCOMPARE(got->output, u"Captured 10 of 20 bytes\n...\nbbbbbbbbbb"_s);
+    }
+
+    void scriptTimeoutKillsTheProcessGroup()
+    {
+        // The timeout comes from the simulated clock; the child ignores SIGTERM and has a child.
+        QTemporaryDir dir;
+        const QString marker = dir.filePath(u"grandchild-alive"_s);
+        SimClock clock;
+        std::optional<CheckResult> got;
+        ScriptRunner r(&clock,
+                       spec({{u"script"_s, u"trap '' TERM; echo started; (sleep 3; touch %1) & sleep 30"_s.arg(marker)},
+                             {u"interval"_s, u"10s"_s}, {u"timeout"_s, u"5s"_s}}),
+                       4096, [&](const CheckResult &res) { got = res; });
+        r.start(0);
+        clock.advance(0);
+        QTest::qWait(300); // let it start and print
+        clock.advance(5000);
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 5000);
+        QCOMPARE(got->status, u"critical"_s);
+        QVERIFY(got->bypassCounters);
+        QCOMPARE(got->output, u"Timed out (5s) running check\n\nstarted\n"_s);
+        QVERIFY(!r.running());
+        QTest::qWait(3500);
+        QVERIFY2(!QFile::exists(marker), "the background child outlived the timeout");
+    }
+
+    void aliasEvaluation()
+    {
+        auto check = [](const QString &id, const QString &service, const QString &status, const QString &output = {}) {
+            api::HealthCheck c;
+            c.node = u"n1"_s;
+            c.checkId = id;
+            c.name = id;
+            c.serviceId = service;
+            c.status = status;
+            c.output = output;
+            return c;
+        };
+        QCOMPARE(evaluateAlias({}, {}, u"web"_s, true).output, u"No checks found."_s);
+        QCOMPARE(evaluateAlias({}, {}, u"web"_s, false).output, u"Service web could not be found on node "_s);
+        CheckResult r = evaluateAlias({check(u"a"_s, u"web"_s, u"passing"_s)}, {}, u"web"_s, true);
+        QCOMPARE(r.status, u"passing"_s);
+        QCOMPARE(r.output, u"All checks passing."_s);
+        r = evaluateAlias({check(u"a"_s, u"web"_s, u"warning"_s, u"slow"_s), check(u"b"_s, u"db"_s, u"critical"_s),
+                           check(u"c"_s, u"web"_s, u"passing"_s)},
+                          {}, u"web"_s, true);
+        QCOMPARE(r.status, u"warning"_s);
+        QCOMPARE(r.output, u"Aliased check \"a\" failing: slow"_s);
+        // node-level checks count for a service alias
+        r = evaluateAlias({check(u"n"_s, {}, u"critical"_s, u"down"_s), check(u"a"_s, u"web"_s, u"passing"_s)}, {}, u"web"_s, true);
+        QCOMPARE(r.status, u"critical"_s);
+    }
+
+    void persistenceRoundTrip()
+    {
+        QTemporaryDir dir;
+        LocalPersistence p(dir.path());
+        QString error;
+        QVERIFY(p.saveService(u"web/1"_s, QJsonObject{{u"Name"_s, u"web"_s}}, u"tok"_s, &error));
+        QVERIFY(p.saveCheck(u"service:web/1"_s, QJsonObject{{u"TTL"_s, u"10s"_s}}, {}, &error));
+        QVERIFY(p.saveCheckState({u"service:web/1"_s, u"passing"_s, u"fine"_s, 5000}, &error));
+        LocalPersistence again(dir.path());
+        const auto services = again.services();
+        QCOMPARE(services.size(), 1);
+        QCOMPARE(services.at(0).id, u"web/1"_s);
+        QCOMPARE(services.at(0).token, u"tok"_s);
+        QCOMPARE(services.at(0).definition.value(u"Name").toString(), u"web"_s);
+        QCOMPARE(again.checks().size(), 1);
+        QCOMPARE(again.checkState(u"service:web/1"_s, 4999)->output, u"fine"_s);
+        QVERIFY(!again.checkState(u"service:web/1"_s, 5000)); // expired: not restored
+        // a corrupt file is skipped with a warning
+        QFile bad(dir.filePath(u"services/"_s + LocalPersistence::fileName(u"x"_s)));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("{not json");
+        bad.close();
+        QStringList warnings;
+        QCOMPARE(again.services(&warnings).size(), 1);
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY(again.removeService(u"web/1"_s));
+        QVERIFY(again.removeCheck(u"service:web/1"_s));
+        QCOMPARE(again.checks().size(), 0);
+        QVERIFY(!again.checkState(u"service:web/1"_s, 0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestChecks)
+#include "tst_checks.moc"
