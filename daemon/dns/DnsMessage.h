@@ -19,7 +19,7 @@ namespace qonsul::dns {
 
 namespace type {
 constexpr quint16 A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, TXT = 16, AAAA = 28, SRV = 33, OPT = 41,
-                  AXFR = 252, IXFR = 251, ANY = 255;
+                  MX = 15, AXFR = 252, IXFR = 251, ANY = 255;
 }
 namespace klass {
 constexpr quint16 IN = 1, CH = 3, HS = 4, NONE = 254, ANY = 255;
