@@ -40,16 +40,6 @@ QString agentNodeName(client::ApiClient &client, QString *error)
     return name;
 }
 
-QStringList handlerCommand(const QStringList &args, bool shell)
-{
-    if (!shell)
-        return args;
-    QString sh = qEnvironmentVariable("SHELL");
-    if (sh.isEmpty())
-        sh = QStringLiteral("/bin/sh");
-    return { sh, QStringLiteral("-c"), args.join(u' ') };
-}
-
 namespace {
 
 // `qonsul agent` is started by main.cpp before the CLI is reached; this entry only gives it its

@@ -66,7 +66,5 @@ std::unique_ptr<client::ApiClient> connectOrReport(
     const HttpFlags &http); // prints "Error connecting ..." on failure
 // GET /v1/agent/self -> Config.NodeName; empty and *error when the agent cannot be reached.
 QString agentNodeName(client::ApiClient &client, QString *error);
-// Go's ExecScript / ExecSubprocess: the program and arguments that run a handler command.
-QStringList handlerCommand(const QStringList &args, bool shell);
 
 } // namespace qonsul::cli

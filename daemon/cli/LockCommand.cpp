@@ -10,6 +10,7 @@
 #include "cli/ApiData.h"
 #include "cli/Command.h"
 #include "cli/Output.h"
+#include "cli/Runtime.h"
 #include "cli/Signals.h"
 #include "core/Duration.h"
 
@@ -45,30 +46,6 @@ QString joinKey(const QString &prefix, const QString &name)
     while (p.endsWith(u'/'))
         p.chop(1);
     return p.isEmpty() ? name : p + u'/' + name;
-}
-
-QString goSignalName(int sig)
-{
-    switch (sig) {
-    case SIGHUP:
-        return QStringLiteral("hangup");
-    case SIGINT:
-        return QStringLiteral("interrupt");
-    case SIGKILL:
-        return QStringLiteral("killed");
-    case SIGTERM:
-        return QStringLiteral("terminated");
-    case SIGQUIT:
-        return QStringLiteral("quit");
-    case SIGABRT:
-        return QStringLiteral("aborted");
-    case SIGSEGV:
-        return QStringLiteral("segmentation fault");
-    case SIGPIPE:
-        return QStringLiteral("broken pipe");
-    default:
-        return QStringLiteral("signal %1").arg(sig);
-    }
 }
 
 // Consul's retryable errors: transport failures and 500s.
@@ -168,31 +145,6 @@ private:
     bool semaphore() const { return m_opt.limit > 1; }
     static void info(const QString &line) { out(line); }
 
-    // Runs one request, returning early (status 0) when a shutdown signal arrives meanwhile.
-    Response await(const Request &req)
-    {
-        Response result;
-        QEventLoop loop;
-        m_pending = m_client.send(req);
-        connect(m_pending, &client::ApiCall::finished, &loop, [&](const Response &r) {
-            result = r;
-            loop.quit();
-        });
-        loop.exec();
-        m_pending = nullptr;
-        return result;
-    }
-
-    // Sleeps, waking early on shutdown.
-    void pause(qint64 ms)
-    {
-        QEventLoop loop;
-        QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-        m_pauseLoop = &loop;
-        loop.exec();
-        m_pauseLoop = nullptr;
-    }
-
     void onSignal(int sig)
     {
         if (m_child && m_child->state() != QProcess::NotRunning)
@@ -200,10 +152,7 @@ private:
         if (sig == SIGHUP)
             return;
         m_shutdown = true;
-        if (m_pending)
-            m_pending->abort();
-        if (m_pauseLoop)
-            m_pauseLoop->quit();
+        m_waiter.interrupt();
         if (m_childLoop) {
             if (m_opt.verbose)
                 info(QStringLiteral("Shutdown triggered, killing child"));
@@ -220,7 +169,7 @@ private:
             body.insert(QStringLiteral("Behavior"), QStringLiteral("delete"));
         Request req { "PUT", QStringLiteral("/v1/session/create") };
         req.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-        const Response r = await(req);
+        const Response r = m_waiter.request(req);
         if (!r.ok())
             return QStringLiteral("failed to create session: %1").arg(r.errorText());
         m_session = QJsonDocument::fromJson(r.body).object().value(u"ID").toString();
@@ -316,7 +265,7 @@ private:
             qint64 waitMs = 0;
             if (m_shutdown || !nextWait(&waitMs))
                 return {};
-            const Response r = await(kvGet(m_key, index, waitMs));
+            const Response r = m_waiter.request(kvGet(m_key, index, waitMs));
             if (m_shutdown)
                 return {};
             if (!r.ok() && r.status != 404)
@@ -336,7 +285,7 @@ private:
             put.param(QStringLiteral("flags"), QString::number(kLockFlagValue));
             put.param(QStringLiteral("acquire"), m_session);
             put.contentType = "application/octet-stream";
-            const Response a = await(put);
+            const Response a = m_waiter.request(put);
             if (m_shutdown)
                 return {};
             if (!a.ok())
@@ -346,7 +295,7 @@ private:
                 break;
             }
             // Refused: held by someone else (wait on the key), or a lock-delay (wait a while).
-            const Response why = await(kvGet(m_key, 0, waitMs));
+            const Response why = m_waiter.request(kvGet(m_key, 0, waitMs));
             if (m_shutdown)
                 return {};
             if (!why.ok() && why.status != 404)
@@ -357,7 +306,7 @@ private:
                 continue;
             }
             index = 0;
-            pause(kRetryMs);
+            m_waiter.sleep(kRetryMs);
         }
         startLockMonitor(0);
         return {};
@@ -412,7 +361,7 @@ private:
         contender.param(QStringLiteral("flags"), QString::number(kSemaphoreFlagValue));
         contender.param(QStringLiteral("acquire"), m_session);
         contender.contentType = "application/octet-stream";
-        const Response made = await(contender);
+        const Response made = m_waiter.request(contender);
         if (m_shutdown)
             return {};
         if (!made.ok() || made.body.trimmed() != "true")
@@ -423,7 +372,7 @@ private:
             qint64 waitMs = 0;
             if (m_shutdown || !nextWait(&waitMs))
                 return {};
-            const Response r = await(kvGet(m_opt.prefix, index, waitMs, true));
+            const Response r = m_waiter.request(kvGet(m_opt.prefix, index, waitMs, true));
             if (m_shutdown)
                 return {};
             if (!r.ok() && r.status != 404)
@@ -445,7 +394,7 @@ private:
             cas.param(QStringLiteral("cas"), QString::number(s.modifyIndex));
             cas.body = encodeSemaphore(s);
             cas.contentType = "application/octet-stream";
-            const Response set = await(cas);
+            const Response set = m_waiter.request(cas);
             if (m_shutdown)
                 return {};
             if (!set.ok())
@@ -553,11 +502,7 @@ private:
             m_childCode = 2;
         } else if (!m_lost || m_killing) {
             // As Go's cmd.Wait reports it, also when we stopped the child ourselves.
-            QString failure;
-            if (child.exitStatus() == QProcess::CrashExit)
-                failure = QStringLiteral("signal: %1").arg(goSignalName(child.exitCode()));
-            else if (child.exitCode() != 0)
-                failure = QStringLiteral("exit status %1").arg(child.exitCode());
+            const QString failure = processFailure(child);
             if (!failure.isEmpty())
                 err(QStringLiteral("Error running handler: %1").arg(failure));
             if (!m_killing) {
@@ -733,9 +678,8 @@ private:
     bool m_killing = false;
     int m_childCode = 0;
     int m_monitorRetries = 0;
-    client::ApiCall *m_pending = nullptr;
+    Waiter m_waiter { m_client };
     client::ApiCall *m_monitorCall = nullptr;
-    QEventLoop *m_pauseLoop = nullptr;
     QEventLoop *m_childLoop = nullptr;
     QProcess *m_child = nullptr;
 };

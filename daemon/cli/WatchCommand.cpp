@@ -5,6 +5,7 @@
 #include "cli/ApiData.h"
 #include "cli/Command.h"
 #include "cli/Output.h"
+#include "cli/Runtime.h"
 #include "cli/Signals.h"
 
 #include <QDateTime>
@@ -15,7 +16,6 @@
 #include <QProcess>
 #include <QTimer>
 #include <csignal>
-#include <optional>
 
 namespace qonsul::cli {
 
@@ -139,6 +139,7 @@ public:
             err(QStringLiteral("Error querying Consul agent: %1").arg(error));
             return 1;
         }
+        m_waiter = std::make_unique<Waiter>(*m_client);
         SignalWatcher signals;
         QObject::connect(&signals, &SignalWatcher::signalled, &signals, [this](int sig) { onSignal(sig); });
         return loop();
@@ -283,29 +284,6 @@ private:
         return relayoutJson(r.body, 0);
     }
 
-    Response await(const Request &req)
-    {
-        Response result;
-        QEventLoop loop;
-        m_pending = m_client->send(req);
-        QObject::connect(m_pending, &client::ApiCall::finished, &loop, [&](const Response &r) {
-            result = r;
-            loop.quit();
-        });
-        loop.exec();
-        m_pending = nullptr;
-        return result;
-    }
-
-    void pause(qint64 ms)
-    {
-        QEventLoop loop;
-        QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-        m_pauseLoop = &loop;
-        loop.exec();
-        m_pauseLoop = nullptr;
-    }
-
     void onSignal(int sig)
     {
         if (m_child && m_child->state() != QProcess::NotRunning)
@@ -313,40 +291,41 @@ private:
         if (sig == SIGHUP)
             return;
         m_stop = true;
-        if (m_pending)
-            m_pending->abort();
-        if (m_pauseLoop)
-            m_pauseLoop->quit();
+        if (m_waiter)
+            m_waiter->interrupt();
     }
 
     int loop()
     {
-        std::optional<quint64> lastIndex;
+        bool haveIndex = false; // Go's nil lastParamVal: nothing seen yet, or reset after an error
+        quint64 lastIndex = 0;
         QByteArray lastResult;
         int failures = 0;
         while (!m_stop) {
-            const Response r = await(request(lastIndex.value_or(0)));
+            const Response r = m_waiter->request(request(lastIndex));
             if (m_stop)
                 break;
             const bool notFoundOk = (m_type == u"key" || m_type == u"keyprefix") && r.status == 404;
             if (!r.ok() && !notFoundOk) {
                 ++failures;
-                lastIndex.reset();
+                haveIndex = false;
+                lastIndex = 0;
                 const qint64 retryMs = qMin<qint64>(5000LL * failures * failures, 180000);
                 err(QStringLiteral("%1 [ERROR] watch: Watch errored: type=%2 error=%3 retry=%4s")
                         .arg(QDateTime::currentDateTime().toString(Qt::ISODateWithMs), m_type,
                             goQuote(r.errorText()))
                         .arg(retryMs / 1000));
-                pause(retryMs);
+                m_waiter->sleep(retryMs);
                 continue;
             }
             failures = 0;
             const quint64 index = r.index();
-            if (lastIndex && *lastIndex == index)
+            if (haveIndex && lastIndex == index)
                 continue;
-            const QByteArray data = result(r, lastIndex.value_or(0));
-            const bool first = !lastIndex.has_value();
-            lastIndex = (lastIndex && *lastIndex > index) ? 0 : index;
+            const QByteArray data = result(r, lastIndex);
+            const bool first = !haveIndex;
+            lastIndex = (haveIndex && lastIndex > index) ? 0 : index; // went backwards: start over
+            haveIndex = true;
             if (!first && data == lastResult)
                 continue;
             lastResult = data;
@@ -415,8 +394,7 @@ private:
     QString m_type;
 
     std::unique_ptr<ApiClient> m_client;
-    client::ApiCall *m_pending = nullptr;
-    QEventLoop *m_pauseLoop = nullptr;
+    std::unique_ptr<Waiter> m_waiter;
     QProcess *m_child = nullptr;
     bool m_stop = false;
 };

@@ -510,6 +510,8 @@ ApiCall *ApiClient::send(const Request &request, bool stream)
             }
         }
         nr.setSslConfiguration(ssl);
+        if (!m_config.tlsServerName.isEmpty())
+            nr.setPeerVerifyName(m_config.tlsServerName.section(u':', 0, 0));
     }
     QNetworkReply *reply = m_nam->sendCustomRequest(nr, request.method, request.body);
     return new NetworkCall(

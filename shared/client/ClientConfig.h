@@ -21,7 +21,7 @@ struct ClientConfig
     QString caPath; // CONSUL_CAPATH
     QString clientCert; // CONSUL_CLIENT_CERT
     QString clientKey; // CONSUL_CLIENT_KEY
-    QString tlsServerName; // CONSUL_TLS_SERVER_NAME (only used to check the peer name)
+    QString tlsServerName; // CONSUL_TLS_SERVER_NAME: the name checked on the agent's certificate
     bool insecureSkipVerify = false; // CONSUL_HTTP_SSL_VERIFY=false
 
     // Consul's defaults, then the CONSUL_* variables of `env`.
