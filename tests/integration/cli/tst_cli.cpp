@@ -66,6 +66,12 @@ private:
         return p;
     }
 
+    // QProcess::waitForFinished() is false for a process that has already finished.
+    static bool ended(QProcess *p, int timeoutMs)
+    {
+        return p->state() == QProcess::NotRunning || p->waitForFinished(timeoutMs);
+    }
+
     QString file(const QString &name, const QByteArray &content)
     {
         const QString path = m_tmp.filePath(name);
@@ -689,7 +695,10 @@ private Q_SLOTS:
 
     void lockExcludesAndTimesOut()
     {
-        QProcess *holder = startCli({ "lock", "locks/b", "echo first; sleep 3" });
+        // The holder keeps the lock until the test opens the gate, however slow the machine is.
+        const QString gate = m_tmp.filePath(QStringLiteral("gate-b"));
+        QProcess *holder = startCli({ "lock", "locks/b",
+            QStringLiteral("echo first; while [ ! -e %1 ]; do sleep 0.05; done").arg(gate) });
         QVERIFY(holder->waitForReadyRead(10000));
         QCOMPARE(holder->readAllStandardOutput(), QByteArray("first\n"));
         // The key is held by a session with Consul's lock flags.
@@ -706,20 +715,27 @@ private Q_SLOTS:
         QCOMPARE(r.code, 1);
         QCOMPARE(r.out, QByteArray());
         QCOMPARE(r.err, QByteArray("Shutdown triggered or timeout during lock acquisition\n"));
-        QVERIFY(t.elapsed() < 2500);
+        QVERIFY(t.elapsed() >= 500);
 
-        r = cli({ "lock", "locks/b", "echo second" }); // blocks until the holder is done
-        QCOMPARE(r.code, 0);
-        QCOMPARE(r.out, QByteArray("second\n"));
-        QVERIFY(holder->waitForFinished(5000));
+        QProcess *waiter = startCli({ "lock", "locks/b", "echo second" }); // blocks until the holder is done
+        QTest::qWait(300);
+        QCOMPARE(waiter->state(), QProcess::Running);
+        QCOMPARE(waiter->readAllStandardOutput(), QByteArray());
+        file(QStringLiteral("gate-b"), {});
+        QVERIFY(ended(holder, 10000));
         QCOMPARE(holder->exitCode(), 0);
+        QVERIFY(ended(waiter, 20000));
+        QCOMPARE(waiter->exitCode(), 0);
+        QCOMPARE(waiter->readAllStandardOutput(), QByteArray("second\n"));
     }
 
     void lockSemaphore()
     {
         QList<QProcess *> holders;
         for (int i = 0; i < 2; ++i)
-            holders << startCli({ "lock", "-n=2", "sem", "echo in; sleep 2" });
+            holders << startCli({ "lock", "-n=2", "sem",
+                QStringLiteral("echo in; while [ ! -e %1 ]; do sleep 0.05; done")
+                    .arg(m_tmp.filePath("gate-sem")) });
         for (QProcess *p : holders)
             QVERIFY(p->waitForReadyRead(10000));
         const QByteArray lock = cli({ "kv", "get", "sem/.lock" }).out;
@@ -736,8 +752,9 @@ private Q_SLOTS:
         QCOMPARE(r.code, 1);
         QCOMPARE(
             r.err, QByteArray("Lock acquisition failed: semaphore limit conflict (lock: 2, local: 3)\n"));
+        file(QStringLiteral("gate-sem"), {});
         for (QProcess *p : holders)
-            QVERIFY(p->waitForFinished(10000));
+            QVERIFY(ended(p, 10000));
         r = cli({ "lock", "-n=2", "sem", "echo third" });
         QCOMPARE(r.out, QByteArray("third\n"));
         QCOMPARE(cli({ "kv", "get", "-keys", "sem/" }).out, QByteArray());
@@ -750,7 +767,7 @@ private Q_SLOTS:
         QByteArray seen; // QTRY_* evaluates its expression once more at the end: keep what was read
         QTRY_VERIFY_WITH_TIMEOUT((seen += p->readAllStandardOutput()).contains("ready"), 10000);
         p->terminate();
-        QVERIFY(p->waitForFinished(10000));
+        QVERIFY(ended(p, 10000));
         QCOMPARE(p->exitCode(), 0);
         const QByteArray rest = seen + p->readAllStandardOutput();
         QVERIFY2(rest.contains("child got TERM"), rest);
@@ -766,7 +783,7 @@ private Q_SLOTS:
         const QString session = kvEntry(QStringLiteral("locks/lost/.lock")).value(u"Session").toString();
         QVERIFY(!session.isEmpty());
         httpRequest("PUT", m_agent.baseUrl() + "/v1/session/destroy/" + session);
-        QVERIFY(p->waitForFinished(10000));
+        QVERIFY(ended(p, 10000));
         QCOMPARE(p->exitCode(), 0);
         const QByteArray text = seen + p->readAllStandardOutput();
         QVERIFY2(text.contains("Lock lost, killing child\nTerminating child pid "), text);
@@ -828,7 +845,7 @@ private Q_SLOTS:
         QVERIFY(lines()[2].startsWith(u"{\"Key\":\"w/h\""));
         QCOMPARE(lines()[3], QStringLiteral(" index=%1").arg(e.value(u"ModifyIndex").toInteger()));
         p->terminate();
-        QVERIFY(p->waitForFinished(5000));
+        QVERIFY(ended(p, 5000));
         QCOMPARE(p->exitStatus(), QProcess::NormalExit);
         QCOMPARE(p->exitCode(), 0);
 
@@ -850,7 +867,7 @@ private Q_SLOTS:
                      .hasMatch(),
             line);
         ::kill(pid_t(p->processId()), SIGINT);
-        QVERIFY(p->waitForFinished(5000));
+        QVERIFY(ended(p, 5000));
         QCOMPARE(p->exitCode(), 0);
         QCOMPARE(p->readAllStandardError(), QByteArray());
     }
@@ -914,7 +931,7 @@ private Q_SLOTS:
         Run r = cli({ "leave" });
         QCOMPARE(r.code, 0);
         QCOMPARE(r.out, QByteArray("Graceful leave complete\n"));
-        QVERIFY(m_agent.process().waitForFinished(15000));
+        QVERIFY(ended(&m_agent.process(), 15000));
     }
 
     void cleanupTestCase() { m_agent.stop(); }
