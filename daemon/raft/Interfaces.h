@@ -1,0 +1,75 @@
+#pragma once
+// The five plug points around the consensus core, after hashicorp/raft: everything with a side
+// effect goes through one of them, so the core runs unchanged on real disks and sockets or inside
+// the deterministic simulation (tests/sim). All are called only from the thread that owns the
+// RaftNode, never concurrently, and need no locking.
+#include <any>
+#include <optional>
+
+#include "raft/Types.h"
+
+namespace qonsul::raft {
+
+// The replicated state machine (the state store on servers). Entries reach it in log order,
+// exactly once per index, only after they are committed (Raft 5.3, state machine safety 5.4.3).
+class StateMachine
+{
+public:
+    virtual ~StateMachine() = default;
+    // Applies one committed Command entry. The result is handed to the proposer on the leader.
+    virtual std::any apply(const LogEntry &entry) = 0;
+    // The whole state after the last applied entry, as bytes restore() accepts.
+    virtual QByteArray snapshot() const = 0;
+    // Replaces the whole state (a snapshot from the leader, or the latest one at start).
+    // False leaves the state unchanged; the core then treats the snapshot as unusable.
+    virtual bool restore(const QByteArray &data, const SnapshotMeta &meta) = 0;
+};
+
+// The durable log. Indexes start at 1; an empty log has lastIndex() == firstIndex() - 1.
+class LogStore
+{
+public:
+    virtual ~LogStore() = default;
+    virtual quint64 firstIndex() const = 0;
+    virtual quint64 lastIndex() const = 0;
+    virtual LogEntry entry(quint64 index) const = 0; // firstIndex() <= index <= lastIndex()
+    // Appends entries whose indexes follow lastIndex() without gaps. Returns once they are
+    // durable: a follower persists before it acknowledges (5.3), a candidate before it votes.
+    virtual void append(const QList<LogEntry> &entries) = 0;
+    // Drops every entry after `lastKept` (a follower resolving a conflict, 5.3). Durable on return.
+    virtual void truncateAfter(quint64 lastKept) = 0;
+    // Drops every entry before `firstKept` (compaction, 7). `firstKept` may be past lastIndex():
+    // the log is then empty and starts at firstKept (a follower that installed a snapshot).
+    virtual void truncateBefore(quint64 firstKept) = 0;
+};
+
+// Term and vote, which must survive a restart (Figure 2 "persistent state"). Durable on return.
+class StableStore
+{
+public:
+    virtual ~StableStore() = default;
+    virtual quint64 currentTerm() const = 0;
+    virtual ServerId votedFor() const = 0; // empty: no vote in currentTerm
+    virtual void setTermAndVote(quint64 term, const ServerId &votedFor) = 0;
+};
+
+// Snapshots of the state machine. save() is durable on return and makes the snapshot the latest.
+class SnapshotStore
+{
+public:
+    virtual ~SnapshotStore() = default;
+    virtual void save(const SnapshotMeta &meta, const QByteArray &data) = 0;
+    virtual std::optional<SnapshotMeta> latest() const = 0;
+    virtual QByteArray latestData() const = 0;
+};
+
+// Sends one message to a server, best effort: it may be lost, delayed, duplicated or reordered.
+// Delivery calls RaftNode::receive() on the destination, later, never from inside send().
+class Transport
+{
+public:
+    virtual ~Transport() = default;
+    virtual void send(const Message &message) = 0;
+};
+
+} // namespace qonsul::raft
