@@ -106,6 +106,8 @@ public:
             req.param(QStringLiteral("wan"), QStringLiteral("1"));
         if (!m_filter.isEmpty())
             req.param(QStringLiteral("filter"), m_filter);
+        if (!m_partition.isEmpty())
+            req.param(QStringLiteral("partition"), m_partition);
         const Response r = client->call(req);
         if (!r.ok()) {
             err(QStringLiteral("Error retrieving members: %1").arg(r.errorText()));
