@@ -206,9 +206,15 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
     }
     if (const auto hit = m_services.constFind(lowerName); hit != m_services.constEnd())
         return hit->get();
-    auto entry = std::make_shared<ServiceCache>();
     const auto name = m_serviceNames.constFind(lowerName);
-    if (name != m_serviceNames.constEnd()) {
+    if (name == m_serviceNames.constEnd()) {
+        // Unknown names are not cached: the cache stays as small as the catalog, whatever
+        // names clients make up.
+        static const ServiceCache empty;
+        return &empty;
+    }
+    auto entry = std::make_shared<ServiceCache>();
+    {
         QList<state::HealthEntry> entries;
         m_store->healthService(*name, &entries);
         const bool onlyPassing = m_settings.config.onlyPassing;
