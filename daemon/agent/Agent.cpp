@@ -288,7 +288,7 @@ QJsonObject Agent::self() const
                      {QStringLiteral("Revision"), buildRevision()},
                      {QStringLiteral("Server"), m_config.server},
                      {QStringLiteral("Version"), consulCompatVersion()},
-                     {QStringLiteral("BuildDate"), QStringLiteral(__DATE__)}}},
+                     {QStringLiteral("BuildDate"), buildDate()}}},
         {QStringLiteral("DebugConfig"), config::sanitizedRaw(m_config)},
         {QStringLiteral("Coord"),
          QJsonObject{{QStringLiteral("Vec"), QJsonArray{0, 0, 0, 0, 0, 0, 0, 0}},
@@ -446,7 +446,8 @@ void Agent::leave()
 
 AgentError Agent::join(const QString &address, bool)
 {
-    return {500, QStringLiteral("Error joining address '%1': gossip is not available on this agent yet").arg(address)};
+    Q_UNUSED(address);
+    return {500, QStringLiteral("gossip is not available on this agent yet")};
 }
 
 AgentError Agent::forceLeave(const QString &node, bool)

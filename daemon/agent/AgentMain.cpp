@@ -20,7 +20,7 @@ void printBanner(const config::AgentConfig &c, QTextStream &out)
     const QString clientAddrs = u'[' + c.clientAddrs.join(u' ') + u']';
     out << "==> Starting Consul agent...\n";
     line("Version", QStringLiteral("'%1' (Qonsul %2)").arg(consulCompatVersion(), qonsulVersion()));
-    line("Build Date", QStringLiteral("'%1'").arg(QStringLiteral(__DATE__)));
+    line("Build Date", QStringLiteral("'%1'").arg(buildDate()));
     line("Node ID", QStringLiteral("'%1'").arg(c.nodeId));
     line("Node name", QStringLiteral("'%1'").arg(c.nodeName));
     line("Datacenter", QStringLiteral("'%1' (Segment: '<all>')").arg(c.datacenter));

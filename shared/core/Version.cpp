@@ -1,5 +1,8 @@
 #include "core/Version.h"
 
+#include <QDateTime>
+#include <QLocale>
+
 namespace qonsul {
 QString qonsulVersion()
 {
@@ -12,5 +15,13 @@ QString consulCompatVersion()
 QString buildRevision()
 {
     return QStringLiteral("qonsul-" QONSUL_VERSION);
+}
+QString buildDate()
+{
+    // __DATE__ is "Mmm dd yyyy" with a space-padded day; __TIME__ is "hh:mm:ss" (local to the build).
+    const QString text = QStringLiteral(__DATE__ " " __TIME__).simplified();
+    QDateTime when = QLocale::c().toDateTime(text, QStringLiteral("MMM d yyyy hh:mm:ss"));
+    when.setTimeSpec(Qt::UTC);
+    return when.toString(Qt::ISODate);
 }
 } // namespace qonsul

@@ -8,4 +8,6 @@ QString qonsulVersion();
 // version (agent/self Config.Version, member `build` tag), because clients gate features on it.
 QString consulCompatVersion();
 QString buildRevision();
+// When this binary was compiled, RFC 3339 (as Consul reports BuildDate).
+QString buildDate();
 } // namespace qonsul

@@ -3,7 +3,10 @@
 #include "http/v1/Api.h"
 #include "http/v1/Common.h"
 
+#include "core/Version.h"
 #include "state/Committer.h"
+
+#include <QDateTime>
 
 #include <QRegularExpression>
 #include <QUuid>
@@ -67,6 +70,29 @@ void Api::registerMisc()
             sendJson(ctx, req, out,
                      QJsonObject{{QStringLiteral("Servers"), QJsonArray{server}},
                                  {QStringLiteral("Index"), double(ctx.store->lastIndex())}});
+        });
+    // Autopilot's view of server health; one healthy voter until the cluster issue.
+    add(QStringLiteral("/v1/operator/autopilot/health"), false, get,
+        [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
+            if (!checkDatacenter(ctx, req, out))
+                return;
+            static const QString stableSince = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+            const QJsonObject server{{QStringLiteral("ID"), agent->nodeId()},
+                                     {QStringLiteral("Name"), agent->nodeName()},
+                                     {QStringLiteral("Address"), ctx.committer->leaderAddress()},
+                                     {QStringLiteral("SerfStatus"), QStringLiteral("alive")},
+                                     {QStringLiteral("Version"), consulCompatVersion()},
+                                     {QStringLiteral("Leader"), ctx.committer->isLeader()},
+                                     {QStringLiteral("LastContact"), QStringLiteral("0s")},
+                                     {QStringLiteral("LastTerm"), 1},
+                                     {QStringLiteral("LastIndex"), double(ctx.store->lastIndex())},
+                                     {QStringLiteral("Healthy"), true},
+                                     {QStringLiteral("Voter"), true},
+                                     {QStringLiteral("StableSince"), stableSince}};
+            sendJson(ctx, req, out,
+                     QJsonObject{{QStringLiteral("Healthy"), true},
+                                 {QStringLiteral("FailureTolerance"), 0},
+                                 {QStringLiteral("Servers"), QJsonArray{server}}});
         });
     add(QStringLiteral("/v1/event/fire/"), true, {QStringLiteral("PUT")},
         [ctx, agent](const HttpRequest &req, const QString &name, const Responder &out) {
