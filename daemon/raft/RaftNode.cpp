@@ -541,7 +541,11 @@ void RaftNode::handleRequestVote(const Message &m)
     // campaigns, unless the leader itself handed over (TimeoutNow).
     const bool sticky = m_state == State::Leader
         || (m_lastLeaderContact >= 0 && now() - m_lastLeaderContact < m_options.timing.heartbeatTimeout);
-    if ((sticky && !m.leadershipTransfer) || !configuration().isVoter(m.from) || m.term < m_term) {
+    // A server that knows a configuration ignores candidates outside it (removed servers); one
+    // that knows none yet (added while partitioned) must still vote, or a cluster whose new
+    // quorum needs it could never elect a leader to send it the log (hashicorp/raft does same).
+    const bool knownCandidate = configuration().servers.isEmpty() || configuration().isVoter(m.from);
+    if ((sticky && !m.leadershipTransfer) || !knownCandidate || m.term < m_term) {
         send(r);
         return;
     }

@@ -458,6 +458,7 @@ void SimCluster::event(int server, const std::function<void()> &fn)
     try {
         fn();
     } catch (const SimCrash &) {
+        ++m_stats.writeCrashes;
         crashNow(server);
     }
     --m_inEvent;
@@ -465,8 +466,16 @@ void SimCluster::event(int server, const std::function<void()> &fn)
         m_checker.afterEvent();
 }
 
+SimCluster::Stats SimCluster::stats() const
+{
+    Stats s = m_stats;
+    s.elections = m_checker.leaderTerms();
+    return s;
+}
+
 void SimCluster::crashNow(int server)
 {
+    ++m_stats.crashes;
     Host &s = *m_servers.at(server);
     s.node.reset();
     s.clock.reset();
@@ -526,8 +535,12 @@ void SimCluster::deliver(const Message &message)
                       .arg(message.leaderCommit).arg(message.success).arg(message.matchIndex).arg(message.rejectIndex)
                       .arg(message.conflictIndex).arg(message.conflictTerm).arg(n ? QString() : u" (down)"_s));
         }
-        if (n)
-            event(i, [&] { n->receive(message); });
+        if (!n)
+            return;
+        const quint64 snapBefore = n->snapshotIndex();
+        event(i, [&] { n->receive(message); });
+        if (message.type == Message::Type::InstallSnapshot && node(i) && node(i)->snapshotIndex() > snapBefore)
+            ++m_stats.snapshotsInstalled;
         return;
     }
 }

@@ -59,6 +59,7 @@ public:
     void onRestart(int server);
     void afterEvent();
     quint64 maxCommitted() const { return quint64(m_committed.size()) - 1; }
+    quint64 leaderTerms() const { return quint64(m_leaders.size()); }
     // Checked only while the configuration is fixed: the newest committed entry is durable on a
     // quorum of servers (crashed ones included), so no crash can lose it.
     bool checkDurableQuorum = true;
@@ -134,6 +135,14 @@ public:
     // read reflects every write acknowledged, and every state a read returned, before it began.
     bool write(const QString &key);
     bool read(raft::RaftNode::ReadMode mode);
+    struct Stats
+    {
+        quint64 crashes = 0;      // crash() and crashes in the middle of a disk write
+        quint64 writeCrashes = 0; // of which in the middle of a write
+        quint64 snapshotsInstalled = 0;
+        quint64 elections = 0;    // terms that had a leader
+    };
+    Stats stats() const;
     quint64 writesAcked() const { return m_writesAcked; }
     quint64 readsDone() const { return m_readsDone; }
 
@@ -164,6 +173,7 @@ private:
     quint64 m_observedIndex = 0; // highest applied index a completed read saw
     quint64 m_writesAcked = 0;
     quint64 m_readsDone = 0;
+    Stats m_stats;
     int m_inEvent = 0;
 };
 
