@@ -33,6 +33,78 @@ QJsonObject filteredMap(const QueryOptions &opts, const QJsonObject &map)
     }
     return kept;
 }
+// Consul's returnTextPlain: an Accept of text/plain, or ?format=text.
+bool wantsText(const HttpRequest &req)
+{
+    if (req.header("accept").startsWith("text/plain"))
+        return true;
+    return req.hasQuery(u"format") && !req.queryValue(u"format").isEmpty() && req.queryValue(u"format") == u"text";
+}
+
+// One local service's health as /v1/agent/health/service/* reports it: its checks and the
+// node's own checks, aggregated (maintenance > critical > warning > passing) and mapped to
+// 200 (passing), 429 (warning) or 503 (critical, maintenance).
+struct LocalServiceHealth
+{
+    int code = 200;
+    QString status;
+    QJsonArray checks;
+};
+
+LocalServiceHealth localServiceHealth(const QString &serviceId, const QJsonObject &localChecks)
+{
+    LocalServiceHealth h;
+    bool passing = false, warning = false, critical = false, maintenance = false;
+    for (auto it = localChecks.begin(); it != localChecks.end(); ++it) {
+        const QJsonObject c = it.value().toObject();
+        const QString sid = c.value(u"ServiceID").toString();
+        if (!sid.isEmpty() && sid != serviceId)
+            continue;
+        const QString id = c.value(u"CheckID").toString();
+        const QString status = c.value(u"Status").toString();
+        h.checks.append(QJsonObject{{QStringLiteral("Node"), c.value(u"Node")},
+                                    {QStringLiteral("CheckID"), id},
+                                    {QStringLiteral("Name"), c.value(u"Name")},
+                                    {QStringLiteral("Status"), status},
+                                    {QStringLiteral("Notes"), c.value(u"Notes")},
+                                    {QStringLiteral("Output"), c.value(u"Output")},
+                                    {QStringLiteral("ServiceID"), sid},
+                                    {QStringLiteral("ServiceName"), c.value(u"ServiceName")},
+                                    {QStringLiteral("ServiceTags"), c.value(u"ServiceTags")},
+                                    {QStringLiteral("Type"), QString()},
+                                    {QStringLiteral("Interval"), QString()},
+                                    {QStringLiteral("Timeout"), QString()},
+                                    {QStringLiteral("ExposedPort"), 0},
+                                    {QStringLiteral("Definition"), QJsonObject()},
+                                    {QStringLiteral("CreateIndex"), 0},
+                                    {QStringLiteral("ModifyIndex"), 0}});
+        if (id == u"_node_maintenance" || id.startsWith(u"_service_maintenance:"))
+            maintenance = true;
+        else if (status == u"passing")
+            passing = true;
+        else if (status == u"warning")
+            warning = true;
+        else if (status == u"critical")
+            critical = true;
+    }
+    Q_UNUSED(passing);
+    h.status = maintenance ? QStringLiteral("maintenance")
+        : critical         ? QStringLiteral("critical")
+        : warning          ? QStringLiteral("warning")
+                           : QStringLiteral("passing");
+    h.code = h.status == u"passing" ? 200 : h.status == u"warning" ? 429 : 503;
+    return h;
+}
+
+void sendHealth(const ApiContext &ctx, const HttpRequest &req, const Responder &out, int code, const QString &text,
+                const QJsonValue &body)
+{
+    if (wantsText(req)) {
+        out->send(HttpResponse::text(code, text));
+        return;
+    }
+    sendJson(ctx, req, out, body, std::nullopt, code);
+}
 } // namespace
 
 void Api::registerAgent()
@@ -96,6 +168,54 @@ void Api::registerAgent()
             r.setHeader("Content-Type", "application/json");
             r.setHeader("X-Consul-ContentHash", hash);
             out->send(std::move(r));
+        });
+    add(QStringLiteral("/v1/agent/health/service/id/"), true, get,
+        [ctx, agent](const HttpRequest &req, const QString &id, const Responder &out) {
+            if (id.isEmpty()) {
+                sendError(out, 400, QStringLiteral("Missing serviceID"));
+                return;
+            }
+            const QJsonValue service = agent->localServices().value(id);
+            if (!service.isObject()) {
+                const QString reason = QStringLiteral("ServiceId %1 not found").arg(id);
+                sendHealth(ctx, req, out, 404, reason,
+                           QJsonObject{{QStringLiteral("AggregatedStatus"), QStringLiteral("critical")},
+                                       {QStringLiteral("Service"), QJsonValue()},
+                                       {QStringLiteral("Checks"), QJsonValue()}});
+                return;
+            }
+            const LocalServiceHealth h = localServiceHealth(id, agent->localChecks());
+            sendHealth(ctx, req, out, h.code, h.status,
+                       QJsonObject{{QStringLiteral("AggregatedStatus"), h.status},
+                                   {QStringLiteral("Service"), service},
+                                   {QStringLiteral("Checks"), h.checks}});
+        });
+    add(QStringLiteral("/v1/agent/health/service/name/"), true, get,
+        [ctx, agent](const HttpRequest &req, const QString &name, const Responder &out) {
+            if (name.isEmpty()) {
+                sendError(out, 400, QStringLiteral("Missing service Name"));
+                return;
+            }
+            int code = 404;
+            QString status = QStringLiteral("ServiceName %1 Not Found").arg(name);
+            QJsonArray result;
+            const QJsonObject services = agent->localServices();
+            const QJsonObject checks = agent->localChecks();
+            for (auto it = services.begin(); it != services.end(); ++it) {
+                const QJsonObject service = it.value().toObject();
+                if (service.value(u"Service").toString() != name)
+                    continue;
+                const LocalServiceHealth h = localServiceHealth(it.key(), checks);
+                result.append(QJsonObject{{QStringLiteral("AggregatedStatus"), h.status},
+                                          {QStringLiteral("Service"), service},
+                                          {QStringLiteral("Checks"), h.checks}});
+                // The worst wins: passing 200 < warning 429 < critical 503.
+                if (code == 404 || code < h.code) {
+                    code = h.code;
+                    status = h.status;
+                }
+            }
+            sendHealth(ctx, req, out, code, status, result);
         });
     add(QStringLiteral("/v1/agent/service/register"), false, put,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
