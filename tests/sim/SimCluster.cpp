@@ -462,8 +462,11 @@ void SimCluster::event(int server, const std::function<void()> &fn)
         crashNow(server);
     }
     --m_inEvent;
-    if (m_inEvent == 0)
+    if (m_inEvent == 0) {
         m_checker.afterEvent();
+        if (m_probe)
+            m_probe();
+    }
 }
 
 SimCluster::Stats SimCluster::stats() const

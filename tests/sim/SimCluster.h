@@ -130,6 +130,9 @@ public:
     // Runs events until `done()` holds, the invariants fail, or `ms` of simulated time pass.
     bool runUntil(const std::function<bool()> &done, qint64 ms);
     void runFor(qint64 ms) { runUntil([] { return false; }, ms); }
+    // Called after every event (after the invariants): directed scenarios act at an exact point,
+    // e.g. cut a link the moment a server becomes leader, before its next message leaves.
+    void setProbe(std::function<void()> probe) { m_probe = std::move(probe); }
 
     // Client operations against the current leader, checked for linearizability of reads: a
     // read reflects every write acknowledged, and every state a read returned, before it began.
@@ -175,6 +178,7 @@ private:
     quint64 m_readsDone = 0;
     Stats m_stats;
     int m_inEvent = 0;
+    std::function<void()> m_probe;
 };
 
 // The per-server pieces; public so tests can poke at a server's disk.

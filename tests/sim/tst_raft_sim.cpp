@@ -418,6 +418,103 @@ private Q_SLOTS:
         QVERIFY2(c.invariants().hold(), qPrintable(c.invariants().report()));
     }
 
+    // Raft paper Figure 8 on 5 servers: an entry of an old term that reaches a majority only
+    // after its leader came back in a later term must not count as committed until an entry of
+    // the new term is on a majority too; otherwise a server with a later-term entry at that index
+    // can still win an election and erase it. The checker must see no committed entry lost.
+    void figure8OldTermEntryIsNotCommittedByCounting()
+    {
+        SimCluster::Params p = params(5, 8);
+        p.options.maxAppendEntries = 1; // one entry per message: the old entry travels alone
+        p.options.maxInflight = 1;
+        p.trace = qEnvironmentVariableIsSet("QONSUL_SIM_TRACE");
+        SimCluster c(p);
+        const QList<ServerId> ids = c.ids();
+        // Only the listed pairs can talk (both directions).
+        auto links = [&](const QList<QPair<int, int>> &allowed) {
+            c.network().heal();
+            for (int a = 0; a < 5; ++a) {
+                for (int b = 0; b < 5; ++b) {
+                    if (a != b && !allowed.contains({ a, b }) && !allowed.contains({ b, a }))
+                        c.network().cut(ids[a], ids[b]);
+                }
+            }
+        };
+        QVERIFY(c.runUntil([&] { return c.leader() >= 0; }, 10000));
+        c.runFor(500);
+        const int s1 = c.leader();
+        const int s2 = (s1 + 1) % 5, s3 = (s1 + 2) % 5, s4 = (s1 + 3) % 5, s5 = (s1 + 4) % 5;
+        const quint64 base = c.disk(s1).lastIndex(); // configuration + no-op, everywhere
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(c.disk(i).lastIndex(), base);
+        const quint64 k = base + 1;
+
+        // (a) s1 replicates x at k to s2 only, then crashes.
+        links({ { s1, s2 }, { s3, s4 }, { s3, s5 }, { s4, s5 } });
+        QVERIFY(c.write(u"x"_s));
+        QVERIFY(c.runUntil([&] { return c.disk(s2).lastIndex() == k; }, 1000));
+        const quint64 oldTerm = c.disk(s1).entry(k).term;
+        c.crash(s1);
+        // (b) s3..s5 elect s5-ish; the winner writes its no-op at k and is cut off before sending it.
+        links({ { s3, s4 }, { s3, s5 }, { s4, s5 } });
+        int l2 = -1;
+        c.setProbe([&] {
+            const int l = c.leader();
+            if (l2 < 0 && l >= 0 && l != s2) {
+                l2 = l;
+                c.network().isolate(ids[l], ids);
+            }
+        });
+        QVERIFY(c.runUntil([&] { return l2 >= 0; }, 10000));
+        c.setProbe(nullptr);
+        QCOMPARE(c.disk(l2).lastIndex(), k);
+        QVERIFY(c.disk(l2).entry(k).term > oldTerm);
+        c.crash(l2);
+        const int a = l2 == s3 ? s4 : s3; // the follower that will receive x
+
+        // (c) s1 restarts; s1 or s2 wins a later term with a's vote and sends x alone to a.
+        c.restart(s1);
+        links({ { s1, s2 }, { s1, a }, { s2, a } });
+        int l3 = -1;
+        bool cut = false;
+        c.setProbe([&] {
+            const int l = c.leader();
+            if (l == s1 || l == s2)
+                l3 = l;
+            if (l3 >= 0 && !cut && c.disk(a).lastIndex() == k) {
+                c.network().cut(ids[l3], ids[a]); // a never gets the new term's no-op
+                cut = true;
+            }
+        });
+        QVERIFY(c.runUntil([&] { return cut; }, 10000));
+        c.setProbe(nullptr);
+        QCOMPARE(c.disk(a).entry(k).term, oldTerm);
+        c.runFor(300); // a's acknowledgement arrives: x is on s1, s2, a — 3 of 5
+        QVERIFY2(c.invariants().hold(), qPrintable(c.invariants().report()));
+        QVERIFY(c.node(l3)->commitIndex() < k); // counting replicas of an old-term entry is not enough
+
+        // (d) Both holders of the new term's no-op crash; l2 comes back and wins with a's vote.
+        c.crash(s1);
+        c.crash(s2);
+        c.restart(l2);
+        const int other1 = [&] { for (int i : { s3, s4, s5 }) if (i != l2 && i != a) return i; return -1; }();
+        int other2 = -1;
+        for (int i : { s3, s4, s5 })
+            if (i != l2 && i != a && i != other1)
+                other2 = i;
+        QVERIFY(other1 >= 0);
+        QVERIFY(other2 < 0 || other2 != other1);
+        links({ { l2, a }, { l2, other1 } });
+        if (other2 >= 0)
+            c.network().heal(), links({ { l2, a }, { l2, other1 }, { l2, other2 } });
+        const bool elected = c.runUntil([&] { return c.leader() == l2 && c.node(l2)->commitIndex() > k; }, 20000);
+        // A leader that had counted x as committed would fail here: "committed entry changed".
+        QVERIFY2(c.invariants().hold(), qPrintable(c.invariants().report()));
+        QVERIFY(elected);
+        // x was overwritten on a — legal, as it was never committed.
+        QVERIFY(c.disk(a).entry(k).term > oldTerm);
+    }
+
     void randomSchedules_data()
     {
         QTest::addColumn<int>("scenario");
