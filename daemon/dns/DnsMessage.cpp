@@ -1,7 +1,7 @@
 // DNS wire codec: see DnsMessage.h.
 #include "dns/DnsMessage.h"
 
-#include <QHash>
+#include <vector>
 
 namespace qonsul::dns {
 
@@ -208,21 +208,46 @@ bool wireLabels(QByteArrayView name, QByteArray *wire)
         wire->append('\0');
         return true;
     }
-    QByteArray label;
-    auto flush = [&]() {
-        if (label.isEmpty() || label.size() > kMaxLabel)
+    // Each label is written straight into *wire behind a length byte patched when it ends.
+    qsizetype lenAt = -1;
+    auto open = [&] {
+        if (lenAt < 0) {
+            lenAt = wire->size();
+            wire->append('\0');
+        }
+    };
+    auto close = [&] {
+        const qsizetype len = wire->size() - lenAt - 1;
+        if (lenAt < 0 || len == 0 || len > kMaxLabel)
             return false;
-        wire->append(char(label.size()));
-        wire->append(label);
-        label.clear();
+        (*wire)[lenAt] = char(len);
+        lenAt = -1;
         return true;
     };
     const qsizetype n = name.size();
+    if (!name.contains('\\')) {
+        // Fast path, no escapes: whole labels at a time.
+        qsizetype start = 0;
+        while (start < n) {
+            qsizetype dot = name.indexOf('.', start);
+            if (dot < 0)
+                dot = n;
+            const qsizetype len = dot - start;
+            if (len == 0 || len > kMaxLabel)
+                return false;
+            wire->append(char(len));
+            wire->append(name.data() + start, len);
+            start = dot + 1;
+        }
+        wire->append('\0');
+        return wire->size() <= kMaxNameWire;
+    }
     for (qsizetype i = 0; i < n; ++i) {
         const char c = name[i];
         if (c == '\\') {
             if (i + 1 >= n)
                 return false;
+            open();
             const char d = name[i + 1];
             if (d >= '0' && d <= '9') {
                 if (i + 3 >= n)
@@ -236,20 +261,21 @@ bool wireLabels(QByteArrayView name, QByteArray *wire)
                 }
                 if (v > 255)
                     return false;
-                label.append(char(v));
+                wire->append(char(v));
                 i += 3;
             } else {
-                label.append(d);
+                wire->append(d);
                 i += 1;
             }
         } else if (c == '.') {
-            if (!flush())
+            if (!close())
                 return false;
         } else {
-            label.append(c);
+            open();
+            wire->append(c);
         }
     }
-    if (!label.isEmpty() && !flush())
+    if (lenAt >= 0 && !close())
         return false;
     wire->append('\0');
     return wire->size() <= kMaxNameWire;
@@ -260,25 +286,33 @@ char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 class Writer
 {
 public:
-    explicit Writer(bool compress) : m_compress(compress) { m_out.reserve(512); }
+    explicit Writer(bool compress) : m_compress(compress)
+    {
+        m_out.reserve(512);
+        m_arena.reserve(256);
+        m_table.reserve(16);
+    }
 
     void name(QByteArrayView presentation, bool mayPoint)
     {
         if (!wireLabels(presentation, &m_wire))
             m_wire = QByteArray(1, '\0');
-        m_lower = m_wire;
-        for (char &c : m_lower)
-            c = lowerAscii(c);
+        m_lower.resize(m_wire.size()); // a reused buffer: no allocation per name
+        for (qsizetype k = 0; k < m_wire.size(); ++k)
+            m_lower.data()[k] = lowerAscii(m_wire.at(k));
         qsizetype i = 0;
         while (m_wire.at(i) != 0) {
-            const QByteArray suffix = QByteArray::fromRawData(m_lower.constData() + i, m_lower.size() - i);
-            const auto hit = m_table.constFind(suffix);
-            if (hit != m_table.constEnd() && mayPoint && m_compress) {
-                put16(&m_out, quint16(0xC000 | *hit));
+            const QByteArrayView suffix(m_lower.constData() + i, m_lower.size() - i);
+            const quint64 h = fnv(suffix);
+            const int hit = find(h, suffix);
+            if (hit >= 0 && mayPoint && m_compress) {
+                put16(&m_out, quint16(0xC000 | hit));
                 return;
             }
-            if (hit == m_table.constEnd() && m_out.size() <= kMaxPointerTarget)
-                m_table.insert(QByteArray(m_lower.constData() + i, m_lower.size() - i), quint16(m_out.size()));
+            if (hit < 0 && m_out.size() <= kMaxPointerTarget) {
+                m_table.push_back({h, quint32(m_arena.size()), quint32(suffix.size()), quint16(m_out.size())});
+                m_arena.append(suffix);
+            }
             const int len = uchar(m_wire.at(i));
             m_out.append(m_wire.constData() + i, 1 + len);
             i += 1 + len;
@@ -298,9 +332,13 @@ public:
         case type::A:
         case type::AAAA: {
             const int want = r.type == type::A ? 4 : 16;
-            QByteArray addr = r.address.left(want);
-            addr.resize(want, '\0');
-            m_out.append(addr);
+            if (r.address.size() == want) {
+                m_out.append(r.address);
+            } else {
+                QByteArray addr = r.address.left(want);
+                addr.resize(want, '\0');
+                m_out.append(addr);
+            }
             break;
         }
         case type::NS:
@@ -353,9 +391,36 @@ public:
     QByteArray m_out;
 
 private:
+    static quint64 fnv(QByteArrayView b)
+    {
+        quint64 h = 1469598103934665603ULL;
+        for (char c : b)
+            h = (h ^ uchar(c)) * 1099511628211ULL;
+        return h;
+    }
+    // Offset in the message of an earlier name equal to `suffix` (lower-case wire form), or -1.
+    int find(quint64 h, QByteArrayView suffix) const
+    {
+        for (const Entry &e : m_table) {
+            if (e.hash == h && e.length == quint32(suffix.size())
+                && QByteArrayView(m_arena.constData() + e.arena, e.length) == suffix)
+                return e.offset;
+        }
+        return -1;
+    }
+
+    struct Entry
+    {
+        quint64 hash;
+        quint32 arena, length;
+        quint16 offset;
+    };
     bool m_compress;
     QByteArray m_wire, m_lower;
-    QHash<QByteArray, quint16> m_table;
+    // Names written so far that later names may point at: a flat table and one byte arena, so
+    // a typical reply costs no allocation per name.
+    std::vector<Entry> m_table;
+    QByteArray m_arena;
 };
 
 quint16 flags(const Header &h)

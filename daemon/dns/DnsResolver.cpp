@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QSet>
+#include <QVarLengthArray>
 
 #include <algorithm>
 
@@ -33,28 +34,6 @@ int acceptFor(quint16 qtype)
     return AcceptDomain | AcceptAny;
 }
 
-QString translate(int accept, const QString &def, const QString &v4, const QString &v6)
-{
-    if ((accept & AcceptIPv6) && !v6.isEmpty())
-        return v6;
-    if ((accept & AcceptIPv4) && !v4.isEmpty())
-        return v4;
-    if ((accept & AcceptAny) && !def.isEmpty())
-        return def;
-    QHostAddress ip;
-    if (ip.setAddress(def)) {
-        const bool isV4 = ip.protocol() == QAbstractSocket::IPv4Protocol;
-        if (isV4 && (accept & AcceptIPv4))
-            return def;
-        if (!isV4 && (accept & AcceptIPv6))
-            return def;
-        return {};
-    }
-    if (!def.isEmpty() && (accept & AcceptDomain))
-        return def;
-    return {};
-}
-
 // The wire bytes of an IP literal (4 or 16); empty when `s` is not one.
 QByteArray ipBytes(const QString &s)
 {
@@ -74,6 +53,33 @@ QByteArray ipBytes(const QString &s)
     }
     const Q_IPV6ADDR v6 = ip.toIPv6Address();
     return QByteArray(reinterpret_cast<const char *>(v6.c), 16);
+}
+
+// An address as registered, with its wire bytes when it is an IP literal (parsed once, when the
+// cache is filled, not per query).
+struct Addr
+{
+    QString text;
+    QByteArray ip; // 4 or 16 bytes, or empty for a host name / nothing
+};
+
+Addr makeAddr(const QString &text) { return {text, ipBytes(text)}; }
+
+// Which of the default, lan_ipv4 and lan_ipv6 addresses a record of the asked type uses
+// (Consul's translateAddressAccept); null when none fits.
+const Addr *translate(int accept, const Addr &def, const Addr &v4, const Addr &v6)
+{
+    if ((accept & AcceptIPv6) && !v6.text.isEmpty())
+        return &v6;
+    if ((accept & AcceptIPv4) && !v4.text.isEmpty())
+        return &v4;
+    if ((accept & AcceptAny) && !def.text.isEmpty())
+        return &def;
+    if (!def.ip.isEmpty()) {
+        const bool isV4 = def.ip.size() == 4;
+        return (isV4 && (accept & AcceptIPv4)) || (!isV4 && (accept & AcceptIPv6)) ? &def : nullptr;
+    }
+    return !def.text.isEmpty() && (accept & AcceptDomain) ? &def : nullptr;
 }
 
 QByteArray fqdn(const QString &s)
@@ -157,8 +163,9 @@ DnsSettings DnsSettings::fromAgentConfig(const config::AgentConfig &c)
 struct DnsResolver::Instance
 {
     QString node;
-    QString nodeAddress, nodeV4, nodeV6;
-    QString serviceAddress, serviceV4, serviceV6;
+    QByteArray nodeUtf8;
+    Addr nodeAddress, nodeV4, nodeV6;
+    Addr serviceAddress, serviceV4, serviceV6;
     quint16 port = 0;
     quint16 weight = 1;
     QList<QByteArray> tags; // lower case
@@ -168,6 +175,7 @@ struct DnsResolver::Instance
 struct DnsResolver::ServiceCache
 {
     QList<Instance> instances; // healthy ones only
+    quint32 ttl = 0;           // service_ttl for this (lower-case) name
 };
 
 DnsResolver::DnsResolver(const state::StateStore *store, DnsSettings settings)
@@ -181,14 +189,23 @@ DnsResolver::~DnsResolver() = default;
 
 void DnsResolver::refreshCache()
 {
-    if (m_store->lastIndex() == m_cacheIndex)
-        return;
-    m_cacheIndex = m_store->lastIndex();
-    m_namesBuilt = false;
-    m_serviceNames.clear();
-    m_nodeNames.clear();
-    m_ptr.clear();
-    m_services.clear();
+    // Only catalog writes matter (KV writes move the store's index too). Names and addresses
+    // change with the nodes and services tables; health with the checks table as well.
+    const quint64 names = std::max(m_store->tableIndex(u"nodes"), m_store->tableIndex(u"services"));
+    const quint64 health = std::max(names, m_store->tableIndex(u"checks"));
+    if (names != m_namesIndex) {
+        m_namesIndex = names;
+        m_namesBuilt = false;
+        m_serviceNames.clear();
+        m_nodeNames.clear();
+        m_ptr.clear();
+    }
+    if (health != m_cacheIndex) {
+        m_cacheIndex = health;
+        m_healthBuilt = false;
+        m_health.clear();
+        m_services.clear();
+    }
 }
 
 const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName)
@@ -213,29 +230,39 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
         static const ServiceCache empty;
         return &empty;
     }
+    if (!m_healthBuilt) {
+        // The worst status per node (node checks) and per service instance, in one pass.
+        m_healthBuilt = true;
+        QList<api::HealthCheck> checks;
+        m_store->checksInState(QStringLiteral("any"), &checks);
+        for (const api::HealthCheck &c : std::as_const(checks)) {
+            const int severity = c.status == u"passing" ? 0 : c.status == u"warning" ? 1 : 2;
+            NodeHealth &h = m_health[c.node];
+            int &slot = c.serviceId.isEmpty() ? h.node : h.services[c.serviceId];
+            slot = std::max(slot, severity);
+        }
+    }
     auto entry = std::make_shared<ServiceCache>();
+    entry->ttl = serviceTtl(lowerName);
     {
-        QList<state::HealthEntry> entries;
-        m_store->healthService(*name, &entries);
-        const bool onlyPassing = m_settings.config.onlyPassing;
-        for (const state::HealthEntry &e : std::as_const(entries)) {
-            bool healthy = true, warning = false;
-            for (const api::HealthCheck &c : e.checks) {
-                if (c.status == u"critical" || (onlyPassing && c.status != u"passing"))
-                    healthy = false;
-                else if (c.status == u"warning")
-                    warning = true;
-            }
-            if (!healthy)
+        QList<state::ServiceInstance> instances;
+        m_store->serviceNodes(*name, &instances);
+        const int worstAllowed = m_settings.config.onlyPassing ? 0 : 1;
+        for (const state::ServiceInstance &e : std::as_const(instances)) {
+            const auto h = m_health.constFind(e.node.node);
+            const int severity = h == m_health.constEnd() ? 0 : std::max(h->node, h->services.value(e.service.id, 0));
+            if (severity > worstAllowed)
                 continue;
+            const bool warning = severity == 1;
             Instance i;
             i.node = e.node.node;
-            i.nodeAddress = e.node.address;
-            i.nodeV4 = e.node.taggedAddresses.value(QStringLiteral("lan_ipv4"));
-            i.nodeV6 = e.node.taggedAddresses.value(QStringLiteral("lan_ipv6"));
-            i.serviceAddress = e.service.address;
-            i.serviceV4 = serviceTaggedAddress(e.service, "lan_ipv4");
-            i.serviceV6 = serviceTaggedAddress(e.service, "lan_ipv6");
+            i.nodeUtf8 = e.node.node.toUtf8();
+            i.nodeAddress = makeAddr(e.node.address);
+            i.nodeV4 = makeAddr(e.node.taggedAddresses.value(QStringLiteral("lan_ipv4")));
+            i.nodeV6 = makeAddr(e.node.taggedAddresses.value(QStringLiteral("lan_ipv6")));
+            i.serviceAddress = makeAddr(e.service.address);
+            i.serviceV4 = makeAddr(serviceTaggedAddress(e.service, "lan_ipv4"));
+            i.serviceV6 = makeAddr(serviceTaggedAddress(e.service, "lan_ipv6"));
             i.port = quint16(e.service.port);
             i.weight = quint16(warning ? e.service.weights.warning : e.service.weights.passing);
             for (const QString &t : e.service.tags)
@@ -351,13 +378,14 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp)
         return out;
     }
     bool recurse = false;
-    Message r = answer(q, tcp, &recurse);
+    QByteArray wire;
+    Message r = answer(q, tcp, &recurse, &wire);
     if (recurse) {
         out.action = Action::Recurse;
         out.query = q;
         return out;
     }
-    out.reply = encode(r, {!m_settings.config.disableCompression});
+    out.reply = wire.isEmpty() ? encode(r, {!m_settings.config.disableCompression}) : std::move(wire);
     return out;
 }
 
@@ -369,7 +397,7 @@ QByteArray DnsResolver::recursionFailed(const Message &query) const
     return encode(r, {!m_settings.config.disableCompression});
 }
 
-Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse)
+Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse, QByteArray *wire)
 {
     refreshCache();
     const Question &question = q.questions.first();
@@ -432,7 +460,7 @@ Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse)
     }
     }
     setEdns(q, &r);
-    trim(q, &r, tcp);
+    *wire = trim(q, &r, tcp);
     return r;
 }
 
@@ -520,7 +548,7 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
     std::shuffle(nodes.begin(), nodes.end(), m_random);
 
     const Question &question = q.questions.first();
-    const quint32 ttl = serviceTtl(service);
+    const quint32 ttl = cache->ttl;
     const quint16 qtype = question.qtype;
     const int accept = acceptFor(qtype);
     const QByteArray dcDomain = dc + '.' + respDomain;
@@ -528,11 +556,13 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
 
     // Records for one instance (Consul's makeNodeServiceRecords): answers + additional.
     auto records = [&](const Instance &i, QList<Record> *answers, QList<Record> *extra) {
-        const QString serviceAddr = translate(accept, i.serviceAddress, i.serviceV4, i.serviceV6);
-        const QString nodeAddr = translate(accept, i.nodeAddress, i.nodeV4, i.nodeV6);
+        static const Addr none;
+        const Addr *sa = translate(accept, i.serviceAddress, i.serviceV4, i.serviceV6);
+        const Addr *na = translate(accept, i.nodeAddress, i.nodeV4, i.nodeV6);
+        const QString &serviceAddr = (sa ? sa : &none)->text, &nodeAddr = (na ? na : &none)->text;
         if (serviceAddr.isEmpty() && nodeAddr.isEmpty())
             return;
-        const QByteArray nodeIp = ipBytes(nodeAddr), serviceIp = ipBytes(serviceAddr);
+        const QByteArray &nodeIp = (na ? na : &none)->ip, &serviceIp = (sa ? sa : &none)->ip;
         auto fromIp = [&](const QByteArray &ip, bool viaNode) {
             std::optional<Record> rec = addressRecord(qtype, ip, question.name, ttl);
             if (!rec)
@@ -540,16 +570,16 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
             if (qtype == type::SRV) {
                 QByteArray target;
                 if (viaNode) {
-                    target = i.node.toUtf8() + ".node." + dcDomain;
+                    target = i.nodeUtf8 + ".node." + dcDomain;
                 } else {
                     target = QByteArray(ip.toHex()) + ".addr." + dcDomain;
                 }
                 answers->append(Record::srv(question.name, ttl, 1, i.weight, i.port, target));
                 rec->name = target;
-                extra->append(*rec);
+                extra->append(std::move(*rec));
                 return;
             }
-            answers->append(*rec);
+            answers->append(std::move(*rec));
         };
         auto fromFqdn = [&](const QString &host) {
             const QByteArray target = fqdn(host);
@@ -559,45 +589,66 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
                 answers->append(Record::cname(question.name, ttl, target));
         };
         if (serviceAddr.isEmpty() && !nodeIp.isEmpty())
-            fromIp(nodeIp, nodeAddr == i.nodeAddress);
+            fromIp(nodeIp, na == &i.nodeAddress);
         else if (serviceAddr.isEmpty())
             fromFqdn(nodeAddr);
         else if (!serviceIp.isEmpty())
             fromIp(serviceIp, false);
         else if (lowerName(fqdn(serviceAddr)) == lowerName(question.name) && !nodeIp.isEmpty())
-            fromIp(nodeIp, nodeAddr == i.nodeAddress);
+            fromIp(nodeIp, na == &i.nodeAddress);
         else
             fromFqdn(serviceAddr);
     };
 
     if (qtype == type::SRV) {
-        QSet<QString> handled;
+        // Same node, address and port twice is one record.
+        QSet<QString> handledMany;
+        QVarLengthArray<const Instance *, 16> handled;
         for (const Instance *i : std::as_const(nodes)) {
-            const QString tuple = i->node + u':' + i->serviceAddress + u':' + QString::number(i->port);
-            if (handled.contains(tuple))
-                continue;
-            handled.insert(tuple);
+            if (nodes.size() <= 16) {
+                if (std::any_of(handled.cbegin(), handled.cend(), [&](const Instance *h) {
+                        return h->port == i->port && h->node == i->node && h->serviceAddress.text == i->serviceAddress.text;
+                    }))
+                    continue;
+                handled.append(i);
+            } else {
+                const QString tuple = i->node + u':' + i->serviceAddress.text + u':' + QString::number(i->port);
+                if (handledMany.contains(tuple))
+                    continue;
+                handledMany.insert(tuple);
+            }
             records(*i, &resp->answers, &resp->additional);
             if (m_settings.config.enableAdditionalNodeMetaTxt && !i->metaTxt.isEmpty()) {
-                const QByteArray owner = i->node.toUtf8() + ".node." + dcDomain;
+                const QByteArray owner = i->nodeUtf8 + ".node." + dcDomain;
                 for (const QByteArray &t : i->metaTxt)
                     resp->additional.append(Record::txt(owner, ttl, {t}));
             }
         }
     } else {
-        QSet<QByteArray> handled;
+        // Duplicate records (two instances on one address) are answered once.
+        QSet<QByteArray> handledMany;
         QList<Record> firstCname;
+        QList<Record> recs, unused;
         int count = 0;
         for (const Instance *i : std::as_const(nodes)) {
-            QList<Record> recs, unused;
+            recs.clear();
             records(*i, &recs, &unused);
             if (recs.isEmpty())
                 continue;
             const Record &head = recs.first();
-            const QByteArray key = QByteArray::number(head.type) + ':' + head.address + head.target;
-            if (handled.contains(key))
-                continue;
-            handled.insert(key);
+            if (nodes.size() <= 16) { // a scan of the few answers so far beats hashing
+                const auto same = [&](const Record &r) {
+                    return r.type == head.type && r.address == head.address && r.target == head.target;
+                };
+                if (std::any_of(resp->answers.cbegin(), resp->answers.cend(), same)
+                    || std::any_of(firstCname.cbegin(), firstCname.cend(), same))
+                    continue;
+            } else {
+                const QByteArray key = QByteArray::number(head.type) + ':' + head.address + head.target;
+                if (handledMany.contains(key))
+                    continue;
+                handledMany.insert(key);
+            }
             if (head.type == type::CNAME) {
                 if (firstCname.isEmpty())
                     firstCname = recs;
@@ -630,9 +681,11 @@ DnsResolver::Result DnsResolver::nodeQuery(const Message &q, Message *resp, cons
         return Result::NoData;
     const quint32 ttl = seconds(m_settings.config.nodeTtl);
     if (qtype != type::TXT) {
-        const QString addr = translate(acceptFor(qtype), node->address, node->taggedAddresses.value(QStringLiteral("lan_ipv4")),
-                                       node->taggedAddresses.value(QStringLiteral("lan_ipv6")));
-        const QByteArray ip = ipBytes(addr);
+        const Addr def = makeAddr(node->address), v4 = makeAddr(node->taggedAddresses.value(QStringLiteral("lan_ipv4"))),
+                   v6 = makeAddr(node->taggedAddresses.value(QStringLiteral("lan_ipv6")));
+        const Addr *chosen = translate(acceptFor(qtype), def, v4, v6);
+        const QString addr = chosen ? chosen->text : QString();
+        const QByteArray ip = chosen ? chosen->ip : QByteArray();
         if (!ip.isEmpty()) {
             if (std::optional<Record> rec = addressRecord(qtype, ip, question.name, ttl))
                 resp->answers.append(*rec);
@@ -675,7 +728,6 @@ DnsResolver::Result DnsResolver::addrQuery(const Message &q, Message *resp, cons
 
 bool DnsResolver::ptrQuery(const Message &q, Message *resp)
 {
-    refreshCache();
     if (m_ptr.isEmpty()) {
         QList<api::Node> nodes;
         m_store->nodes(&nodes);
@@ -736,7 +788,7 @@ void DnsResolver::nameservers(const Message &, const QByteArray &respDomain, QLi
             continue;
         const QByteArray target = lowerName(QByteArray(i->node.toUtf8() + ".node." + m_settings.datacenter + '.' + respDomain));
         ns->append(Record::ns(respDomain, ttl, target));
-        const QByteArray ip = ipBytes(i->nodeAddress);
+        const QByteArray &ip = i->nodeAddress.ip;
         if (std::optional<Record> rec = addressRecord(type::ANY, ip, target, ttl))
             glue->append(*rec);
         if (ns->size() >= 3)
@@ -744,7 +796,7 @@ void DnsResolver::nameservers(const Message &, const QByteArray &respDomain, QLi
     }
 }
 
-void DnsResolver::trim(const Message &query, Message *resp, bool tcp) const
+QByteArray DnsResolver::trim(const Message &query, Message *resp, bool tcp) const
 {
     const qsizetype original = resp->answers.size();
     bool trimmed = false;
@@ -775,22 +827,30 @@ void DnsResolver::trim(const Message &query, Message *resp, bool tcp) const
         resp->additional = extra;
     };
     const EncodeOptions opts{!m_settings.config.disableCompression};
-    auto size = [&](bool compress) { return encode(*resp, {compress && opts.compress}).size(); };
+    // The last encoding made with the final compression setting, reused as the reply.
+    QByteArray last;
+    auto size = [&](bool compress) {
+        QByteArray bytes = encode(*resp, {compress && opts.compress});
+        const qsizetype n = bytes.size();
+        last = compress ? std::move(bytes) : QByteArray();
+        return n;
+    };
 
     if (tcp) {
         const qsizetype cap = query.questions.first().qtype == type::SRV ? 1024 : 4096;
         if (resp->answers.size() > cap)
             resp->answers.resize(cap);
-        while (resp->answers.size() > 1 && size(true) > kMaxTcpSize) {
+        qsizetype len = 0;
+        while (resp->answers.size() > 1 && (len = size(true)) > kMaxTcpSize) {
             trimmed = true;
             resp->authority.clear();
             // Drop about the excess share of answers at once, then one by one.
-            const qsizetype len = size(true);
             qsizetype keep = resp->answers.size() - 1;
             if (len - kMaxTcpSize > 100)
                 keep = std::max<qsizetype>(1, qsizetype(double(resp->answers.size()) * kMaxTcpSize / len));
             resp->answers.resize(keep);
             syncExtra();
+            last.clear();
         }
     } else {
         int maxSize = kDefaultMaxUdpSize;
@@ -804,29 +864,37 @@ void DnsResolver::trim(const Message &query, Message *resp, bool tcp) const
             resp->answers.resize(maxAnswers);
             syncExtra();
         }
-        while (resp->answers.size() > 1 && size(compress) > maxSize - 8) {
+        qsizetype len = 0;
+        while (resp->answers.size() > 1 && (len = size(compress)) > maxSize - 8) {
             resp->authority.clear();
-            const qsizetype len = size(compress);
             qsizetype keep = resp->answers.size() - 1;
             if (len - maxSize > 100)
                 keep = std::max<qsizetype>(1, qsizetype(double(resp->answers.size()) * (maxSize - 8) / len));
             resp->answers.resize(keep);
             syncExtra();
+            last.clear();
         }
         trimmed = resp->answers.size() < original;
         // Whatever is left must still fit the datagram: drop the additional section, then the
         // answers (with TC, so the client retries over TCP).
-        if (size(compress) > maxSize) {
+        if (last.isEmpty())
+            size(true);
+        if (last.size() > maxSize) {
             resp->additional.clear();
             resp->authority.clear();
-            if (size(compress) > maxSize) {
+            if (size(true) > maxSize) {
                 resp->answers.clear();
                 resp->header.tc = true;
+                size(true);
             }
         }
     }
-    if (trimmed && m_settings.config.enableTruncate)
+    if (trimmed && m_settings.config.enableTruncate) {
         resp->header.tc = true;
+        if (!last.isEmpty())
+            last[2] = char(uchar(last[2]) | 0x02);
+    }
+    return last;
 }
 
 } // namespace qonsul::dns

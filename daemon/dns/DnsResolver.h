@@ -61,7 +61,8 @@ public:
 
 private:
     enum class Result { Ok, NameError, NoData };
-    Message answer(const Message &query, bool tcp, bool *recurse);
+    // The response; *wire is set to its encoding when trimming already produced it.
+    Message answer(const Message &query, bool tcp, bool *recurse, QByteArray *wire);
     Result dispatch(const Message &query, Message *resp, const QByteArray &respDomain);
     Result serviceQuery(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
                         const QByteArray &service, const QByteArray &tag);
@@ -71,7 +72,8 @@ private:
     void nameservers(const Message &query, const QByteArray &respDomain, QList<Record> *ns, QList<Record> *glue);
     Record soa(const QByteArray &respDomain) const;
     void setEdns(const Message &query, Message *resp) const;
-    void trim(const Message &query, Message *resp, bool tcp) const;
+    // Trims to the transport's limits; returns the final encoding.
+    QByteArray trim(const Message &query, Message *resp, bool tcp) const;
     void refreshCache();
     const ServiceCache *service(const QByteArray &lowerName);
     QByteArray respDomainFor(QByteArrayView lowerQname) const;
@@ -80,8 +82,16 @@ private:
     const state::StateStore *m_store;
     DnsSettings m_settings;
     QRandomGenerator m_random;
+    struct NodeHealth
+    {
+        int node = 0;                   // worst node-check severity: 0 passing, 1 warning, 2 critical
+        QHash<QString, int> services;   // service id -> worst severity of its checks
+    };
+    quint64 m_namesIndex = ~quint64(0);
     quint64 m_cacheIndex = ~quint64(0);
     bool m_namesBuilt = false;
+    bool m_healthBuilt = false;
+    QHash<QString, NodeHealth> m_health;
     QHash<QByteArray, QString> m_serviceNames; // lower-case name -> registered name
     QHash<QByteArray, QString> m_nodeNames;    // lower-case name -> registered name
     QHash<QByteArray, QByteArray> m_ptr;       // lower-case arpa name -> target
