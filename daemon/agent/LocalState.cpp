@@ -395,7 +395,7 @@ AgentError LocalState::updateTtl(const QString &id, const QString &status, const
     if (!m_checks.contains(id))
         return {404, QStringLiteral("Unknown check ID \"%1\". Ensure that the check ID is passed, not the check name.").arg(id)};
     auto it = m_state.find(id);
-    if (it == m_state.end() || it->second.spec.kind != checks::Kind::Ttl)
+    if (it == m_state.end() || it->second.maintenance || it->second.spec.kind != checks::Kind::Ttl)
         return {500, QStringLiteral("CheckID \"%1\" does not have associated TTL").arg(id)};
     const QString out = truncate(output);
     it->second.lastTtlOutput = out;

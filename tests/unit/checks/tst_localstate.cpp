@@ -1,0 +1,213 @@
+// LocalState on a simulated clock with a real state store: TTL expiry, the critical-service
+// reaper, output-only changes deferred by check_update_interval, anti-entropy's full sync
+// repairing the catalog, alias checks following what they mirror, and config definitions
+// applied and re-applied (reload) with unchanged checks keeping their state.
+#include "SimClock.h"
+#include "agent/LocalState.h"
+#include "state/Command.h"
+#include "state/Committer.h"
+#include "state/StateStore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace qonsul;
+using namespace qonsul::agent;
+using namespace Qt::StringLiterals;
+using qonsul::test::SimClock;
+
+namespace {
+
+QJsonObject obj(const char *json)
+{
+    return QJsonDocument::fromJson(json).object();
+}
+
+struct Fixture
+{
+    SimClock clock;
+    state::StateStore store;
+    state::LocalCommitter committer{&store, u"127.0.0.1:8300"_s};
+    std::unique_ptr<LocalState> local;
+
+    explicit Fixture(Nanoseconds checkUpdateInterval = 0)
+    {
+        committer.propose(state::command::registerNode(
+                              QJsonObject{{u"Node"_s, u"n1"_s}, {u"Address"_s, u"127.0.0.1"_s},
+                                          {u"Check"_s, QJsonObject{{u"CheckID"_s, u"serfHealth"_s}, {u"Status"_s, u"passing"_s}}}},
+                              clock.wallMs()),
+                          {});
+        LocalState::Options o;
+        o.node = u"n1"_s;
+        o.address = u"127.0.0.1"_s;
+        o.checkUpdateInterval = checkUpdateInterval;
+        local = std::make_unique<LocalState>(&clock, &committer, &store, nullptr, o);
+        local->start();
+    }
+    const api::HealthCheck *catalogCheck(const QString &id) const { return store.findCheck(u"n1"_s, id); }
+    QString status(const QString &id) const { return local->checks().value(id).status; }
+};
+
+} // namespace
+
+class TestLocalState : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void ttlExpiresToCritical()
+    {
+        Fixture f;
+        QVERIFY(!f.local->addService(obj(R"({"Name":"web","Check":{"TTL":"10s"}})"), false));
+        QCOMPARE(f.status(u"service:web"_s), u"critical"_s); // initial status
+        QVERIFY(!f.local->updateTtl(u"service:web"_s, u"passing"_s, u"ok"_s));
+        QCOMPARE(f.catalogCheck(u"service:web"_s)->status, u"passing"_s);
+        f.clock.advance(9999);
+        QCOMPARE(f.status(u"service:web"_s), u"passing"_s);
+        QVERIFY(!f.local->updateTtl(u"service:web"_s, u"passing"_s, u"ok"_s)); // renewed
+        f.clock.advance(9999);
+        QCOMPARE(f.status(u"service:web"_s), u"passing"_s);
+        f.clock.advance(1);
+        QCOMPARE(f.status(u"service:web"_s), u"critical"_s);
+        QCOMPARE(f.local->checks().value(u"service:web"_s).output, u"TTL expired (last output before timeout follows): ok"_s);
+        QCOMPARE(f.catalogCheck(u"service:web"_s)->status, u"critical"_s);
+        // Unknown and non-TTL checks
+        QCOMPARE(f.local->updateTtl(u"nope"_s, u"passing"_s, {}).status, 404);
+        QVERIFY(!f.local->setNodeMaintenance(true, {}));
+        QCOMPARE(f.local->updateTtl(u"_node_maintenance"_s, u"passing"_s, {}).status, 500);
+        // Output over the cap is cut with Consul's marker
+        QVERIFY(!f.local->updateTtl(u"service:web"_s, u"passing"_s, QString(5000, u'x')));
+        QVERIFY(f.local->checks().value(u"service:web"_s).output.endsWith(u" ... (captured 4096 of 5000 bytes)"_s));
+    }
+
+    void reaperDeregistersLongCriticalServices()
+    {
+        Fixture f;
+        QVERIFY(!f.local->addService(
+            obj(R"({"Name":"web","Check":{"TTL":"5s","DeregisterCriticalServiceAfter":"10s"}})"), false));
+        QVERIFY(!f.local->addService(obj(R"({"Name":"db","Check":{"TTL":"5s"}})"), false));
+        // Critical from the start; 10s is raised to the 1m minimum, looked at every 30s.
+        f.clock.advance(60000);
+        QVERIFY(f.local->services().contains(u"web"_s));
+        f.clock.advance(30000);
+        QVERIFY(!f.local->services().contains(u"web"_s));
+        QVERIFY(!f.local->checks().contains(u"service:web"_s));
+        QVERIFY(!f.store.findService(u"n1"_s, u"web"_s));
+        QVERIFY(f.local->services().contains(u"db"_s)); // no deregister_critical_service_after
+        // A passing check resets the critical time.
+        QVERIFY(!f.local->addService(
+            obj(R"({"Name":"api","Check":{"TTL":"100s","DeregisterCriticalServiceAfter":"1m"}})"), false));
+        f.clock.advance(50000);
+        QVERIFY(!f.local->updateTtl(u"service:api"_s, u"passing"_s, {}));
+        f.clock.advance(60000);
+        QVERIFY(f.local->services().contains(u"api"_s));
+    }
+
+    void outputOnlyChangesAreDeferred()
+    {
+        Fixture f(5 * kMinute);
+        QVERIFY(!f.local->addCheck(obj(R"({"Name":"t","TTL":"1h"})")));
+        QVERIFY(!f.local->updateTtl(u"t"_s, u"passing"_s, u"one"_s)); // status change: at once
+        QCOMPARE(f.catalogCheck(u"t"_s)->output, u"one"_s);
+        const quint64 writes = f.local->syncWrites();
+        QVERIFY(!f.local->updateTtl(u"t"_s, u"passing"_s, u"two"_s)); // output only: deferred
+        QCOMPARE(f.local->checks().value(u"t"_s).output, u"two"_s);
+        QCOMPARE(f.catalogCheck(u"t"_s)->output, u"one"_s);
+        QVERIFY(!f.local->updateTtl(u"t"_s, u"passing"_s, u"three"_s));
+        QCOMPARE(f.local->syncWrites(), writes);
+        // Written back within interval/2 + interval.
+        f.clock.advance(150000 - 1);
+        f.clock.advance(300000 + 1);
+        QCOMPARE(f.catalogCheck(u"t"_s)->output, u"three"_s);
+        // A status change is never deferred.
+        QVERIFY(!f.local->updateTtl(u"t"_s, u"warning"_s, u"four"_s));
+        QCOMPARE(f.catalogCheck(u"t"_s)->status, u"warning"_s);
+    }
+
+    void fullSyncRepairsTheCatalog()
+    {
+        Fixture f;
+        QVERIFY(!f.local->addService(obj(R"({"Name":"web","Port":80,"Check":{"TTL":"1h"}})"), false));
+        // Someone changes and removes things behind the agent's back, and adds a stray service.
+        f.committer.propose(state::command::deregister(u"n1"_s, u"web"_s, {}, f.clock.wallMs()), {});
+        f.committer.propose(state::command::registerNode(
+                                QJsonObject{{u"Node"_s, u"n1"_s}, {u"Address"_s, u"127.0.0.1"_s}, {u"SkipNodeUpdate"_s, true},
+                                            {u"Service"_s, QJsonObject{{u"ID"_s, u"stray"_s}, {u"Service"_s, u"stray"_s}}}},
+                                f.clock.wallMs()),
+                            {});
+        QVERIFY(!f.store.findService(u"n1"_s, u"web"_s));
+        QVERIFY(f.store.findService(u"n1"_s, u"stray"_s));
+        f.clock.advance(60000 + 15000); // the first full sync (1m + up to 1/4 stagger)
+        QVERIFY(f.store.findService(u"n1"_s, u"web"_s));
+        QCOMPARE(f.store.findService(u"n1"_s, u"web"_s)->port, 80);
+        QVERIFY(f.catalogCheck(u"service:web"_s));
+        QVERIFY(!f.store.findService(u"n1"_s, u"stray"_s));
+        QVERIFY(f.catalogCheck(u"serfHealth"_s)); // never removed
+        // In sync: another full sync writes nothing.
+        const quint64 writes = f.local->syncWrites();
+        f.local->fullSync();
+        QCOMPARE(f.local->syncWrites(), writes);
+    }
+
+    void aliasFollowsTheAliasedService()
+    {
+        Fixture f;
+        QVERIFY(!f.local->addCheck(obj(R"({"Name":"alias","AliasService":"web"})")));
+        QCOMPARE(f.status(u"alias"_s), u"critical"_s);
+        QCOMPARE(f.local->checks().value(u"alias"_s).output, u"Service web could not be found on node "_s);
+        QVERIFY(!f.local->addService(obj(R"({"Name":"web","Check":{"TTL":"1h"}})"), false));
+        QCOMPARE(f.status(u"alias"_s), u"critical"_s);
+        QVERIFY(!f.local->updateTtl(u"service:web"_s, u"passing"_s, {}));
+        QCOMPARE(f.status(u"alias"_s), u"passing"_s);
+        QCOMPARE(f.local->checks().value(u"alias"_s).output, u"All checks passing."_s);
+        QVERIFY(!f.local->updateTtl(u"service:web"_s, u"warning"_s, u"slow"_s));
+        QCOMPARE(f.status(u"alias"_s), u"warning"_s);
+        QCOMPARE(f.catalogCheck(u"alias"_s)->status, u"warning"_s);
+    }
+
+    void configDefinitionsAndReload()
+    {
+        Fixture f;
+        const QJsonArray services{obj(R"({"name":"web","port":80,"checks":[{"ttl":"1h"}]})"),
+                                  obj(R"({"name":"db","port":5432})")};
+        const QJsonArray checks{obj(R"({"name":"disk","ttl":"1h"})")};
+        QVERIFY(!f.local->applyConfigDefinitions(services, checks));
+        QVERIFY(!f.local->updateTtl(u"service:web"_s, u"passing"_s, u"fine"_s));
+        QVERIFY(!f.local->addService(obj(R"({"Name":"api"})"), false)); // from the API
+        QCOMPARE(f.local->serviceSource(u"web"_s), LocalState::Source::Local);
+
+        // Same config again: nothing changes, the check keeps its status.
+        const quint64 writes = f.local->syncWrites();
+        QVERIFY(!f.local->applyConfigDefinitions(services, checks));
+        QCOMPARE(f.status(u"service:web"_s), u"passing"_s);
+        Q_UNUSED(writes);
+
+        // db changed, disk removed, cache added; web unchanged keeps its TTL state.
+        const QJsonArray next{services.at(0), obj(R"({"name":"db","port":5433})"), obj(R"({"name":"cache"})")};
+        QVERIFY(!f.local->applyConfigDefinitions(next, {}));
+        QCOMPARE(f.local->services().value(u"db"_s).port, 5433);
+        QVERIFY(f.local->services().contains(u"cache"_s));
+        QVERIFY(f.local->services().contains(u"api"_s)); // API-registered: untouched
+        QVERIFY(!f.local->checks().contains(u"disk"_s));
+        QVERIFY(!f.catalogCheck(u"disk"_s));
+        QCOMPARE(f.status(u"service:web"_s), u"passing"_s);
+        QCOMPARE(f.store.findService(u"n1"_s, u"db"_s)->port, 5433);
+
+        // Invalid: rejected whole, nothing applied.
+        const QJsonArray bad{obj(R"({"name":"db","port":1})"), obj("{\"name\":\"x\",\"checks\":[{\"http\":\"http://h/\"}]}")};
+        const http::v1::AgentError e = f.local->applyConfigDefinitions(bad, {});
+        QVERIFY(e);
+        QVERIFY2(e.message.contains(u"Interval must be > 0"_s), qPrintable(e.message));
+        QCOMPARE(f.local->services().value(u"db"_s).port, 5433);
+        QVERIFY(f.local->services().contains(u"cache"_s));
+        // A check for a service that does not exist is rejected too.
+        QVERIFY(f.local->applyConfigDefinitions(next, QJsonArray{obj(R"({"name":"c","ttl":"1s","service_id":"ghost"})")}));
+        // Scripts from files need enable_local_script_checks.
+        QVERIFY(f.local->applyConfigDefinitions(next, QJsonArray{obj(R"({"name":"s","args":["true"],"interval":"1s"})")})
+                    .message.contains(QStringLiteral("'enable_local_script_checks'")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLocalState)
+#include "tst_localstate.moc"
