@@ -203,7 +203,7 @@ public:
 // Converts a presentation-form name into its wire labels; false if invalid.
 bool wireLabels(QByteArrayView name, QByteArray *wire)
 {
-    wire->clear();
+    wire->resize(0); // keeps the capacity (clear() would free it)
     if (name.isEmpty() || name == ".") {
         wire->append('\0');
         return true;
@@ -286,11 +286,17 @@ char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 class Writer
 {
 public:
-    explicit Writer(bool compress) : m_compress(compress)
+    explicit Writer(bool compress)
+        : m_compress(compress)
+        , m_scratch(scratch())
+        , m_wire(m_scratch.wire)
+        , m_lower(m_scratch.lower)
+        , m_table(m_scratch.table)
+        , m_arena(m_scratch.arena)
     {
         m_out.reserve(512);
-        m_arena.reserve(256);
-        m_table.reserve(16);
+        m_table.clear();
+        m_arena.resize(0);
     }
 
     void name(QByteArrayView presentation, bool mayPoint)
@@ -415,12 +421,25 @@ private:
         quint32 arena, length;
         quint16 offset;
     };
+    // Working buffers reused by every encode on this thread (their capacity survives, so a
+    // typical reply allocates only its output).
+    struct Scratch
+    {
+        QByteArray wire, lower, arena;
+        std::vector<Entry> table;
+    };
+    static Scratch &scratch()
+    {
+        thread_local Scratch s;
+        return s;
+    }
+
     bool m_compress;
-    QByteArray m_wire, m_lower;
-    // Names written so far that later names may point at: a flat table and one byte arena, so
-    // a typical reply costs no allocation per name.
-    std::vector<Entry> m_table;
-    QByteArray m_arena;
+    Scratch &m_scratch;
+    QByteArray &m_wire, &m_lower;
+    // Names written so far that later names may point at: a flat table and one byte arena.
+    std::vector<Entry> &m_table;
+    QByteArray &m_arena;
 };
 
 quint16 flags(const Header &h)

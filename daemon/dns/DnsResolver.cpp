@@ -189,6 +189,9 @@ DnsResolver::~DnsResolver() = default;
 
 void DnsResolver::refreshCache()
 {
+    if (m_store->lastIndex() == m_seenIndex)
+        return; // nothing written since the last query
+    m_seenIndex = m_store->lastIndex();
     // Only catalog writes matter (KV writes move the store's index too). Names and addresses
     // change with the nodes and services tables; health with the checks table as well.
     const quint64 names = std::max(m_store->tableIndex(u"nodes"), m_store->tableIndex(u"services"));
@@ -408,7 +411,8 @@ Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse, QByteArra
         setEdns(q, &r);
         return r;
     }
-    const QByteArray qname = lowerName(question.name);
+    m_lowerQname = lowerName(question.name);
+    const QByteArray &qname = m_lowerQname;
     const QByteArray respDomain = respDomainFor(qname);
     if (respDomain.isEmpty()) {
         if (isSubdomain(qname, "arpa.")) {
@@ -467,17 +471,17 @@ Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse, QByteArra
 DnsResolver::Result DnsResolver::dispatch(const Message &q, Message *resp, const QByteArray &respDomain)
 {
     const Question &question = q.questions.first();
-    const QByteArray qname = lowerName(question.name);
+    const QByteArray &qname = m_lowerQname;
     const QByteArrayView inner = QByteArrayView(qname).first(qname.size() - respDomain.size());
     const QList<QByteArrayView> labels = splitLabels(inner);
 
-    QByteArray kind;
+    QByteArrayView kind;
     QList<QByteArrayView> parts, suffixes;
     for (qsizetype i = labels.size() - 1; i >= 0 && kind.isEmpty(); --i) {
         const QByteArrayView l = labels.at(i);
         if (l == "service" || l == "connect" || l == "virtual" || l == "ingress" || l == "node" || l == "query"
             || l == "addr") {
-            kind = l.toByteArray();
+            kind = l;
             parts = labels.first(i);
             suffixes = labels.sliced(i + 1);
         } else if (question.qtype == type::SRV && l.startsWith('_')) {
@@ -551,7 +555,7 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
     const quint32 ttl = cache->ttl;
     const quint16 qtype = question.qtype;
     const int accept = acceptFor(qtype);
-    const QByteArray dcDomain = dc + '.' + respDomain;
+    const QByteArray dcDomain = qtype == type::SRV ? QByteArray(dc + '.' + respDomain) : QByteArray();
     const int aLimit = m_settings.config.aRecordLimit;
 
     // Records for one instance (Consul's makeNodeServiceRecords): answers + additional.

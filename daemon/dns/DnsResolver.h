@@ -87,7 +87,9 @@ private:
         int node = 0;                   // worst node-check severity: 0 passing, 1 warning, 2 critical
         QHash<QString, int> services;   // service id -> worst severity of its checks
     };
+    quint64 m_seenIndex = ~quint64(0);
     quint64 m_namesIndex = ~quint64(0);
+    QByteArray m_lowerQname; // of the query being answered
     quint64 m_cacheIndex = ~quint64(0);
     bool m_namesBuilt = false;
     bool m_healthBuilt = false;
