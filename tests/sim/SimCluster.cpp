@@ -4,6 +4,8 @@
 #include <QDebug>
 #include <QIODevice>
 
+#include <cmath>
+
 using namespace Qt::StringLiterals;
 using namespace qonsul::raft;
 
@@ -127,14 +129,25 @@ private:
 class SimCluster::ServerClock final : public Clock
 {
 public:
-    ServerClock(SimCluster *c, int server) : m_c(c), m_server(server) {}
+    ServerClock(SimCluster *c, int server)
+        : m_c(c)
+        , m_server(server)
+        , m_rate(c->m_servers.at(server)->clockRate)
+        , m_origin(c->m_servers.at(server)->clockOrigin)
+    {
+    }
     ~ServerClock() override { cancelAll(); }
-    qint64 monotonicMs() const override { return m_c->m_clock.monotonicMs(); }
+    qint64 monotonicMs() const override
+    {
+        return m_origin + qint64(std::floor(double(m_c->m_clock.monotonicMs()) * m_rate));
+    }
     qint64 wallMs() const override { return m_c->m_clock.wallMs(); }
     TimerId schedule(qint64 delayMs, std::function<void()> fn) override
     {
+        // Rounded up, so the server's own clock has advanced by at least delayMs when it fires.
+        const qint64 real = qint64(std::ceil(double(std::max<qint64>(delayMs, 0)) / m_rate));
         auto holder = std::make_shared<TimerId>(0);
-        const TimerId id = m_c->m_clock.schedule(delayMs, [this, holder, fn = std::move(fn)] {
+        const TimerId id = m_c->m_clock.schedule(real, [this, holder, fn = std::move(fn)] {
             m_ids.remove(*holder);
             m_c->event(m_server, fn);
         });
@@ -157,6 +170,8 @@ public:
 private:
     SimCluster *m_c;
     int m_server;
+    double m_rate;
+    qint64 m_origin;
     QSet<TimerId> m_ids;
 };
 
@@ -394,6 +409,10 @@ SimCluster::SimCluster(const Params &params)
         auto s = std::make_unique<Host>();
         s->id = u"s%1"_s.arg(i + 1);
         s->random = m_random.fork();
+        if (params.maxDrift > 0) {
+            s->clockRate = 1.0 + params.maxDrift * (2.0 * double(s->random.below(1000001)) / 1e6 - 1.0);
+            s->clockOrigin = qint64(s->random.below(1000000000));
+        }
         m_servers.push_back(std::move(s));
     }
     Configuration config;

@@ -99,6 +99,10 @@ public:
         quint64 seed = 1;
         raft::Options options;
         bool trace = false; // print every fault and client operation (replay)
+        // Each server's clock runs at a rate drawn from [1 - maxDrift, 1 + maxDrift] of real
+        // time, from its own random origin. The lease is safe while any two rates differ by less
+        // than heartbeatTimeout / leaderLeaseTimeout (2x at Consul's ratios).
+        double maxDrift = 0.0;
     };
     static raft::Options simOptions(); // multiplier-1 timings, small snapshot thresholds
 
@@ -198,6 +202,8 @@ struct SimCluster::Host
     SimRandom random { 0 };
     bool crashArmed = false;
     int incarnation = 0;
+    double clockRate = 1.0;  // its clock's speed relative to real (simulated) time
+    qint64 clockOrigin = 0;  // what its monotonic clock read at simulated time 0
     Host();
     ~Host();
 };

@@ -193,6 +193,9 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
         SimRandom sizes(seed ^ 0x5eedu);
         p.options.maxAppendEntries = int(sizes.between(1, 16));
         p.options.maxInflight = int(sizes.between(1, 8));
+        // Clock drift up to +-20 %: rates then differ by at most 1.5x, inside the 2x the lease
+        // tolerates (heartbeat timeout / lease).
+        p.maxDrift = double(sizes.between(0, 20)) / 100.0;
     }
     SimCluster c(p);
     c.invariants().checkDurableQuorum = !scenario.membership;
@@ -203,8 +206,10 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
     f.maxLatencyMs = f.minLatencyMs + r.between(0, 60);
     f.dropRate = double(r.between(0, lossy ? 30 : 8)) / 100.0;
     f.duplicateRate = double(r.between(0, lossy ? 20 : 5)) / 100.0;
-    c.trace(u"%1 seed %2: latency %3..%4 ms, drop %5, duplicate %6"_s.arg(QLatin1StringView(scenario.name))
-                .arg(seed).arg(f.minLatencyMs).arg(f.maxLatencyMs).arg(f.dropRate).arg(f.duplicateRate));
+    c.trace(u"%1 seed %2: latency %3..%4 ms, drop %5, duplicate %6, clock drift up to %7, batch %8, inflight %9"_s
+                .arg(QLatin1StringView(scenario.name)).arg(seed).arg(f.minLatencyMs).arg(f.maxLatencyMs)
+                .arg(f.dropRate).arg(f.duplicateRate).arg(p.maxDrift).arg(p.options.maxAppendEntries)
+                .arg(p.options.maxInflight));
 
     qint64 nextFault = r.between(1000, 4000);
     qint64 nextClient = r.between(0, 200);
