@@ -324,10 +324,32 @@ void RaftNode::resetProgress()
 
 // ---- Messages --------------------------------------------------------------------------------
 
+namespace {
+// A well-formed AppendEntries carries consecutive entries right after prevLogIndex, with
+// non-decreasing terms no newer than the message's own. Anything else is dropped unread.
+bool wellFormed(const Message &m)
+{
+    if (m.type != Message::Type::AppendEntries)
+        return true;
+    quint64 index = m.prevLogIndex;
+    quint64 term = m.prevLogTerm;
+    for (const LogEntry &e : m.entries) {
+        if (e.index != ++index || e.term < term || e.term > m.term)
+            return false;
+        term = e.term;
+    }
+    return m.prevLogTerm <= m.term;
+}
+} // namespace
+
 void RaftNode::receive(const Message &m)
 {
-    if (m.to != m_id)
+    if (m.to != m_id || m.from.isEmpty() || m.from == m_id)
         return;
+    if (!wellFormed(m)) {
+        qCWarning(lcRaft) << m_id << "dropped a malformed" << toString(m.type) << "from" << m.from;
+        return;
+    }
     switch (m.type) {
     case Message::Type::AppendEntries: handleAppendEntries(m); break;
     case Message::Type::AppendEntriesResponse: handleAppendEntriesResponse(m); break;

@@ -20,7 +20,7 @@ namespace {
 
 // Schedules per scenario in one CI run (5 scenarios). Measured on the 2-core CI machine; raise it
 // locally with QONSUL_SIM_SEEDS.
-constexpr int kSeedsPerScenario = 1500;
+constexpr int kSeedsPerScenario = 2500;
 constexpr qint64 kScheduleMs = 30000; // simulated time of faults and traffic per schedule
 
 struct Scenario

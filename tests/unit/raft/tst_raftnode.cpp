@@ -233,6 +233,28 @@ private Q_SLOTS:
         QCOMPARE(h.fsm.applied, (QList<QByteArray> { "", "y" }));
     }
 
+    void malformedAppendEntriesIsDropped()
+    {
+        Harness h;
+        h.log.append({ LogEntry { 1, 1, LogEntry::Type::Configuration, threeServers().encode() } });
+        h.stable.setTermAndVote(2, {});
+        h.restart();
+        Message ae = h.fromLeader(Message::Type::AppendEntries, 2);
+        ae.prevLogIndex = 1;
+        ae.prevLogTerm = 1;
+        ae.entries = { LogEntry { 3, 2 } }; // gap: index 2 missing
+        h.node->receive(ae);
+        ae.entries = { LogEntry { 2, 3 } }; // entry from a term after the message's own
+        h.node->receive(ae);
+        QVERIFY(h.transport.take().isEmpty());
+        QCOMPARE(h.log.lastIndex(), 1u);
+        QCOMPARE(h.node->leaderId(), QString());
+        ae.entries = { LogEntry { 2, 2 } };
+        h.node->receive(ae);
+        QVERIFY(h.transport.take().value(0).success);
+        QCOMPARE(h.log.lastIndex(), 2u);
+    }
+
     void staleTermsAndStickiness()
     {
         Harness h;
