@@ -395,6 +395,90 @@ private Q_SLOTS:
         clock.advance(0);
         QCOMPARE(fresh.kvCount(), 6);
     }
+
+    // Three servers, each with a real StateStore behind RaftCommitter, on one SimClock with a
+    // 2 ms network: every store ends up byte-identical, followers name the leader, and stale
+    // reads know how long ago the leader was heard from.
+    void threeStateStoresStayIdentical()
+    {
+        SimClock clock;
+        struct Peer
+        {
+            MemoryLogStore log;
+            MemoryStableStore stable;
+            MemorySnapshotStore snapshots;
+            state::StateStore store;
+            std::unique_ptr<StoreStateMachine> fsm;
+            std::unique_ptr<RaftNode> node;
+            std::unique_ptr<RaftCommitter> committer;
+        };
+        std::map<ServerId, Peer> peers;
+        struct Net final : Transport
+        {
+            SimClock *clock;
+            std::map<ServerId, Peer> *peers;
+            void send(const Message &m) override
+            {
+                clock->schedule(2, [this, m] { peers->at(m.to).node->receive(m); });
+            }
+        } net;
+        net.clock = &clock;
+        net.peers = &peers;
+        quint64 rng = 1;
+        for (const Server &s : threeServers().servers) {
+            Peer &p = peers[s.id];
+            p.fsm = std::make_unique<StoreStateMachine>(&p.store);
+            RaftNode::Deps d;
+            d.id = s.id;
+            d.clock = &clock;
+            d.transport = &net;
+            d.log = &p.log;
+            d.stable = &p.stable;
+            d.snapshots = &p.snapshots;
+            d.fsm = p.fsm.get();
+            d.random = [&rng] { return rng = rng * 6364136223846793005ull + 1442695040888963407ull; };
+            d.options.snapshotThreshold = 20;
+            d.options.trailingLogs = 5;
+            p.node = std::make_unique<RaftNode>(d);
+            p.committer = std::make_unique<RaftCommitter>(p.node.get());
+            QVERIFY(p.node->bootstrap(threeServers()));
+        }
+        clock.advance(3000);
+        RaftCommitter *leader = nullptr;
+        for (auto &[id, p] : peers) {
+            if (p.committer->isLeader())
+                leader = p.committer.get();
+        }
+        QVERIFY(leader);
+        int done = 0;
+        for (int i = 0; i < 50; ++i) {
+            leader->propose(state::command::kv(u"set"_s, u"key/%1"_s.arg(i % 10), QByteArray::number(i)),
+                [&](const state::ApplyResult &r, quint64 index, const QString &error) {
+                    QVERIFY(error.isEmpty() && r.error.isEmpty() && index > 0);
+                    ++done;
+                });
+            clock.advance(1);
+        }
+        clock.advance(1000);
+        QCOMPARE(done, 50);
+        const QByteArray reference = peers.begin()->second.store.snapshot();
+        for (auto &[id, p] : peers) {
+            QCOMPARE(p.store.kvCount(), 10);
+            QCOMPARE(p.store.snapshot(), reference);
+            QCOMPARE(p.committer->leaderAddress(), leader->leaderAddress());
+            QVERIFY(p.node->snapshotIndex() > 0);
+            QVERIFY(p.node->lastContactMs() >= 0 && p.node->lastContactMs() <= 100);
+        }
+        // A follower's error for a write it cannot take.
+        for (auto &[id, p] : peers) {
+            if (p.committer.get() == leader)
+                continue;
+            QString error;
+            p.committer->propose(state::command::kv(u"set"_s, u"x"_s, "1"),
+                [&](const state::ApplyResult &, quint64, const QString &e) { error = e; });
+            QCOMPARE(error, u"node is not the leader"_s);
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRaftNode)
