@@ -178,6 +178,10 @@ void DnsServer::onNewConnection()
             idle->start(kTcpIdleMs);
             onTcpReady(socket);
         });
+        connect(socket, &QTcpSocket::bytesWritten, this, [this, socket] {
+            if (socket->bytesToWrite() < kMaxTcpPending && socket->bytesAvailable() >= 2)
+                onTcpReady(socket);
+        });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
             --m_tcpConnections;
             socket->deleteLater();
@@ -188,7 +192,9 @@ void DnsServer::onNewConnection()
 void DnsServer::onTcpReady(QTcpSocket *socket)
 {
     // Messages are prefixed with their 16-bit length (RFC 1035 4.2.2); several may be pipelined.
-    while (socket->bytesAvailable() >= 2) {
+    // A client that sends but does not read is not served further until its replies drain
+    // (bytesWritten resumes it), so its queue cannot grow without bound.
+    while (socket->bytesAvailable() >= 2 && socket->bytesToWrite() < kMaxTcpPending) {
         char len[2];
         socket->peek(len, 2);
         const int size = rd16(len);
@@ -223,6 +229,12 @@ void DnsServer::reply(const Client &client, const QByteArray &bytes)
 
 void DnsServer::startForward(const Client &client, QByteArrayView packet, const Message &query)
 {
+    if (m_forwards.size() >= kMaxForwards) {
+        // Each forward holds a socket until it is answered or times out: past the cap the
+        // client gets SERVFAIL at once instead of the agent running out of descriptors.
+        reply(client, m_resolver.recursionFailed(query));
+        return;
+    }
     auto f = std::make_shared<Forward>();
     f->client = client;
     f->packet = packet.toByteArray();

@@ -42,6 +42,10 @@ public:
     // TCP connections idle longer than this are closed.
     static constexpr int kTcpIdleMs = 10000;
     static constexpr int kMaxTcpConnections = 512;
+    // Replies queued on one TCP connection before it is no longer read.
+    static constexpr qint64 kMaxTcpPending = 256 * 1024;
+    // Recursions in flight (each holds a socket) before further ones get SERVFAIL at once.
+    static constexpr int kMaxForwards = 1024;
 
 private:
     struct Client

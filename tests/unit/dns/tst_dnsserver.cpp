@@ -149,6 +149,40 @@ private Q_SLOTS:
         QCOMPARE(parse(in.mid(4 + len1))->header.id, 2);
     }
 
+    void tcpClientThatDoesNotReadIsPausedThenResumed()
+    {
+        auto s = server();
+        QTcpSocket tcp;
+        tcp.connectToHost(QHostAddress::LocalHost, s->port());
+        QVERIFY(tcp.waitForConnected(2000));
+        // ~0.5 MB of replies, more than the per-connection queue: sent before reading any.
+        constexpr int n = 6000;
+        QByteArray all;
+        for (int i = 0; i < n; ++i)
+            all += framed(query("web.service.consul.", type::A, quint16(i)));
+        tcp.write(all);
+        QTest::qWait(300);
+        QByteArray in;
+        int got = 0;
+        QElapsedTimer t;
+        t.start();
+        while (got < n && t.elapsed() < 20000) {
+            QTest::qWait(5);
+            in += tcp.readAll();
+            while (in.size() >= 2) {
+                const int len = (uchar(in[0]) << 8) | uchar(in[1]);
+                if (in.size() < 2 + len)
+                    break;
+                const auto m = parse(in.mid(2, len));
+                QVERIFY(m);
+                QCOMPARE(m->header.id, quint16(got));
+                ++got;
+                in.remove(0, 2 + len);
+            }
+        }
+        QCOMPARE(got, n);
+    }
+
     void garbageNeverStopsTheServer()
     {
         auto s = server();
