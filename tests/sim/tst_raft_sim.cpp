@@ -20,7 +20,7 @@ namespace {
 
 // Schedules per scenario in one CI run (5 scenarios). Measured on the 2-core CI machine; raise it
 // locally with QONSUL_SIM_SEEDS.
-constexpr int kSeedsPerScenario = 2500;
+constexpr int kSeedsPerScenario = 2000;
 constexpr qint64 kScheduleMs = 30000; // simulated time of faults and traffic per schedule
 
 struct Scenario
@@ -29,6 +29,8 @@ struct Scenario
     int servers;
     bool membership; // start with 3 voters and add, promote and remove servers on the way
     bool churn = false; // faults every 0.1-0.7 s instead of 0.2-3 s: many short-lived leaders
+    int multiplier = 1;  // raft_multiplier; schedule length and fault spacing scale with it
+    int seedShare = 1;   // runs kSeedsPerScenario / seedShare schedules
 };
 
 const Scenario kScenarios[] = {
@@ -37,6 +39,8 @@ const Scenario kScenarios[] = {
     { "5-servers-membership", 5, true },
     { "3-servers-lossy", 3, false },
     { "5-servers-churn", 5, false, true },
+    // Consul's default timing (5 s heartbeat and election timeouts, 2.5 s lease), 150 s each.
+    { "3-servers-multiplier-5", 3, false, false, 5, 5 },
 };
 
 struct Outcome
@@ -149,7 +153,7 @@ void nemesis(SimCluster &c, bool membership)
 }
 
 // Heals everything, restarts every server and checks the cluster commits and converges again.
-QString recover(SimCluster &c)
+QString recover(SimCluster &c, int multiplier)
 {
     c.trace(u"recovery: heal, no loss, restart all"_s);
     c.network().heal();
@@ -157,7 +161,7 @@ QString recover(SimCluster &c)
     c.network().faults().duplicateRate = 0;
     c.disarmCrashes();
     const quint64 before = c.writesAcked();
-    for (int attempt = 0; attempt < 60 && c.invariants().hold(); ++attempt) {
+    for (int attempt = 0; attempt < 60 * multiplier && c.invariants().hold(); ++attempt) {
         for (int i = 0; i < c.size(); ++i)
             c.restart(i);
         c.write(u"probe"_s);
@@ -176,7 +180,7 @@ QString recover(SimCluster &c)
     }
     if (!c.invariants().hold())
         return c.invariants().report();
-    return u"liveness: no leader committed and replicated a write within 60 s of healing"_s;
+    return u"liveness: no leader committed and replicated a write within %1 s of healing"_s.arg(60 * multiplier);
 }
 
 Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
@@ -186,6 +190,7 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
     p.bootstrapVoters = scenario.membership ? 3 : -1;
     p.seed = seed;
     p.options = SimCluster::simOptions();
+    p.options.timing = Timing::fromMultiplier(scenario.multiplier);
     p.trace = trace;
     {
         // Batch and pipeline sizes vary per schedule: small batches split a new leader's no-op
@@ -211,9 +216,10 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
                 .arg(f.dropRate).arg(f.duplicateRate).arg(p.maxDrift).arg(p.options.maxAppendEntries)
                 .arg(p.options.maxInflight));
 
-    qint64 nextFault = r.between(1000, 4000);
+    const qint64 m = scenario.multiplier;
+    qint64 nextFault = m * r.between(1000, 4000);
     qint64 nextClient = r.between(0, 200);
-    while (c.invariants().hold() && c.clock().monotonicMs() < kScheduleMs) {
+    while (c.invariants().hold() && c.clock().monotonicMs() < m * kScheduleMs) {
         const qint64 nextAt = std::min(nextFault, nextClient);
         c.runFor(std::max<qint64>(0, nextAt - c.clock().monotonicMs()));
         if (!c.invariants().hold())
@@ -229,11 +235,11 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
         }
         if (t >= nextFault) {
             nemesis(c, scenario.membership);
-            nextFault = t + (scenario.churn ? r.between(100, 700) : r.between(200, 3000));
+            nextFault = t + m * (scenario.churn ? r.between(100, 700) : r.between(200, 3000));
         }
     }
     Outcome out;
-    out.failure = c.invariants().hold() ? recover(c) : c.invariants().report();
+    out.failure = c.invariants().hold() ? recover(c, scenario.multiplier) : c.invariants().report();
     out.writes = c.writesAcked();
     out.reads = c.readsDone();
     out.messages = c.network().sent();
@@ -577,7 +583,7 @@ private Q_SLOTS:
         bool single = false;
         const quint64 replay = qEnvironmentVariable("QONSUL_SIM_SEED").toULongLong(&single);
         const int seeds = single ? 1 : qEnvironmentVariableIntValue("QONSUL_SIM_SEEDS") > 0
-                ? qEnvironmentVariableIntValue("QONSUL_SIM_SEEDS") : kSeedsPerScenario;
+                ? qEnvironmentVariableIntValue("QONSUL_SIM_SEEDS") : kSeedsPerScenario / s.seedShare;
         const quint64 base = qEnvironmentVariable("QONSUL_SIM_SEED_BASE").toULongLong();
         if (single)
             QLoggingCategory::setFilterRules(u"qonsul.raft.info=true"_s);
@@ -602,7 +608,7 @@ private Q_SLOTS:
         }
         qInfo("%s: %d schedules of %lld s simulated in %lld ms: %llu writes acknowledged, %llu reads checked, "
               "%llu messages, %llu leader terms, %llu crashes (%llu mid-write), %llu snapshots installed",
-            s.name, seeds, kScheduleMs / 1000, timer.elapsed(), writes, reads, messages, total.elections,
+            s.name, seeds, s.multiplier * kScheduleMs / 1000, timer.elapsed(), writes, reads, messages, total.elections,
             total.crashes, total.writeCrashes, total.snapshotsInstalled);
     }
 };
