@@ -952,6 +952,18 @@ bool RaftNode::hasLease() const
     return fresh >= configuration().quorum();
 }
 
+std::optional<quint64> RaftNode::matchIndex(const ServerId &id) const
+{
+    if (m_state != State::Leader)
+        return std::nullopt;
+    if (id == m_id)
+        return lastIndex();
+    const auto it = m_progress.constFind(id);
+    if (it == m_progress.cend())
+        return std::nullopt;
+    return it->match;
+}
+
 void RaftNode::read(ReadMode mode, ReadDone done)
 {
     if (m_state != State::Leader) {

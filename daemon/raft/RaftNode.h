@@ -103,6 +103,9 @@ public:
     // X-Consul-LastContact for stale reads. -1 when it never has.
     qint64 lastContactMs() const;
     bool hasLease() const; // a default-mode read would be served without a quorum round now
+    // Leader only: the highest index known to be replicated on `id` (for promoting a non-voter
+    // once it caught up, as Consul's autopilot does). Empty elsewhere or for unknown servers.
+    std::optional<quint64> matchIndex(const ServerId &id) const;
 
 private:
     struct Progress

@@ -134,8 +134,10 @@ void nemesis(SimCluster &c, bool membership)
         }
         const QList<ServerId> voters = config.voters();
         c.event(leader, [&] {
-            if (!nonvoters.isEmpty()) {
-                c.trace(u"promote %1 to voter"_s.arg(nonvoters.first()));
+            // Promote once caught up, as autopilot does — or, now and then, blindly.
+            const bool caughtUp = !nonvoters.isEmpty() && l->matchIndex(nonvoters.first()).value_or(0) >= l->commitIndex();
+            if (!nonvoters.isEmpty() && (caughtUp || r.chance(0.3))) {
+                c.trace(u"promote %1 to voter%2"_s.arg(nonvoters.first(), caughtUp ? QString() : u" (not caught up)"_s));
                 l->addVoter(nonvoters.first(), {}, nullptr);
             } else if (voters.size() < 5 && !outside.isEmpty() && r.chance(0.6)) {
                 const ServerId id = outside.at(qsizetype(r.below(quint64(outside.size()))));
@@ -415,6 +417,10 @@ private Q_SLOTS:
             return c.runUntil([&] { return done; }, 5000);
         };
         QVERIFY(change([&](RaftNode *n, auto done) { n->addNonvoter(u"s4"_s, {}, done); }));
+        QVERIFY(c.runUntil([&] {
+            RaftNode *l = c.node(c.leader());
+            return l->matchIndex(u"s4"_s).value_or(0) >= l->commitIndex();
+        }, 5000));
         QVERIFY(c.runUntil([&] { return c.node(3)->lastApplied() == c.node(c.leader())->commitIndex(); }, 5000));
         QVERIFY(change([&](RaftNode *n, auto done) { n->addVoter(u"s4"_s, {}, done); }));
         QVERIFY(change([&](RaftNode *n, auto done) { n->addVoter(u"s5"_s, {}, done); }));
