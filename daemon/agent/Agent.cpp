@@ -64,8 +64,13 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
 
 Agent::~Agent()
 {
+    // Listeners first, then every pending timer (blocked queries, TTLs, checks) while the store
+    // and the watches their callbacks hold still exist.
     qDeleteAll(m_httpServers);
+    m_httpServers.clear();
     qDeleteAll(m_dnsServers);
+    m_dnsServers.clear();
+    m_clock.cancelAll();
 }
 
 QString Agent::advertiseAddress() const

@@ -23,7 +23,16 @@ QElapsedTimer &monotonic()
 
 SystemClock::SystemClock(QObject *parent)
     : QObject(parent)
+    , m_timer(new QTimer(this))
 {
+    m_timer->setSingleShot(true);
+    m_timer->setTimerType(Qt::PreciseTimer);
+    connect(m_timer, &QTimer::timeout, this, &SystemClock::fire);
+}
+
+SystemClock::~SystemClock()
+{
+    cancelAll();
 }
 
 qint64 SystemClock::monotonicMs() const
@@ -39,23 +48,54 @@ qint64 SystemClock::wallMs() const
 Clock::TimerId SystemClock::schedule(qint64 delayMs, std::function<void()> fn)
 {
     const TimerId id = m_next++;
-    auto *timer = new QTimer(this);
-    timer->setSingleShot(true);
-    timer->setTimerType(delayMs < 2000 ? Qt::PreciseTimer : Qt::CoarseTimer);
-    connect(timer, &QTimer::timeout, this, [this, id, timer, fn = std::move(fn)] {
-        m_timers.remove(id);
-        timer->deleteLater();
-        fn();
-    });
-    m_timers.insert(id, timer);
-    timer->start(int(std::clamp<qint64>(delayMs, 0, std::numeric_limits<int>::max())));
+    const qint64 deadline = monotonicMs() + std::max<qint64>(0, delayMs);
+    const bool earliest = m_queue.empty() || deadline < m_queue.begin()->first.first;
+    m_queue.emplace(Key{deadline, id}, std::move(fn));
+    m_deadlines.insert(id, deadline);
+    if (earliest)
+        rearm();
     return id;
 }
 
 void SystemClock::cancel(TimerId id)
 {
-    if (QObject *timer = m_timers.take(id))
-        delete timer;
+    const auto it = m_deadlines.constFind(id);
+    if (it == m_deadlines.constEnd())
+        return;
+    const qint64 deadline = *it;
+    m_deadlines.erase(it);
+    // Move the callback out first: destroying what it captured may call back into the clock.
+    auto node = m_queue.extract(Key{deadline, id});
+}
+
+void SystemClock::cancelAll()
+{
+    m_deadlines.clear();
+    auto doomed = std::move(m_queue);
+    m_queue.clear();
+    doomed.clear();
+    m_timer->stop();
+}
+
+void SystemClock::fire()
+{
+    const qint64 now = monotonicMs();
+    while (!m_queue.empty() && m_queue.begin()->first.first <= now) {
+        auto node = m_queue.extract(m_queue.begin());
+        m_deadlines.remove(node.key().second);
+        node.mapped()();
+    }
+    rearm();
+}
+
+void SystemClock::rearm()
+{
+    if (m_queue.empty()) {
+        m_timer->stop();
+        return;
+    }
+    const qint64 wait = std::max<qint64>(0, m_queue.begin()->first.first - monotonicMs());
+    m_timer->start(int(std::min<qint64>(wait, std::numeric_limits<int>::max())));
 }
 
 } // namespace qonsul
