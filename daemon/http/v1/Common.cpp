@@ -163,6 +163,36 @@ void sendReply(const ApiContext &ctx, const HttpRequest &req, const Responder &o
     out->send(std::move(r));
 }
 
+// Many clients often block on the same query (thousands watching one prefix). A write wakes
+// them one after another inside one notify, with the store unchanged in between, so the first
+// re-run's result serves the rest. Only store-backed queries share: the store's last index
+// then identifies the data exactly.
+struct SharedRun
+{
+    const state::StateStore *store = nullptr;
+    quint64 storeIndex = 0;
+    QString key;
+    quint64 index = 0;
+    QueryReply reply;
+    state::WatchSet ws;
+};
+SharedRun &lastRun()
+{
+    static SharedRun run;
+    return run;
+}
+
+// The request minus the parameters that only say how long to block.
+QString sharedRunKey(const HttpRequest &req)
+{
+    QString key = req.path;
+    for (const auto &[name, value] : req.query) {
+        if (name != u"index" && name != u"wait")
+            key += u'&' + name + u'=' + value;
+    }
+    return key;
+}
+
 // One blocked request: the current watch and deadline timer. Owned by the shared_ptr that the
 // watch callback, the timer and the responder's close hook hold.
 struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
@@ -173,6 +203,7 @@ struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
     QueryOptions opts;
     QueryRun run;
     state::WatchHub *hub = nullptr;
+    QString sharedKey; // empty when the query is not store-backed
     std::unique_ptr<state::WatchHub::Watch> watch;
     Clock::TimerId timer = 0;
     bool done = false;
@@ -195,7 +226,18 @@ struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
             return;
         state::WatchSet ws;
         QueryReply reply;
-        const quint64 index = run(&ws, &reply);
+        quint64 index = 0;
+        SharedRun &shared = lastRun();
+        if (!sharedKey.isEmpty() && shared.store == ctx.store && shared.storeIndex == ctx.store->lastIndex()
+            && shared.key == sharedKey) {
+            index = shared.index;
+            reply = shared.reply;
+            ws = shared.ws;
+        } else {
+            index = run(&ws, &reply);
+            if (!sharedKey.isEmpty())
+                shared = SharedRun{ctx.store, ctx.store->lastIndex(), sharedKey, index, reply, ws};
+        }
         const bool moved = opts.indexIsHash ? index != opts.minIndex : index > opts.minIndex;
         if (final || opts.minIndex == 0 || moved || ws.isEmpty()) {
             finish(index, reply);
@@ -226,6 +268,8 @@ void blockingQuery(const ApiContext &ctx, const HttpRequest &req, const Responde
     q->run = std::move(run);
     q->out = out;
     q->hub = hub ? hub : &ctx.store->watches();
+    if (q->hub == &ctx.store->watches())
+        q->sharedKey = sharedRunKey(req);
     q->req = req;
     q->attempt(false);
     if (q->done)
