@@ -211,7 +211,7 @@ void DnsResolver::refreshCache()
     }
 }
 
-const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName)
+const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName, bool connect)
 {
     if (!m_namesBuilt) {
         m_namesBuilt = true;
@@ -224,7 +224,8 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
         for (const api::Node &n : std::as_const(nodes))
             m_nodeNames.insert(lower(n.node), n.node);
     }
-    if (const auto hit = m_services.constFind(lowerName); hit != m_services.constEnd())
+    const QByteArray key = connect ? QByteArray('\1' + lowerName) : lowerName;
+    if (const auto hit = m_services.constFind(key); hit != m_services.constEnd())
         return hit->get();
     const auto name = m_serviceNames.constFind(lowerName);
     if (name == m_serviceNames.constEnd()) {
@@ -249,7 +250,23 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
     entry->ttl = serviceTtl(lowerName);
     {
         QList<state::ServiceInstance> instances;
-        m_store->serviceNodes(*name, &instances);
+        if (!connect) {
+            m_store->serviceNodes(*name, &instances);
+        } else {
+            // Connect-capable endpoints: sidecar proxies for the service, and instances of the
+            // service that are Connect-native.
+            for (auto it = m_serviceNames.cbegin(); it != m_serviceNames.cend(); ++it) {
+                QList<state::ServiceInstance> all;
+                m_store->serviceNodes(it.value(), &all);
+                for (state::ServiceInstance &si : all) {
+                    const bool proxy = si.service.kind == u"connect-proxy"
+                        && lower(api::lookup(si.service.proxy, u"DestinationServiceName").toString()) == lowerName;
+                    const bool native = it.key() == lowerName && api::lookup(si.service.connect, u"Native").toBool();
+                    if (proxy || native)
+                        instances.append(std::move(si));
+                }
+            }
+        }
         const int worstAllowed = m_settings.config.onlyPassing ? 0 : 1;
         for (const state::ServiceInstance &e : std::as_const(instances)) {
             const auto h = m_health.constFind(e.node.node);
@@ -279,7 +296,7 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
             entry->instances.append(std::move(i));
         }
     }
-    m_services.insert(lowerName, entry);
+    m_services.insert(key, entry);
     return entry.get();
 }
 
@@ -531,16 +548,19 @@ DnsResolver::Result DnsResolver::dispatch(const Message &q, Message *resp, const
             return Result::NameError;
         return addrQuery(q, resp, parts.at(0));
     }
-    // query (prepared queries), connect, virtual, ingress: not served yet.
+    if (kind == "connect") // <service>.connect: its sidecar proxies and Connect-native instances
+        return serviceQuery(q, resp, respDomain, dc, parts.last().toByteArray(), QByteArray(), true);
+    // query (prepared queries), virtual, ingress: not served yet.
     return Result::NameError;
 }
 
 DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, const QByteArray &respDomain,
-                                              const QByteArray &dc, const QByteArray &service, const QByteArray &tag)
+                                              const QByteArray &dc, const QByteArray &service, const QByteArray &tag,
+                                              bool connect)
 {
     if (dc != m_settings.datacenter)
         return Result::NameError; // no path to another datacenter (no WAN federation yet)
-    const ServiceCache *cache = this->service(service);
+    const ServiceCache *cache = this->service(service, connect);
     QList<const Instance *> nodes;
     nodes.reserve(cache->instances.size());
     for (const Instance &i : cache->instances) {

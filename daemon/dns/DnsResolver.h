@@ -65,7 +65,7 @@ private:
     Message answer(const Message &query, bool tcp, bool *recurse, QByteArray *wire);
     Result dispatch(const Message &query, Message *resp, const QByteArray &respDomain);
     Result serviceQuery(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
-                        const QByteArray &service, const QByteArray &tag);
+                        const QByteArray &service, const QByteArray &tag, bool connect = false);
     Result nodeQuery(const Message &query, Message *resp, const QByteArray &dc, const QByteArray &node);
     Result addrQuery(const Message &query, Message *resp, const QByteArrayView &hex);
     bool ptrQuery(const Message &query, Message *resp);
@@ -75,7 +75,8 @@ private:
     // Trims to the transport's limits; returns the final encoding.
     QByteArray trim(const Message &query, Message *resp, bool tcp) const;
     void refreshCache();
-    const ServiceCache *service(const QByteArray &lowerName);
+    // Healthy instances of a service (connect: its Connect-capable endpoints), cached.
+    const ServiceCache *service(const QByteArray &lowerName, bool connect = false);
     QByteArray respDomainFor(QByteArrayView lowerQname) const;
     quint32 serviceTtl(const QByteArray &lowerService) const;
 

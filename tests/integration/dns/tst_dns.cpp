@@ -217,6 +217,18 @@ private Q_SLOTS:
         QCOMPARE(r.ofType(QStringLiteral("ANSWER"), QStringLiteral("SRV")).size(), 2);
     }
 
+    void connectName()
+    {
+        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/register"),
+                    QJsonObject{{"ID", "web-sidecar-proxy"}, {"Name", "web-sidecar-proxy"}, {"Kind", "connect-proxy"},
+                                {"Port", 21000}, {"Address", "10.1.0.9"},
+                                {"Proxy", QJsonObject{{"DestinationServiceName", "web"}}}}));
+        const DigResult r = dig({QStringLiteral("web.connect.consul"), QStringLiteral("SRV")});
+        QCOMPARE(r.status(), QStringLiteral("NOERROR"));
+        QCOMPARE(r.ofType(QStringLiteral("ANSWER"), QStringLiteral("SRV")),
+                 QStringList{QStringLiteral("web.connect.consul. 0 IN SRV 1 1 21000 0a010009.addr.dc1.consul.")});
+    }
+
     void addrAndPtr()
     {
         DigResult r = dig({QStringLiteral("0a010001.addr.dc1.consul")});

@@ -463,9 +463,26 @@ private Q_SLOTS:
                  int(DnsResolver::Action::Recurse));
     }
 
+    void connectNamesAnswerProxiesAndNativeInstances()
+    {
+        fp->service("node2", QJsonObject{{"ID", "web-proxy"}, {"Service", "web-sidecar-proxy"}, {"Kind", "connect-proxy"},
+                                         {"Port", 21000}, {"Proxy", QJsonObject{{"DestinationServiceName", "web"}}}});
+        fp->service("node1", QJsonObject{{"ID", "api1"}, {"Service", "api"}, {"Port", 9000}, {"Address", "10.7.0.1"},
+                                         {"Connect", QJsonObject{{"Native", true}}}});
+        fp->service("node2", QJsonObject{{"ID", "api2"}, {"Service", "api"}, {"Port", 9001}, {"Address", "10.7.0.2"}});
+        Message m = ask(*resolver, query("web.connect.consul.", type::SRV));
+        QCOMPARE(m.header.rcode, rcode::NoError);
+        QCOMPARE(m.answers.size(), 1);
+        QCOMPARE(m.answers[0].port, 21000);
+        QCOMPARE(m.answers[0].target, QByteArray("node2.node.dc1.consul."));
+        m = ask(*resolver, query("api.connect.consul.", type::A));
+        QCOMPARE(addresses(m.answers), (QList<QByteArray>{"0a070001"}));
+        QCOMPARE(ask(*resolver, query("db.connect.consul.", type::A)).header.rcode, rcode::NXDomain);
+    }
+
     void unsupportedFormsAreNxdomain()
     {
-        for (const char *name : {"web.connect.consul.", "web.virtual.consul.", "web.ingress.consul.", "q.query.consul.",
+        for (const char *name : {"nosuch.connect.consul.", "web.virtual.consul.", "web.ingress.consul.", "q.query.consul.",
                                  "service.consul.", "x.y.node.a.b.c.consul.", "foo.bar.consul."})
             QCOMPARE(ask(*resolver, query(name, type::A)).header.rcode, rcode::NXDomain);
     }
