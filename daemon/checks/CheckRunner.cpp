@@ -183,6 +183,174 @@ void HttpRunner::begin()
 {
     m_timedOut = false;
     m_body = std::make_unique<TailBuffer>(m_outputMaxSize);
+    const QUrl url(m_spec.http);
+    if (url.scheme() == u"http" && !url.host().isEmpty())
+        beginRaw(url);
+    else
+        beginQnam();
+}
+
+// Plain http:// without QNetworkAccessManager: one connection, one request, read to the end
+// (Connection: close). A redirect that is to be followed goes to QNetworkAccessManager.
+void HttpRunner::beginRaw(const QUrl &url)
+{
+    QByteArray head = method().toLatin1() + ' ' + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    if (url.path().isEmpty())
+        head = method().toLatin1() + " /" + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment | QUrl::RemovePath);
+    head += " HTTP/1.1\r\n";
+    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
+    if (url.host().contains(u':'))
+        host = '[' + host + ']';
+    if (url.port() > 0)
+        host += ':' + QByteArray::number(url.port());
+    bool userAgent = false, accept = false;
+    QByteArray extra;
+    for (auto it = m_spec.header.begin(); it != m_spec.header.end(); ++it) {
+        if (it.key().compare(u"Host", Qt::CaseInsensitive) == 0) {
+            host = it.value().value(0).toLatin1();
+            continue;
+        }
+        userAgent |= it.key().compare(u"User-Agent", Qt::CaseInsensitive) == 0;
+        accept |= it.key().compare(u"Accept", Qt::CaseInsensitive) == 0;
+        for (const QString &v : it.value())
+            extra += it.key().toLatin1() + ": " + v.toLatin1() + "\r\n";
+    }
+    head += "Host: " + host + "\r\n";
+    if (!userAgent)
+        head += "User-Agent: Consul Health Check\r\n";
+    if (!accept)
+        head += "Accept: text/plain, text/*, */*\r\n";
+    head += extra;
+    const QByteArray body = m_spec.body.toUtf8();
+    if (!body.isEmpty() || (method() != u"GET" && method() != u"HEAD"))
+        head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    head += "Connection: close\r\n\r\n";
+    m_raw.clear();
+    m_socket = new QTcpSocket(this);
+    QObject::connect(m_socket, &QTcpSocket::connected, this, [this, request = QByteArray(head + body)] { m_socket->write(request); });
+    QObject::connect(m_socket, &QTcpSocket::readyRead, this, [this] {
+        m_raw += m_socket->readAll();
+        rawProgress(false);
+    });
+    QObject::connect(m_socket, &QTcpSocket::errorOccurred, this, [this, url](QAbstractSocket::SocketError e) {
+        if (!m_socket)
+            return;
+        if (e == QAbstractSocket::RemoteHostClosedError) {
+            m_raw += m_socket->readAll();
+            rawProgress(true);
+            return;
+        }
+        const QString goOp = method().left(1) + method().mid(1).toLower();
+        const QString addr = QStringLiteral("%1:%2").arg(url.host()).arg(url.port(80));
+        QString reason;
+        if (e == QAbstractSocket::ConnectionRefusedError)
+            reason = QStringLiteral("dial tcp %1: connect: connection refused").arg(addr);
+        else if (e == QAbstractSocket::HostNotFoundError)
+            reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(url.host());
+        else
+            reason = m_socket->errorString();
+        cancel();
+        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp, m_spec.http, reason)});
+    });
+    m_socket->connectToHost(url.host(), quint16(url.port(80)));
+}
+
+// Parses what has arrived; finishes once the response is complete (or the peer closed).
+void HttpRunner::rawProgress(bool closed)
+{
+    const qsizetype end = m_raw.indexOf("\r\n\r\n");
+    const QString goOp = method().left(1) + method().mid(1).toLower();
+    if (end < 0) {
+        if (closed || m_raw.size() > 1 << 20) {
+            cancel();
+            finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp, m_spec.http,
+                                                                                   closed ? QStringLiteral("EOF") : QStringLiteral("malformed HTTP response"))});
+        }
+        return;
+    }
+    const QList<QByteArray> lines = m_raw.left(end).split('\n');
+    const QByteArray statusLine = lines.value(0).trimmed();
+    const QList<QByteArray> parts = statusLine.split(' ');
+    bool ok = false;
+    const int status = parts.value(1).toInt(&ok);
+    if (!statusLine.startsWith("HTTP/") || !ok) {
+        cancel();
+        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": malformed HTTP response").arg(goOp, m_spec.http)});
+        return;
+    }
+    qint64 contentLength = -1;
+    bool chunked = false;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon < 0)
+            continue;
+        const QByteArray name = line.left(colon).trimmed().toLower();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        if (name == "content-length")
+            contentLength = value.toLongLong();
+        else if (name == "transfer-encoding" && value.toLower().contains("chunked"))
+            chunked = true;
+    }
+    QByteArray body = m_raw.mid(end + 4);
+    const bool noBody = method() == u"HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
+    bool complete = closed || noBody || (!chunked && contentLength >= 0 && body.size() >= contentLength);
+    if (chunked) {
+        QByteArray decoded;
+        qsizetype pos = 0;
+        bool last = false;
+        while (true) {
+            const qsizetype nl = body.indexOf("\r\n", pos);
+            if (nl < 0)
+                break;
+            bool hexOk = false;
+            const qint64 size = body.mid(pos, nl - pos).split(';').value(0).trimmed().toLongLong(&hexOk, 16);
+            if (!hexOk)
+                break;
+            if (size == 0) {
+                last = true;
+                break;
+            }
+            if (body.size() < nl + 2 + size)
+                break;
+            decoded += body.mid(nl + 2, size);
+            pos = nl + 2 + size + 2;
+        }
+        body = decoded;
+        complete = complete || last;
+    } else if (contentLength >= 0) {
+        body = body.left(contentLength);
+    }
+    if (!complete) {
+        if (m_raw.size() > (8 << 20)) // a body this large is not read to its end
+            complete = true;
+        else
+            return;
+    }
+    if (noBody)
+        body.clear();
+    if (status >= 300 && status < 400 && status != 304 && !m_spec.disableRedirects) {
+        // Follow it the full way (methods, relative locations, limits) with QNetworkAccessManager.
+        cancel();
+        m_inRedirect = true;
+        beginQnam();
+        return;
+    }
+    cancel();
+    m_body->write(body);
+    const QString phrase = QString::fromLatin1(parts.mid(2).join(' '));
+    const QString output = QStringLiteral("HTTP %1 %2: %3 %4 Output: %5")
+                               .arg(method(), m_spec.http)
+                               .arg(status)
+                               .arg(phrase, QString::fromUtf8(m_body->bytes()));
+    const QString result = status >= 200 && status <= 299 ? QStringLiteral("passing")
+        : status == 429                                  ? QStringLiteral("warning")
+                                                         : QStringLiteral("critical");
+    finish({result, output});
+}
+
+void HttpRunner::beginQnam()
+{
     QNetworkRequest req{QUrl(m_spec.http)};
     bool userAgent = false, accept = false;
     for (auto it = m_spec.header.begin(); it != m_spec.header.end(); ++it) {
@@ -280,6 +448,13 @@ void HttpRunner::abort()
 
 void HttpRunner::cancel()
 {
+    m_inRedirect = false;
+    if (QTcpSocket *sock = m_socket) {
+        m_socket = nullptr;
+        sock->disconnect(this);
+        sock->abort();
+        sock->deleteLater();
+    }
     if (QNetworkReply *reply = m_reply) {
         m_reply = nullptr;
         reply->disconnect(this);

@@ -17,6 +17,7 @@ class QNetworkAccessManager;
 class QNetworkReply;
 class QProcess;
 class QTcpSocket;
+class QUrl;
 class QHostAddress;
 class QSocketNotifier;
 
@@ -103,9 +104,15 @@ protected:
     void cancel() override;
 
 private:
+    void beginRaw(const QUrl &url);
+    void beginQnam();
+    void rawProgress(bool closed);
     void done();
     QString method() const;
     QNetworkAccessManager *m_nam;
+    QTcpSocket *m_socket = nullptr; // plain http:// requests
+    QByteArray m_raw;
+    bool m_inRedirect = false;
     CheckSpec m_spec;
     int m_outputMaxSize;
     QNetworkReply *m_reply = nullptr;

@@ -43,6 +43,16 @@ public:
                     QByteArray status = "200 OK", body = "fine";
                     if (path == "/hang")
                         return;
+                    if (path == "/redirect") {
+                        s->write("HTTP/1.1 302 Found\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n");
+                        s->disconnectFromHost();
+                        return;
+                    }
+                    if (path == "/chunked") {
+                        s->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nchu\r\n3\r\nnky\r\n0\r\n\r\n");
+                        s->disconnectFromHost();
+                        return;
+                    }
                     if (path == "/busy")
                         status = "429 Too Many Requests", body = "slow down";
                     else if (path == "/fail")
@@ -136,6 +146,9 @@ private Q_SLOTS:
             check(u"http-ok"_s, QJsonObject{{u"http"_s, QString(http + u"/ok"_s)}, {u"header"_s, QJsonObject{{u"X-Test"_s, QJsonArray{u"1"_s}}}}}),
             check(u"http-busy"_s, QJsonObject{{u"http"_s, QString(http + u"/busy"_s)}}),
             check(u"http-fail"_s, QJsonObject{{u"http"_s, QString(http + u"/fail"_s)}, {u"method"_s, u"POST"_s}, {u"body"_s, u"x"_s}}),
+            check(u"http-redirect"_s, QJsonObject{{u"http"_s, QString(http + u"/redirect"_s)}}),
+            check(u"http-noredirect"_s, QJsonObject{{u"http"_s, QString(http + u"/redirect"_s)}, {u"disable_redirects"_s, true}}),
+            check(u"http-chunked"_s, QJsonObject{{u"http"_s, QString(http + u"/chunked"_s)}}),
             check(u"http-hang"_s, QJsonObject{{u"http"_s, QString(http + u"/hang"_s)}, {u"timeout"_s, u"500ms"_s}}),
             check(u"tcp-ok"_s, QJsonObject{{u"tcp"_s, u"127.0.0.1:%1"_s.arg(m_http.serverPort())}}),
             check(u"tcp-closed"_s, QJsonObject{{u"tcp"_s, u"127.0.0.1:%1"_s.arg(m_closedPort)}}),
@@ -160,6 +173,12 @@ private Q_SLOTS:
                              u"HTTP GET %1/busy: 429 Too Many Requests Output: slow down"_s.arg(http)));
         QVERIFY(waitForCheck(agent, u"http-fail"_s, u"critical"_s,
                              u"HTTP POST %1/fail: 500 Internal Server Error Output: broken"_s.arg(http)));
+        QVERIFY(waitForCheck(agent, u"http-redirect"_s, u"passing"_s,
+                             u"HTTP GET %1/redirect: 200 OK Output: fine"_s.arg(http)));
+        QVERIFY(waitForCheck(agent, u"http-noredirect"_s, u"critical"_s,
+                             u"HTTP GET %1/redirect: 302 Found Output: "_s.arg(http)));
+        QVERIFY(waitForCheck(agent, u"http-chunked"_s, u"passing"_s,
+                             u"HTTP GET %1/chunked: 200 OK Output: chunky"_s.arg(http)));
         QVERIFY(waitForCheck(agent, u"http-hang"_s, u"critical"_s,
                              u"Get \"%1/hang\": context deadline exceeded"_s.arg(http)));
         QVERIFY(waitForCheck(agent, u"tcp-ok"_s, u"passing"_s, u"TCP connect 127.0.0.1:%1: Success"_s.arg(m_http.serverPort())));
