@@ -53,8 +53,13 @@ public:
     enum Mode { Answer, ServFail, Silent, TruncateUdp };
     explicit FakeRecursor(Mode mode) : mode(mode)
     {
-        QVERIFY(udp.bind(QHostAddress::LocalHost, 0));
-        QVERIFY(tcp.listen(QHostAddress::LocalHost, udp.localPort()));
+        // UDP on any free port, then TCP on the same one (retried: that TCP port may be taken).
+        for (int attempt = 0; attempt < 50 && !tcp.isListening(); ++attempt) {
+            udp.close();
+            QVERIFY(udp.bind(QHostAddress::LocalHost, 0));
+            tcp.listen(QHostAddress::LocalHost, udp.localPort());
+        }
+        QVERIFY(tcp.isListening());
         connect(&udp, &QUdpSocket::readyRead, this, [this] {
             while (udp.hasPendingDatagrams()) {
                 QByteArray b(int(udp.pendingDatagramSize()), '\0');
