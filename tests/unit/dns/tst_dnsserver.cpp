@@ -240,6 +240,23 @@ private Q_SLOTS:
         QCOMPARE(good.udpQueries, 1);
     }
 
+    void randomStrategyUsesEveryRecursor()
+    {
+        FakeRecursor a(FakeRecursor::Answer), b(FakeRecursor::Answer);
+        auto s = server({{QHostAddress::LocalHost, a.port()}, {QHostAddress::LocalHost, b.port()}}, "random");
+        for (int i = 0; i < 40; ++i)
+            QVERIFY(parse(udpExchange(s->port(), query("example.com.", type::A, quint16(i)))));
+        QCOMPARE(a.udpQueries + b.udpQueries, 40);
+        QVERIFY(a.udpQueries > 0 && b.udpQueries > 0);
+        // Sequential always starts with the first.
+        FakeRecursor c(FakeRecursor::Answer), d(FakeRecursor::Answer);
+        auto s2 = server({{QHostAddress::LocalHost, c.port()}, {QHostAddress::LocalHost, d.port()}}, "sequential");
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(parse(udpExchange(s2->port(), query("example.com.", type::A, quint16(i)))));
+        QCOMPARE(c.udpQueries, 10);
+        QCOMPARE(d.udpQueries, 0);
+    }
+
     void allRecursorsFailingIsServfail()
     {
         FakeRecursor bad(FakeRecursor::ServFail), silent(FakeRecursor::Silent);
