@@ -1052,19 +1052,23 @@ void applyDeprecated(QJsonObject &c, QStringList &warnings)
 }
 
 // A single `check` joins the `checks` list (after it), as Consul's builder does.
-void foldSingle(QJsonObject &o, const QString &single, const QString &list)
+void foldSingle(QJsonObject &o, const QString &single, const QString &list, bool first = false)
 {
     if (!o.contains(single))
         return;
     QJsonArray a = o.value(list).toArray();
-    a.append(o.value(single));
+    if (first)
+        a.prepend(o.value(single));
+    else
+        a.append(o.value(single));
     o.remove(single);
     o.insert(list, a);
 }
 
 QJsonObject foldServiceChecks(QJsonObject service)
 {
-    foldSingle(service, QStringLiteral("check"), QStringLiteral("checks"));
+    // A service's `check` comes before its `checks`, as Consul numbers them (service:<id>:<n>).
+    foldSingle(service, QStringLiteral("check"), QStringLiteral("checks"), true);
     return service;
 }
 

@@ -802,15 +802,15 @@ void TstConfig::serviceDefinitionsAreNormalised()
     QCOMPARE(s.value(u"meta").toObject().value(u"v").toString(), QStringLiteral("1"));
     QVERIFY(!s.contains(u"check"));
     const QJsonArray checks = s.value(u"checks").toArray();
-    QCOMPARE(checks.size(), 3); // `checks` first, then `check`, as Consul orders them
-    QCOMPARE(checks.at(0).toObject().value(u"ttl").toString(), QStringLiteral("30s"));
-    QCOMPARE(checks.at(0).toObject().value(u"service_id").toString(), QStringLiteral("api1"));
-    QCOMPARE(checks.at(1).toObject().value(u"args").toArray().at(0).toString(), QStringLiteral("/bin/true"));
-    QCOMPARE(checks.at(1).toObject().value(u"interval").toDouble(), 5e9);
+    QCOMPARE(checks.size(), 3); // `check` first, then `checks`, as Consul's CheckTypes() orders them
     QCOMPARE(
-        checks.at(2).toObject().value(u"http").toString(), QStringLiteral("http://127.0.0.1:8080/health"));
+        checks.at(0).toObject().value(u"http").toString(), QStringLiteral("http://127.0.0.1:8080/health"));
     QCOMPARE(
-        checks.at(2).toObject().value(u"deregister_critical_service_after").toString(), QStringLiteral("1m"));
+        checks.at(0).toObject().value(u"deregister_critical_service_after").toString(), QStringLiteral("1m"));
+    QCOMPARE(checks.at(1).toObject().value(u"ttl").toString(), QStringLiteral("30s"));
+    QCOMPARE(checks.at(1).toObject().value(u"service_id").toString(), QStringLiteral("api1"));
+    QCOMPARE(checks.at(2).toObject().value(u"args").toArray().at(0).toString(), QStringLiteral("/bin/true"));
+    QCOMPARE(checks.at(2).toObject().value(u"interval").toDouble(), 5e9);
 
     QString err;
     const QJsonObject api = normalizeServiceDefinition(
