@@ -1,5 +1,7 @@
 #include "cli/Output.h"
 
+#include "api/Types.h"
+
 #include <cstdio>
 
 namespace qonsul::cli {
@@ -102,49 +104,8 @@ QString tabwrite(const QList<QStringList> &rows, int padding)
 
 QByteArray goJsonString(const QString &s)
 {
-    static const char hex[] = "0123456789abcdef";
     QByteArray out;
-    out.reserve(s.size() + 2);
-    out += '"';
-    const QByteArray utf8 = s.toUtf8();
-    for (const char ch : utf8) {
-        const uchar c = uchar(ch);
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        case '<':
-        case '>':
-        case '&':
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-            break;
-        default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-            } else {
-                out += ch;
-            }
-        }
-    }
-    out.replace("\xe2\x80\xa8", "\\u2028");
-    out.replace("\xe2\x80\xa9", "\\u2029");
-    out += '"';
+    api::appendJsonString(out, s);
     return out;
 }
 

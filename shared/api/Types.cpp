@@ -150,11 +150,14 @@ QJsonObject toJson(const KvEntry &e)
 
 void appendJsonString(QByteArray &out, QStringView s)
 {
+    // As Go's encoding/json writes strings (what Consul and its CLI emit): HTML-sensitive
+    // characters and U+2028/U+2029 escaped too.
     static const char hex[] = "0123456789abcdef";
     const QByteArray utf8 = s.toUtf8();
+    out.reserve(out.size() + utf8.size() + 2);
     out += '"';
-    for (const char ch : utf8) {
-        const auto c = static_cast<unsigned char>(ch);
+    for (qsizetype i = 0; i < utf8.size(); ++i) {
+        const auto c = static_cast<unsigned char>(utf8[i]);
         switch (c) {
         case '"':
             out += "\\\"";
@@ -171,11 +174,22 @@ void appendJsonString(QByteArray &out, QStringView s)
         case '\t':
             out += "\\t";
             break;
+        case '<':
+        case '>':
+        case '&':
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+            break;
         default:
             if (c < 0x20) {
                 out += "\\u00";
                 out += hex[c >> 4];
                 out += hex[c & 0xf];
+            } else if (c == 0xe2 && i + 2 < utf8.size() && uchar(utf8[i + 1]) == 0x80
+                       && (uchar(utf8[i + 2]) == 0xa8 || uchar(utf8[i + 2]) == 0xa9)) {
+                out += uchar(utf8[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
+                i += 2;
             } else {
                 out += char(c);
             }

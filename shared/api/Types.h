@@ -115,7 +115,7 @@ bool fromJson(const QJsonObject &o, HealthCheck *c, QString *error);
 // The KV list as Consul renders it, written directly: Flags keep all 64 bits (a JSON double would
 // round them) and the hot GET path skips building a QJsonDocument. `pretty` indents like ?pretty.
 QByteArray encodeKvEntries(const QList<KvEntry> &entries, bool pretty);
-// A JSON string literal with RFC 8259 escaping.
+// A JSON string literal as Go's encoding/json writes it (also escapes <, >, &, U+2028, U+2029).
 void appendJsonString(QByteArray &out, QStringView s);
 
 QJsonObject stringMapJson(const StringMap &m);
