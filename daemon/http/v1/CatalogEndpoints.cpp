@@ -183,7 +183,6 @@ void Api::registerCatalog()
                          const quint64 index = ctx.store->node(name, &node, &services, ws);
                          if (!node) {
                              reply->status = 404;
-                             reply->body = QJsonValue();
                              reply->rawContentType = "text/plain; charset=utf-8";
                              reply->raw = QStringLiteral("Node not found").toUtf8();
                              return index;
