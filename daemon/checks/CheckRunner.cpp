@@ -13,6 +13,8 @@
 #include <QUdpSocket>
 #include <QUrl>
 
+#include <utility>
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
@@ -65,6 +67,20 @@ bool splitHostPort(const QString &addr, QString *host, quint16 *port)
     *port = quint16(n);
     return true;
 }
+
+namespace {
+// Drops a socket or reply still in flight. Deferred deletion: this may run inside one of its own
+// signals.
+template<typename T>
+void dispose(T *&object, QObject *receiver)
+{
+    if (T *o = std::exchange(object, nullptr)) {
+        o->disconnect(receiver);
+        o->abort();
+        o->deleteLater();
+    }
+}
+} // namespace
 
 // ---------------------------------------------------------------------------------------
 // CheckRunner
@@ -449,18 +465,8 @@ void HttpRunner::abort()
 void HttpRunner::cancel()
 {
     m_inRedirect = false;
-    if (QTcpSocket *sock = m_socket) {
-        m_socket = nullptr;
-        sock->disconnect(this);
-        sock->abort();
-        sock->deleteLater();
-    }
-    if (QNetworkReply *reply = m_reply) {
-        m_reply = nullptr;
-        reply->disconnect(this);
-        reply->abort();
-        reply->deleteLater();
-    }
+    dispose(m_socket, this);
+    dispose(m_reply, this);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -512,12 +518,7 @@ void TcpRunner::abort()
 
 void TcpRunner::cancel()
 {
-    if (QTcpSocket *s = m_socket) {
-        m_socket = nullptr;
-        s->disconnect(this);
-        s->abort();
-        s->deleteLater();
-    }
+    dispose(m_socket, this);
 }
 
 // ---------------------------------------------------------------------------------------
