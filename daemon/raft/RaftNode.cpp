@@ -363,22 +363,32 @@ void RaftNode::receive(const Message &m)
     }
 }
 
-void RaftNode::handleAppendEntries(const Message &m)
+// The start of every leader-to-follower RPC. Fills the reply (addressed back, with the
+// request's stamp and round). A stale leader gets it at once — success=false with our newer
+// term, so it steps down — and false is returned. Otherwise the sender is this term's leader.
+bool RaftNode::acceptLeaderMessage(const Message &m, Message::Type replyType, Message *reply)
 {
-    Message r;
-    r.type = Message::Type::AppendEntriesResponse;
-    r.to = m.from;
-    r.stamp = m.stamp;
-    r.round = m.round;
+    reply->type = replyType;
+    reply->to = m.from;
+    reply->stamp = m.stamp;
+    reply->round = m.round;
     if (m.term < m_term) {
-        send(r); // success=false with our newer term: the stale leader steps down
-        return;
+        send(*reply);
+        return false;
     }
     if (m.term > m_term || m_state != State::Follower || m_leader != m.from)
         becomeFollower(m.term, m.from);
     else
         armElectionTimer();
     m_lastLeaderContact = now();
+    return true;
+}
+
+void RaftNode::handleAppendEntries(const Message &m)
+{
+    Message r;
+    if (!acceptLeaderMessage(m, Message::Type::AppendEntriesResponse, &r))
+        return;
     r.term = m_term;
 
     quint64 prev = m.prevLogIndex;
@@ -519,19 +529,8 @@ void RaftNode::handleAppendEntriesResponse(const Message &m)
 void RaftNode::handleHeartbeat(const Message &m)
 {
     Message r;
-    r.type = Message::Type::HeartbeatResponse;
-    r.to = m.from;
-    r.stamp = m.stamp;
-    r.round = m.round;
-    if (m.term < m_term) {
-        send(r);
+    if (!acceptLeaderMessage(m, Message::Type::HeartbeatResponse, &r))
         return;
-    }
-    if (m.term > m_term || m_state != State::Follower || m_leader != m.from)
-        becomeFollower(m.term, m.from);
-    else
-        armElectionTimer();
-    m_lastLeaderContact = now();
     // The leader sends min(its commit, our match): entries we have up to there match its log.
     const quint64 newCommit = std::min(m.leaderCommit, lastIndex());
     if (newCommit > m_commit) {
@@ -625,19 +624,8 @@ void RaftNode::handleRequestVoteResponse(const Message &m)
 void RaftNode::handleInstallSnapshot(const Message &m)
 {
     Message r;
-    r.type = Message::Type::InstallSnapshotResponse;
-    r.to = m.from;
-    r.stamp = m.stamp;
-    r.round = m.round;
-    if (m.term < m_term) {
-        send(r);
+    if (!acceptLeaderMessage(m, Message::Type::InstallSnapshotResponse, &r))
         return;
-    }
-    if (m.term > m_term || m_state != State::Follower || m_leader != m.from)
-        becomeFollower(m.term, m.from);
-    else
-        armElectionTimer();
-    m_lastLeaderContact = now();
     r.term = m_term;
     const SnapshotMeta &meta = m.snapshot;
     if (meta.index <= m_commit) {

@@ -149,6 +149,7 @@ private:
     void becomeLeader();
     void failLeaderWork(const QString &error);
 
+    bool acceptLeaderMessage(const Message &m, Message::Type replyType, Message *reply);
     void handleAppendEntries(const Message &m);
     void handleAppendEntriesResponse(const Message &m);
     void handleHeartbeat(const Message &m);
