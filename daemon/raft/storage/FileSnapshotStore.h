@@ -1,0 +1,41 @@
+#pragma once
+// Snapshots as files, after hashicorp/raft's file snapshot store: <dir>/<term>-<index>-<ms>/
+// holds state.bin (the state machine's bytes) and meta.json (index, term, configuration, size
+// and the CRC-32C of state.bin). A snapshot is written under a ".tmp" name, synced, renamed into
+// place and the directory synced, so a crash leaves either the whole snapshot or none. The
+// newest two are kept: if the newest turns out corrupt, the one before it is still there.
+#include <QStringList>
+
+#include "raft/Interfaces.h"
+
+namespace qonsul::raft {
+
+class FileSnapshotStore final : public SnapshotStore
+{
+public:
+    // Creates `dir` when missing and finds the newest snapshot whose checksum holds. Corrupt
+    // newer snapshots are skipped with a line in *warnings. nullptr and `error` when snapshots
+    // exist but none is intact (the state they held cannot be rebuilt: nothing is touched).
+    static std::unique_ptr<FileSnapshotStore> open(const QString &dir, QStringList *warnings, QString *error);
+
+    void save(const SnapshotMeta &meta, const QByteArray &data) override;
+    bool trySave(const SnapshotMeta &meta, const QByteArray &data, QString *error);
+    std::optional<SnapshotMeta> latest() const override { return m_latest; }
+    QByteArray latestData() const override;
+
+    QString latestPath() const { return m_latestPath; } // the snapshot directory, empty if none
+
+private:
+    explicit FileSnapshotStore(QString dir)
+        : m_dir(std::move(dir))
+    {
+    }
+    void prune();
+
+    QString m_dir;
+    std::optional<SnapshotMeta> m_latest;
+    QString m_latestPath;
+    mutable QByteArray m_verified; // read and checked by open(), handed out once by latestData()
+};
+
+} // namespace qonsul::raft

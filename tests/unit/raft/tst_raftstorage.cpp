@@ -1,0 +1,362 @@
+// The durable Raft stores on a real disk (temporary directories): what is written survives a
+// reopen, compaction and truncation persist, snapshots are kept two deep, and every kind of
+// damage either repairs what only a crash can leave or refuses to open with a message and
+// leaves the files alone.
+#include "SimClock.h"
+#include "raft/RaftCommitter.h"
+#include "raft/storage/Crc32c.h"
+#include "raft/storage/RaftStorage.h"
+#include "state/Command.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace qonsul::raft;
+
+namespace {
+
+LogEntry entry(quint64 index, quint64 term, const QByteArray &data = {})
+{
+    return LogEntry { index, term, LogEntry::Type::Command,
+        data.isNull() ? "cmd" + QByteArray::number(index) : data };
+}
+
+QList<LogEntry> entries(quint64 from, quint64 to, quint64 term)
+{
+    QList<LogEntry> out;
+    for (quint64 i = from; i <= to; ++i)
+        out.append(entry(i, term));
+    return out;
+}
+
+RaftStorage open(const QTemporaryDir &dir)
+{
+    QString error;
+    std::optional<RaftStorage> s = openRaftStorage(dir.path(), &error);
+    if (!s)
+        qFatal("openRaftStorage failed: %s", qPrintable(error));
+    return std::move(*s);
+}
+
+QString openError(const QTemporaryDir &dir)
+{
+    QString error;
+    if (openRaftStorage(dir.path(), &error))
+        return u"(opened)"_s;
+    return error;
+}
+
+// Runs SQL on the closed database through a second connection, as an outside corruption.
+void tamper(const QTemporaryDir &dir, const QString &sql)
+{
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"tamper"_s);
+        db.setDatabaseName(dir.filePath(u"raft/raft.db"_s));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY2(q.exec(sql), qPrintable(sql));
+    }
+    QSqlDatabase::removeDatabase(u"tamper"_s);
+}
+
+QByteArray fileBytes(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+SnapshotMeta snapMeta(quint64 index, quint64 term)
+{
+    return SnapshotMeta { index, term,
+        Configuration { { Server { u"a"_s, u"10.0.0.1:8300"_s },
+            Server { u"b"_s, u"10.0.0.2:8300"_s, Suffrage::Nonvoter } } } };
+}
+
+QStringList snapshotDirs(const QTemporaryDir &dir)
+{
+    return QDir(dir.filePath(u"raft/snapshots"_s)).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+}
+
+// One server of a one-server cluster on the durable stores, over a real StateStore.
+struct DurableServer
+{
+    explicit DurableServer(const QTemporaryDir &dir)
+        : storage(open(dir))
+        , fsm(&store)
+    {
+        RaftNode::Deps d;
+        d.id = u"a"_s;
+        d.clock = &clock;
+        d.transport = &transport;
+        d.log = storage.log.get();
+        d.stable = storage.stable.get();
+        d.snapshots = storage.snapshots.get();
+        d.fsm = &fsm;
+        d.random = [] { return quint64(7); };
+        d.options.snapshotThreshold = 8;
+        d.options.trailingLogs = 2;
+        node = std::make_unique<RaftNode>(d);
+    }
+    struct NoTransport final : Transport
+    {
+        void send(const Message &) override { }
+    };
+    qonsul::test::SimClock clock;
+    NoTransport transport;
+    RaftStorage storage;
+    qonsul::state::StateStore store;
+    StoreStateMachine fsm;
+    std::unique_ptr<RaftNode> node; // last: destroyed before what it uses
+};
+
+} // namespace
+
+class TestRaftStorage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void crc32cKnownValues()
+    {
+        // RFC 3720 B.4 test vectors.
+        QCOMPARE(crc32c(QByteArray(32, '\0')), 0x8A9136AAu);
+        QCOMPARE(crc32c(QByteArray(32, '\xff')), 0x62A8AB43u);
+        QCOMPARE(crc32c("123456789"), 0xE3069283u);
+        QCOMPARE(crc32c("6789", crc32c("12345")), 0xE3069283u);
+    }
+
+    void emptyStoreOnFreshDirectory()
+    {
+        QTemporaryDir dir;
+        RaftStorage s = open(dir);
+        QCOMPARE(s.log->firstIndex(), 1u);
+        QCOMPARE(s.log->lastIndex(), 0u);
+        QCOMPARE(s.stable->currentTerm(), 0u);
+        QVERIFY(s.stable->votedFor().isEmpty());
+        QVERIFY(!s.snapshots->latest());
+        QVERIFY(s.warnings.isEmpty());
+        QVERIFY(QFileInfo::exists(dir.filePath(u"raft/raft.db"_s)));
+    }
+
+    void logSurvivesReopen()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.log->append(entries(1, 10, 1));
+            s.log->append({ LogEntry { 11, 2, LogEntry::Type::Configuration, "conf" },
+                LogEntry { 12, 2, LogEntry::Type::Noop, {} } });
+            s.stable->setTermAndVote(2, u"b"_s);
+        }
+        RaftStorage s = open(dir);
+        QCOMPARE(s.log->firstIndex(), 1u);
+        QCOMPARE(s.log->lastIndex(), 12u);
+        QCOMPARE(s.log->entry(5), entry(5, 1));
+        QCOMPARE(s.log->entry(11).type, LogEntry::Type::Configuration);
+        QCOMPARE(s.log->entry(12).type, LogEntry::Type::Noop);
+        QCOMPARE(s.log->entry(12).data, QByteArray(""));
+        QCOMPARE(s.stable->currentTerm(), 2u);
+        QCOMPARE(s.stable->votedFor(), u"b"_s);
+    }
+
+    void truncationsSurviveReopen()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.log->append(entries(1, 20, 1));
+            s.log->truncateAfter(15);
+            QCOMPARE(s.log->lastIndex(), 15u);
+            s.log->append(entries(16, 18, 2));
+            s.log->truncateBefore(6);
+            QCOMPARE(s.log->firstIndex(), 6u);
+        }
+        {
+            RaftStorage s = open(dir);
+            QCOMPARE(s.log->firstIndex(), 6u);
+            QCOMPARE(s.log->lastIndex(), 18u);
+            QCOMPARE(s.log->entry(6), entry(6, 1));
+            QCOMPARE(s.log->entry(16), entry(16, 2));
+            // A follower that installed a snapshot past its log: empty, starting after it.
+            s.log->truncateBefore(101);
+            QCOMPARE(s.log->firstIndex(), 101u);
+            QCOMPARE(s.log->lastIndex(), 100u);
+        }
+        RaftStorage s = open(dir);
+        QCOMPARE(s.log->firstIndex(), 101u);
+        QCOMPARE(s.log->lastIndex(), 100u);
+        s.log->append(entries(101, 102, 3));
+        QCOMPARE(s.log->entry(102), entry(102, 3));
+    }
+
+    void entriesBeyondTheCacheAreReadBack()
+    {
+        QTemporaryDir dir;
+        RaftStorage s = open(dir);
+        // 9,000 entries: more than the in-memory tail holds, so the oldest come from SQLite.
+        for (quint64 from = 1; from <= 9000; from += 500)
+            s.log->append(entries(from, from + 499, 1));
+        QCOMPARE(s.log->entry(1), entry(1, 1));
+        QCOMPARE(s.log->entry(9000), entry(9000, 1));
+    }
+
+    void raftNodeRestartsFromDurableStores()
+    {
+        QTemporaryDir dir;
+        {
+            DurableServer s(dir);
+            QVERIFY(s.node->bootstrap(Configuration { { Server { u"a"_s, u"10.0.0.1:8300"_s } } }));
+            s.clock.advance(2000);
+            QVERIFY(s.node->isLeader());
+            RaftCommitter committer(s.node.get());
+            for (int i = 0; i < 20; ++i) {
+                committer.propose(qonsul::state::command::kv(u"set"_s, u"k%1"_s.arg(i), "v"), {});
+                s.clock.advance(0);
+            }
+            QCOMPARE(s.store.kvCount(), 20);
+            QVERIFY(s.node->snapshotIndex() > 0);
+            QVERIFY(s.storage.log->firstIndex() > 1);
+        }
+        DurableServer s(dir);
+        QVERIFY(s.store.kvCount() > 0); // from the snapshot; the rest once a new term commits
+        QVERIFY(s.node->currentTerm() >= 2);
+        s.clock.advance(2000);
+        QVERIFY(s.node->isLeader());
+        s.clock.advance(0);
+        QCOMPARE(s.store.kvCount(), 20);
+    }
+
+    void corruptRowRefusesToOpen()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.log->append(entries(1, 10, 1));
+        }
+        tamper(dir, u"UPDATE log SET data = X'00' WHERE idx = 4"_s);
+        const QByteArray before = fileBytes(dir.filePath(u"raft/raft.db"_s));
+        const QString error = openError(dir);
+        QVERIFY2(error.contains(u"index 4 is corrupt"_s), qPrintable(error));
+        QCOMPARE(fileBytes(dir.filePath(u"raft/raft.db"_s)), before);
+    }
+
+    void gapInTheLogRefusesToOpen()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.log->append(entries(1, 10, 1));
+        }
+        tamper(dir, u"DELETE FROM log WHERE idx = 7"_s);
+        const QString error = openError(dir);
+        QVERIFY2(error.contains(u"not contiguous"_s), qPrintable(error));
+    }
+
+    void corruptTermAndVoteRefusesToOpen()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.stable->setTermAndVote(7, u"a"_s);
+        }
+        tamper(dir, u"UPDATE stable SET term = 8"_s);
+        const QString error = openError(dir);
+        QVERIFY2(error.contains(u"term and vote are corrupt"_s), qPrintable(error));
+    }
+
+    void snapshotsKeepTheNewestTwo()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            for (quint64 i = 1; i <= 4; ++i)
+                s.snapshots->save(snapMeta(i * 10, i), "state" + QByteArray::number(i));
+            QCOMPARE(snapshotDirs(dir).size(), 2);
+            QCOMPARE(s.snapshots->latest()->index, 40u);
+            QCOMPARE(s.snapshots->latestData(), QByteArray("state4"));
+            QCOMPARE(s.snapshots->latestData(), QByteArray("state4")); // read again from disk
+        }
+        RaftStorage s = open(dir);
+        const SnapshotMeta meta = *s.snapshots->latest();
+        QCOMPARE(meta.index, 40u);
+        QCOMPARE(meta.term, 4u);
+        QCOMPARE(meta.configuration, snapMeta(40, 4).configuration);
+        QCOMPARE(s.snapshots->latestData(), QByteArray("state4"));
+    }
+
+    void corruptSnapshotFallsBackToThePreviousOne()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.snapshots->save(snapMeta(10, 1), "older");
+            s.snapshots->save(snapMeta(20, 1), "newer");
+        }
+        const QString newest
+            = dir.filePath(u"raft/snapshots/"_s + snapshotDirs(dir).last() + u"/state.bin"_s);
+        QVERIFY(newest.contains(u"1-20-"_s));
+        QFile f(newest);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        f.write("N");
+        f.close();
+        RaftStorage s = open(dir);
+        QCOMPARE(s.snapshots->latest()->index, 10u);
+        QCOMPARE(s.snapshots->latestData(), QByteArray("older"));
+        QCOMPARE(s.warnings.size(), 1);
+        QVERIFY2(s.warnings.first().contains(u"fails its checksum"_s), qPrintable(s.warnings.first()));
+        QVERIFY(QFileInfo::exists(newest)); // kept for inspection
+    }
+
+    void noIntactSnapshotRefusesToOpen()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.snapshots->save(snapMeta(10, 1), "only");
+        }
+        const QString state
+            = dir.filePath(u"raft/snapshots/"_s + snapshotDirs(dir).first() + u"/state.bin"_s);
+        QFile f(state);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write("on");
+        f.close();
+        const QString error = openError(dir);
+        QVERIFY2(
+            error.contains(u"no intact snapshot"_s) && error.contains(u"has 2 bytes"_s), qPrintable(error));
+    }
+
+    void logThatDoesNotContinueTheSnapshotRefusesToOpen()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.snapshots->save(snapMeta(10, 1), "older");
+            s.log->truncateBefore(20); // as if the log were compacted past a newer, lost snapshot
+            s.log->append(entries(20, 25, 1));
+        }
+        const QString error = openError(dir);
+        QVERIFY2(error.contains(u"entries 11..19 are missing"_s), qPrintable(error));
+    }
+
+    void leftoverTemporarySnapshotIsIgnored()
+    {
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.snapshots->save(snapMeta(10, 1), "done");
+        }
+        QVERIFY(QDir().mkpath(dir.filePath(u"raft/snapshots/2-30-5.tmp"_s)));
+        RaftStorage s = open(dir);
+        QCOMPARE(s.snapshots->latest()->index, 10u);
+        s.snapshots->save(snapMeta(30, 2), "next");
+        QVERIFY(!QFileInfo::exists(dir.filePath(u"raft/snapshots/2-30-5.tmp"_s)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRaftStorage)
+#include "tst_raftstorage.moc"
