@@ -231,42 +231,32 @@ private Q_SLOTS:
         QCOMPARE(s.store.kvCount(), 20);
     }
 
-    void corruptRowRefusesToOpen()
+    void tamperedDatabaseRefusesToOpen_data()
     {
+        QTest::addColumn<QString>("sql");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("corrupt row") << u"UPDATE log SET data = X'00' WHERE idx = 4"_s
+                                     << u"index 4 is corrupt"_s;
+        QTest::newRow("gap") << u"DELETE FROM log WHERE idx = 7"_s << u"not contiguous"_s;
+        QTest::newRow("term decreases")
+            << u"UPDATE log SET term = 0 WHERE idx = 9"_s << u"index 9 is corrupt"_s;
+        QTest::newRow("corrupt term") << u"UPDATE stable SET term = 8"_s << u"term and vote are corrupt"_s;
+    }
+    void tamperedDatabaseRefusesToOpen()
+    {
+        QFETCH(QString, sql);
+        QFETCH(QString, message);
         QTemporaryDir dir;
         {
             RaftStorage s = open(dir);
             s.log->append(entries(1, 10, 1));
-        }
-        tamper(dir, u"UPDATE log SET data = X'00' WHERE idx = 4"_s);
-        const QByteArray before = fileBytes(dir.filePath(u"raft/raft.db"_s));
-        const QString error = openError(dir);
-        QVERIFY2(error.contains(u"index 4 is corrupt"_s), qPrintable(error));
-        QCOMPARE(fileBytes(dir.filePath(u"raft/raft.db"_s)), before);
-    }
-
-    void gapInTheLogRefusesToOpen()
-    {
-        QTemporaryDir dir;
-        {
-            RaftStorage s = open(dir);
-            s.log->append(entries(1, 10, 1));
-        }
-        tamper(dir, u"DELETE FROM log WHERE idx = 7"_s);
-        const QString error = openError(dir);
-        QVERIFY2(error.contains(u"not contiguous"_s), qPrintable(error));
-    }
-
-    void corruptTermAndVoteRefusesToOpen()
-    {
-        QTemporaryDir dir;
-        {
-            RaftStorage s = open(dir);
             s.stable->setTermAndVote(7, u"a"_s);
         }
-        tamper(dir, u"UPDATE stable SET term = 8"_s);
+        tamper(dir, sql);
+        const QByteArray before = fileBytes(dir.filePath(u"raft/raft.db"_s));
         const QString error = openError(dir);
-        QVERIFY2(error.contains(u"term and vote are corrupt"_s), qPrintable(error));
+        QVERIFY2(error.contains(message), qPrintable(error));
+        QCOMPARE(fileBytes(dir.filePath(u"raft/raft.db"_s)), before);
     }
 
     void snapshotsKeepTheNewestTwo()
