@@ -5,6 +5,11 @@
 #include "config/ConfigLoader.h"
 #include "core/Logging.h"
 #include "core/Version.h"
+#include "platform/ServiceHost.h"
+#ifndef Q_OS_WIN
+#include "platform/Preflight.h"
+#include "platform/Syslog.h"
+#endif
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -51,26 +56,38 @@ int runAgent(const QStringList &args)
 {
     QTextStream out(stdout);
     QTextStream err(stderr);
-    config::LoadResult loaded = config::loadAgentConfig(args);
-    if (!loaded.config) {
-        err << "==> " << loaded.error << '\n';
+    // systemd / the Windows SCM hear about start failures too (STATUS=, the event log).
+    std::unique_ptr<platform::ServiceHost> host(platform::ServiceHost::create());
+    auto fail = [&err, &host](const QString &message) {
+        err << "==> " << message << '\n';
+        err.flush();
+        host->failed(message);
+        host->exited(1);
         return 1;
-    }
+    };
+    config::LoadResult loaded = config::loadAgentConfig(args);
+    if (!loaded.config)
+        return fail(loaded.error);
     config::AgentConfig cfg = std::move(*loaded.config);
     QString error;
+#ifndef Q_OS_WIN
+    if (const QString owner = platform::checkDataDirOwner(cfg.dataDir); !owner.isEmpty())
+        return fail(owner);
+#endif
     cfg.nodeId = config::ensureNodeId(cfg, &error);
-    if (cfg.nodeId.isEmpty()) {
-        err << "==> " << error << '\n';
-        return 1;
-    }
+    if (cfg.nodeId.isEmpty())
+        return fail(error);
     if (!cfg.dev) {
         // Durable single-server and cluster operation arrive with Raft; refuse rather than
         // pretend that acknowledged writes survive a restart.
-        err << "==> Only -dev mode is available in this build: durable server mode needs the Raft "
-               "log (not yet built). Start with `qonsul agent -dev`.\n";
-        return 1;
+        return fail(QStringLiteral("Only -dev mode is available in this build: durable server mode needs the "
+                                   "Raft log (not yet built). Start with `qonsul agent -dev`."));
     }
     LogHub::install(parseLogLevel(cfg.logLevel).value_or(LogLevel::Info), cfg.logJson);
+#ifndef Q_OS_WIN
+    if (cfg.enableSyslog && !platform::installSyslog(cfg.raw.value(u"syslog_facility").toString(), &error))
+        return fail(error);
+#endif
     printBanner(cfg, out);
     for (const QString &warning : std::as_const(loaded.warnings))
         qCWarning(lcConfig).noquote() << warning;
@@ -78,24 +95,40 @@ int runAgent(const QStringList &args)
     Agent agent(std::move(cfg));
     if (!agent.start(&error)) {
         qCCritical(lcAgent).noquote() << error;
+        host->failed(error);
+        host->exited(1);
         return 1;
     }
+    host->ready(); // the HTTP API serves now
     SignalNotifier signals;
-    QObject::connect(&signals, &SignalNotifier::hangup, &agent, [&agent] {
-        qCInfo(lcAgent).noquote() << "Caught signal: hangup";
+    auto reload = [&agent, &host] {
+        host->reloading();
         agent.reload();
+        host->reloaded();
+    };
+    QObject::connect(&signals, &SignalNotifier::hangup, &agent, [reload] {
+        qCInfo(lcAgent).noquote() << "Caught signal: hangup";
+        reload();
     });
-    auto stop = [](const char *name) {
+    QObject::connect(host.get(), &platform::ServiceHost::reloadRequested, &agent, reload);
+    auto stop = [&host](const char *name) {
         qCInfo(lcAgent).noquote() << "Caught signal:" << name;
         qCInfo(lcAgent).noquote() << "Graceful shutdown disabled. Exiting";
+        host->stopping();
         QCoreApplication::quit();
     };
     QObject::connect(&signals, &SignalNotifier::interrupt, &agent, [stop] { stop("interrupt"); });
     QObject::connect(&signals, &SignalNotifier::terminate, &agent, [stop] { stop("terminated"); });
-    QObject::connect(&agent, &Agent::shutdownRequested, &agent, [] { QCoreApplication::quit(); });
+    // A Windows service stop or shutdown is handled as SIGTERM is.
+    QObject::connect(host.get(), &platform::ServiceHost::stopRequested, &agent, [stop] { stop("terminated"); });
+    QObject::connect(&agent, &Agent::shutdownRequested, &agent, [&host] {
+        host->stopping();
+        QCoreApplication::quit();
+    });
     qCInfo(lcAgent).noquote() << "Consul agent running!";
     const int code = QCoreApplication::exec();
     qCInfo(lcAgent).noquote() << "shutdown complete";
+    host->exited(code);
     return code;
 }
 
