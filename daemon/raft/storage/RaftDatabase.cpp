@@ -21,7 +21,7 @@ RaftDatabase::~RaftDatabase()
     QSqlDatabase::removeDatabase(m_connection);
 }
 
-std::unique_ptr<RaftDatabase> RaftDatabase::open(const QString &path, QString *error)
+std::unique_ptr<RaftDatabase> RaftDatabase::open(const QString &path, Mode mode, QString *error)
 {
     static QAtomicInteger<quint64> counter;
     const QString connection = u"qonsul-raft-%1"_s.arg(counter.fetchAndAddRelaxed(1));
@@ -32,21 +32,27 @@ std::unique_ptr<RaftDatabase> RaftDatabase::open(const QString &path, QString *e
         return nullptr;
     }
     self->m_db.setDatabaseName(path);
+    if (mode == Mode::ReadOnly)
+        self->m_db.setConnectOptions(u"QSQLITE_OPEN_READONLY"_s);
     if (!self->m_db.open()) {
         *error = u"cannot open %1: %2"_s.arg(path, self->m_db.lastError().text());
         return nullptr;
     }
+    // A read-only connection reads the WAL through a shared-memory index (a -shm file next to
+    // the database, which the caller removes); it cannot build one in process memory.
+    if (mode == Mode::ReadOnly)
+        return self;
     // EXCLUSIVE before the first access in WAL mode: SQLite then never creates the shared-memory
-    // index, and the first write below takes the lock for the life of the connection.
-    QSqlQuery mode(self->m_db);
-    if (!self->exec(u"PRAGMA locking_mode=EXCLUSIVE"_s, "set the locking mode", error)
-        || !mode.exec(u"PRAGMA journal_mode=WAL"_s) || !mode.next()
-        || mode.value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) != 0) {
-        if (error->isEmpty())
-            *error = u"cannot switch %1 to WAL mode: %2"_s.arg(path, mode.lastError().text());
+    // index, and the first write takes the lock for the life of the connection.
+    if (!self->exec(u"PRAGMA locking_mode=EXCLUSIVE"_s, "set the locking mode", error))
+        return nullptr;
+    QSqlQuery journal(self->m_db);
+    if (!journal.exec(u"PRAGMA journal_mode=WAL"_s) || !journal.next()
+        || journal.value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) != 0) {
+        *error = u"cannot switch %1 to WAL mode: %2"_s.arg(path, journal.lastError().text());
         return nullptr;
     }
-    mode.finish();
+    journal.finish();
     if (!self->exec(u"PRAGMA synchronous=FULL"_s, "set synchronous=FULL", error)
         || !self->exec(u"CREATE TABLE IF NOT EXISTS log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, "
                        "type INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL)"_s,

@@ -16,8 +16,13 @@ namespace qonsul::raft {
 class RaftDatabase
 {
 public:
-    // Opens (creating when missing) the database and its tables. nullptr and `error` on failure.
-    static std::unique_ptr<RaftDatabase> open(const QString &path, QString *error);
+    enum class Mode
+    {
+        ReadWrite, // creates the file and tables when missing
+        ReadOnly, // for checking an existing database without changing a byte of it
+    };
+    // Opens the database. nullptr and `error` on failure.
+    static std::unique_ptr<RaftDatabase> open(const QString &path, Mode mode, QString *error);
     ~RaftDatabase();
     RaftDatabase(const RaftDatabase &) = delete;
     RaftDatabase &operator=(const RaftDatabase &) = delete;

@@ -70,6 +70,25 @@ QByteArray fileBytes(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
+// What the disk holds if the machine stopped now: the database and its WAL, copied while the
+// store is open (a clean close would checkpoint the WAL into the database and delete it).
+void crashImage(const QTemporaryDir &from, const QTemporaryDir &to)
+{
+    QVERIFY(QDir().mkpath(to.filePath(u"raft"_s)));
+    for (const QString name : { u"raft/raft.db"_s, u"raft/raft.db-wal"_s })
+        QVERIFY(QFile::copy(from.filePath(name), to.filePath(name)));
+}
+
+void patchFile(const QString &path, qint64 offset, const QByteArray &bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QVERIFY(f.seek(offset));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+constexpr qint64 kWalFrame = 24 + 4096; // frame header + default page size
+
 SnapshotMeta snapMeta(quint64 index, quint64 term)
 {
     return SnapshotMeta { index, term,
@@ -257,6 +276,79 @@ private Q_SLOTS:
         const QString error = openError(dir);
         QVERIFY2(error.contains(message), qPrintable(error));
         QCOMPARE(fileBytes(dir.filePath(u"raft/raft.db"_s)), before);
+    }
+
+    void crashImageReopensWithEverythingAcknowledged()
+    {
+        QTemporaryDir dir, image;
+        RaftStorage s = open(dir);
+        for (quint64 i = 1; i <= 10; ++i)
+            s.log->append({ entry(i, 1) });
+        s.stable->setTermAndVote(3, u"c"_s);
+        crashImage(dir, image);
+        RaftStorage r = open(image);
+        QCOMPARE(r.log->lastIndex(), 10u);
+        QCOMPARE(r.stable->currentTerm(), 3u);
+        QVERIFY(r.warnings.isEmpty());
+    }
+
+    void tornLastTransactionIsCutOffAndReported_data()
+    {
+        QTest::addColumn<qint64>("cut"); // bytes removed from the end of the WAL
+        QTest::newRow("half a frame") << kWalFrame / 2;
+        QTest::newRow("frame header only") << kWalFrame - 24;
+    }
+    void tornLastTransactionIsCutOffAndReported()
+    {
+        QFETCH(qint64, cut);
+        QTemporaryDir dir, image;
+        RaftStorage s = open(dir);
+        for (quint64 i = 1; i <= 10; ++i)
+            s.log->append({ entry(i, 1) });
+        crashImage(dir, image);
+        const QString wal = image.filePath(u"raft/raft.db-wal"_s);
+        const qint64 size = QFileInfo(wal).size();
+        QVERIFY(QFile::resize(wal, size - cut));
+        RaftStorage r = open(image);
+        QCOMPARE(r.log->lastIndex(), 9u); // the torn append was never acknowledged
+        QCOMPARE(r.warnings.size(), 1);
+        QVERIFY2(r.warnings.first().contains(u"incomplete transaction"_s), qPrintable(r.warnings.first()));
+        r.log->append({ entry(10, 2) }); // and the log goes on from there
+        QCOMPARE(r.log->entry(10), entry(10, 2));
+    }
+
+    void tornFrameChecksumIsCutOff()
+    {
+        QTemporaryDir dir, image;
+        RaftStorage s = open(dir);
+        for (quint64 i = 1; i <= 10; ++i)
+            s.log->append({ entry(i, 1) });
+        crashImage(dir, image);
+        const QString wal = image.filePath(u"raft/raft.db-wal"_s);
+        patchFile(wal, QFileInfo(wal).size() - 100, "garbage"); // inside the last frame's page
+        RaftStorage r = open(image);
+        QCOMPARE(r.log->lastIndex(), 9u);
+        QCOMPARE(r.warnings.size(), 1);
+    }
+
+    void damagedWalFrameInTheMiddleRefusesToOpen()
+    {
+        QTemporaryDir dir, image;
+        RaftStorage s = open(dir);
+        for (quint64 i = 1; i <= 10; ++i)
+            s.log->append({ entry(i, 1) });
+        crashImage(dir, image);
+        const QString wal = image.filePath(u"raft/raft.db-wal"_s);
+        const qint64 frames = (QFileInfo(wal).size() - 32) / kWalFrame;
+        QVERIFY(frames >= 10);
+        patchFile(wal, 32 + (frames - 5) * kWalFrame + 24 + 2000, "flipped");
+        const QByteArray walBefore = fileBytes(wal);
+        const QByteArray dbBefore = fileBytes(image.filePath(u"raft/raft.db"_s));
+        const QString error = openError(image);
+        QVERIFY2(error.contains(u"is damaged at byte"_s) && error.contains(u"committed transactions"_s),
+            qPrintable(error));
+        QCOMPARE(fileBytes(wal), walBefore);
+        QCOMPARE(fileBytes(image.filePath(u"raft/raft.db"_s)), dbBefore);
     }
 
     void snapshotsKeepTheNewestTwo()
