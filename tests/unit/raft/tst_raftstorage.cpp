@@ -89,6 +89,19 @@ void patchFile(const QString &path, qint64 offset, const QByteArray &bytes)
 
 constexpr qint64 kWalFrame = 24 + 4096; // frame header + default page size
 
+// Term 3, then ten appends of one entry each (ten WAL transactions), then a crash image in `image`.
+// Returns the image's WAL.
+QString crashImageAfterTenAppends(const QTemporaryDir &image)
+{
+    QTemporaryDir dir;
+    RaftStorage s = open(dir);
+    s.stable->setTermAndVote(3, u"c"_s);
+    for (quint64 i = 1; i <= 10; ++i)
+        s.log->append({ entry(i, 1) });
+    crashImage(dir, image);
+    return image.filePath(u"raft/raft.db-wal"_s);
+}
+
 SnapshotMeta snapMeta(quint64 index, quint64 term)
 {
     return SnapshotMeta { index, term,
@@ -280,12 +293,8 @@ private Q_SLOTS:
 
     void crashImageReopensWithEverythingAcknowledged()
     {
-        QTemporaryDir dir, image;
-        RaftStorage s = open(dir);
-        for (quint64 i = 1; i <= 10; ++i)
-            s.log->append({ entry(i, 1) });
-        s.stable->setTermAndVote(3, u"c"_s);
-        crashImage(dir, image);
+        QTemporaryDir image;
+        crashImageAfterTenAppends(image);
         RaftStorage r = open(image);
         QCOMPARE(r.log->lastIndex(), 10u);
         QCOMPARE(r.stable->currentTerm(), 3u);
@@ -295,20 +304,22 @@ private Q_SLOTS:
     void tornLastTransactionIsCutOffAndReported_data()
     {
         QTest::addColumn<qint64>("cut"); // bytes removed from the end of the WAL
-        QTest::newRow("half a frame") << kWalFrame / 2;
-        QTest::newRow("frame header only") << kWalFrame - 24;
+        QTest::addColumn<qint64>("overwrite"); // or: garbage written this far before the end
+        QTest::newRow("half a frame") << kWalFrame / 2 << qint64(0);
+        QTest::newRow("frame header only") << kWalFrame - 24 << qint64(0);
+        QTest::newRow("page checksum fails") << qint64(0) << qint64(100);
     }
     void tornLastTransactionIsCutOffAndReported()
     {
         QFETCH(qint64, cut);
-        QTemporaryDir dir, image;
-        RaftStorage s = open(dir);
-        for (quint64 i = 1; i <= 10; ++i)
-            s.log->append({ entry(i, 1) });
-        crashImage(dir, image);
-        const QString wal = image.filePath(u"raft/raft.db-wal"_s);
+        QFETCH(qint64, overwrite);
+        QTemporaryDir image;
+        const QString wal = crashImageAfterTenAppends(image);
         const qint64 size = QFileInfo(wal).size();
-        QVERIFY(QFile::resize(wal, size - cut));
+        if (cut)
+            QVERIFY(QFile::resize(wal, size - cut));
+        else
+            patchFile(wal, size - overwrite, "garbage");
         RaftStorage r = open(image);
         QCOMPARE(r.log->lastIndex(), 9u); // the torn append was never acknowledged
         QCOMPARE(r.warnings.size(), 1);
@@ -317,28 +328,10 @@ private Q_SLOTS:
         QCOMPARE(r.log->entry(10), entry(10, 2));
     }
 
-    void tornFrameChecksumIsCutOff()
-    {
-        QTemporaryDir dir, image;
-        RaftStorage s = open(dir);
-        for (quint64 i = 1; i <= 10; ++i)
-            s.log->append({ entry(i, 1) });
-        crashImage(dir, image);
-        const QString wal = image.filePath(u"raft/raft.db-wal"_s);
-        patchFile(wal, QFileInfo(wal).size() - 100, "garbage"); // inside the last frame's page
-        RaftStorage r = open(image);
-        QCOMPARE(r.log->lastIndex(), 9u);
-        QCOMPARE(r.warnings.size(), 1);
-    }
-
     void damagedWalFrameInTheMiddleRefusesToOpen()
     {
-        QTemporaryDir dir, image;
-        RaftStorage s = open(dir);
-        for (quint64 i = 1; i <= 10; ++i)
-            s.log->append({ entry(i, 1) });
-        crashImage(dir, image);
-        const QString wal = image.filePath(u"raft/raft.db-wal"_s);
+        QTemporaryDir image;
+        const QString wal = crashImageAfterTenAppends(image);
         const qint64 frames = (QFileInfo(wal).size() - 32) / kWalFrame;
         QVERIFY(frames >= 10);
         patchFile(wal, 32 + (frames - 5) * kWalFrame + 24 + 2000, "flipped");
