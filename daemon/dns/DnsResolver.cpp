@@ -178,6 +178,31 @@ struct DnsResolver::ServiceCache
     quint32 ttl = 0;           // service_ttl for this (lower-case) name
 };
 
+// One instance as DNS answers use it, addresses parsed once.
+static DnsResolver::Instance makeInstance(const api::Node &node, const api::Service &service, bool warning)
+{
+    DnsResolver::Instance i;
+    i.node = node.node;
+    i.nodeUtf8 = node.node.toUtf8();
+    i.nodeAddress = makeAddr(node.address);
+    i.nodeV4 = makeAddr(node.taggedAddresses.value(QStringLiteral("lan_ipv4")));
+    i.nodeV6 = makeAddr(node.taggedAddresses.value(QStringLiteral("lan_ipv6")));
+    i.serviceAddress = makeAddr(service.address);
+    i.serviceV4 = makeAddr(serviceTaggedAddress(service, "lan_ipv4"));
+    i.serviceV6 = makeAddr(serviceTaggedAddress(service, "lan_ipv6"));
+    i.port = quint16(service.port);
+    i.weight = quint16(warning ? service.weights.warning : service.weights.passing);
+    for (const QString &t : service.tags)
+        i.tags.append(lower(t));
+    for (auto m = node.meta.cbegin(); m != node.meta.cend(); ++m) {
+        if (m.key().startsWith(QLatin1StringView("rfc1035-"), Qt::CaseInsensitive))
+            i.metaTxt.append(m.value().toUtf8());
+        else
+            i.metaTxt.append(rfc1464(m.key(), m.value()));
+    }
+    return i;
+}
+
 DnsResolver::DnsResolver(const state::StateStore *store, DnsSettings settings)
     : m_store(store)
     , m_settings(std::move(settings))
@@ -273,27 +298,7 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
             const int severity = h == m_health.constEnd() ? 0 : std::max(h->node, h->services.value(e.service.id, 0));
             if (severity > worstAllowed)
                 continue;
-            const bool warning = severity == 1;
-            Instance i;
-            i.node = e.node.node;
-            i.nodeUtf8 = e.node.node.toUtf8();
-            i.nodeAddress = makeAddr(e.node.address);
-            i.nodeV4 = makeAddr(e.node.taggedAddresses.value(QStringLiteral("lan_ipv4")));
-            i.nodeV6 = makeAddr(e.node.taggedAddresses.value(QStringLiteral("lan_ipv6")));
-            i.serviceAddress = makeAddr(e.service.address);
-            i.serviceV4 = makeAddr(serviceTaggedAddress(e.service, "lan_ipv4"));
-            i.serviceV6 = makeAddr(serviceTaggedAddress(e.service, "lan_ipv6"));
-            i.port = quint16(e.service.port);
-            i.weight = quint16(warning ? e.service.weights.warning : e.service.weights.passing);
-            for (const QString &t : e.service.tags)
-                i.tags.append(lower(t));
-            for (auto m = e.node.meta.cbegin(); m != e.node.meta.cend(); ++m) {
-                if (m.key().startsWith(QLatin1StringView("rfc1035-"), Qt::CaseInsensitive))
-                    i.metaTxt.append(m.value().toUtf8());
-                else
-                    i.metaTxt.append(rfc1464(m.key(), m.value()));
-            }
-            entry->instances.append(std::move(i));
+            entry->instances.append(makeInstance(e.node, e.service, severity == 1));
         }
     }
     m_services.insert(key, entry);
@@ -550,8 +555,42 @@ DnsResolver::Result DnsResolver::dispatch(const Message &q, Message *resp, const
     }
     if (kind == "connect") // <service>.connect: its sidecar proxies and Connect-native instances
         return serviceQuery(q, resp, respDomain, dc, parts.last().toByteArray(), QByteArray(), true);
-    // query (prepared queries), virtual, ingress: not served yet.
+    if (kind == "query")
+        return preparedQuery(q, resp, respDomain, dc, join(parts));
+    // virtual, ingress: not served yet.
     return Result::NameError;
+}
+
+DnsResolver::Result DnsResolver::preparedQuery(const Message &q, Message *resp, const QByteArray &respDomain,
+                                               const QByteArray &dc, const QByteArray &name)
+{
+    if (dc != m_settings.datacenter)
+        return Result::NameError;
+    QString error;
+    std::optional<state::PreparedQuery> query;
+    m_store->resolvePreparedQuery(QString::fromUtf8(name), &query, &error);
+    if (!query)
+        return Result::NameError;
+    const QJsonObject service = query->definition.value(u"Service").toObject();
+    QList<state::HealthEntry> all;
+    m_store->healthService(service.value(u"Service").toString(), &all);
+    QList<Instance> instances;
+    for (const state::HealthEntry &e : state::preparedquery::filter(query->definition, all)) {
+        const bool warning = std::any_of(e.checks.cbegin(), e.checks.cend(),
+                                         [](const api::HealthCheck &c) { return c.status == u"warning"; });
+        instances.append(makeInstance(e.node, e.service, warning));
+    }
+    if (instances.isEmpty())
+        return Result::NameError;
+    QList<const Instance *> nodes;
+    for (const Instance &i : std::as_const(instances))
+        nodes.append(&i);
+    std::shuffle(nodes.begin(), nodes.end(), m_random);
+    // The query's own DNS TTL wins; without one, the agent's service_ttl for the service.
+    const QString ttlText = query->definition.value(u"DNS").toObject().value(u"TTL").toString();
+    const quint32 ttl = ttlText.isEmpty() ? serviceTtl(lower(service.value(u"Service").toString()))
+                                          : seconds(parseDuration(ttlText).value_or(0));
+    return serviceAnswers(q, resp, respDomain, dc, nodes, ttl);
 }
 
 DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, const QByteArray &respDomain,
@@ -570,9 +609,14 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
     if (nodes.isEmpty())
         return Result::NameError;
     std::shuffle(nodes.begin(), nodes.end(), m_random);
+    return serviceAnswers(q, resp, respDomain, dc, nodes, cache->ttl);
+}
 
+DnsResolver::Result DnsResolver::serviceAnswers(const Message &q, Message *resp, const QByteArray &respDomain,
+                                                const QByteArray &dc, const QList<const Instance *> &nodes,
+                                                quint32 ttl)
+{
     const Question &question = q.questions.first();
-    const quint32 ttl = cache->ttl;
     const quint16 qtype = question.qtype;
     const int accept = acceptFor(qtype);
     const QByteArray dcDomain = qtype == type::SRV ? QByteArray(dc + '.' + respDomain) : QByteArray();

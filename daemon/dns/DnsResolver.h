@@ -66,6 +66,11 @@ private:
     Result dispatch(const Message &query, Message *resp, const QByteArray &respDomain);
     Result serviceQuery(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
                         const QByteArray &service, const QByteArray &tag, bool connect = false);
+    // The records for healthy instances, shuffled already: A/AAAA/CNAME or SRV with additionals.
+    Result serviceAnswers(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
+                          const QList<const Instance *> &nodes, quint32 ttl);
+    Result preparedQuery(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
+                         const QByteArray &name);
     Result nodeQuery(const Message &query, Message *resp, const QByteArray &dc, const QByteArray &node);
     Result addrQuery(const Message &query, Message *resp, const QByteArrayView &hex);
     bool ptrQuery(const Message &query, Message *resp);

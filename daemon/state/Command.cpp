@@ -62,6 +62,18 @@ QCborMap tombstoneReap(quint64 index)
     return QCborMap{{QStringLiteral("t"), QStringLiteral("tombstone-reap")}, {QStringLiteral("index"), qint64(index)}};
 }
 
+QCborMap querySet(const QJsonObject &definition, bool create)
+{
+    return QCborMap{{QStringLiteral("t"), QStringLiteral("query-set")},
+                    {QStringLiteral("query"), fromJson(definition)},
+                    {QStringLiteral("create"), create}};
+}
+
+QCborMap queryDelete(const QString &id)
+{
+    return QCborMap{{QStringLiteral("t"), QStringLiteral("query-delete")}, {QStringLiteral("id"), id}};
+}
+
 QCborValue fromJson(const QJsonObject &o)
 {
     return QCborValue::fromJsonValue(o);

@@ -12,6 +12,8 @@
 //   {"t":"session-create", "id", "session"(json), "now"}
 //   {"t":"session-destroy", "id", "now"}
 //   {"t":"tombstone-reap", "index"}
+//   {"t":"query-set", "query"(definition json with ID), "create"(bool)}
+//   {"t":"query-delete", "id"}
 #include <QCborMap>
 #include <QJsonObject>
 
@@ -25,6 +27,8 @@ QCborMap deregister(const QString &node, const QString &serviceId, const QString
 QCborMap sessionCreate(const QString &id, const QJsonObject &session, qint64 now);
 QCborMap sessionDestroy(const QString &id, qint64 now);
 QCborMap tombstoneReap(quint64 index);
+QCborMap querySet(const QJsonObject &definition, bool create);
+QCborMap queryDelete(const QString &id);
 
 // CBOR <-> JSON for catalog payloads embedded in commands.
 QCborValue fromJson(const QJsonObject &o);

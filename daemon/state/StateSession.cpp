@@ -69,6 +69,7 @@ void StateStore::destroySession(const QString &id, qint64 now, bool invalidated)
     const api::Session session = *it;
     m_sessions.erase(it);
     touchTable(kSessions);
+    deleteQueriesOfSession(id);
     const QSet<QString> keys = m_sessionKeys.take(id);
     for (const QString &key : keys) {
         const auto entry = m_kv.constFind(key);

@@ -67,6 +67,9 @@ QByteArray StateStore::snapshot() const
     QCborArray sessions;
     for (const api::Session &s : m_sessions)
         sessions.append(withIndexes(api::toJson(s)));
+    QCborArray queries;
+    for (const PreparedQuery &q : m_queries)
+        queries.append(withIndexes(preparedquery::toJson(q)));
     const QCborMap doc{{QStringLiteral("version"), kSnapshotVersion},
                        {QStringLiteral("index"), qint64(m_lastIndex)},
                        {QStringLiteral("tableIndex"), indexMap(m_tableIndex)},
@@ -76,7 +79,8 @@ QByteArray StateStore::snapshot() const
                        {QStringLiteral("nodes"), nodes},
                        {QStringLiteral("services"), services},
                        {QStringLiteral("checks"), checks},
-                       {QStringLiteral("sessions"), sessions}};
+                       {QStringLiteral("sessions"), sessions},
+                       {QStringLiteral("queries"), queries}};
     return doc.toCborValue().toCbor();
 }
 
@@ -108,6 +112,14 @@ bool StateStore::restore(const QByteArray &data, QString *error)
                 return false;
             }
         }
+    }
+    // Prepared queries came later: a snapshot without them has none.
+    const QCborValue queries = doc.value(QStringLiteral("queries"));
+    const auto notMap = [](const QCborValue &q) { return !q.isMap(); };
+    if (!queries.isUndefined()
+        && (!queries.isArray() || std::any_of(queries.toArray().begin(), queries.toArray().end(), notMap))) {
+        *error = QStringLiteral("snapshot table 'queries' has a malformed entry");
+        return false;
     }
     for (const char *map : {"tableIndex", "serviceIndex"}) {
         if (!doc.value(QLatin1String(map)).isMap()) {
@@ -172,6 +184,15 @@ bool StateStore::restore(const QByteArray &data, QString *error)
         readIndexes(o, &s);
         fresh.m_sessions.insert(s.id, s);
     }
+    for (const QCborValue &v : queries.toArray()) {
+        QJsonObject o = command::toJson(v);
+        PreparedQuery q;
+        readIndexes(o, &q);
+        o.remove(QStringLiteral("CreateIndex"));
+        o.remove(QStringLiteral("ModifyIndex"));
+        q.definition = o;
+        fresh.m_queries.insert(q.id(), q);
+    }
     // Keep the live watch hub: everyone blocked must wake, since everything may have changed.
     ChangeSet all;
     for (const QString &k : m_kv.keys() + fresh.m_kv.keys())
@@ -192,8 +213,10 @@ bool StateStore::restore(const QByteArray &data, QString *error)
     m_checks = std::move(fresh.m_checks);
     m_serviceInstances = std::move(fresh.m_serviceInstances);
     m_sessions = std::move(fresh.m_sessions);
+    m_queries = std::move(fresh.m_queries);
     for (const QString &t : {QStringLiteral("nodes"), QStringLiteral("services"), QStringLiteral("checks"),
-                             QStringLiteral("kvs"), QStringLiteral("tombstones"), QStringLiteral("sessions")})
+                             QStringLiteral("kvs"), QStringLiteral("tombstones"), QStringLiteral("sessions"),
+                             QStringLiteral("prepared-queries")})
         all.table(t);
     m_watches.notify(all);
     return true;

@@ -46,6 +46,10 @@ ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
         result = applySessionDestroy(command);
     else if (type == u"tombstone-reap")
         result = applyTombstoneReap(command);
+    else if (type == u"query-set")
+        result = applyQuerySet(command);
+    else if (type == u"query-delete")
+        result = applyQueryDelete(command);
     else
         result.error = QStringLiteral("unknown command type '%1'").arg(type);
     m_lastIndex = index;

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "api/Types.h"
+#include "state/PreparedQuery.h"
 #include "state/WatchHub.h"
 
 namespace qonsul::state {
@@ -78,6 +79,15 @@ public:
     quint64 sessions(QList<api::Session> *out, WatchSet *ws = nullptr) const;
     quint64 nodeSessions(const QString &node, QList<api::Session> *out, WatchSet *ws = nullptr) const;
 
+    // ---- Prepared queries.
+    quint64 preparedQueries(QList<PreparedQuery> *out, WatchSet *ws = nullptr) const;
+    quint64 preparedQuery(const QString &id, std::optional<PreparedQuery> *out, WatchSet *ws = nullptr) const;
+    // Finds the query an execute or a DNS lookup names: by ID, by exact name, then the template
+    // with the longest matching name prefix, rendered for `idOrName`. Unset when none matches;
+    // *error set for a template named by its ID (Consul refuses that).
+    quint64 resolvePreparedQuery(const QString &idOrName, std::optional<PreparedQuery> *out, QString *error,
+                                 WatchSet *ws = nullptr) const;
+
     quint64 tableIndex(QStringView table) const { return m_tableIndex.value(table.toString()); }
     // Tombstones older than `index` may be reaped (used by the tombstone GC).
     qsizetype tombstoneCount() const { return m_tombstones.size(); }
@@ -101,6 +111,8 @@ private:
     ApplyResult applySessionCreate(const QCborMap &cmd);
     ApplyResult applySessionDestroy(const QCborMap &cmd);
     ApplyResult applyTombstoneReap(const QCborMap &cmd);
+    ApplyResult applyQuerySet(const QCborMap &cmd);
+    ApplyResult applyQueryDelete(const QCborMap &cmd);
 
     // KV primitives; `now` is the proposer's wall clock in ms (lock delays).
     KvOutcome kvOp(QStringView verb, const QCborMap &op, qint64 now, bool dryRun);
@@ -119,6 +131,7 @@ private:
     void touchService(const QString &name);
     void invalidateSessionsFor(const QString &node, const QString &checkId, qint64 now);
     void destroySession(const QString &id, qint64 now, bool invalidated);
+    void deleteQueriesOfSession(const QString &session);
 
     quint64 m_lastIndex = 0;
     quint64 m_applying = 0; // index of the command being applied
@@ -136,6 +149,7 @@ private:
     QHash<QString, quint64> m_serviceIndex;
 
     QMap<QString, api::Session> m_sessions;
+    QMap<QString, PreparedQuery> m_queries; // by ID
 
     WatchHub m_watches;
     ChangeSet m_changes;

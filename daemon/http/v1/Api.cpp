@@ -15,6 +15,7 @@ Api::Api(ApiContext context)
     registerAgent();
     registerSession();
     registerMisc();
+    registerQuery();
     std::sort(m_prefixes.begin(), m_prefixes.end(),
               [](const Route &a, const Route &b) { return a.path.size() > b.path.size(); });
 }

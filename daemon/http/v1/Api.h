@@ -70,6 +70,7 @@ private:
     void registerAgent();
     void registerSession();
     void registerMisc();
+    void registerQuery();
 
     ApiContext m_ctx;
     QHash<QString, Route> m_exact;

@@ -45,9 +45,14 @@ QByteArray renderJson(const ApiContext &ctx, const HttpRequest &req, const QJson
     }
 }
 
+bool knownLeader(const ApiContext &ctx)
+{
+    return !ctx.committer || !ctx.committer->leaderAddress().isEmpty();
+}
+
 HeaderList blockingHeaders(const ApiContext &ctx, quint64 index)
 {
-    const bool leader = !ctx.committer || !ctx.committer->leaderAddress().isEmpty();
+    const bool leader = knownLeader(ctx);
     return {{QByteArrayLiteral("X-Consul-Index"), QByteArray::number(std::max<quint64>(index, 1))},
             {QByteArrayLiteral("X-Consul-KnownLeader"), leader ? QByteArrayLiteral("true") : QByteArrayLiteral("false")},
             {QByteArrayLiteral("X-Consul-LastContact"), QByteArrayLiteral("0")}};
@@ -63,6 +68,16 @@ void sendJson(const ApiContext &ctx, const HttpRequest &req, const Responder &ou
     if (index)
         r.headers.append(blockingHeaders(ctx, *index));
     out->send(std::move(r));
+}
+
+QJsonObject toJson(const state::HealthEntry &entry)
+{
+    QJsonArray checks;
+    for (const api::HealthCheck &c : entry.checks)
+        checks.append(api::toJson(c));
+    return QJsonObject{{QStringLiteral("Node"), api::toJson(entry.node)},
+                       {QStringLiteral("Service"), api::toJson(entry.service)},
+                       {QStringLiteral("Checks"), checks}};
 }
 
 std::optional<bool> parseBool(const QString &t)

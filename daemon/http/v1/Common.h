@@ -20,6 +20,7 @@ void sendEmpty(const Responder &out, int status = 200);
 void sendJson(const ApiContext &ctx, const HttpRequest &req, const Responder &out, const QJsonValue &value,
               std::optional<quint64> index = std::nullopt, int status = 200);
 HeaderList blockingHeaders(const ApiContext &ctx, quint64 index);
+bool knownLeader(const ApiContext &ctx);
 QByteArray renderJson(const ApiContext &ctx, const HttpRequest &req, const QJsonValue &value);
 
 struct QueryOptions
@@ -53,6 +54,9 @@ void blockingQuery(const ApiContext &ctx, const HttpRequest &req, const Responde
                    QueryRun run, state::WatchHub *hub = nullptr);
 
 QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items);
+
+// One service instance with its node and checks, as /v1/health/service and query execute show it.
+QJsonObject toJson(const state::HealthEntry &entry);
 
 // Decodes a JSON body (empty body → empty object). On error sends 400 "Request decode failed: ..."
 bool parseJsonBody(const HttpRequest &req, const Responder &out, QJsonValue *value);

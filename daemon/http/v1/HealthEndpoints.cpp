@@ -108,9 +108,7 @@ void Api::registerHealth()
                                   }
                                   if (!keep)
                                       continue;
-                                  array.append(QJsonObject{{QStringLiteral("Node"), api::toJson(e.node)},
-                                                           {QStringLiteral("Service"), api::toJson(e.service)},
-                                                           {QStringLiteral("Checks"), checksJson(e.checks)}});
+                                  array.append(toJson(e));
                               }
                               reply->body = filtered(opts, array);
                               return index;

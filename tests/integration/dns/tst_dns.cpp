@@ -206,6 +206,93 @@ private Q_SLOTS:
         }
     }
 
+    // Prepared queries: created over HTTP, executed over HTTP and DNS, by name, by ID and through
+    // a name_prefix_match template with a regexp; tag exclusion, the query's TTL, CRUD errors.
+    void preparedQueries()
+    {
+        const QString base = m_agent.baseUrl();
+        auto post = [&](const QJsonObject &body) {
+            return httpRequest("POST", base + QStringLiteral("/v1/query"), QJsonDocument(body).toJson());
+        };
+        auto r = post(QJsonObject{{"Name", "web-primary"},
+                                  {"Service", QJsonObject{{"Service", "web"}, {"Tags", QJsonArray{"!secondary"}}}},
+                                  {"DNS", QJsonObject{{"TTL", "10s"}}}});
+        QCOMPARE(r.status, 200);
+        const QString id = QJsonDocument::fromJson(r.body).object().value(u"ID").toString();
+        QCOMPARE(id.size(), 36);
+        r = post(QJsonObject{{"Name", "tpl-"},
+                             {"Template", QJsonObject{{"Type", "name_prefix_match"}, {"Regexp", "^tpl-(.*)-(.*)$"}}},
+                             {"Service", QJsonObject{{"Service", "${match(2)}"}, {"Tags", QJsonArray{"${match(1)}"}}}}});
+        QCOMPARE(r.status, 200);
+
+        // HTTP execute: only the instance without the excluded tag, with the query's DNS options.
+        r = httpRequest("GET", base + QStringLiteral("/v1/query/web-primary/execute"));
+        QCOMPARE(r.status, 200);
+        QJsonObject out = QJsonDocument::fromJson(r.body).object();
+        QCOMPARE(out.value(u"Service").toString(), QStringLiteral("web"));
+        QCOMPARE(out.value(u"Datacenter").toString(), QStringLiteral("dc1"));
+        QCOMPARE(out.value(u"DNS").toObject().value(u"TTL").toString(), QStringLiteral("10s"));
+        QCOMPARE(out.value(u"Nodes").toArray().size(), 1);
+        QCOMPARE(out.value(u"Nodes").toArray().at(0).toObject().value(u"Service").toObject().value(u"ID").toString(),
+                 QStringLiteral("web1"));
+        // Explain renders the template for the name.
+        r = httpRequest("GET", base + QStringLiteral("/v1/query/tpl-secondary-web/explain"));
+        QCOMPARE(r.status, 200);
+        const QJsonObject rendered = QJsonDocument::fromJson(r.body).object().value(u"Query").toObject();
+        QCOMPARE(rendered.value(u"Service").toObject().value(u"Service").toString(), QStringLiteral("web"));
+        QCOMPARE(rendered.value(u"Service").toObject().value(u"Tags").toArray(), QJsonArray{"secondary"});
+
+        // DNS: by name (the query's TTL), by ID, through the template, SRV with additionals.
+        DigResult d = dig({QStringLiteral("web-primary.query.consul")});
+        QCOMPARE(d.status(), QStringLiteral("NOERROR"));
+        QCOMPARE(d.answers(), QStringList{QStringLiteral("web-primary.query.consul. 10 IN A 10.1.0.1")});
+        d = kdig({id + QStringLiteral(".query.dc1.consul"), QStringLiteral("A")});
+        QCOMPARE(d.answers(), QStringList{id + QStringLiteral(".query.dc1.consul. 10 IN A 10.1.0.1")});
+        d = dig({QStringLiteral("tpl-secondary-web.query.consul"), QStringLiteral("SRV")});
+        QCOMPARE(d.ofType(QStringLiteral("ANSWER"), QStringLiteral("SRV")),
+                 QStringList{QStringLiteral("tpl-secondary-web.query.consul. 0 IN SRV 1 1 8081 %1.node.dc1.consul.").arg(m_node)});
+        QVERIFY2(d.ofType(QStringLiteral("ADDITIONAL"), QStringLiteral("A"))
+                     .contains(QStringLiteral("%1.node.dc1.consul. 0 IN A 127.0.0.1").arg(m_node)),
+                 qPrintable(d.out));
+        // Unknown query, and a template that renders to an unknown service: NXDOMAIN with SOA.
+        for (const QString &name : {QStringLiteral("nosuch.query.consul"), QStringLiteral("tpl-x-nosuch.query.consul")}) {
+            d = dig({name});
+            QCOMPARE(d.status(), QStringLiteral("NXDOMAIN"));
+            QCOMPARE(d.ofType(QStringLiteral("AUTHORITY"), QStringLiteral("SOA")).size(), 1);
+        }
+
+        // Errors as Consul gives them; nothing stored changes.
+        r = post(QJsonObject{{"Name", "web-primary"}, {"Service", QJsonObject{{"Service", "web"}}}});
+        QCOMPARE(r.status, 500);
+        QCOMPARE(r.body, QByteArray("name 'web-primary' aliases an existing query name"));
+        r = post(QJsonObject{{"Name", "no-service"}});
+        QCOMPARE(r.status, 500);
+        QCOMPARE(r.body, QByteArray("Must provide a Service name to query"));
+        r = post(QJsonObject{{"Service", QJsonObject{{"Service", 7}}}});
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.body.startsWith("Request decode failed: "));
+        r = httpRequest("GET", base + QStringLiteral("/v1/query/nosuch/execute"));
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.body, QByteArray("Query not found"));
+        r = httpRequest("GET", base + QStringLiteral("/v1/query"));
+        QCOMPARE(QJsonDocument::fromJson(r.body).array().size(), 2);
+
+        // Update, then delete: the name stops resolving.
+        r = httpRequest("PUT", base + QStringLiteral("/v1/query/") + id,
+                        QJsonDocument(QJsonObject{{"Name", "web-primary"},
+                                                  {"Service", QJsonObject{{"Service", "web"}, {"Tags", QJsonArray{"secondary"}}}}})
+                            .toJson());
+        QCOMPARE(r.status, 200);
+        d = dig({QStringLiteral("web-primary.query.consul")});
+        QCOMPARE(d.answers(), QStringList{QStringLiteral("web-primary.query.consul. 0 IN A 127.0.0.1")});
+        r = httpRequest("GET", base + QStringLiteral("/v1/query/") + id);
+        const QJsonObject stored = QJsonDocument::fromJson(r.body).array().at(0).toObject();
+        QVERIFY(stored.value(u"ModifyIndex").toInteger() > stored.value(u"CreateIndex").toInteger());
+        QCOMPARE(httpRequest("DELETE", base + QStringLiteral("/v1/query/") + id).status, 200);
+        QCOMPARE(httpRequest("GET", base + QStringLiteral("/v1/query/") + id).status, 404);
+        QCOMPARE(dig({QStringLiteral("web-primary.query.consul")}).status(), QStringLiteral("NXDOMAIN"));
+    }
+
     void rfc2782()
     {
         DigResult r = dig({QStringLiteral("_web._primary.service.consul"), QStringLiteral("SRV")});

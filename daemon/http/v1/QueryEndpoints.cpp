@@ -1,0 +1,214 @@
+// /v1/query: prepared queries — create, list, read, update, delete, execute and explain.
+#include "http/v1/AgentBackend.h"
+#include "http/v1/Api.h"
+#include "http/v1/Common.h"
+
+#include "state/Command.h"
+#include "state/PreparedQuery.h"
+
+#include <QRandomGenerator>
+#include <QUuid>
+
+#include <algorithm>
+
+namespace qonsul::http::v1 {
+
+namespace {
+
+const QString kQueryNotFound = QStringLiteral("Query not found");
+
+// The freshness fields Consul's execute and explain replies carry in their bodies (its
+// QueryMeta is embedded in those response structs).
+void addQueryMeta(const ApiContext &ctx, const QueryOptions &opts, quint64 index, QJsonObject *o)
+{
+    o->insert(QStringLiteral("Index"), double(std::max<quint64>(index, 1)));
+    o->insert(QStringLiteral("LastContact"), 0);
+    o->insert(QStringLiteral("KnownLeader"), knownLeader(ctx));
+    o->insert(QStringLiteral("ConsistencyLevel"),
+        opts.consistent  ? QStringLiteral("consistent")
+            : opts.stale ? QStringLiteral("stale")
+                         : QStringLiteral("leader"));
+    o->insert(QStringLiteral("NotModified"), false);
+    o->insert(QStringLiteral("Backend"), 0);
+}
+
+// Decodes and validates a create/update body; sends the error and returns false when it is bad.
+bool readDefinition(const HttpRequest &req, const Responder &out, QJsonObject *definition)
+{
+    QJsonObject body;
+    if (!parseJsonObject(req, out, &body))
+        return false;
+    bool decodeError = false;
+    const QString error = state::preparedquery::normalise(body, definition, &decodeError);
+    if (!error.isEmpty()) {
+        sendError(out, decodeError ? 400 : 500, error);
+        return false;
+    }
+    return true;
+}
+
+void write(const ApiContext &ctx, const QCborMap &command, const Responder &out, std::function<void()> done)
+{
+    propose(ctx, command, out, [out, done](const state::ApplyResult &r, quint64) {
+        if (!r.error.isEmpty()) {
+            sendError(out, 500, r.error);
+            return;
+        }
+        done();
+    });
+}
+
+void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrName, const Responder &out)
+{
+    QueryOptions opts;
+    if (!parseQueryOptions(ctx, req, out, &opts))
+        return;
+    int limit = 0;
+    if (req.hasQuery(u"limit")) {
+        bool ok = false;
+        limit = req.queryValue(u"limit").toInt(&ok);
+        if (!ok || limit < 0) {
+            sendError(out, 400, QStringLiteral("Invalid limit: %1").arg(req.queryValue(u"limit")));
+            return;
+        }
+    }
+    QString error;
+    std::optional<state::PreparedQuery> query;
+    const quint64 index = ctx.store->resolvePreparedQuery(idOrName, &query, &error);
+    if (!error.isEmpty()) {
+        sendError(out, 500, error);
+        return;
+    }
+    if (!query) {
+        sendError(out, 404, kQueryNotFound);
+        return;
+    }
+    const QJsonObject service = query->definition.value(u"Service").toObject();
+    if (service.value(u"Connect").toBool() || queryFlag(req, u"connect")) {
+        sendError(out, 400, QStringLiteral("Connect-only prepared queries are not supported by this agent"));
+        return;
+    }
+    QList<state::HealthEntry> instances;
+    const quint64 serviceIndex = ctx.store->healthService(service.value(u"Service").toString(), &instances);
+    QList<state::HealthEntry> nodes = state::preparedquery::filter(query->definition, instances);
+    // No network coordinates yet, so "near" (and Near) sort like Consul does without them: shuffled.
+    std::shuffle(nodes.begin(), nodes.end(), *QRandomGenerator::global());
+    if (limit > 0 && nodes.size() > limit)
+        nodes.resize(limit);
+    QJsonArray list;
+    for (const state::HealthEntry &e : std::as_const(nodes))
+        list.append(toJson(e));
+    const quint64 replyIndex = std::max(index, serviceIndex);
+    QJsonObject body { { QStringLiteral("Service"), service.value(u"Service") },
+        { QStringLiteral("Nodes"), list }, { QStringLiteral("DNS"), query->definition.value(u"DNS") },
+        { QStringLiteral("Datacenter"), ctx.agent->datacenter() }, { QStringLiteral("Failovers"), 0 } };
+    addQueryMeta(ctx, opts, replyIndex, &body);
+    sendJson(ctx, req, out, body, replyIndex);
+}
+
+void explain(const ApiContext &ctx, const HttpRequest &req, const QString &idOrName, const Responder &out)
+{
+    QueryOptions opts;
+    if (!parseQueryOptions(ctx, req, out, &opts))
+        return;
+    QString error;
+    std::optional<state::PreparedQuery> query;
+    const quint64 index = ctx.store->resolvePreparedQuery(idOrName, &query, &error);
+    if (!error.isEmpty()) {
+        sendError(out, 500, error);
+        return;
+    }
+    if (!query) {
+        sendError(out, 404, kQueryNotFound);
+        return;
+    }
+    QJsonObject body { { QStringLiteral("Query"), state::preparedquery::toJson(*query) } };
+    addQueryMeta(ctx, opts, index, &body);
+    sendJson(ctx, req, out, body, index);
+}
+
+} // namespace
+
+void Api::registerQuery()
+{
+    const ApiContext ctx = m_ctx;
+    add(QStringLiteral("/v1/query"), false, { QStringLiteral("GET"), QStringLiteral("POST") },
+        [ctx](const HttpRequest &req, const QString &, const Responder &out) {
+            if (req.method == "GET") {
+                QueryOptions opts;
+                if (!parseQueryOptions(ctx, req, out, &opts))
+                    return;
+                blockingQuery(ctx, req, out, opts, [ctx, opts](state::WatchSet *ws, QueryReply *reply) {
+                    QList<state::PreparedQuery> queries;
+                    const quint64 index = ctx.store->preparedQueries(&queries, ws);
+                    QJsonArray list;
+                    for (const state::PreparedQuery &q : std::as_const(queries))
+                        list.append(state::preparedquery::toJson(q));
+                    reply->body = filtered(opts, list);
+                    return index;
+                });
+                return;
+            }
+            QJsonObject definition;
+            if (!checkDatacenter(ctx, req, out) || !readDefinition(req, out, &definition))
+                return;
+            const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            definition.insert(QStringLiteral("ID"), id);
+            write(ctx, state::command::querySet(definition, true), out, [ctx, req, out, id] {
+                sendJson(ctx, req, out, QJsonObject { { QStringLiteral("ID"), id } });
+            });
+        });
+    add(QStringLiteral("/v1/query/"), true,
+        { QStringLiteral("GET"), QStringLiteral("PUT"), QStringLiteral("DELETE") },
+        [ctx](const HttpRequest &req, const QString &tail, const Responder &out) {
+            for (const QLatin1StringView action :
+                { QLatin1StringView("/execute"), QLatin1StringView("/explain") }) {
+                if (!tail.endsWith(action))
+                    continue;
+                if (req.method != "GET") {
+                    HttpResponse r = HttpResponse::text(
+                        405, QStringLiteral("method %1 not allowed").arg(QString::fromLatin1(req.method)));
+                    r.setHeader("Allow", "OPTIONS,GET");
+                    out->send(std::move(r));
+                    return;
+                }
+                const QString idOrName = tail.chopped(action.size());
+                if (action == QLatin1StringView("/execute"))
+                    execute(ctx, req, idOrName, out);
+                else
+                    explain(ctx, req, idOrName, out);
+                return;
+            }
+            if (req.method == "GET") {
+                QueryOptions opts;
+                if (!parseQueryOptions(ctx, req, out, &opts))
+                    return;
+                blockingQuery(ctx, req, out, opts, [ctx, tail](state::WatchSet *ws, QueryReply *reply) {
+                    std::optional<state::PreparedQuery> query;
+                    const quint64 index = ctx.store->preparedQuery(tail, &query, ws);
+                    if (query) {
+                        reply->body = QJsonArray { state::preparedquery::toJson(*query) };
+                    } else {
+                        reply->status = 404;
+                        reply->raw = kQueryNotFound.toUtf8();
+                        reply->rawContentType = "text/plain; charset=utf-8";
+                    }
+                    return index;
+                });
+                return;
+            }
+            if (!checkDatacenter(ctx, req, out))
+                return;
+            if (req.method == "DELETE") {
+                write(ctx, state::command::queryDelete(tail), out, [out] { sendEmpty(out); });
+                return;
+            }
+            QJsonObject definition;
+            if (!readDefinition(req, out, &definition))
+                return;
+            definition.insert(QStringLiteral("ID"), tail);
+            write(ctx, state::command::querySet(definition, false), out, [out] { sendEmpty(out); });
+        });
+}
+
+} // namespace qonsul::http::v1
