@@ -1,0 +1,47 @@
+#pragma once
+// The Serf layer's messages, carried inside memberlist UserMsg payloads and push/pull user state
+// (CBOR arrays [type, fields...], validated like Messages.h).
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QString>
+
+#include <optional>
+#include <variant>
+
+namespace qonsul::gossip {
+
+struct JoinIntent
+{
+    quint64 ltime = 0;
+    QString node;
+};
+struct LeaveIntent
+{
+    quint64 ltime = 0;
+    QString node;
+    bool prune = false;
+};
+struct UserEventMsg
+{
+    quint64 ltime = 0;
+    QString name;
+    QByteArray payload;
+};
+struct SerfPushPull
+{
+    quint64 ltime = 0;                  // member clock
+    QHash<QString, quint64> statusLTimes; // members' last intent times
+    QList<QString> leftMembers;
+    quint64 eventLTime = 0;
+    QList<UserEventMsg> events; // the recent ones, for members that missed their gossip
+};
+
+using SerfMessage = std::variant<JoinIntent, LeaveIntent, UserEventMsg, SerfPushPull>;
+
+constexpr int kMaxUserEventBytes = 9 * 1024; // name plus payload, as Consul limits user events
+
+QByteArray encodeSerfMessage(const SerfMessage &message);
+std::optional<SerfMessage> decodeSerfMessage(const QByteArray &bytes);
+
+} // namespace qonsul::gossip

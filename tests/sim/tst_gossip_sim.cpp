@@ -1,0 +1,332 @@
+// Deterministic simulation of gossip pools (label `sim`): SWIM/Lifeguard membership and the Serf
+// layer on a virtual clock and network, with Consul's LAN timing. Every scenario is seeded and
+// replays exactly; set QONSUL_GOSSIP_SIM_SEEDS to run more seeds of the false-positive scenario
+// and QONSUL_GOSSIP_SIM_N for a bigger convergence run (e.g. 1000).
+#include "GossipSim.h"
+
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QTest>
+
+using namespace qonsul;
+using namespace qonsul::gossip;
+using namespace qonsul::sim;
+
+namespace {
+
+QString nodeName(int i) { return QStringLiteral("node-%1").arg(i, 4, 10, QLatin1Char('0')); }
+
+int envInt(const char *name, int fallback)
+{
+    bool ok = false;
+    const int v = qEnvironmentVariableIntValue(name, &ok);
+    return ok && v > 0 ? v : fallback;
+}
+
+// A simulated cluster plus the observations the scenarios assert on.
+struct Sim
+{
+    test::SimClock clock;
+    GossipNet net;
+    QSet<int> started;
+    QSet<int> crashed;
+    // node name -> how many times any member reported it failed
+    QHash<QString, int> failedReports;
+    // observer index -> event name -> deliveries
+    QHash<int, QHash<QString, int>> events;
+
+    explicit Sim(quint64 seed) : net(&clock, seed) {}
+
+    void add(int n, SerfConfig config = SerfConfig::lan())
+    {
+        for (int i = 0; i < n; ++i) {
+            const int index = net.size();
+            Serf *s = net.add(nodeName(index), config);
+            QObject::connect(s, &Serf::memberFailed, [this](const Member &m) { ++failedReports[m.name]; });
+            QObject::connect(s, &Serf::userEvent, [this, index](const UserEvent &e) { ++events[index][e.name]; });
+        }
+    }
+    void start(int i)
+    {
+        net.serf(i)->start();
+        started.insert(i);
+    }
+    void join(int i, int via)
+    {
+        net.serf(i)->join({net.address(via)}, [](int) {});
+    }
+    // Starts members [from, to) one every `spacingMs`, each joining a random started member.
+    void startAndJoin(int from, int to, qint64 spacingMs, SimRandom &random)
+    {
+        for (int i = from; i < to; ++i) {
+            QList<int> up(started.cbegin(), started.cend());
+            std::sort(up.begin(), up.end());
+            start(i);
+            if (!up.isEmpty())
+                join(i, up.at(qsizetype(random.below(quint64(up.size())))));
+            clock.advance(spacingMs);
+        }
+    }
+    QList<int> live() const
+    {
+        QList<int> out;
+        for (int i : started) {
+            if (!crashed.contains(i))
+                out.append(i);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    // Every live member sees `member` with `status`.
+    bool allSee(const QString &member, MemberStatus status) const
+    {
+        for (int i : live()) {
+            const auto m = net.serf(i)->member(member);
+            if (!m || m->status != status)
+                return false;
+        }
+        return true;
+    }
+    bool converged(int alive) const
+    {
+        for (int i : live()) {
+            if (net.serf(i)->stats().alive != alive)
+                return false;
+        }
+        return true;
+    }
+    // Advances in steps until `done` holds; the simulated milliseconds it took, or -1.
+    qint64 runUntil(const std::function<bool()> &done, qint64 limitMs, qint64 stepMs = 250)
+    {
+        for (qint64 t = 0; t <= limitMs; t += stepMs) {
+            if (done())
+                return t;
+            clock.advance(stepMs);
+        }
+        return -1;
+    }
+    void crash(int i)
+    {
+        net.crash(i);
+        crashed.insert(i);
+    }
+};
+
+} // namespace
+
+class TestGossipSim : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QHashSeed::setDeterministicGlobalSeed(); // hash order must not vary between runs
+        QLoggingCategory::setFilterRules(QStringLiteral("agent.serf.debug=false\nagent.memberlist.debug=false\nagent.serf.info=false\nagent.memberlist.info=false\n"
+                                                        "agent.memberlist.warning=false"));
+    }
+
+    void tunablesFollowFormulas()
+    {
+        const MemberlistConfig lan = MemberlistConfig::lan();
+        QCOMPARE(lan.probeIntervalMs, 1000);
+        QCOMPARE(lan.gossipIntervalMs, 200);
+        QCOMPARE(lan.gossipNodes, 3);
+        QCOMPARE(lan.retransmitLimit(1000), 4 * 4); // 4 × ceil(log10(1001))
+        QCOMPARE(lan.retransmitLimit(9), 4);
+        QCOMPARE(lan.pushPullScaled(32), 30000);
+        QCOMPARE(lan.pushPullScaled(1000), 30000 * 6); // ceil(log2(1000) − 5) + 1
+        QCOMPARE(lan.suspicionMinMs(100), 8000);       // 4 × log10(100) × 1 s
+        const MemberlistConfig wan = MemberlistConfig::wan();
+        QCOMPARE(wan.probeIntervalMs, 5000);
+        QCOMPARE(wan.suspicionMult, 6);
+        QCOMPARE(SerfConfig::lan().reconnectTimeoutMs, 72ll * 3600 * 1000);
+    }
+
+    void convergenceAfterJoins()
+    {
+        const int n = envInt("QONSUL_GOSSIP_SIM_N", 300);
+        Sim sim(1);
+        SimRandom random(11);
+        sim.add(n);
+        QElapsedTimer wall;
+        wall.start();
+        sim.startAndJoin(0, n, 10, random);
+        // Most members see everyone within seconds; a member that joined through one that had
+        // not yet heard of another may wait for its next push/pull to learn of it.
+        const qint64 ms = sim.runUntil([&] { return sim.converged(n); }, 180000, 500);
+        qInfo("%d members: every member saw all alive %lld ms after the last join (%lld ms wall, %llu packets)", n,
+              ms, wall.elapsed(), sim.net.packets());
+        QVERIFY2(ms >= 0, "the pool did not converge");
+        QCOMPARE(sim.failedReports.size(), 0);
+    }
+
+    void crashedMemberFailedEverywhere()
+    {
+        Sim sim(2);
+        SimRandom random(22);
+        sim.add(50);
+        sim.startAndJoin(0, 50, 50, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(50); }, 60000) >= 0);
+        sim.crash(7);
+        const qint64 ms = sim.runUntil([&] { return sim.allSee(nodeName(7), MemberStatus::Failed); }, 120000);
+        qInfo("50 members: a crash was known to all %lld ms later", ms);
+        QVERIFY2(ms >= 0, "not every member declared the crashed one failed");
+        QCOMPARE(sim.failedReports.keys(), QList<QString>{nodeName(7)});
+    }
+
+    void noFalsePositivesWithLossAndSlowMember()
+    {
+        const int seeds = envInt("QONSUL_GOSSIP_SIM_SEEDS", 6);
+        const int n = 24;
+        int slowReports = 0;
+        for (int seed = 0; seed < seeds; ++seed) {
+            Sim sim(1000 + quint64(seed));
+            SimRandom random(2000 + quint64(seed));
+            sim.add(n);
+            sim.startAndJoin(0, n, 100, random);
+            QVERIFY(sim.runUntil([&] { return sim.converged(n); }, 60000) >= 0);
+            sim.net.faults().dropRate = 0.05;
+            sim.net.faults().slowExtraMs = 400;
+            sim.net.setSlow(3, true);
+            sim.clock.advance(180000);
+            for (auto it = sim.failedReports.cbegin(); it != sim.failedReports.cend(); ++it) {
+                if (it.key() == nodeName(3))
+                    slowReports += it.value();
+                else
+                    QFAIL(qPrintable(QStringLiteral("seed %1: healthy %2 declared failed %3 times")
+                                         .arg(seed)
+                                         .arg(it.key())
+                                         .arg(it.value())));
+            }
+        }
+        qInfo("%d seeds × 180 s, 5%% loss, one slow member: 0 healthy members declared failed, the slow one %d times",
+              seeds, slowReports);
+    }
+
+    void partitionAndHeal()
+    {
+        const int n = 16;
+        Sim sim(3);
+        SimRandom random(33);
+        sim.add(n);
+        sim.startAndJoin(0, n, 50, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(n); }, 60000) >= 0);
+        for (int i = 0; i < n / 2; ++i)
+            sim.net.setGroup(i, 1);
+        const qint64 split = sim.runUntil([&] { return sim.converged(n / 2); }, 120000);
+        QVERIFY2(split >= 0, "the two sides did not declare each other failed");
+        sim.net.heal();
+        const qint64 healed = sim.runUntil([&] { return sim.converged(n); }, 240000);
+        qInfo("16 members split 8/8: sides apart after %lld ms, whole again %lld ms after healing", split, healed);
+        QVERIFY2(healed >= 0, "the pool did not heal");
+    }
+
+    void leavePropagates()
+    {
+        Sim sim(4);
+        SimRandom random(44);
+        sim.add(20);
+        sim.startAndJoin(0, 20, 50, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(20); }, 60000) >= 0);
+        bool done = false;
+        sim.net.serf(5)->leave([&] { done = true; });
+        QVERIFY(sim.runUntil([&] { return done; }, 30000) >= 0);
+        QVERIFY(sim.net.serf(5)->hasLeft());
+        sim.crashed.insert(5); // it no longer takes part
+        QVERIFY(sim.runUntil([&] { return sim.allSee(nodeName(5), MemberStatus::Left); }, 30000) >= 0);
+        QCOMPARE(sim.failedReports.size(), 0);
+    }
+
+    void forceLeaveAndPrune()
+    {
+        Sim sim(5);
+        SimRandom random(55);
+        sim.add(10);
+        sim.startAndJoin(0, 10, 50, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(10); }, 60000) >= 0);
+        sim.crash(4);
+        QVERIFY(sim.runUntil([&] { return sim.allSee(nodeName(4), MemberStatus::Failed); }, 120000) >= 0);
+        QVERIFY(!sim.net.serf(0)->forceLeave(QStringLiteral("nobody"), false));
+        QVERIFY(sim.net.serf(0)->forceLeave(nodeName(4), false));
+        QVERIFY(sim.runUntil([&] { return sim.allSee(nodeName(4), MemberStatus::Left); }, 30000) >= 0);
+        QVERIFY(sim.net.serf(1)->forceLeave(nodeName(4), true));
+        QVERIFY(sim.runUntil([&] {
+            for (int i : sim.live()) {
+                if (sim.net.serf(i)->member(nodeName(4)))
+                    return false;
+            }
+            return true;
+        }, 30000) >= 0);
+        // A live member that is force-left refutes it and stays alive.
+        QVERIFY(sim.net.serf(0)->forceLeave(nodeName(2), false));
+        sim.clock.advance(10000);
+        QVERIFY(sim.allSee(nodeName(2), MemberStatus::Alive));
+    }
+
+    void failedMembersReaped()
+    {
+        SerfConfig config = SerfConfig::lan();
+        config.reconnectTimeoutMs = 60000;
+        Sim sim(6);
+        SimRandom random(66);
+        sim.add(8, config);
+        sim.startAndJoin(0, 8, 50, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(8); }, 60000) >= 0);
+        sim.crash(2);
+        QVERIFY(sim.runUntil([&] { return sim.allSee(nodeName(2), MemberStatus::Failed); }, 120000) >= 0);
+        QVERIFY(sim.runUntil([&] {
+            for (int i : sim.live()) {
+                if (sim.net.serf(i)->member(nodeName(2)))
+                    return false;
+            }
+            return true;
+        }, 90000) >= 0);
+    }
+
+    void eventReachesEveryMemberOnce()
+    {
+        const int n = 60;
+        Sim sim(7);
+        SimRandom random(77);
+        sim.add(n);
+        sim.startAndJoin(0, n, 20, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(n); }, 60000) >= 0);
+        sim.net.faults().dropRate = 0.05;
+        const QStringList names{QStringLiteral("deploy"), QStringLiteral("restart"), QStringLiteral("deploy-2")};
+        for (int e = 0; e < names.size(); ++e) {
+            sim.net.serf(e * 17)->fireEvent(names.at(e), QByteArray("payload-") + QByteArray::number(e));
+            sim.clock.advance(300);
+        }
+        // The same name and payload twice at different times are two events.
+        sim.net.serf(9)->fireEvent(QStringLiteral("restart"), "payload-1");
+        sim.clock.advance(60000);
+        for (int i = 0; i < n; ++i) {
+            const QHash<QString, int> got = sim.events.value(i);
+            QCOMPARE(got.value(QStringLiteral("deploy")), 1);
+            QCOMPARE(got.value(QStringLiteral("restart")), 2);
+            QCOMPARE(got.value(QStringLiteral("deploy-2")), 1);
+        }
+    }
+
+    void tagsUpdatePropagate()
+    {
+        Sim sim(8);
+        SimRandom random(88);
+        sim.add(12);
+        sim.startAndJoin(0, 12, 50, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(12); }, 60000) >= 0);
+        QMap<QString, QString> tags{{QStringLiteral("role"), QStringLiteral("consul")}, {QStringLiteral("port"), QStringLiteral("8300")}};
+        sim.net.serf(6)->setTags(tags);
+        QVERIFY(sim.runUntil([&] {
+            for (int i : sim.live()) {
+                if (sim.net.serf(i)->member(nodeName(6))->tags != tags)
+                    return false;
+            }
+            return true;
+        }, 30000) >= 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGossipSim)
+#include "tst_gossip_sim.moc"
