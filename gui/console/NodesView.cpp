@@ -70,6 +70,7 @@ NodesView::NodesView(AgentSession *session, QWidget *parent)
     splitter->addWidget(left);
     splitter->addWidget(m_detail);
     splitter->setStretchFactor(1, 1);
+    splitter->setSizes({ 420, 680 });
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter);
 
@@ -256,7 +257,8 @@ void NodesView::fillDetail()
         item->setIcon(2, HealthStatus::icon(status));
         item->setToolTip(3, c.value(u"Output").toString());
     }
-    m_detail->resizeColumnToContents(0);
+    for (int c = 0; c < 3; ++c)
+        m_detail->resizeColumnToContents(c);
 }
 
 void NodesView::focusFind()

@@ -147,7 +147,8 @@ void ServiceDetail::fill(const QJsonArray &entries)
         if (id == selected)
             m_tree->setCurrentItem(item);
     }
-    m_tree->resizeColumnToContents(Name);
+    for (int c = Name; c < Extra; ++c)
+        m_tree->resizeColumnToContents(c);
 }
 
 QString ServiceDetail::selectedAddress() const

@@ -66,6 +66,45 @@ private:
     QByteArray m_response;
 };
 
+// A TCP forwarder to the agent that can be cut (every connection dropped, the port closed) and
+// restored on the same port: a network outage the console has to ride out.
+class CuttableProxy : public QTcpServer
+{
+public:
+    explicit CuttableProxy(quint16 target)
+        : m_target(target)
+    {
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *client = nextPendingConnection()) {
+                auto *upstream = new QTcpSocket(client);
+                connect(client, &QTcpSocket::readyRead, upstream,
+                    [client, upstream] { upstream->write(client->readAll()); });
+                connect(upstream, &QTcpSocket::readyRead, client,
+                    [client, upstream] { client->write(upstream->readAll()); });
+                connect(upstream, &QTcpSocket::disconnected, client, &QTcpSocket::disconnectFromHost);
+                connect(client, &QTcpSocket::disconnected, client, &QObject::deleteLater);
+                upstream->connectToHost(QHostAddress::LocalHost, m_target);
+                upstream->waitForConnected(1000);
+                upstream->write(client->readAll());
+            }
+        });
+        listen(QHostAddress::LocalHost);
+        m_port = serverPort();
+    }
+    void cut()
+    {
+        close();
+        for (QTcpSocket *s : findChildren<QTcpSocket *>(QString(), Qt::FindDirectChildrenOnly))
+            s->abort();
+    }
+    bool restore() { return listen(QHostAddress::LocalHost, m_port); }
+    QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
+
+private:
+    quint16 m_target;
+    quint16 m_port = 0;
+};
+
 QByteArray httpAnswer(int status, const QByteArray &reason, const QByteArray &body)
 {
     return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\nContent-Type: application/json\r\n"
@@ -113,13 +152,13 @@ class TestConsole : public QObject
         QTRY_VERIFY(kv()->editor()->loadedIndex() > 0);
     }
 
-    void screenshot(const QString &name)
+    void screenshot(const QString &name, QWidget *window = nullptr)
     {
         const QString dir = qEnvironmentVariable("QONSUL_SCREENSHOTS");
         if (dir.isEmpty())
             return;
         QTest::qWait(300); // let the last answers paint
-        QVERIFY(m_window->grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
+        QVERIFY((window ? window : m_window)->grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
     }
 
 private Q_SLOTS:
@@ -284,6 +323,7 @@ private Q_SLOTS:
         QCOMPARE(dialog->mineEdit()->toPlainText(), QStringLiteral("9090"));
         QCOMPARE(dialog->theirsEdit()->toPlainText(), QStringLiteral("7070"));
         QVERIFY(editor->isModified());
+        screenshot(QStringLiteral("kv-conflict"), dialog);
         QSignalSpy saved(editor, &KvEditor::saved);
         dialog->findChild<QPushButton *>(QStringLiteral("overwrite"))->click();
         QTRY_COMPARE(saved.count(), 1);
@@ -380,6 +420,14 @@ private Q_SLOTS:
         QCOMPARE(window.windowTitle(), QStringLiteral("Qonsul 控制台"));
         QCOMPARE(window.tabs()->tabText(0), QStringLiteral("服务(&S)"));
         QCOMPARE(window.kvView()->editor()->modeBox()->itemText(ValueCodec::Hex), QStringLiteral("十六进制"));
+        window.resize(m_window->size());
+        window.show();
+        window.connectTo(ConnectionStore::find(QStringLiteral("test agent")), QString());
+        QTRY_VERIFY(window.servicesView()->model()->rowOf(QStringLiteral("db")) >= 0);
+        window.servicesView()->selectService(QStringLiteral("db"));
+        QTRY_COMPARE(window.servicesView()->detail()->tree()->topLevelItemCount(), 1);
+        QTRY_VERIFY(window.agentLabel()->text().startsWith(QStringLiteral("代理")));
+        screenshot(QStringLiteral("services-zh_CN"), &window);
         Language::install(qApp, QStringLiteral("en"));
     }
 
@@ -394,6 +442,31 @@ private Q_SLOTS:
         QTRY_COMPARE(window.session()->state(), AgentSession::State::Lost);
         QTRY_VERIFY(window.connectionLabel()->text().contains(QStringLiteral("connection refused")));
         QVERIFY(window.connectionLabel()->text().contains(QStringLiteral("retrying")));
+    }
+
+    void lostConnectionIsRetriedKeepingTheView()
+    {
+        CuttableProxy proxy(m_agent.httpPort());
+        MainWindow window;
+        window.show();
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("via proxy");
+        profile.address = proxy.address();
+        window.connectTo(profile, QString());
+        ServicesModel *model = window.servicesView()->model();
+        QTRY_VERIFY(model->rowOf(QStringLiteral("web")) >= 0);
+        QTRY_COMPARE(window.session()->state(), AgentSession::State::Connected);
+
+        proxy.cut();
+        QTRY_COMPARE(window.session()->state(), AgentSession::State::Lost);
+        QVERIFY(window.connectionLabel()->text().contains(QStringLiteral("retrying")));
+        QVERIFY(model->rowOf(QStringLiteral("web")) >= 0); // what was shown stays
+        put(QStringLiteral("/v1/agent/service/register"), R"({"Name":"cache","Port":6379})");
+
+        QVERIFY(proxy.restore());
+        QTRY_COMPARE_WITH_TIMEOUT(window.session()->state(), AgentSession::State::Connected, 10000);
+        QTRY_VERIFY(model->rowOf(QStringLiteral("cache")) >= 0);
+        QVERIFY(window.servicesView()->isLive());
     }
 
     void forbiddenAndGarbageAgents()
