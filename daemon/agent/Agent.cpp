@@ -1,12 +1,15 @@
 #include "agent/Agent.h"
 #include "agent/LocalState.h"
 
+#include "cluster/RequestRouter.h"
+#include "cluster/ServerNode.h"
 #include "config/ConfigLoader.h"
 #include "core/Logging.h"
 #include "core/Version.h"
 #include "dns/DnsServer.h"
 #include "http/HttpServer.h"
 #include "http/v1/Api.h"
+#include "rpc/ConnectionPool.h"
 #include "state/Command.h"
 #include "state/Committer.h"
 #include "state/SessionTimers.h"
@@ -29,6 +32,7 @@ using http::v1::AgentError;
 namespace {
 constexpr int kEventBufferSize = 256; // Consul keeps the last 256 user events per agent
 constexpr int kServerPortDefault = 8300;
+constexpr qint64 kRegisterRetryMs = 1000;
 
 qint64 residentBytes()
 {
@@ -45,21 +49,59 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     , m_config(std::move(config))
     , m_store(std::make_unique<state::StateStore>())
 {
-    m_committer = std::make_unique<state::LocalCommitter>(
-        m_store.get(), QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server));
-    m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer.get());
-    m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer.get());
+    if (m_config.dev) {
+        m_localCommitter = std::make_unique<state::LocalCommitter>(
+            m_store.get(), QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server));
+        m_committer = m_localCommitter.get();
+    } else {
+        createServer();
+    }
+    m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer);
+    m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer);
     m_checkNam = std::make_unique<QNetworkAccessManager>();
-    m_local = std::make_unique<LocalState>(&m_clock, m_committer.get(), m_store.get(), m_checkNam.get(),
+    m_local = std::make_unique<LocalState>(&m_clock, m_committer, m_store.get(), m_checkNam.get(),
                                            localOptions(m_config));
     http::v1::ApiContext ctx;
     ctx.store = m_store.get();
-    ctx.committer = m_committer.get();
+    ctx.committer = m_committer;
+    ctx.raft = m_server.get();
     ctx.agent = this;
     ctx.clock = &m_clock;
     ctx.config = &m_config;
     ctx.sessionTimers = m_sessionTimers.get();
     m_api = std::make_unique<http::v1::Api>(ctx);
+    if (m_server) {
+        m_router = std::make_unique<cluster::RequestRouter>(
+            m_api.get(), &m_clock, m_pool.get(), m_server.get(), m_server.get(),
+            cluster::RequestRouter::Options{m_config.rpcHoldTimeout / kMillisecond, m_config.nodeName});
+        m_server->setHttpHandler([this](const http::HttpRequest &req, std::shared_ptr<http::HttpResponder> out) {
+            m_router->handle(req, out);
+        });
+    }
+}
+
+void Agent::createServer()
+{
+    rpc::ConnectionPool::Options poolOptions;
+    poolOptions.datacenter = m_config.datacenter;
+    poolOptions.connectTimeoutMs = int(m_config.limits.rpcHandshakeTimeout / kMillisecond);
+    m_pool = std::make_unique<rpc::ConnectionPool>(poolOptions);
+    cluster::ServerNode::Options o;
+    o.nodeId = m_config.nodeId;
+    o.nodeName = m_config.nodeName;
+    o.datacenter = m_config.datacenter;
+    o.rpcAddress = QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server);
+    o.bindAddress = m_config.bindAddr;
+    o.port = quint16(m_config.ports.server);
+    o.dataDir = m_config.dataDir;
+    o.bootstrap = m_config.bootstrap;
+    o.raft.timing = raft::Timing{m_config.raft.heartbeatTimeout / kMillisecond, m_config.raft.electionTimeout / kMillisecond,
+                                 m_config.raft.leaderLeaseTimeout / kMillisecond};
+    o.raft.snapshotThreshold = quint64(m_config.raft.snapshotThreshold);
+    o.raft.trailingLogs = quint64(m_config.raft.trailingLogs);
+    o.rpcHoldMs = m_config.rpcHoldTimeout / kMillisecond;
+    m_server = std::make_unique<cluster::ServerNode>(o, &m_clock, m_store.get(), m_pool.get());
+    m_committer = m_server->committer();
 }
 
 Agent::~Agent()
@@ -85,6 +127,8 @@ QString Agent::advertiseAddress() const
 bool Agent::start(QString *error)
 {
     m_startedMs = m_clock.monotonicMs();
+    if (m_server && !m_server->start(error))
+        return false;
     if (m_config.ports.http >= 0) {
         http::HttpLimits limits;
         limits.bodyLimit = [this](const http::HttpRequest &head) { return m_api->bodyLimit(head); };
@@ -92,7 +136,10 @@ bool Agent::start(QString *error)
         for (const QString &addr : addrs) {
             auto *server = new http::HttpServer(
                 limits, [this](const http::HttpRequest &req, std::shared_ptr<http::HttpResponder> out) {
-                    m_api->handle(req, out);
+                    if (m_router)
+                        m_router->handle(req, out);
+                    else
+                        m_api->handle(req, out);
                 });
             m_httpServers.append(server);
             if (!server->listen(QHostAddress(addr), quint16(m_config.ports.http))) {
@@ -180,11 +227,17 @@ void Agent::registerSelf()
                      {QStringLiteral("Type"), QString()}}},
     };
     m_committer->propose(state::command::registerNode(body, m_clock.wallMs()),
-                         [](const state::ApplyResult &r, quint64, const QString &error) {
-                             if (!r.error.isEmpty() || !error.isEmpty())
-                                 qCCritical(lcAgent).noquote() << "Failed to register this node:" << r.error << error;
+                         [this](const state::ApplyResult &r, quint64, const QString &error) {
+                             if (r.error.isEmpty() && error.isEmpty())
+                                 return;
+                             qCWarning(lcAgent).noquote() << "Failed to register this node:" << r.error << error;
+                             // In a cluster the servers may have no leader yet: try again, as
+                             // Consul's anti-entropy keeps syncing the node.
+                             if (!m_config.dev)
+                                 m_clock.schedule(kRegisterRetryMs, [this] { registerSelf(); });
                          });
-    qCInfo(lcAgent).noquote() << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
+    if (m_config.dev)
+        qCInfo(lcAgent).noquote() << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
 }
 
 QJsonObject Agent::member() const

@@ -24,6 +24,15 @@ namespace qonsul::dns {
 class DnsServer;
 }
 
+namespace qonsul::rpc {
+class ConnectionPool;
+}
+
+namespace qonsul::cluster {
+class ServerNode;
+class RequestRouter;
+} // namespace qonsul::cluster
+
 namespace qonsul::http {
 class HttpServer;
 namespace v1 {
@@ -79,11 +88,17 @@ private:
     QJsonObject stats() const;
     void registerSelf();
     LocalState::Options localOptions(const config::AgentConfig &config) const;
+    void createServer(); // server mode: Raft, the server RPC and request routing
 
     config::AgentConfig m_config;
     SystemClock m_clock;
     std::unique_ptr<state::StateStore> m_store;
-    std::unique_ptr<state::Committer> m_committer;
+    // Cluster mode (not -dev): the server RPC client side and, on servers, the Raft server.
+    std::unique_ptr<rpc::ConnectionPool> m_pool;
+    std::unique_ptr<cluster::ServerNode> m_server;
+    std::unique_ptr<cluster::RequestRouter> m_router;
+    std::unique_ptr<state::Committer> m_localCommitter; // -dev
+    state::Committer *m_committer = nullptr;
     std::unique_ptr<state::SessionTimers> m_sessionTimers;
     std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
     std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks

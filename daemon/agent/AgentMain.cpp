@@ -77,11 +77,10 @@ int runAgent(const QStringList &args)
     cfg.nodeId = config::ensureNodeId(cfg, &error);
     if (cfg.nodeId.isEmpty())
         return fail(error);
-    if (!cfg.dev) {
-        // Durable single-server and cluster operation arrive with Raft; refuse rather than
-        // pretend that acknowledged writes survive a restart.
-        return fail(QStringLiteral("Only -dev mode is available in this build: durable server mode needs the "
-                                   "Raft log (not yet built). Start with `qonsul agent -dev`."));
+    if (!cfg.dev && !cfg.server) {
+        // Client agents need servers to forward to, which they find through LAN gossip.
+        return fail(QStringLiteral("Client agents are not available in this build yet: start a server "
+                                   "(`-server`) or `qonsul agent -dev`."));
     }
     LogHub::install(parseLogLevel(cfg.logLevel).value_or(LogLevel::Info), cfg.logJson);
 #ifndef Q_OS_WIN

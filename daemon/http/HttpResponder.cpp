@@ -11,8 +11,23 @@ HttpResponder::HttpResponder(Key, HttpConnection *connection)
 {
 }
 
+std::shared_ptr<HttpResponder> HttpResponder::capture(std::function<void(HttpResponse)> sink)
+{
+    auto responder = std::make_shared<HttpResponder>(Key{}, nullptr);
+    responder->m_sink = std::move(sink);
+    return responder;
+}
+
+void HttpResponder::close()
+{
+    m_sink = nullptr;
+    detach();
+}
+
 HttpResponder::~HttpResponder()
 {
+    if (m_sink && m_state != State::Finished)
+        m_sink(HttpResponse::text(500, QStringLiteral("request abandoned")));
     if (m_connection && m_state != State::Finished)
         m_connection->responderAbandoned(m_state == State::Streaming);
 }
@@ -22,7 +37,10 @@ void HttpResponder::send(HttpResponse response)
     if (m_state != State::Pending)
         return;
     m_state = State::Finished;
-    if (HttpConnection *c = m_connection) {
+    if (auto sink = std::exchange(m_sink, nullptr)) {
+        m_onClosed = nullptr;
+        sink(std::move(response));
+    } else if (HttpConnection *c = m_connection) {
         m_connection = nullptr;
         m_onClosed = nullptr;
         c->respond(std::move(response));
@@ -34,15 +52,21 @@ void HttpResponder::beginStream(int status, HeaderList headers)
     if (m_state != State::Pending)
         return;
     m_state = State::Streaming;
-    if (m_connection)
+    if (m_sink) {
+        m_captured.status = status;
+        m_captured.headers = std::move(headers);
+    } else if (m_connection) {
         m_connection->beginStream(status, std::move(headers));
+    }
 }
 
 void HttpResponder::writeChunk(const QByteArray &data)
 {
     if (m_state != State::Streaming || data.isEmpty())
         return;
-    if (m_connection)
+    if (m_sink)
+        m_captured.body += data;
+    else if (m_connection)
         m_connection->writeChunk(data);
 }
 
@@ -51,7 +75,10 @@ void HttpResponder::endStream()
     if (m_state != State::Streaming)
         return;
     m_state = State::Finished;
-    if (HttpConnection *c = m_connection) {
+    if (auto sink = std::exchange(m_sink, nullptr)) {
+        m_onClosed = nullptr;
+        sink(std::exchange(m_captured, {}));
+    } else if (HttpConnection *c = m_connection) {
         m_connection = nullptr;
         m_onClosed = nullptr;
         c->endStream();

@@ -20,6 +20,11 @@ class HttpResponder : public std::enable_shared_from_this<HttpResponder>
 
 public:
     HttpResponder(Key, HttpConnection *connection);
+    // A responder without a connection that hands the finished reply to `sink` (a request
+    // forwarded between agents over RPC); a stream is collected and handed over when it ends.
+    // Dropped unanswered, it hands over a 500. close() makes it behave like a closed connection.
+    static std::shared_ptr<HttpResponder> capture(std::function<void(HttpResponse)> sink);
+    void close();
     // Dropping the last reference without answering makes the connection answer 500 (or, with a
     // stream already begun, close the connection so the client sees it truncated).
     ~HttpResponder();
@@ -27,7 +32,7 @@ public:
     HttpResponder &operator=(const HttpResponder &) = delete;
 
     // The connection is alive and the reply is not finished.
-    bool isOpen() const { return m_connection && m_state != State::Finished; }
+    bool isOpen() const { return (m_connection || m_sink) && m_state != State::Finished; }
     // The whole reply. Only the first send() (or beginStream()) counts; later calls are ignored.
     void send(HttpResponse response);
     // A reply of unknown length, sent with chunked transfer-encoding (to an HTTP/1.0 client:
@@ -56,6 +61,8 @@ private:
     void fireClosed();
 
     HttpConnection *m_connection;
+    std::function<void(HttpResponse)> m_sink; // capture mode
+    HttpResponse m_captured;                  // a captured stream, until endStream()
     State m_state = State::Pending;
     bool m_died = false; // the connection closed before the reply was finished
     std::function<void()> m_onClosed;

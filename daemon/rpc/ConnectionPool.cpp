@@ -12,6 +12,8 @@ using namespace Qt::StringLiterals;
 namespace qonsul::rpc {
 
 namespace {
+const QString kConnectFailed = u"rpc error: failed to connect to "_s;
+
 bool splitAddress(const QString &address, QString *host, quint16 *port)
 {
     const qsizetype colon = address.lastIndexOf(u':');
@@ -138,7 +140,7 @@ private:
     void sweep()
     {
         if (!m_connected && m_connectDeadline.hasExpired()) {
-            fail(u"timed out connecting to %1"_s.arg(m_address));
+            fail(u"connection timed out"_s);
             return;
         }
         for (auto it = m_pending.begin(); it != m_pending.end();) {
@@ -168,9 +170,13 @@ private:
         m_failed = true;
         m_sweep.stop();
         m_idle.stop();
-        const QString why = m_failure.isEmpty() ? reason : m_failure;
+        QString why = m_failure.isEmpty() ? reason : m_failure;
+        if (why.isEmpty())
+            why = u"rpc connection closed"_s;
+        if (!m_connected)
+            why = kConnectFailed + m_address + u": "_s + why;
         m_pool->drop(this);
-        failAll(why.isEmpty() ? u"rpc connection closed"_s : why);
+        failAll(why);
         m_socket->close();
         deleteLater();
     }
@@ -221,6 +227,11 @@ void ConnectionPool::drop(Channel *c)
 {
     if (m_channels.value(c->key()) == c)
         m_channels.remove(c->key());
+}
+
+bool ConnectionPool::neverSent(const QString &error)
+{
+    return error.startsWith(kConnectFailed);
 }
 
 void ConnectionPool::call(const QString &address, const QString &method, const QCborValue &args, int timeoutMs,

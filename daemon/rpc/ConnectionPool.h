@@ -37,6 +37,10 @@ public:
     // One-way and best effort: dropped when the connection fails or its backlog is full.
     void sendRaft(const QString &address, const QCborValue &body);
 
+    // True for errors of requests that surely never reached the server (no connection was
+    // made), which a caller may send again elsewhere without risking a second execution.
+    static bool neverSent(const QString &error);
+
     int openConnections() const { return int(m_channels.size()); }
     quint64 connectionsOpened() const { return m_opened; }
 

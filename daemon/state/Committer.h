@@ -20,6 +20,8 @@ public:
     virtual void propose(const QCborMap &command, Done done) = 0;
     virtual bool isLeader() const = 0;
     virtual QString leaderAddress() const = 0; // "ip:port", empty when unknown
+    // Milliseconds since this server last heard from the leader (X-Consul-LastContact).
+    virtual qint64 lastContactMs() const { return 0; }
 };
 
 // Single-node, in-memory: applies each command immediately at the next index.

@@ -46,7 +46,7 @@ QByteArray AgentProcess::output() const
     return m_output;
 }
 
-bool AgentProcess::start(int timeoutMs)
+bool AgentProcess::start(int timeoutMs, bool waitForLeader)
 {
     m_httpPort = freeTcpPort();
     m_dnsPort = freeTcpUdpPort();
@@ -67,7 +67,7 @@ bool AgentProcess::start(int timeoutMs)
             return false;
         }
         const HttpResult r = httpRequest("GET", baseUrl() + QStringLiteral("/v1/status/leader"), {}, {}, 1000);
-        if (r.status == 200 && r.body != "\"\"")
+        if (r.status == 200 && (!waitForLeader || r.body != "\"\""))
             return true;
         QThread::msleep(20);
     }

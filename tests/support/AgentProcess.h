@@ -16,7 +16,9 @@ public:
     AgentProcess(const AgentProcess &) = delete;
     AgentProcess &operator=(const AgentProcess &) = delete;
 
-    bool start(int timeoutMs = 10000); // false (and a logged reason) if it did not come up
+    // False (and a logged reason) if it did not come up: its HTTP API answers and, unless
+    // `waitForLeader` is false (a server waiting to be added to a cluster), it knows a leader.
+    bool start(int timeoutMs = 10000, bool waitForLeader = true);
     void stop();
     void kill(); // SIGKILL, no cleanup: for crash tests
 

@@ -16,6 +16,7 @@ Api::Api(ApiContext context)
     registerSession();
     registerMisc();
     registerQuery();
+    registerOperatorRaft();
     std::sort(m_prefixes.begin(), m_prefixes.end(),
               [](const Route &a, const Route &b) { return a.path.size() > b.path.size(); });
 }

@@ -27,6 +27,7 @@ class HttpResponder;
 namespace qonsul::http::v1 {
 
 class AgentBackend;
+class RaftBackend;
 
 struct ApiContext
 {
@@ -36,6 +37,7 @@ struct ApiContext
     Clock *clock = nullptr;
     const config::AgentConfig *config = nullptr;
     state::SessionTimers *sessionTimers = nullptr;
+    RaftBackend *raft = nullptr; // servers only
 };
 
 using Responder = std::shared_ptr<HttpResponder>;
@@ -71,6 +73,7 @@ private:
     void registerSession();
     void registerMisc();
     void registerQuery();
+    void registerOperatorRaft();
 
     ApiContext m_ctx;
     QHash<QString, Route> m_exact;

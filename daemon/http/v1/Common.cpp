@@ -55,7 +55,8 @@ HeaderList blockingHeaders(const ApiContext &ctx, quint64 index)
     const bool leader = knownLeader(ctx);
     return {{QByteArrayLiteral("X-Consul-Index"), QByteArray::number(std::max<quint64>(index, 1))},
             {QByteArrayLiteral("X-Consul-KnownLeader"), leader ? QByteArrayLiteral("true") : QByteArrayLiteral("false")},
-            {QByteArrayLiteral("X-Consul-LastContact"), QByteArrayLiteral("0")}};
+            {QByteArrayLiteral("X-Consul-LastContact"),
+             QByteArray::number(ctx.committer ? ctx.committer->lastContactMs() : 0)}};
 }
 
 void sendJson(const ApiContext &ctx, const HttpRequest &req, const Responder &out, const QJsonValue &value,

@@ -1,7 +1,8 @@
-// /v1/status/*, /v1/event/*, /v1/operator/raft/configuration.
+// /v1/status/*, /v1/event/*, /v1/operator/autopilot/health.
 #include "http/v1/AgentBackend.h"
 #include "http/v1/Api.h"
 #include "http/v1/Common.h"
+#include "http/v1/RaftBackend.h"
 
 #include "core/Version.h"
 #include "state/Committer.h"
@@ -53,23 +54,16 @@ void Api::registerMisc()
         [ctx](const HttpRequest &req, const QString &, const Responder &out) {
             if (!checkDatacenter(ctx, req, out))
                 return;
-            const QString leader = ctx.committer->leaderAddress();
-            sendJson(ctx, req, out, leader.isEmpty() ? QJsonArray() : QJsonArray{leader});
-        });
-    add(QStringLiteral("/v1/operator/raft/configuration"), false, get,
-        [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
-            if (!checkDatacenter(ctx, req, out))
-                return;
-            const QJsonObject server{{QStringLiteral("ID"), agent->nodeId()},
-                                     {QStringLiteral("Node"), agent->nodeName()},
-                                     {QStringLiteral("Address"), ctx.committer->leaderAddress()},
-                                     {QStringLiteral("Leader"), ctx.committer->isLeader()},
-                                     {QStringLiteral("ProtocolVersion"), QStringLiteral("3")},
-                                     {QStringLiteral("Voter"), true},
-                                     {QStringLiteral("LastIndex"), double(ctx.store->lastIndex())}};
-            sendJson(ctx, req, out,
-                     QJsonObject{{QStringLiteral("Servers"), QJsonArray{server}},
-                                 {QStringLiteral("Index"), double(ctx.store->lastIndex())}});
+            QJsonArray peers;
+            if (ctx.raft) {
+                for (const RaftBackend::Server &s : ctx.raft->raftServers()) {
+                    if (s.voter)
+                        peers.append(s.address);
+                }
+            } else if (const QString leader = ctx.committer->leaderAddress(); !leader.isEmpty()) {
+                peers.append(leader);
+            }
+            sendJson(ctx, req, out, peers);
         });
     // Autopilot's view of server health; one healthy voter until the cluster issue.
     add(QStringLiteral("/v1/operator/autopilot/health"), false, get,

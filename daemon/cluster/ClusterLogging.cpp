@@ -1,0 +1,3 @@
+#include "cluster/ClusterLogging.h"
+
+Q_LOGGING_CATEGORY(lcServer, "agent.server")

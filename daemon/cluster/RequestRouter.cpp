@@ -1,0 +1,133 @@
+#include "cluster/RequestRouter.h"
+#include "cluster/HttpForward.h"
+#include "cluster/ServerNode.h"
+#include "cluster/Upstream.h"
+
+#include "core/Duration.h"
+#include "http/v1/Api.h"
+
+#include <QCborValue>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace qonsul::cluster {
+
+namespace {
+const QString kHttpMethod = u"Http.Request"_s;
+constexpr qint64 kReplyTimeoutMs = 60000;        // a forwarded non-blocking request
+constexpr qint64 kBlockingMarginMs = 15000;      // on top of a blocking query's wait
+constexpr qint64 kDefaultBlockingWaitMs = 300000; // Consul's default ?wait
+
+bool agentLocal(const QString &path)
+{
+    return !path.startsWith(u"/v1/") || path.startsWith(u"/v1/agent/") || path.startsWith(u"/v1/event/");
+}
+
+// What every server answers from its own copy of the Raft state.
+bool serverLocalRead(const QString &path)
+{
+    return path.startsWith(u"/v1/status/") || path == u"/v1/operator/raft/configuration"
+        || path.startsWith(u"/v1/operator/autopilot/");
+}
+
+bool isRead(const http::HttpRequest &r)
+{
+    return r.method == "GET" || r.method == "HEAD";
+}
+
+int hops(const http::HttpRequest &r)
+{
+    return r.header(kForwardedHeader).toInt();
+}
+
+qint64 replyTimeout(const http::HttpRequest &r)
+{
+    if (!r.hasQuery(u"index"))
+        return kReplyTimeoutMs;
+    const auto wait = r.hasQuery(u"wait") ? parseDuration(r.queryValue(u"wait")) : std::nullopt;
+    const qint64 waitMs = wait && *wait > 0 ? *wait / kMillisecond : kDefaultBlockingWaitMs;
+    return waitMs + waitMs / 16 + kBlockingMarginMs;
+}
+} // namespace
+
+RequestRouter::RequestRouter(http::v1::Api *api, Clock *clock, rpc::ConnectionPool *pool, Upstream *upstream,
+                             ServerNode *server, Options options)
+    : m_api(api)
+    , m_clock(clock)
+    , m_pool(pool)
+    , m_upstream(upstream)
+    , m_server(server)
+    , m_options(std::move(options))
+{
+}
+
+void RequestRouter::handle(const http::HttpRequest &request, const std::shared_ptr<http::HttpResponder> &out)
+{
+    if (agentLocal(request.path)) {
+        m_api->handle(request, out);
+        return;
+    }
+    if (!m_server) {
+        forward(request, out);
+        return;
+    }
+    const bool read = isRead(request);
+    if (read && (request.hasQuery(u"stale") || serverLocalRead(request.path))) {
+        m_api->handle(request, out);
+        return;
+    }
+    if (!m_server->isLeader()) {
+        forward(request, out);
+        return;
+    }
+    if (!read) {
+        m_api->handle(request, out);
+        return;
+    }
+    m_server->readBarrier(request.hasQuery(u"consistent"), [this, request, out](const QString &error) {
+        if (!out->isOpen())
+            return;
+        if (!error.isEmpty())
+            out->send(http::HttpResponse::text(500, error));
+        else
+            m_api->handle(request, out);
+    });
+}
+
+void RequestRouter::forward(http::HttpRequest request, const std::shared_ptr<http::HttpResponder> &out)
+{
+    const int hop = hops(request);
+    if (hop >= kMaxForwardHops) {
+        out->send(http::HttpResponse::text(500, kNoLeader));
+        return;
+    }
+    request.headers.removeIf([](const auto &h) { return h.first == kForwardedHeader; });
+    request.headers.append({kForwardedHeader.toByteArray(), QByteArray::number(hop + 1)});
+    // A session belongs to the node of the agent it was created through (Consul's client fills
+    // in its own node before the RPC).
+    if (!m_server && request.method == "PUT" && request.path == u"/v1/session/create") {
+        QJsonObject body = QJsonDocument::fromJson(request.body).object();
+        if (!body.contains(u"Node") && (request.body.trimmed().isEmpty() || !body.isEmpty())) {
+            body.insert(u"Node"_s, m_options.nodeName);
+            request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        }
+    }
+    ++m_forwarded;
+    callUpstream(m_clock, m_pool, m_upstream, kHttpMethod, encodeRequest(request), m_options.holdMs,
+                 replyTimeout(request), [out](const QCborValue &result, const QString &error) {
+                     if (!out->isOpen())
+                         return;
+                     http::HttpResponse response;
+                     QString decodeError;
+                     if (!error.isEmpty())
+                         out->send(http::HttpResponse::text(500, error));
+                     else if (!decodeResponse(result, &response, &decodeError))
+                         out->send(http::HttpResponse::text(500, decodeError));
+                     else
+                         out->send(std::move(response));
+                 });
+}
+
+} // namespace qonsul::cluster

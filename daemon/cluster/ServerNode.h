@@ -1,0 +1,104 @@
+#pragma once
+// A Consul server's consensus side: the Raft node over its stores, the state store as its state
+// machine, the RPC listener on the server port (Raft traffic and forwarded requests), and what
+// the rest of the agent asks of it — the committer, read barriers for Consul's consistency
+// modes, the leader as upstream for followers, and Raft membership for the operator API.
+#include <QObject>
+#include <memory>
+
+#include "cluster/ForwardingCommitter.h"
+#include "cluster/Upstream.h"
+#include "http/HttpResponder.h"
+#include "http/v1/RaftBackend.h"
+#include "raft/Types.h"
+
+class QTimer;
+
+namespace qonsul::state {
+class StateStore;
+}
+namespace qonsul::raft {
+class RaftNode;
+struct RaftStorage;
+class StoreStateMachine;
+} // namespace qonsul::raft
+namespace qonsul::rpc {
+class RpcServer;
+class RaftTransport;
+} // namespace qonsul::rpc
+
+namespace qonsul::cluster {
+
+class ServerNode final : public QObject, public Upstream, public http::v1::RaftBackend
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QString nodeId;      // the Raft server ID
+        QString nodeName;
+        QString datacenter;
+        QString rpcAddress;  // advertised "ip:port" of the server port
+        QString bindAddress; // where the server port listens
+        quint16 port = 8300;
+        QString dataDir;     // the agent's data_dir: the Raft state lives in <dataDir>/raft
+        bool bootstrap = false;
+        raft::Options raft;
+        qint64 rpcHoldMs = 7000;
+    };
+    using HttpHandler = std::function<void(const http::HttpRequest &, std::shared_ptr<http::HttpResponder>)>;
+
+    ServerNode(Options options, Clock *clock, state::StateStore *store, rpc::ConnectionPool *pool,
+               QObject *parent = nullptr);
+    ~ServerNode() override;
+
+    // Opens the Raft state, starts the node (bootstrapping a single-server cluster with
+    // `bootstrap` on a server with no state) and listens on the server port.
+    bool start(QString *error);
+    // Where "Http.Request" RPCs go (the agent's request router).
+    void setHttpHandler(HttpHandler handler) { m_httpHandler = std::move(handler); }
+
+    state::Committer *committer() { return &m_committer; }
+    raft::RaftNode *raft() const { return m_node.get(); }
+    rpc::RpcServer *rpcServer() const { return m_rpc; }
+    bool isLeader() const;
+    // On the leader: `done` once a read in that mode may run (lease, or a quorum round for
+    // ?consistent) and the store reflects everything committed before; error otherwise.
+    void readBarrier(bool consistent, std::function<void(const QString &error)> done);
+
+    // Upstream: the leader.
+    QString target() const override;
+
+    // RaftBackend
+    QList<Server> raftServers() const override;
+    quint64 raftLastIndex() const override;
+    void addRaftPeer(const QString &address, Done done) override;
+    void removeRaftPeer(const QString &id, const QString &address, Done done) override;
+    QString transferLeadership(const QString &id) override;
+
+Q_SIGNALS:
+    // This server became the leader or stopped being it.
+    void leadershipChanged(bool leader);
+
+private:
+    bool openStores(QString *error);
+    void registerRpcHandlers();
+    void watchLeadership();
+
+    Options m_options;
+    Clock *m_clock;
+    state::StateStore *m_store;
+    rpc::ConnectionPool *m_pool;
+    std::unique_ptr<rpc::RaftTransport> m_transport;
+    std::unique_ptr<raft::RaftStorage> m_storage; // outlives m_node
+    std::unique_ptr<raft::StoreStateMachine> m_fsm;
+    std::unique_ptr<raft::RaftNode> m_node;
+    ForwardingCommitter m_committer;
+    rpc::RpcServer *m_rpc;
+    QTimer *m_leaderWatch;
+    HttpHandler m_httpHandler;
+    bool m_wasLeader = false;
+    QString m_lastLeader;
+};
+
+} // namespace qonsul::cluster

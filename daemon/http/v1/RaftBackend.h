@@ -1,0 +1,32 @@
+#pragma once
+// What the status and operator endpoints ask of a server's Raft (the cluster wires it in; dev
+// agents have none and answer as a single server).
+#include <QList>
+#include <QString>
+#include <functional>
+
+namespace qonsul::http::v1 {
+
+class RaftBackend
+{
+public:
+    struct Server
+    {
+        QString id;
+        QString node; // node name as the catalog knows it, "(unknown)" otherwise
+        QString address;
+        bool leader = false;
+        bool voter = true;
+    };
+    using Done = std::function<void(const QString &error)>; // empty on success
+
+    virtual ~RaftBackend() = default;
+    virtual QList<Server> raftServers() const = 0; // latest configuration, possibly uncommitted
+    virtual quint64 raftLastIndex() const = 0;
+    // Leader only (requests reach the leader through forwarding).
+    virtual void addRaftPeer(const QString &address, Done done) = 0;
+    virtual void removeRaftPeer(const QString &id, const QString &address, Done done) = 0;
+    virtual QString transferLeadership(const QString &id) = 0; // error, empty when started
+};
+
+} // namespace qonsul::http::v1
