@@ -66,6 +66,7 @@ CommandTable buildTable()
     addAgentCommands(table);
     addLockCommand(table);
     addWatchCommand(table);
+    addServiceCommands(table);
     return table;
 }
 

@@ -60,6 +60,7 @@ void addCatalogCommands(CommandTable &table); // catalog and services
 void addAgentCommands(CommandTable &table); // members, info, join, leave, maint, ...
 void addLockCommand(CommandTable &table);
 void addWatchCommand(CommandTable &table);
+void addServiceCommands(CommandTable &table); // service install, uninstall, start, stop
 
 // Shared helpers for command implementations.
 std::unique_ptr<client::ApiClient> connectOrReport(
