@@ -110,6 +110,44 @@ bool writeConfigAndData(const ServiceTarget &target, const QString &user)
 }
 
 #ifndef Q_OS_WIN
+// The unit or plist, world-readable as service managers expect; printed as "  <label>: <path>".
+bool writeServiceFile(const QString &path, const QByteArray &content, const char *label)
+{
+    QString error;
+    if (!writeFile(path, content, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther, &error)) {
+        err(QStringLiteral("Error installing service: %1").arg(error));
+        return false;
+    }
+    out(QStringLiteral("  %1 %2").arg(QString::fromLatin1(label).leftJustified(7), path));
+    return true;
+}
+
+void printEnabled(const ServiceTarget &t)
+{
+    out(QStringLiteral("Enabled, not started: adjust %1/qonsul.json, then run `qonsul service start`.")
+            .arg(t.layout.configDir));
+}
+
+bool requireInstalled(const QString &path, const QString &note = {})
+{
+    if (QFileInfo::exists(path))
+        return true;
+    err(QStringLiteral("Error uninstalling service: qonsul is not installed as a service (%1 does not exist%2)")
+            .arg(path, note));
+    return false;
+}
+
+bool removeServiceFile(const QString &path, const ServiceTarget &t)
+{
+    if (!QFile::remove(path)) {
+        err(QStringLiteral("Error uninstalling service: cannot remove %1").arg(path));
+        return false;
+    }
+    out(QStringLiteral("Removed %1. The configuration in %2 and the data in %3 were kept.")
+            .arg(path, t.layout.configDir, t.layout.dataDir));
+    return true;
+}
+
 bool needRoot(const ServiceTarget &target, const char *action)
 {
     if (!target.root.isEmpty() || ::geteuid() == 0)
@@ -156,21 +194,14 @@ public:
         if (live && !ensureUser(t.layout.user))
             return false;
         out(QStringLiteral("Installing the qonsul service (systemd):"));
-        QString error;
-        if (!writeFile(under(t.root, kUnit), platform::systemdUnit(t.layout),
-                       QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther, &error)) {
-            err(QStringLiteral("Error installing service: %1").arg(error));
-            return false;
-        }
-        out(QStringLiteral("  unit:   %1").arg(under(t.root, kUnit)));
-        if (!writeConfigAndData(t, live ? t.layout.user : QString()))
+        if (!writeServiceFile(under(t.root, kUnit), platform::systemdUnit(t.layout), "unit:")
+            || !writeConfigAndData(t, live ? t.layout.user : QString()))
             return false;
         if (live && !systemctl({ QStringLiteral("daemon-reload") }))
             return false;
         if (!systemctl(rootArgs(t) + QStringList { QStringLiteral("enable"), kUnitName }))
             return false;
-        out(QStringLiteral("Enabled, not started: adjust %1/qonsul.json, then run `qonsul service start`.")
-                .arg(t.layout.configDir));
+        printEnabled(t);
         return true;
     }
 
@@ -179,27 +210,15 @@ public:
         if (!needRoot(t, "uninstall"))
             return false;
         const QString unit = under(t.root, kUnit);
-        if (!QFileInfo::exists(unit)) {
-            err(QStringLiteral("Error uninstalling service: qonsul is not installed as a service (%1 does not "
-                               "exist; units installed by a package are removed with the package)")
-                    .arg(unit));
+        if (!requireInstalled(unit, QStringLiteral("; units installed by a package are removed with the package")))
             return false;
-        }
         const bool live = t.root.isEmpty();
         QStringList disable = rootArgs(t) + QStringList { QStringLiteral("disable"), kUnitName };
         if (live)
             disable.insert(1, QStringLiteral("--now"));
         if (!systemctl(disable))
             return false;
-        if (!QFile::remove(unit)) {
-            err(QStringLiteral("Error uninstalling service: cannot remove %1").arg(unit));
-            return false;
-        }
-        if (live && !systemctl({ QStringLiteral("daemon-reload") }))
-            return false;
-        out(QStringLiteral("Removed %1. The configuration in %2 and the data in %3 were kept.")
-                .arg(unit, t.layout.configDir, t.layout.dataDir));
-        return true;
+        return removeServiceFile(unit, t) && (!live || systemctl({ QStringLiteral("daemon-reload") }));
     }
 
     bool start() override
@@ -257,19 +276,12 @@ public:
         if (!needRoot(t, "install") || !checkFresh(t, { plistPath() }))
             return false;
         out(QStringLiteral("Installing the qonsul service (launchd):"));
-        QString error;
-        if (!writeFile(under(t.root, plistPath()), platform::launchdPlist(t.layout),
-                       QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther, &error)) {
-            err(QStringLiteral("Error installing service: %1").arg(error));
-            return false;
-        }
-        out(QStringLiteral("  plist:  %1").arg(under(t.root, plistPath())));
-        if (!writeConfigAndData(t, QString()) || !QDir().mkpath(under(t.root, QFileInfo(t.layout.logFile).path())))
+        if (!writeServiceFile(under(t.root, plistPath()), platform::launchdPlist(t.layout), "plist:")
+            || !writeConfigAndData(t, QString()) || !QDir().mkpath(under(t.root, QFileInfo(t.layout.logFile).path())))
             return false;
         if (t.root.isEmpty() && !launchctl({ QStringLiteral("enable"), target() }))
             return false;
-        out(QStringLiteral("Enabled, not started: adjust %1/qonsul.json, then run `qonsul service start`.")
-                .arg(t.layout.configDir));
+        printEnabled(t);
         return true;
     }
 
@@ -278,23 +290,13 @@ public:
         if (!needRoot(t, "uninstall"))
             return false;
         const QString plist = under(t.root, plistPath());
-        if (!QFileInfo::exists(plist)) {
-            err(QStringLiteral("Error uninstalling service: qonsul is not installed as a service (%1 does not "
-                               "exist)")
-                    .arg(plist));
+        if (!requireInstalled(plist))
             return false;
-        }
         if (t.root.isEmpty()) {
             QString ignored; // not loaded is fine
             runTool(QStringLiteral("launchctl"), { QStringLiteral("bootout"), target() }, &ignored);
         }
-        if (!QFile::remove(plist)) {
-            err(QStringLiteral("Error uninstalling service: cannot remove %1").arg(plist));
-            return false;
-        }
-        out(QStringLiteral("Removed %1. The configuration in %2 and the data in %3 were kept.")
-                .arg(plist, t.layout.configDir, t.layout.dataDir));
-        return true;
+        return removeServiceFile(plist, t);
     }
 
     bool start() override

@@ -477,6 +477,11 @@ bool loadPath(
         }
         return loadFile(path, format, sources, warnings, error);
     }
+    // QDir lists an unreadable directory as empty; the agent would start without its config.
+    if (!info.isReadable()) {
+        *error = QStringLiteral("config: Open failed on %1. open %1: permission denied").arg(path);
+        return false;
+    }
     QDir dir(path);
     QStringList names
         = dir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System, QDir::NoSort);
