@@ -11,6 +11,7 @@ install(DIRECTORY DESTINATION /var/lib/qonsul
 install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md DESTINATION share/doc/qonsul)
 # The console (gui/, issue 8) and its icon, when that part of the tree provides them.
 if(TARGET qonsul-console)
+    install(TARGETS qonsul-console RUNTIME DESTINATION bin)
     install(FILES ${_inst}/desktop/qonsul-console.desktop DESTINATION share/applications)
     foreach(_icon svg png)
         if(EXISTS ${PROJECT_SOURCE_DIR}/gui/resources/qonsul-console.${_icon})

@@ -154,6 +154,12 @@ void TestPackages::debContents()
     QVERIFY2(expect("-rw-r-----", "etc/qonsul.d/qonsul.json"), qPrintable(files));
     QVERIFY2(expect("drwxr-x---", "var/lib/qonsul/"), qPrintable(files));
     QVERIFY2(expect("-rw-r--r--", "usr/share/doc/qonsul/copyright"), qPrintable(files));
+    // The console, its menu entry and icon, when the GUI is part of the build.
+    if (QFile::exists(qEnvironmentVariable("QONSUL_BUILD_DIR") + u"/bin/qonsul-console")) {
+        QVERIFY2(expect("-rwxr-xr-x", "usr/bin/qonsul-console"), qPrintable(files));
+        QVERIFY2(expect("-rw-r--r--", "usr/share/applications/qonsul-console.desktop"), qPrintable(files));
+        QVERIFY2(expect("-rw-r--r--", "usr/share/icons/hicolor/scalable/apps/qonsul-console.svg"), qPrintable(files));
+    }
     const Run conffiles = run(QStringLiteral("dpkg-deb"), { QStringLiteral("-I"), m_deb, QStringLiteral("conffiles") });
     QCOMPARE(conffiles.output.trimmed(), QByteArray("/etc/qonsul.d/qonsul.json"));
     const Run depends = run(QStringLiteral("dpkg-deb"), { QStringLiteral("-f"), m_deb, QStringLiteral("Depends") });
