@@ -34,7 +34,6 @@ QByteArray systemdUnit(const ServiceLayout &layout)
     auto set = [&unit](const char *packaged, const QString &value) { unit.replace(packaged, value.toUtf8()); };
     set("ExecStart=/usr/bin/qonsul agent -config-dir=/etc/qonsul.d/",
         u"ExecStart=" + serviceCommandLine(layout).join(u' '));
-    set("ConditionDirectoryNotEmpty=/etc/qonsul.d/", u"ConditionDirectoryNotEmpty=" + layout.configDir + u'/');
     set("ReadWritePaths=/var/lib/qonsul", u"ReadWritePaths=" + layout.dataDir);
     set("User=qonsul", u"User=" + layout.user);
     set("Group=qonsul", u"Group=" + layout.user);

@@ -32,7 +32,6 @@ private Q_SLOTS:
         layout.user = QStringLiteral("svc");
         const QByteArray unit = systemdUnit(layout);
         QVERIFY(unit.contains("\nExecStart=/opt/q/bin/qonsul agent -config-dir=/srv/q/conf/\n"));
-        QVERIFY(unit.contains("\nConditionDirectoryNotEmpty=/srv/q/conf/\n"));
         QVERIFY(unit.contains("\nReadWritePaths=/srv/q/data\n"));
         QVERIFY(unit.contains("\nUser=svc\nGroup=svc\n"));
         QVERIFY(unit.contains("\nType=notify\n"));
