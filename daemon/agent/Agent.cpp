@@ -2,13 +2,16 @@
 #include "agent/LocalState.h"
 
 #include "cluster/RequestRouter.h"
+#include "cluster/ServerList.h"
 #include "cluster/ServerNode.h"
 #include "config/ConfigLoader.h"
+#include "core/Duration.h"
 #include "core/Logging.h"
 #include "core/Version.h"
 #include "dns/DnsServer.h"
 #include "http/HttpServer.h"
 #include "http/v1/Api.h"
+#include "raft/RaftNode.h"
 #include "rpc/ConnectionPool.h"
 #include "state/Command.h"
 #include "state/Committer.h"
@@ -54,7 +57,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
             m_store.get(), QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server));
         m_committer = m_localCommitter.get();
     } else {
-        createServer();
+        createCluster();
     }
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer);
     m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer);
@@ -70,22 +73,32 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     ctx.config = &m_config;
     ctx.sessionTimers = m_sessionTimers.get();
     m_api = std::make_unique<http::v1::Api>(ctx);
-    if (m_server) {
+    if (!m_config.dev) {
+        cluster::Upstream *upstream = m_server ? static_cast<cluster::Upstream *>(m_server.get()) : m_servers.get();
         m_router = std::make_unique<cluster::RequestRouter>(
-            m_api.get(), &m_clock, m_pool.get(), m_server.get(), m_server.get(),
+            m_api.get(), &m_clock, m_pool.get(), upstream, m_server.get(),
             cluster::RequestRouter::Options{m_config.rpcHoldTimeout / kMillisecond, m_config.nodeName});
+    }
+    if (m_server) {
         m_server->setHttpHandler([this](const http::HttpRequest &req, std::shared_ptr<http::HttpResponder> out) {
             m_router->handle(req, out);
         });
     }
 }
 
-void Agent::createServer()
+void Agent::createCluster()
 {
     rpc::ConnectionPool::Options poolOptions;
     poolOptions.datacenter = m_config.datacenter;
     poolOptions.connectTimeoutMs = int(m_config.limits.rpcHandshakeTimeout / kMillisecond);
     m_pool = std::make_unique<rpc::ConnectionPool>(poolOptions);
+    m_servers = std::make_unique<cluster::ServerList>(m_config.datacenter);
+    if (!m_config.server) {
+        m_forwarder = std::make_unique<cluster::ForwardingCommitter>(&m_clock, m_pool.get(), m_servers.get(),
+                                                                     m_config.rpcHoldTimeout / kMillisecond);
+        m_committer = m_forwarder.get();
+        return;
+    }
     cluster::ServerNode::Options o;
     o.nodeId = m_config.nodeId;
     o.nodeName = m_config.nodeName;
@@ -95,6 +108,7 @@ void Agent::createServer()
     o.port = quint16(m_config.ports.server);
     o.dataDir = m_config.dataDir;
     o.bootstrap = m_config.bootstrap;
+    o.bootstrapExpect = m_config.bootstrapExpect;
     o.raft.timing = raft::Timing{m_config.raft.heartbeatTimeout / kMillisecond, m_config.raft.electionTimeout / kMillisecond,
                                  m_config.raft.leaderLeaseTimeout / kMillisecond};
     o.raft.snapshotThreshold = quint64(m_config.raft.snapshotThreshold);
@@ -127,8 +141,11 @@ QString Agent::advertiseAddress() const
 bool Agent::start(QString *error)
 {
     m_startedMs = m_clock.monotonicMs();
-    if (m_server && !m_server->start(error))
-        return false;
+    if (m_server) {
+        if (!m_server->start(error))
+            return false;
+        m_server->setServerList(m_servers.get());
+    }
     if (m_config.ports.http >= 0) {
         http::HttpLimits limits;
         limits.bodyLimit = [this](const http::HttpRequest &head) { return m_api->bodyLimit(head); };
@@ -199,7 +216,7 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
 void Agent::registerSelf()
 {
     const QString addr = advertiseAddress();
-    const QJsonObject body{
+    QJsonObject body{
         {QStringLiteral("ID"), m_config.nodeId},
         {QStringLiteral("Node"), m_config.nodeName},
         {QStringLiteral("Address"), addr},
@@ -215,10 +232,6 @@ void Agent::registerSelf()
              meta.insert(QStringLiteral("consul-version"), consulCompatVersion());
              return meta;
          }()},
-        {QStringLiteral("Service"),
-         QJsonObject{{QStringLiteral("ID"), QStringLiteral("consul")},
-                     {QStringLiteral("Service"), QStringLiteral("consul")},
-                     {QStringLiteral("Port"), m_config.ports.server}}},
         {QStringLiteral("Check"),
          QJsonObject{{QStringLiteral("CheckID"), QStringLiteral("serfHealth")},
                      {QStringLiteral("Name"), QStringLiteral("Serf Health Status")},
@@ -226,6 +239,12 @@ void Agent::registerSelf()
                      {QStringLiteral("Output"), QStringLiteral("Agent alive and reachable")},
                      {QStringLiteral("Type"), QString()}}},
     };
+    if (m_config.server || m_config.dev) {
+        // Servers are instances of the `consul` service (client agents are not).
+        body.insert(QStringLiteral("Service"), QJsonObject{{QStringLiteral("ID"), QStringLiteral("consul")},
+                                                           {QStringLiteral("Service"), QStringLiteral("consul")},
+                                                           {QStringLiteral("Port"), m_config.ports.server}});
+    }
     m_committer->propose(state::command::registerNode(body, m_clock.wallMs()),
                          [this](const state::ApplyResult &r, quint64, const QString &error) {
                              if (r.error.isEmpty() && error.isEmpty())
@@ -253,7 +272,10 @@ QJsonObject Agent::member() const
     if (m_config.server) {
         tags.insert(QStringLiteral("port"), QString::number(m_config.ports.server));
         tags.insert(QStringLiteral("raft_vsn"), QStringLiteral("3"));
-        tags.insert(QStringLiteral("bootstrap"), QStringLiteral("1"));
+        if (m_config.bootstrap)
+            tags.insert(QStringLiteral("bootstrap"), QStringLiteral("1"));
+        if (m_config.bootstrapExpect > 0)
+            tags.insert(QStringLiteral("expect"), QString::number(m_config.bootstrapExpect));
         tags.insert(QStringLiteral("wan_join_port"), QString::number(m_config.ports.serfWan));
     }
     return QJsonObject{{QStringLiteral("Name"), m_config.nodeName},
@@ -269,11 +291,63 @@ QJsonObject Agent::member() const
                        {QStringLiteral("DelegateCur"), 4}};
 }
 
+QJsonObject Agent::raftStats() const
+{
+    auto str = [](auto v) { return QString::number(v); };
+    const raft::RaftNode *node = m_server ? m_server->raft() : nullptr;
+    if (!m_config.dev && !node)
+        return {}; // client agents have no Raft: Consul shows no raft section for them
+    // -dev: one in-memory server that applies every write at once.
+    QString state = QStringLiteral("Leader"), lastContact = QStringLiteral("0"), configuration;
+    quint64 applied = m_store->lastIndex(), commit = applied, lastIndex = applied, term = 1, snapshotIndex = 0;
+    int peers = 0;
+    if (node) {
+        static const char *const names[] = {"Follower", "Candidate", "Candidate", "Leader"}; // pre-vote counts as candidate
+        state = QString::fromLatin1(names[int(node->state())]);
+        const qint64 contact = node->lastContactMs();
+        lastContact = node->isLeader() ? QStringLiteral("0")
+            : contact < 0              ? QStringLiteral("never")
+                                       : formatDuration(contact * kMillisecond);
+        applied = node->lastApplied();
+        commit = node->commitIndex();
+        lastIndex = node->lastIndex();
+        term = node->currentTerm();
+        snapshotIndex = node->snapshotIndex();
+        QStringList servers;
+        for (const raft::Server &sv : node->configuration().servers) {
+            servers << QStringLiteral("{Suffrage:%1 ID:%2 Address:%3}")
+                           .arg(sv.suffrage == raft::Suffrage::Voter ? u"Voter" : u"Nonvoter", sv.id, sv.address);
+        }
+        configuration = u'[' + servers.join(u' ') + u']';
+        peers = std::max<int>(0, int(node->configuration().voters().size()) - 1);
+    } else {
+        configuration = QStringLiteral("[{Suffrage:Voter ID:%1 Address:%2}]").arg(m_config.nodeId, m_committer->leaderAddress());
+    }
+    return QJsonObject{{QStringLiteral("applied_index"), str(applied)},
+                       {QStringLiteral("commit_index"), str(commit)},
+                       {QStringLiteral("fsm_pending"), QStringLiteral("0")},
+                       {QStringLiteral("last_contact"), lastContact},
+                       {QStringLiteral("last_log_index"), str(lastIndex)},
+                       {QStringLiteral("last_log_term"), str(term)},
+                       {QStringLiteral("last_snapshot_index"), str(snapshotIndex)},
+                       {QStringLiteral("last_snapshot_term"), QStringLiteral("0")},
+                       {QStringLiteral("latest_configuration"), configuration},
+                       {QStringLiteral("latest_configuration_index"), QStringLiteral("0")},
+                       {QStringLiteral("num_peers"), str(peers)},
+                       {QStringLiteral("protocol_version"), QStringLiteral("3")},
+                       {QStringLiteral("protocol_version_max"), QStringLiteral("3")},
+                       {QStringLiteral("protocol_version_min"), QStringLiteral("0")},
+                       {QStringLiteral("snapshot_version_max"), QStringLiteral("1")},
+                       {QStringLiteral("snapshot_version_min"), QStringLiteral("0")},
+                       {QStringLiteral("state"), state},
+                       {QStringLiteral("term"), str(term)}};
+}
+
 QJsonObject Agent::stats() const
 {
     auto str = [](auto v) { return QString::number(v); };
     const QString leaderAddr = m_committer->leaderAddress();
-    return QJsonObject{
+    QJsonObject out{
         {QStringLiteral("agent"),
          QJsonObject{{QStringLiteral("check_monitors"), str(m_local->scriptCheckCount())},
                      {QStringLiteral("check_ttls"), str(m_local->ttlCheckCount())},
@@ -291,26 +365,7 @@ QJsonObject Agent::stats() const
                      {QStringLiteral("leader"), m_committer->isLeader() ? QStringLiteral("true") : QStringLiteral("false")},
                      {QStringLiteral("leader_addr"), leaderAddr},
                      {QStringLiteral("server"), m_config.server ? QStringLiteral("true") : QStringLiteral("false")}}},
-        {QStringLiteral("raft"),
-         QJsonObject{{QStringLiteral("applied_index"), str(m_store->lastIndex())},
-                     {QStringLiteral("commit_index"), str(m_store->lastIndex())},
-                     {QStringLiteral("fsm_pending"), QStringLiteral("0")},
-                     {QStringLiteral("last_contact"), QStringLiteral("0")},
-                     {QStringLiteral("last_log_index"), str(m_store->lastIndex())},
-                     {QStringLiteral("last_log_term"), QStringLiteral("1")},
-                     {QStringLiteral("last_snapshot_index"), QStringLiteral("0")},
-                     {QStringLiteral("last_snapshot_term"), QStringLiteral("0")},
-                     {QStringLiteral("latest_configuration"),
-                      QStringLiteral("[{Suffrage:Voter ID:%1 Address:%2}]").arg(m_config.nodeId, leaderAddr)},
-                     {QStringLiteral("latest_configuration_index"), QStringLiteral("0")},
-                     {QStringLiteral("num_peers"), QStringLiteral("0")},
-                     {QStringLiteral("protocol_version"), QStringLiteral("3")},
-                     {QStringLiteral("protocol_version_max"), QStringLiteral("3")},
-                     {QStringLiteral("protocol_version_min"), QStringLiteral("0")},
-                     {QStringLiteral("snapshot_version_max"), QStringLiteral("1")},
-                     {QStringLiteral("snapshot_version_min"), QStringLiteral("0")},
-                     {QStringLiteral("state"), m_committer->isLeader() ? QStringLiteral("Leader") : QStringLiteral("Follower")},
-                     {QStringLiteral("term"), QStringLiteral("1")}}},
+        {QStringLiteral("raft"), raftStats()},
         {QStringLiteral("runtime"),
          QJsonObject{{QStringLiteral("arch"), QSysInfo::buildCpuArchitecture()},
                      {QStringLiteral("cpu_count"), str(QThread::idealThreadCount())},
@@ -332,6 +387,9 @@ QJsonObject Agent::stats() const
                      {QStringLiteral("query_queue"), QStringLiteral("0")},
                      {QStringLiteral("query_time"), QStringLiteral("1")}}},
     };
+    if (out.value(QStringLiteral("raft")).toObject().isEmpty())
+        out.remove(QStringLiteral("raft"));
+    return out;
 }
 
 QJsonObject Agent::self() const

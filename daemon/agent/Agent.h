@@ -30,7 +30,9 @@ class ConnectionPool;
 
 namespace qonsul::cluster {
 class ServerNode;
+class ServerList;
 class RequestRouter;
+class ForwardingCommitter;
 } // namespace qonsul::cluster
 
 namespace qonsul::http {
@@ -86,16 +88,21 @@ Q_SIGNALS:
 private:
     QJsonObject member() const;
     QJsonObject stats() const;
+    QJsonObject raftStats() const;
     void registerSelf();
     LocalState::Options localOptions(const config::AgentConfig &config) const;
-    void createServer(); // server mode: Raft, the server RPC and request routing
+    // Cluster mode: the servers from gossip, and Raft with the server RPC on servers or the
+    // forwarding committer on clients.
+    void createCluster();
 
     config::AgentConfig m_config;
     SystemClock m_clock;
     std::unique_ptr<state::StateStore> m_store;
     // Cluster mode (not -dev): the server RPC client side and, on servers, the Raft server.
     std::unique_ptr<rpc::ConnectionPool> m_pool;
-    std::unique_ptr<cluster::ServerNode> m_server;
+    std::unique_ptr<cluster::ServerList> m_servers;
+    std::unique_ptr<cluster::ServerNode> m_server;           // servers
+    std::unique_ptr<cluster::ForwardingCommitter> m_forwarder; // client agents
     std::unique_ptr<cluster::RequestRouter> m_router;
     std::unique_ptr<state::Committer> m_localCommitter; // -dev
     state::Committer *m_committer = nullptr;

@@ -1,5 +1,6 @@
 #include "cluster/ServerNode.h"
 #include "cluster/HttpForward.h"
+#include "cluster/ServerList.h"
 
 #include "cluster/ClusterLogging.h"
 #include "rpc/RpcLogging.h"
@@ -23,6 +24,7 @@ namespace {
 const QString kHttpMethod = u"Http.Request"_s;
 const QString kInfoMethod = u"Status.Info"_s;
 constexpr int kLeaderWatchMs = 20;
+constexpr int kReconcileMs = 2000; // the leader re-checks Raft membership against gossip
 } // namespace
 
 ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, rpc::ConnectionPool *pool,
@@ -35,6 +37,7 @@ ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, 
     , m_committer(clock, pool, this, m_options.rpcHoldMs)
     , m_rpc(nullptr)
     , m_leaderWatch(new QTimer(this))
+    , m_reconcileTimer(new QTimer(this))
 {
     rpc::RpcServer::Options rpcOptions;
     rpcOptions.datacenter = m_options.datacenter;
@@ -93,7 +96,107 @@ bool ServerNode::start(QString *error)
     qCInfo(lcRpc).noquote() << "listening:" << u"address=%1:%2"_s.arg(m_options.bindAddress).arg(m_rpc->port());
     connect(m_leaderWatch, &QTimer::timeout, this, &ServerNode::watchLeadership);
     m_leaderWatch->start(kLeaderWatchMs);
+    connect(m_reconcileTimer, &QTimer::timeout, this, &ServerNode::reconcile);
+    connect(this, &ServerNode::leadershipChanged, this, [this](bool leader) {
+        if (leader)
+            m_reconcileTimer->start(kReconcileMs);
+        else
+            m_reconcileTimer->stop();
+        reconcile();
+    });
     return true;
+}
+
+void ServerNode::setServerList(ServerList *servers)
+{
+    m_servers = servers;
+    connect(servers, &ServerList::serverAlive, this, [this] {
+        maybeBootstrap();
+        reconcile();
+    });
+    // A server that left (or was reaped) leaves Raft too; a failed one stays a voter until it
+    // comes back or leaves.
+    connect(servers, &ServerList::serverGone, this, [this](const ServerMember &server, bool left) {
+        if (!left || !isLeader() || server.id == m_options.nodeId || !m_node->configuration().find(server.id))
+            return;
+        removeRaftPeer(server.id, {}, [name = server.name](const QString &error) {
+            if (!error.isEmpty())
+                qCWarning(lcServer).noquote() << "failed to remove raft peer" << u"server=%1 error=\"%2\""_s.arg(name, error);
+        });
+    });
+    maybeBootstrap();
+}
+
+void ServerNode::maybeBootstrap()
+{
+    if (!m_node || !m_servers || m_options.bootstrapExpect <= 0 || m_bootstrapInFlight)
+        return;
+    if (m_node->currentTerm() != 0 || m_node->lastIndex() != 0)
+        return; // already part of a cluster (or bootstrapped before a restart)
+    QList<ServerMember> servers;
+    for (const ServerMember &s : m_servers->aliveServers()) {
+        if (s.expect == 0)
+            continue; // a server without bootstrap_expect never takes part in one
+        if (s.expect != m_options.bootstrapExpect) {
+            qCWarning(lcServer).noquote() << "Member has a conflicting expect value. All nodes should expect the same number."
+                                          << u"member=%1"_s.arg(s.name);
+            return;
+        }
+        servers.append(s);
+    }
+    if (servers.size() < m_options.bootstrapExpect)
+        return;
+    // Never two clusters: ask every peer whether it already has Raft state; if any has, this
+    // server waits to be added by that cluster's leader instead.
+    m_bootstrapInFlight = true;
+    auto remaining = std::make_shared<int>(int(servers.size()));
+    auto blocked = std::make_shared<QString>();
+    for (const ServerMember &s : std::as_const(servers)) {
+        m_pool->call(s.rpcAddress, kInfoMethod, {}, 5000,
+                     [this, s, servers, remaining, blocked](const QCborValue &result, const QString &error) {
+                         const QCborMap info = result.toMap();
+                         if (!error.isEmpty())
+                             *blocked = u"cannot reach %1: %2"_s.arg(s.name, error);
+                         else if (info.value(u"term"_s).toInteger() > 0 || info.value(u"lastIndex"_s).toInteger() > 0)
+                             *blocked = u"%1 already has Raft state"_s.arg(s.name);
+                         if (--*remaining > 0)
+                             return;
+                         m_bootstrapInFlight = false;
+                         if (!blocked->isEmpty()) {
+                             qCInfo(lcServer).noquote() << "Not bootstrapping:" << *blocked;
+                             return;
+                         }
+                         raft::Configuration configuration;
+                         QStringList names;
+                         for (const ServerMember &peer : servers) {
+                             configuration.servers.append(raft::Server{peer.id, peer.rpcAddress});
+                             names.append(u"%1 (%2)"_s.arg(peer.id, peer.rpcAddress));
+                         }
+                         if (m_node->bootstrap(configuration))
+                             qCInfo(lcServer).noquote() << "Found expected number of peers, attempting bootstrap:" << names.join(u',');
+                     });
+    }
+}
+
+void ServerNode::reconcile()
+{
+    if (!isLeader() || !m_servers)
+        return;
+    const raft::Configuration &configuration = m_node->configuration();
+    for (const ServerMember &s : m_servers->all()) {
+        const raft::Server *known = s.id.isEmpty() ? nullptr : configuration.find(s.id);
+        if (s.alive && (!known || known->address != s.rpcAddress)) {
+            if (m_adding)
+                return; // one membership change at a time; the next reconcile continues
+            m_adding = true;
+            addRaftPeer(s.rpcAddress, [this, name = s.name](const QString &error) {
+                m_adding = false;
+                if (!error.isEmpty())
+                    qCWarning(lcServer).noquote() << "failed to add raft peer" << u"server=%1 error=\"%2\""_s.arg(name, error);
+            });
+            return;
+        }
+    }
 }
 
 void ServerNode::registerRpcHandlers()
@@ -103,8 +206,10 @@ void ServerNode::registerRpcHandlers()
         m_committer.serveApply(args, std::move(reply));
     });
     m_rpc->setHandler(kInfoMethod, [this](const QCborValue &, rpc::RpcServer::Reply reply) {
+        // term and lastIndex tell a server about to bootstrap whether this one already has Raft state.
         reply(QCborMap{{u"id"_s, m_options.nodeId}, {u"node"_s, m_options.nodeName}, {u"addr"_s, m_options.rpcAddress},
-                       {u"dc"_s, m_options.datacenter}},
+                       {u"dc"_s, m_options.datacenter}, {u"term"_s, qint64(m_node->currentTerm())},
+                       {u"lastIndex"_s, qint64(m_node->lastIndex())}},
               {});
     });
     m_rpc->setHandler(kHttpMethod, [this](const QCborValue &args, rpc::RpcServer::Reply reply) {

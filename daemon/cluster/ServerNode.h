@@ -29,6 +29,8 @@ class RaftTransport;
 
 namespace qonsul::cluster {
 
+class ServerList;
+
 class ServerNode final : public QObject, public Upstream, public http::v1::RaftBackend
 {
     Q_OBJECT
@@ -43,6 +45,7 @@ public:
         quint16 port = 8300;
         QString dataDir;     // the agent's data_dir: the Raft state lives in <dataDir>/raft
         bool bootstrap = false;
+        int bootstrapExpect = 0; // bootstrap once this many servers are visible in LAN gossip
         raft::Options raft;
         qint64 rpcHoldMs = 7000;
     };
@@ -55,6 +58,9 @@ public:
     // Opens the Raft state, starts the node (bootstrapping a single-server cluster with
     // `bootstrap` on a server with no state) and listens on the server port.
     bool start(QString *error);
+    // Follows the servers LAN gossip shows: bootstraps with bootstrap_expect, and as leader adds
+    // servers that join to Raft and removes servers that leave.
+    void setServerList(ServerList *servers);
     // Where "Http.Request" RPCs go (the agent's request router).
     void setHttpHandler(HttpHandler handler) { m_httpHandler = std::move(handler); }
 
@@ -84,6 +90,8 @@ private:
     bool openStores(QString *error);
     void registerRpcHandlers();
     void watchLeadership();
+    void maybeBootstrap();
+    void reconcile();
 
     Options m_options;
     Clock *m_clock;
@@ -97,6 +105,10 @@ private:
     rpc::RpcServer *m_rpc;
     QTimer *m_leaderWatch;
     HttpHandler m_httpHandler;
+    ServerList *m_servers = nullptr;
+    QTimer *m_reconcileTimer;
+    bool m_bootstrapInFlight = false;
+    bool m_adding = false; // a server is being added to Raft
     bool m_wasLeader = false;
     QString m_lastLeader;
 };

@@ -1,0 +1,65 @@
+#pragma once
+// The servers of this datacenter as LAN gossip shows them, the way Consul's agents find
+// servers: a member is a server when its tags say role=consul, with dc, id, port (its server
+// RPC port) and, while it waits to bootstrap, expect (bootstrap_expect).
+//
+// Client agents use it as their upstream: requests go to one server until it cannot be reached,
+// then to the next (Consul's server manager rotates the same way). Servers use its signals to
+// bootstrap and to keep the Raft membership in step with the LAN pool (ServerNode).
+#include <QHash>
+#include <QObject>
+
+#include "cluster/Upstream.h"
+
+namespace qonsul::gossip {
+class Serf;
+struct Member;
+} // namespace qonsul::gossip
+
+namespace qonsul::cluster {
+
+struct ServerMember
+{
+    QString name;
+    QString id;
+    QString datacenter;
+    QString rpcAddress; // member address : tags.port
+    int expect = 0;
+    bool alive = false;
+};
+
+// Reads a gossip member's tags; false when it is not a Consul server.
+bool serverFromMember(const gossip::Member &member, ServerMember *out);
+
+class ServerList final : public QObject, public Upstream
+{
+    Q_OBJECT
+public:
+    explicit ServerList(QString datacenter, QObject *parent = nullptr);
+
+    // Follows the LAN pool from now on (its current members first).
+    void attach(gossip::Serf *lan);
+    // One membership change (what attach() connects the pool's signals to).
+    void update(const gossip::Member &member);
+
+    QList<ServerMember> aliveServers() const; // of this datacenter
+    const QHash<QString, ServerMember> &all() const { return m_servers; }
+
+    // Upstream
+    QString target() const override;
+    void unreachable(const QString &address) override;
+
+Q_SIGNALS:
+    void serverAlive(const qonsul::cluster::ServerMember &server);
+    // The server is failed (left == false) or left / reaped (left == true).
+    void serverGone(const qonsul::cluster::ServerMember &server, bool left);
+
+private:
+    void remove(const QString &name);
+
+    QString m_datacenter;
+    QHash<QString, ServerMember> m_servers; // by member name
+    QStringList m_order;                    // rotation of alive servers' addresses
+};
+
+} // namespace qonsul::cluster
