@@ -21,7 +21,6 @@ public:
 
     void start(); // first answer comes without waiting
     void stop(); // aborts the call in flight; nothing is emitted afterwards
-    bool isRunning() const { return m_running; }
     // Accept 404 as an answer (a KV key that does not exist yet is a state, not an error).
     void setAcceptNotFound(bool accept) { m_acceptNotFound = accept; }
 

@@ -125,7 +125,6 @@ void HealthView::fill()
     m_summary->setText(counts.critical + counts.warning == 0
             ? tr("All checks are passing.")
             : tr("%1 critical, %2 warning").arg(counts.critical).arg(counts.warning));
-    Q_EMIT updated();
 }
 
 void HealthView::focusFind()

@@ -24,9 +24,6 @@ public:
     QString selectedName() const override;
     QTreeWidget *tree() const { return m_tree; }
 
-Q_SIGNALS:
-    void updated(); // the tree was rebuilt from a new answer
-
 protected:
     void startQueries() override;
     void stopQueries() override;

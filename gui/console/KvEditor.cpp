@@ -388,12 +388,9 @@ void KvEditor::showLock(const QString &session)
 
 void KvEditor::setModified(bool modified)
 {
-    if (modified == m_modified && m_save->isEnabled() == modified)
-        return;
     m_modified = modified;
     m_save->setEnabled(modified);
     m_revert->setEnabled(modified);
-    Q_EMIT modifiedChanged(modified);
 }
 
 void KvEditor::setMessage(const QString &text, bool error)

@@ -44,7 +44,6 @@ Q_SIGNALS:
     void loaded(const QString &key);
     void saved(const QString &key);
     void conflict(const QString &key);
-    void modifiedChanged(bool modified);
 
 private:
     void load(bool keepEdits);

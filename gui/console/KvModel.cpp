@@ -158,13 +158,6 @@ void KvModel::relistOpenFolders()
     }
 }
 
-void KvModel::loadFolder(const QModelIndex &index)
-{
-    Node *node = nodeOf(index);
-    if (node->folder && !node->loading)
-        request(node);
-}
-
 void KvModel::request(Node *node)
 {
     client::ApiClient *c = m_session->client();

@@ -28,7 +28,6 @@ public:
     // A folder listing arrived (the root one comes from the view's blocking query).
     void applyListing(const QString &prefix, QStringList keys);
     void relistOpenFolders(); // every fetched folder but the root
-    void loadFolder(const QModelIndex &index);
 
     QModelIndex indexOfKey(const QString &key) const; // invalid unless loaded
     static QString nameOf(const QString &key, const QString &parentPrefix);

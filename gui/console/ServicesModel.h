@@ -40,7 +40,6 @@ public:
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-    QString nameAt(int row) const { return m_rows.value(row).name; }
     int rowOf(const QString &name) const { return m_rowByName.value(name, -1); }
 
 private:

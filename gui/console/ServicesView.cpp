@@ -110,11 +110,8 @@ void ServicesView::startQueries()
             m_count->setText(error.isEmpty() ? tr("Unexpected answer for the service list.") : error);
             return;
         }
-        const bool first = m_model->rowCount() == 0;
         m_model->setCatalog(doc.object());
         updateCount();
-        if (first)
-            Q_EMIT catalogShown();
         countInstances();
     });
     m_checks = m_session->watch(Request("GET", QStringLiteral("/v1/health/state/any")), this);

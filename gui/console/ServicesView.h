@@ -33,9 +33,6 @@ public:
     ServiceDetail *detail() const { return m_detail; }
     void selectService(const QString &name);
 
-Q_SIGNALS:
-    void catalogShown(); // the first service list after (re)starting, for tests and benchmarks
-
 protected:
     void startQueries() override;
     void stopQueries() override;

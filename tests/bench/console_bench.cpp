@@ -78,16 +78,20 @@ bool load(client::ApiClient *c)
     for (int i = 0; i < kServices; ++i) {
         client::Request r("PUT", QStringLiteral("/v1/catalog/register"));
         const QString name = QStringLiteral("svc-%1").arg(i, 5, 10, QLatin1Char('0'));
-        QJsonObject body{ { QStringLiteral("Node"), QStringLiteral("bench-node-%1").arg(i % 20) },
+        QJsonObject body { { QStringLiteral("Node"), QStringLiteral("bench-node-%1").arg(i % 20) },
             { QStringLiteral("Address"), QStringLiteral("10.0.%1.%2").arg(i % 20).arg(i % 250) },
             { QStringLiteral("Service"),
-                QJsonObject{ { QStringLiteral("Service"), name },
-                    { QStringLiteral("Tags"), QJsonArray{ i % 2 ? QStringLiteral("odd") : QStringLiteral("even"), QStringLiteral("t%1").arg(i % 100) } },
+                QJsonObject { { QStringLiteral("Service"), name },
+                    { QStringLiteral("Tags"),
+                        QJsonArray { i % 2 ? QStringLiteral("odd") : QStringLiteral("even"),
+                            QStringLiteral("t%1").arg(i % 100) } },
                     { QStringLiteral("Port"), 8000 + i % 1000 } } } };
         if (i % 10 == 0)
             body.insert(QStringLiteral("Check"),
-                QJsonObject{ { QStringLiteral("CheckID"), QString(name + QStringLiteral("-check")) }, { QStringLiteral("Name"), QString(name + QStringLiteral(" check")) },
-                    { QStringLiteral("Status"), i % 30 == 0 ? QStringLiteral("critical") : QStringLiteral("passing") },
+                QJsonObject { { QStringLiteral("CheckID"), QString(name + QStringLiteral("-check")) },
+                    { QStringLiteral("Name"), QString(name + QStringLiteral(" check")) },
+                    { QStringLiteral("Status"),
+                        i % 30 == 0 ? QStringLiteral("critical") : QStringLiteral("passing") },
                     { QStringLiteral("ServiceID"), name } });
         r.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
         requests.append(r);
@@ -103,14 +107,18 @@ bool load(client::ApiClient *c)
         keys << QStringLiteral("bench/big/k%1").arg(i, 5, 10, QLatin1Char('0'));
     for (int f = 0; f < kSmallFolders; ++f)
         for (int k = 0; k < 100; ++k)
-            keys << QStringLiteral("bench/small/f%1/k%2").arg(f, 3, 10, QLatin1Char('0')).arg(k, 2, 10, QLatin1Char('0'));
+            keys << QStringLiteral("bench/small/f%1/k%2")
+                        .arg(f, 3, 10, QLatin1Char('0'))
+                        .arg(k, 2, 10, QLatin1Char('0'));
     requests.clear();
     for (qsizetype i = 0; i < keys.size(); i += kTxnOps) {
         QJsonArray ops;
         for (qsizetype j = i; j < qMin(keys.size(), i + kTxnOps); ++j)
-            ops.append(QJsonObject{ { QStringLiteral("KV"),
-                QJsonObject{ { QStringLiteral("Verb"), QStringLiteral("set") }, { QStringLiteral("Key"), keys[j] },
-                    { QStringLiteral("Value"), QString::fromLatin1(QByteArray("value of " + keys[j].toUtf8()).toBase64()) } } } });
+            ops.append(QJsonObject { { QStringLiteral("KV"),
+                QJsonObject { { QStringLiteral("Verb"), QStringLiteral("set") },
+                    { QStringLiteral("Key"), keys[j] },
+                    { QStringLiteral("Value"),
+                        QString::fromLatin1(QByteArray("value of " + keys[j].toUtf8()).toBase64()) } } } });
         client::Request r("PUT", QStringLiteral("/v1/txn"));
         r.body = QJsonDocument(ops).toJson(QJsonDocument::Compact);
         requests.append(r);
@@ -123,8 +131,7 @@ bool load(client::ApiClient *c)
 }
 
 // Runs the event loop until `done` or the deadline; returns the milliseconds it took or -1.
-template<typename F>
-double waitUntil(F done, int timeoutMs = 60000)
+template<typename F> double waitUntil(F done, int timeoutMs = 60000)
 {
     QElapsedTimer t;
     t.start();
@@ -144,9 +151,8 @@ double openFolder(KvView *kv, const QString &prefix, int expectedRows)
     QElapsedTimer t;
     t.start();
     kv->tree()->expand(index); // what a click on the arrow does: fetchMore, then rows appear
-    const double ms = waitUntil([&] {
-        return kv->model()->rowCount(kv->model()->indexOfKey(prefix)) >= expectedRows;
-    });
+    const double ms
+        = waitUntil([&] { return kv->model()->rowCount(kv->model()->indexOfKey(prefix)) >= expectedRows; });
     QCoreApplication::processEvents(); // the view lays the new rows out
     return ms < 0 ? -1 : t.nsecsElapsed() / 1e6;
 }
@@ -208,8 +214,10 @@ int main(int argc, char **argv)
         worst = qMax(worst, ms);
         total += ms;
     }
-    std::printf("filter per keystroke (\"%s\", %d keys, 10,000 rows): mean %.1f ms, worst %.1f ms; %d rows left\n",
-        qPrintable(typed), int(typed.size()), total / typed.size(), worst, int(window.servicesView()->proxy()->rowCount()));
+    std::printf(
+        "filter per keystroke (\"%s\", %d keys, 10,000 rows): mean %.1f ms, worst %.1f ms; %d rows left\n",
+        qPrintable(typed), int(typed.size()), total / typed.size(), worst,
+        int(window.servicesView()->proxy()->rowCount()));
     for (const QString &text : { QStringLiteral("tag:t42"), QStringLiteral("status:critical") }) {
         QElapsedTimer k;
         k.start();
@@ -224,16 +232,21 @@ int main(int argc, char **argv)
     KvView *kv = window.kvView();
     waitUntil([&] { return kv->model()->indexOfKey(QStringLiteral("bench/")).isValid(); });
     std::printf("open KV folder bench/ (2 entries): %.1f ms\n", openFolder(kv, QStringLiteral("bench/"), 2));
-    std::printf("open KV folder bench/small/ (500 folders): %.1f ms\n", openFolder(kv, QStringLiteral("bench/small/"), kSmallFolders));
-    std::printf("open KV folder bench/small/f250/ (100 keys): %.1f ms\n", openFolder(kv, QStringLiteral("bench/small/f250/"), 100));
-    std::printf("open KV folder bench/big/ (50,000 keys): %.1f ms\n", openFolder(kv, QStringLiteral("bench/big/"), kBigFolder));
+    std::printf("open KV folder bench/small/ (500 folders): %.1f ms\n",
+        openFolder(kv, QStringLiteral("bench/small/"), kSmallFolders));
+    std::printf("open KV folder bench/small/f250/ (100 keys): %.1f ms\n",
+        openFolder(kv, QStringLiteral("bench/small/f250/"), 100));
+    std::printf("open KV folder bench/big/ (50,000 keys): %.1f ms\n",
+        openFolder(kv, QStringLiteral("bench/big/"), kBigFolder));
 
     // A write while all of that is open: the live update re-reads the open folders.
     QElapsedTimer w;
     w.start();
     loader.call(client::Request("PUT", QStringLiteral("/v1/kv/bench/big/zz-new")));
-    const double live = waitUntil([&] { return kv->model()->indexOfKey(QStringLiteral("bench/big/zz-new")).isValid(); });
-    std::printf("a key written elsewhere appears in the open 50,000-key folder after %.0f ms\n", live < 0 ? -1 : w.elapsed() * 1.0);
+    const double live
+        = waitUntil([&] { return kv->model()->indexOfKey(QStringLiteral("bench/big/zz-new")).isValid(); });
+    std::printf("a key written elsewhere appears in the open 50,000-key folder after %.0f ms\n",
+        live < 0 ? -1 : w.elapsed() * 1.0);
 
     window.tabs()->setCurrentWidget(window.servicesView());
     waitUntil([] { return false; }, 500);

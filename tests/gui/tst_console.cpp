@@ -8,6 +8,8 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -24,6 +26,7 @@
 
 #include "console/AgentSession.h"
 #include "console/ConflictDialog.h"
+#include "console/ConnectionDialog.h"
 #include "console/HealthView.h"
 #include "console/KvEditor.h"
 #include "console/KvModel.h"
@@ -365,6 +368,26 @@ private Q_SLOTS:
         QTRY_VERIFY(kv()->model()->indexOfKey(QStringLiteral("config/app/elsewhere")).isValid());
     }
 
+    void deletesKeyAndShowsLockHolder()
+    {
+        kv()->setConfirm([](const QString &, const QString &) { return true; });
+        QSignalSpy done(kv(), &KvView::operationFinished);
+        kv()->deleteKey(QStringLiteral("config/app/renamed"));
+        QTRY_COMPARE(done.count(), 1);
+        QCOMPARE(httpRequest("GET", url(QStringLiteral("/v1/kv/config/app/renamed"))).status, 404);
+
+        const auto session
+            = httpRequest("PUT", url(QStringLiteral("/v1/session/create")), R"({"Name":"deploy-lock"})");
+        const QString id = QJsonDocument::fromJson(session.body).object().value(u"ID").toString();
+        QVERIFY(!id.isEmpty());
+        QCOMPARE(httpRequest("PUT", url(QStringLiteral("/v1/kv/locks/deploy?acquire=") + id), "held").body,
+            QByteArray("true"));
+        openKey(QStringLiteral("locks/deploy"));
+        QTRY_VERIFY(kv()->editor()->lockLabel()->text().contains(QStringLiteral("deploy-lock")));
+        QVERIFY(kv()->editor()->lockLabel()->text().contains(id));
+        QVERIFY(kv()->editor()->lockLabel()->isVisible());
+    }
+
     void binaryAndLargeValues()
     {
         QByteArray binary("\x00\xff\xfe\x01 ok", 7);
@@ -391,6 +414,15 @@ private Q_SLOTS:
 
         openKey(QStringLiteral("blob/large"));
         QCOMPARE(editor->textEdit()->toPlainText().size(), large.size());
+
+        // 512 KB that is not text: shown as hex, 16 bytes a line.
+        QByteArray largeBinary(512 * 1024, '\0');
+        for (qsizetype i = 0; i < largeBinary.size(); ++i)
+            largeBinary[i] = char(i * 7 % 256);
+        put(QStringLiteral("/v1/kv/blob/large-binary"), largeBinary);
+        openKey(QStringLiteral("blob/large-binary"));
+        QCOMPARE(editor->modeBox()->currentIndex(), int(ValueCodec::Hex));
+        QCOMPARE(editor->textEdit()->document()->blockCount(), 512 * 1024 / 16);
     }
 
     void checkTurningCriticalShowsUpLive()
@@ -431,6 +463,58 @@ private Q_SLOTS:
         Language::install(qApp, QStringLiteral("en"));
     }
 
+    void connectionDialogShowsSavedConnection()
+    {
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("secure");
+        profile.address = QStringLiteral("consul.example:8501");
+        profile.https = true;
+        profile.caFile = QStringLiteral("/etc/consul/ca.pem");
+        profile.insecureSkipVerify = true;
+        profile.datacenter = QStringLiteral("dc2");
+        ConnectionStore::save(profile);
+        bool written = false;
+        m_window->tokens()->write(profile.name, QStringLiteral("tok-2"), [&] { written = true; });
+        QTRY_VERIFY(written);
+        const qonsul::client::ClientConfig config = profile.clientConfig(QStringLiteral("tok-2"));
+        QCOMPARE(config.address, QStringLiteral("https://consul.example:8501"));
+        QVERIFY(config.insecureSkipVerify);
+        QCOMPARE(config.caFile, profile.caFile);
+        QCOMPARE(config.datacenter, QStringLiteral("dc2"));
+
+        ConnectionDialog dialog(m_window->tokens(), profile.name);
+        QTRY_COMPARE(dialog.token(), QStringLiteral("tok-2"));
+        const ConnectionProfile shown = dialog.profile();
+        QCOMPARE(shown.address, profile.address);
+        QVERIFY(shown.https && shown.insecureSkipVerify);
+        QCOMPARE(shown.caFile, profile.caFile);
+        QCOMPARE(shown.datacenter, profile.datacenter);
+        ConnectionStore::remove(profile.name);
+        QVERIFY(!ConnectionStore::load().isEmpty());
+        bool found = true;
+        ConnectionStore::find(profile.name, &found);
+        QVERIFY(!found);
+    }
+
+    void remembersLayoutAndLastConnection()
+    {
+        {
+            MainWindow window;
+            window.resize(900, 640);
+            window.show();
+            window.tabs()->setCurrentIndex(2);
+            window.close();
+        }
+        ConnectionStore::setLastConnection(QStringLiteral("test agent"));
+        MainWindow window;
+        QCOMPARE(window.size(), QSize(900, 640));
+        QCOMPARE(window.tabs()->currentIndex(), 2);
+        window.show();
+        window.connectToLast();
+        QTRY_COMPARE(window.session()->state(), AgentSession::State::Connected);
+        QCOMPARE(window.session()->profile().address, m_agent.httpAddr());
+    }
+
     void unreachableAgentIsRetried()
     {
         MainWindow window;
@@ -448,6 +532,7 @@ private Q_SLOTS:
     {
         CuttableProxy proxy(m_agent.httpPort());
         MainWindow window;
+        window.tabs()->setCurrentWidget(window.servicesView());
         window.show();
         ConnectionProfile profile;
         profile.name = QStringLiteral("via proxy");
