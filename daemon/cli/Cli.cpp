@@ -67,6 +67,7 @@ CommandTable buildTable()
     addLockCommand(table);
     addWatchCommand(table);
     addServiceCommands(table);
+    addOperatorCommands(table);
     return table;
 }
 

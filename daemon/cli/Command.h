@@ -61,6 +61,7 @@ void addAgentCommands(CommandTable &table); // members, info, join, leave, maint
 void addLockCommand(CommandTable &table);
 void addWatchCommand(CommandTable &table);
 void addServiceCommands(CommandTable &table); // service install, uninstall, start, stop
+void addOperatorCommands(CommandTable &table); // operator raft ...
 
 // Shared helpers for command implementations.
 std::unique_ptr<client::ApiClient> connectOrReport(

@@ -282,8 +282,9 @@ QList<http::v1::RaftBackend::Server> ServerNode::raftServers() const
     const QString leader = m_node->leaderId();
     for (const raft::Server &s : m_node->configuration().servers) {
         QString name = s.id == m_options.nodeId ? m_options.nodeName : names.value(s.id);
+        const quint64 lastIndex = s.id == m_options.nodeId ? m_node->lastIndex() : m_node->matchIndex(s.id).value_or(0);
         out.append(Server{s.id, name.isEmpty() ? u"(unknown)"_s : name, s.address, s.id == leader,
-                          s.suffrage == raft::Suffrage::Voter});
+                          s.suffrage == raft::Suffrage::Voter, lastIndex});
     }
     return out;
 }

@@ -11,7 +11,7 @@
 namespace qonsul::http::v1 {
 
 namespace {
-QJsonObject serverJson(const RaftBackend::Server &s, quint64 lastIndex)
+QJsonObject serverJson(const RaftBackend::Server &s)
 {
     return QJsonObject{{QStringLiteral("ID"), s.id},
                        {QStringLiteral("Node"), s.node},
@@ -19,7 +19,7 @@ QJsonObject serverJson(const RaftBackend::Server &s, quint64 lastIndex)
                        {QStringLiteral("Leader"), s.leader},
                        {QStringLiteral("ProtocolVersion"), QStringLiteral("3")},
                        {QStringLiteral("Voter"), s.voter},
-                       {QStringLiteral("LastIndex"), double(lastIndex)}};
+                       {QStringLiteral("LastIndex"), double(s.lastIndex)}};
 }
 
 RaftBackend::Done replyWhenDone(const Responder &out)
@@ -47,11 +47,10 @@ void Api::registerOperatorRaft()
             if (ctx.raft) {
                 index = ctx.raft->raftLastIndex();
                 for (const RaftBackend::Server &s : ctx.raft->raftServers())
-                    servers.append(serverJson(s, index));
+                    servers.append(serverJson(s));
             } else {
                 servers.append(serverJson({agent->nodeId(), agent->nodeName(), ctx.committer->leaderAddress(),
-                                           ctx.committer->isLeader(), true},
-                                          index));
+                                           ctx.committer->isLeader(), true, index}));
             }
             sendJson(ctx, req, out,
                      QJsonObject{{QStringLiteral("Servers"), servers}, {QStringLiteral("Index"), double(index)}});

@@ -17,6 +17,7 @@ public:
         QString address;
         bool leader = false;
         bool voter = true;
+        quint64 lastIndex = 0; // how far its log is known to reach (the leader knows everyone's)
     };
     using Done = std::function<void(const QString &error)>; // empty on success
 

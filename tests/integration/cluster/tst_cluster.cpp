@@ -186,6 +186,15 @@ void TestCluster::threeServers()
     QVERIFY(servers[0].start(m_config, true));
     QTRY_COMPARE_WITH_TIMEOUT(get(servers[0], acked.last(), u"stale"_s), acked.last().toUtf8(), 10000);
 
+    // The operator CLI: peers, a leadership transfer.
+    QByteArray out;
+    QCOMPARE(servers[0].process->runCli({u"operator"_s, u"raft"_s, u"list-peers"_s}, &out), 0);
+    QCOMPARE(out.count(" leader "), 1);
+    QCOMPARE(out.count(" follower "), 2);
+    QCOMPARE(servers[0].process->runCli({u"operator"_s, u"raft"_s, u"transfer-leader"_s}, &out), 0);
+    QCOMPARE(out.trimmed(), QByteArray("Success"));
+    QTRY_VERIFY_WITH_TIMEOUT(leaderOf(servers[0]) != newLeader && leaderOf(servers[0]).size() > 2, 10000);
+
     // Restart all servers: every acknowledged write is still there, on each of them.
     for (Server &s : servers)
         s.process->kill();
@@ -198,6 +207,10 @@ void TestCluster::threeServers()
             QCOMPARE(get(s, key), key.toUtf8());
         QCOMPARE(get(s, u"hello"_s), QByteArray("from-3"));
     }
+    // remove-peer takes a server out of the configuration.
+    QCOMPARE(servers[0].process->runCli({u"operator"_s, u"raft"_s, u"remove-peer"_s, u"-address"_s, servers[2].rpcAddress()}, &out), 0);
+    QCOMPARE(out.trimmed(), u"Removed peer with address \"%1\""_s.arg(servers[2].rpcAddress()).toUtf8());
+    QTRY_COMPARE_WITH_TIMEOUT(QJsonDocument::fromJson(httpRequest("GET", servers[0].url(u"/v1/status/peers"_s)).body).array().size(), 2, 5000);
     for (Server &s : servers)
         s.process->stop();
 }
