@@ -89,6 +89,9 @@ public:
                            "config dir has files."));
         m_flags.addString(QStringLiteral("binary"), &m_binary,
             QStringLiteral("Path of the qonsul binary the service runs. Defaults to this binary's."));
+        m_flags.addInt(QStringLiteral("dns-port"), &m_dnsPort,
+            QStringLiteral("DNS port of the default config. Below 1024 the systemd unit is given "
+                           "CAP_NET_BIND_SERVICE. Defaults to 8600."));
         m_flags.addString(QStringLiteral("user"), &m_user,
             QStringLiteral("systemd: the account the agent runs as, created when missing. Defaults to qonsul."));
     }
@@ -111,6 +114,7 @@ protected:
         target.layout.binary = m_binary.isEmpty() ? QCoreApplication::applicationFilePath() : m_binary;
         if (!m_user.isEmpty())
             target.layout.user = m_user;
+        target.layout.dnsPort = m_dnsPort;
     }
     int act(ServiceManager &manager, const ServiceTarget &target) override { return manager.install(target); }
 
@@ -118,6 +122,7 @@ private:
     bool m_force = false;
     QString m_binary;
     QString m_user;
+    int m_dnsPort = 8600;
 };
 
 class ServiceUninstall final : public ServiceAction

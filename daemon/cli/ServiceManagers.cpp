@@ -80,7 +80,7 @@ bool writeConfigAndData(const ServiceTarget &target, const QString &user)
     QString error;
     const QString configFile = under(target.root, target.layout.configDir + u"/qonsul.json");
     const QString dataDir = under(target.root, target.layout.dataDir);
-    if (!writeFile(configFile, platform::defaultConfig(target.layout.dataDir),
+    if (!writeFile(configFile, platform::defaultConfig(target.layout),
                    QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup, &error)) {
         err(QStringLiteral("Error installing service: %1").arg(error));
         return false;

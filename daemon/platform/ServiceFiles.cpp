@@ -37,13 +37,22 @@ QByteArray systemdUnit(const ServiceLayout &layout)
     set("ReadWritePaths=/var/lib/qonsul", u"ReadWritePaths=" + layout.dataDir);
     set("User=qonsul", u"User=" + layout.user);
     set("Group=qonsul", u"Group=" + layout.user);
+    if (layout.dnsPort < 1024) {
+        const QString capability = QStringLiteral("CAP_NET_BIND_SERVICE");
+        set("CapabilityBoundingSet=\n", u"CapabilityBoundingSet=" + capability + u'\n');
+        set("AmbientCapabilities=\n", u"AmbientCapabilities=" + capability + u'\n');
+        set("PrivateUsers=yes", QStringLiteral("PrivateUsers=no"));
+    }
     return unit;
 }
 
-QByteArray defaultConfig(const QString &dataDir)
+QByteArray defaultConfig(const ServiceLayout &layout)
 {
     QJsonObject config = QJsonDocument::fromJson(resource(QStringLiteral(":/installers/config/qonsul.json"))).object();
-    config.insert(QStringLiteral("data_dir"), dataDir);
+    config.insert(QStringLiteral("data_dir"), layout.dataDir);
+    QJsonObject ports = config.value(u"ports").toObject();
+    ports.insert(QStringLiteral("dns"), layout.dnsPort);
+    config.insert(QStringLiteral("ports"), ports);
     return QJsonDocument(config).toJson(QJsonDocument::Indented);
 }
 

@@ -41,11 +41,25 @@ private Q_SLOTS:
 
     void defaultConfigIsAClientWithTheGivenDataDir()
     {
-        const QJsonObject config = QJsonDocument::fromJson(defaultConfig(QStringLiteral("/srv/data"))).object();
+        ServiceLayout layout;
+        layout.dataDir = QStringLiteral("/srv/data");
+        const QJsonObject config = QJsonDocument::fromJson(defaultConfig(layout)).object();
         QCOMPARE(config.value(u"data_dir").toString(), QStringLiteral("/srv/data"));
         QCOMPARE(config.value(u"server").toBool(true), false);
         QCOMPARE(config.value(u"client_addr").toString(), QStringLiteral("127.0.0.1"));
         QCOMPARE(config.value(u"ports").toObject().value(u"http").toInt(), 8500);
+        QCOMPARE(config.value(u"ports").toObject().value(u"dns").toInt(), 8600);
+    }
+
+    void lowDnsPortKeepsOnlyNetBindService()
+    {
+        ServiceLayout layout;
+        QVERIFY(systemdUnit(layout).contains("\nCapabilityBoundingSet=\nAmbientCapabilities=\n"));
+        layout.dnsPort = 53;
+        const QByteArray unit = systemdUnit(layout);
+        QVERIFY(unit.contains("\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n"));
+        QVERIFY(unit.contains("\nPrivateUsers=no\n"));
+        QCOMPARE(QJsonDocument::fromJson(defaultConfig(layout)).object().value(u"ports").toObject().value(u"dns").toInt(), 53);
     }
 
     void launchdPlistEscapesAndNamesEverything()
