@@ -108,6 +108,14 @@ void KvView::clearView()
     m_status->clear();
 }
 
+client::ApiClient *KvView::connectedClient()
+{
+    client::ApiClient *c = m_session->client();
+    if (!c)
+        report(tr("Not connected to an agent."), false);
+    return c;
+}
+
 void KvView::report(const QString &message, bool ok)
 {
     m_status->setText(message);
@@ -166,7 +174,10 @@ void KvView::createKey(const QString &key)
     Request request("PUT", QStringLiteral("/v1/kv/") + key);
     request.param(QStringLiteral("cas"), QStringLiteral("0")); // never overwrite an existing key
     request.contentType = "application/octet-stream";
-    m_session->client()->send(request, this, [this, key](const Response &r) {
+    client::ApiClient *c = connectedClient();
+    if (!c)
+        return;
+    c->send(request, this, [this, key](const Response &r) {
         if (!r.ok())
             return report(Replies::describeFailure(r), false);
         if (r.body.trimmed() != "true")
@@ -181,7 +192,10 @@ void KvView::createFolder(const QString &prefix)
     const QString folder = prefix.endsWith(u'/') ? prefix : prefix + u'/';
     Request request("PUT", QStringLiteral("/v1/kv/") + folder);
     request.contentType = "application/octet-stream";
-    m_session->client()->send(request, this, [this, folder](const Response &r) {
+    client::ApiClient *c = connectedClient();
+    if (!c)
+        return;
+    c->send(request, this, [this, folder](const Response &r) {
         if (!r.ok())
             return report(Replies::describeFailure(r), false);
         report(tr("Created folder “%1”.").arg(folder), true);
@@ -192,9 +206,9 @@ void KvView::createFolder(const QString &prefix)
 // the old one only if it is unchanged, so nothing is lost if either side moved meanwhile.
 void KvView::renameKey(const QString &from, const QString &to)
 {
-    if (from == to || to.isEmpty() || to.endsWith(u'/'))
+    client::ApiClient *c = connectedClient();
+    if (from == to || to.isEmpty() || to.endsWith(u'/') || !c)
         return;
-    client::ApiClient *c = m_session->client();
     c->send(Request("GET", QStringLiteral("/v1/kv/") + from), this, [this, c, from, to](const Response &r) {
         QJsonDocument doc;
         QString error;
@@ -225,21 +239,23 @@ void KvView::renameKey(const QString &from, const QString &to)
 
 void KvView::deleteKey(const QString &key)
 {
-    if (!m_confirm(tr("Delete Key"), tr("Delete the key “%1”?").arg(key)))
+    client::ApiClient *c = connectedClient();
+    if (!c || !m_confirm(tr("Delete Key"), tr("Delete the key “%1”?").arg(key)))
         return;
-    m_session->client()->send(
-        Request("DELETE", QStringLiteral("/v1/kv/") + key), this, [this, key](const Response &r) {
-            if (!r.ok())
-                return report(Replies::describeFailure(r), false);
-            if (m_editor->key() == key)
-                m_editor->clear();
-            report(tr("Deleted key “%1”.").arg(key), true);
-        });
+    c->send(Request("DELETE", QStringLiteral("/v1/kv/") + key), this, [this, key](const Response &r) {
+        if (!r.ok())
+            return report(Replies::describeFailure(r), false);
+        if (m_editor->key() == key)
+            m_editor->clear();
+        report(tr("Deleted key “%1”.").arg(key), true);
+    });
 }
 
 void KvView::deleteFolder(const QString &prefix)
 {
-    client::ApiClient *c = m_session->client();
+    client::ApiClient *c = connectedClient();
+    if (!c)
+        return;
     Request count("GET", QStringLiteral("/v1/kv/") + prefix);
     count.param(QStringLiteral("keys"));
     c->send(count, this, [this, c, prefix](const Response &r) {

@@ -8,6 +8,10 @@
 
 #include "console/LiveView.h"
 
+namespace qonsul::client {
+class ApiClient;
+}
+
 class QLabel;
 class QLineEdit;
 class QTreeView;
@@ -60,6 +64,7 @@ protected:
     void clearView() override;
 
 private:
+    client::ApiClient *connectedClient(); // null, and says so, when disconnected
     void report(const QString &message, bool ok);
     void jumpTo(const QString &text);
 

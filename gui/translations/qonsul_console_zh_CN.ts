@@ -25,21 +25,15 @@
     </message>
     <message numerus="yes">
         <source>%n passing</source>
-        <translation>
-            <numerusform>%n 个通过</numerusform>
-        </translation>
+        <translation><numerusform>%n 个通过</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n warning</source>
-        <translation>
-            <numerusform>%n 个警告</numerusform>
-        </translation>
+        <translation><numerusform>%n 个警告</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n critical</source>
-        <translation>
-            <numerusform>%n 个严重</numerusform>
-        </translation>
+        <translation><numerusform>%n 个严重</numerusform></translation>
     </message>
 </context>
 <context>
@@ -68,7 +62,7 @@
         <translation>不是有效的 JSON：%1（第 %2 行，第 %3 列）</translation>
     </message>
     <message>
-        <source>Not hexadecimal: &apos;%1&apos;</source>
+        <source>Not hexadecimal: '%1'</source>
         <translation>不是十六进制字符：“%1”</translation>
     </message>
     <message>
@@ -153,7 +147,7 @@
         <translation>匿名</translation>
     </message>
     <message>
-        <source>The agent&apos;s own</source>
+        <source>The agent's own</source>
         <translation>代理自身的数据中心</translation>
     </message>
     <message>
@@ -300,9 +294,7 @@
     </message>
     <message numerus="yes">
         <source>%n byte(s) · ModifyIndex %1 · LockIndex %2</source>
-        <translation>
-            <numerusform>%n 字节 · ModifyIndex %1 · LockIndex %2</numerusform>
-        </translation>
+        <translation><numerusform>%n 字节 · ModifyIndex %1 · LockIndex %2</numerusform></translation>
     </message>
     <message>
         <source>This value is not valid UTF-8 text: it is shown as hex.</source>
@@ -389,15 +381,11 @@
     </message>
     <message numerus="yes">
         <source>Delete the folder “%1” and the %n key(s) in it? This cannot be undone.</source>
-        <translation>
-            <numerusform>删除文件夹“%1”及其中的 %n 个键？此操作无法撤销。</numerusform>
-        </translation>
+        <translation><numerusform>删除文件夹“%1”及其中的 %n 个键？此操作无法撤销。</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Deleted the folder “%1” (%n key(s)).</source>
-        <translation>
-            <numerusform>已删除文件夹“%1”（%n 个键）。</numerusform>
-        </translation>
+        <translation><numerusform>已删除文件夹“%1”（%n 个键）。</numerusform></translation>
     </message>
     <message>
         <source>New Key</source>
@@ -426,6 +414,10 @@
     <message>
         <source>New full key name:</source>
         <translation>新的完整键名：</translation>
+    </message>
+    <message>
+        <source>Not connected to an agent.</source>
+        <translation>未连接到代理。</translation>
     </message>
 </context>
 <context>
@@ -730,9 +722,7 @@
     </message>
     <message numerus="yes">
         <source>Service %1: %n instance(s)</source>
-        <translation>
-            <numerusform>服务 %1：%n 个实例</numerusform>
-        </translation>
+        <translation><numerusform>服务 %1：%n 个实例</numerusform></translation>
     </message>
 </context>
 <context>
@@ -782,9 +772,7 @@
     </message>
     <message numerus="yes">
         <source>%1 of %n service(s)</source>
-        <translation>
-            <numerusform>%1 / %n 个服务</numerusform>
-        </translation>
+        <translation><numerusform>%1 / %n 个服务</numerusform></translation>
     </message>
 </context>
 <context>

@@ -22,6 +22,7 @@
 #include <QTcpSocket>
 #include <QTreeView>
 #include <QTreeWidget>
+#include <QXmlStreamReader>
 #include <QtTest>
 
 #include "console/AgentSession.h"
@@ -515,6 +516,35 @@ private Q_SLOTS:
         QCOMPARE(window.session()->profile().address, m_agent.httpAddr());
     }
 
+    void translationsAreComplete()
+    {
+        // Every message of both .ts files has a translation that is not left unfinished.
+        for (const char *language : { "en", "zh_CN" }) {
+            QFile file(qEnvironmentVariable("QONSUL_SOURCE_DIR")
+                + QStringLiteral("/gui/translations/qonsul_console_") + QLatin1String(language)
+                + QStringLiteral(".ts"));
+            QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+            QXmlStreamReader xml(&file);
+            int messages = 0;
+            QString source;
+            while (!xml.atEnd()) {
+                xml.readNext();
+                if (!xml.isStartElement())
+                    continue;
+                if (xml.name() == u"source") {
+                    source = xml.readElementText();
+                } else if (xml.name() == u"translation") {
+                    ++messages;
+                    QVERIFY2(xml.attributes().value(QStringLiteral("type")).isEmpty(), qPrintable(source));
+                    const QString text = xml.readElementText(QXmlStreamReader::IncludeChildElements);
+                    QVERIFY2(!text.trimmed().isEmpty(), qPrintable(source));
+                }
+            }
+            QVERIFY(!xml.hasError());
+            QVERIFY(messages > 150);
+        }
+    }
+
     void unreachableAgentIsRetried()
     {
         MainWindow window;
@@ -522,10 +552,16 @@ private Q_SLOTS:
         profile.name = QStringLiteral("nowhere");
         profile.address = QStringLiteral("127.0.0.1:%1").arg(qonsul::test::freeTcpPort());
         window.show();
+        QCOMPARE(window.connectionLabel()->text(), QStringLiteral("Not connected"));
+        QSignalSpy done(window.kvView(), &KvView::operationFinished);
+        window.kvView()->createKey(QStringLiteral("x")); // nothing to talk to: said, not crashed
+        QCOMPARE(done.count(), 1);
         window.connectTo(profile, QString());
         QTRY_COMPARE(window.session()->state(), AgentSession::State::Lost);
         QTRY_VERIFY(window.connectionLabel()->text().contains(QStringLiteral("connection refused")));
         QVERIFY(window.connectionLabel()->text().contains(QStringLiteral("retrying")));
+        window.session()->close();
+        QCOMPARE(window.connectionLabel()->text(), QStringLiteral("Not connected"));
     }
 
     void lostConnectionIsRetriedKeepingTheView()
