@@ -145,6 +145,18 @@ bool Agent::start(QString *error)
         if (!m_server->start(error))
             return false;
         m_server->setServerList(m_servers.get());
+        // Session TTLs are a leader duty: a new leader re-arms a full TTL for every session (as
+        // Consul does), a former one drops its timers so it never destroys a renewed session.
+        connect(m_server.get(), &cluster::ServerNode::leadershipChanged, this, [this](bool leader) {
+            QList<api::Session> sessions;
+            m_store->sessions(&sessions);
+            for (const api::Session &session : std::as_const(sessions)) {
+                if (leader)
+                    m_sessionTimers->reset(session.id, parseDuration(session.ttl).value_or(0));
+                else
+                    m_sessionTimers->clear(session.id);
+            }
+        });
     }
     if (m_config.ports.http >= 0) {
         http::HttpLimits limits;
