@@ -1,4 +1,5 @@
 #include "agent/Agent.h"
+#include "agent/GossipPools.h"
 #include "agent/LocalState.h"
 
 #include "cluster/RequestRouter.h"
@@ -22,6 +23,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
+#include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QRegularExpression>
 #include <QSysInfo>
@@ -126,6 +128,7 @@ Agent::~Agent()
     m_httpServers.clear();
     qDeleteAll(m_dnsServers);
     m_dnsServers.clear();
+    m_gossip.reset();
     m_clock.cancelAll();
 }
 
@@ -201,6 +204,20 @@ bool Agent::start(QString *error)
                 qCInfo(lcAgent).noquote() << "Started DNS server:" << QStringLiteral("address=%1:%2 network=%3").arg(addr).arg(server->port()).arg(QLatin1StringView(net));
         }
     }
+    m_gossip = std::make_unique<GossipPools>(m_config, advertiseAddress(), &m_clock);
+    if (!m_gossip->start(gossipTags(false), gossipTags(true), error))
+        return false;
+    if (gossip::Serf *lan = m_gossip->lan()) {
+        connect(lan, &gossip::Serf::userEvent, this, [this](const gossip::UserEvent &e) {
+            const QJsonDocument doc = QJsonDocument::fromJson(e.payload);
+            if (doc.isObject())
+                deliverEvent(doc.object(), e.ltime);
+        });
+        if (m_servers)
+            m_servers->attach(lan); // the servers of this datacenter, as the LAN pool shows them
+    }
+    connect(m_gossip.get(), &GossipPools::retryJoinExhausted, this, &Agent::shutdownRequested);
+    m_gossip->startRetryJoin();
     registerSelf();
     qCInfo(lcAgent).noquote() << "Synced node info";
     // Services and checks from the config files, then anti-entropy and the reaper.
@@ -269,6 +286,29 @@ void Agent::registerSelf()
                          });
     if (m_config.dev)
         qCInfo(lcAgent).noquote() << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
+}
+
+QMap<QString, QString> Agent::gossipTags(bool wan) const
+{
+    QMap<QString, QString> tags;
+    const QJsonObject json = member().value(u"Tags").toObject();
+    for (auto it = json.begin(); it != json.end(); ++it)
+        tags.insert(it.key(), it.value().toString());
+    if (wan)
+        tags.remove(QStringLiteral("segment")); // the WAN pool has no segments
+    return tags;
+}
+
+QJsonObject Agent::memberJson(const QJsonObject &base, const QString &name, const QString &addr, int port,
+                              const QJsonObject &tags, int status) const
+{
+    QJsonObject m = base;
+    m.insert(QStringLiteral("Name"), name);
+    m.insert(QStringLiteral("Addr"), addr);
+    m.insert(QStringLiteral("Port"), port);
+    m.insert(QStringLiteral("Tags"), tags);
+    m.insert(QStringLiteral("Status"), status);
+    return m;
 }
 
 QJsonObject Agent::member() const
@@ -355,6 +395,24 @@ QJsonObject Agent::raftStats() const
                        {QStringLiteral("term"), str(term)}};
 }
 
+QJsonObject Agent::serfStats(const gossip::Serf *pool) const
+{
+    auto str = [](auto v) { return QString::number(v); };
+    const gossip::SerfStats st = pool ? pool->stats() : gossip::SerfStats{1, 0, 0, 1, m_eventClock + 1, 0, 0, 0, {}};
+    return QJsonObject{{QStringLiteral("coordinate_resets"), QStringLiteral("0")},
+                       {QStringLiteral("encrypted"), m_config.encrypt.isEmpty() ? QStringLiteral("false") : QStringLiteral("true")},
+                       {QStringLiteral("event_queue"), str(st.eventQueue)},
+                       {QStringLiteral("event_time"), str(st.eventTime)},
+                       {QStringLiteral("failed"), str(st.failed)},
+                       {QStringLiteral("health_score"), str(st.healthScore)},
+                       {QStringLiteral("intent_queue"), str(st.intentQueue)},
+                       {QStringLiteral("left"), str(st.left)},
+                       {QStringLiteral("member_time"), str(st.memberTime)},
+                       {QStringLiteral("members"), str(st.alive + st.failed + st.left)},
+                       {QStringLiteral("query_queue"), QStringLiteral("0")},
+                       {QStringLiteral("query_time"), QStringLiteral("1")}};
+}
+
 QJsonObject Agent::stats() const
 {
     auto str = [](auto v) { return QString::number(v); };
@@ -385,19 +443,7 @@ QJsonObject Agent::stats() const
                      {QStringLiteral("max_procs"), str(QThread::idealThreadCount())},
                      {QStringLiteral("os"), QSysInfo::kernelType()},
                      {QStringLiteral("version"), QString(QStringLiteral("Qt ") + QString::fromLatin1(qVersion()))}}},
-        {QStringLiteral("serf_lan"),
-         QJsonObject{{QStringLiteral("coordinate_resets"), QStringLiteral("0")},
-                     {QStringLiteral("encrypted"), m_config.encrypt.isEmpty() ? QStringLiteral("false") : QStringLiteral("true")},
-                     {QStringLiteral("event_queue"), QStringLiteral("0")},
-                     {QStringLiteral("event_time"), str(m_eventClock + 1)},
-                     {QStringLiteral("failed"), QStringLiteral("0")},
-                     {QStringLiteral("health_score"), QStringLiteral("0")},
-                     {QStringLiteral("intent_queue"), QStringLiteral("0")},
-                     {QStringLiteral("left"), QStringLiteral("0")},
-                     {QStringLiteral("member_time"), QStringLiteral("1")},
-                     {QStringLiteral("members"), QStringLiteral("1")},
-                     {QStringLiteral("query_queue"), QStringLiteral("0")},
-                     {QStringLiteral("query_time"), QStringLiteral("1")}}},
+        {QStringLiteral("serf_lan"), serfStats(m_gossip ? m_gossip->lan() : nullptr)},
     };
     if (out.value(QStringLiteral("raft")).toObject().isEmpty())
         out.remove(QStringLiteral("raft"));
@@ -433,10 +479,24 @@ QJsonArray Agent::members(bool wan) const
 {
     if (wan && !m_config.server)
         return {};
-    QJsonObject m = member();
-    if (wan)
-        m.insert(QStringLiteral("Name"), QString(m_config.nodeName + u'.' + m_config.datacenter));
-    return QJsonArray{m};
+    const QJsonObject self = member();
+    const gossip::Serf *pool = !m_gossip ? nullptr : wan ? m_gossip->wan() : m_gossip->lan();
+    if (!pool) {
+        QJsonObject m = self;
+        if (wan)
+            m.insert(QStringLiteral("Name"), QString(m_config.nodeName + u'.' + m_config.datacenter));
+        return QJsonArray{m};
+    }
+    QList<gossip::Member> all = pool->members();
+    std::sort(all.begin(), all.end(), [](const gossip::Member &a, const gossip::Member &b) { return a.name < b.name; });
+    QJsonArray out;
+    for (const gossip::Member &m : std::as_const(all)) {
+        QJsonObject tags;
+        for (auto it = m.tags.cbegin(); it != m.tags.cend(); ++it)
+            tags.insert(it.key(), it.value());
+        out.append(memberJson(self, m.name, m.addr, m.port, tags, int(m.status)));
+    }
+    return out;
 }
 
 QJsonObject Agent::metrics() const
@@ -566,23 +626,51 @@ AgentError Agent::reload()
     return {};
 }
 
-void Agent::leave()
+void Agent::leaveGossip(std::function<void()> done)
 {
     qCInfo(lcAgent).noquote() << "Gracefully shutting down agent...";
-    QMetaObject::invokeMethod(this, &Agent::shutdownRequested, Qt::QueuedConnection);
+    if (!m_gossip) {
+        done();
+        return;
+    }
+    m_gossip->leave([done] {
+        qCInfo(lcAgent).noquote() << "Graceful leave complete";
+        done();
+    });
 }
 
-AgentError Agent::join(const QString &address, bool)
+void Agent::leave()
 {
-    Q_UNUSED(address);
-    return {500, QStringLiteral("gossip is not available on this agent yet")};
+    leaveGossip([this] { QMetaObject::invokeMethod(this, &Agent::shutdownRequested, Qt::QueuedConnection); });
 }
 
-AgentError Agent::forceLeave(const QString &node, bool)
+void Agent::join(const QString &address, bool wan, std::function<void(const AgentError &)> done)
+{
+    if (!m_gossip) {
+        done({500, QStringLiteral("gossip is not running on this agent")});
+        return;
+    }
+    m_gossip->join(address, wan, [done](const QString &error) {
+        done(error.isEmpty() ? AgentError{} : AgentError{500, error});
+    });
+}
+
+AgentError Agent::forceLeave(const QString &node, bool prune)
 {
     if (node.isEmpty())
         return {400, QStringLiteral("Missing node name")};
-    return {500, QStringLiteral("agent: No node found with name '%1'").arg(node)};
+    bool found = false;
+    if (m_gossip) {
+        // The WAN pool knows servers as "<node>.<dc>"; either name removes it there too.
+        for (gossip::Serf *pool : {m_gossip->lan(), m_gossip->wan()}) {
+            if (pool && (pool->forceLeave(node, prune) || pool->forceLeave(node + u'.' + m_config.datacenter, prune)))
+                found = true;
+        }
+    }
+    if (!found)
+        return {500, QStringLiteral("agent: No node found with name '%1'").arg(node)};
+    qCInfo(lcAgent).noquote() << QStringLiteral("Force leaving node: node=%1").arg(node);
+    return {};
 }
 
 QJsonObject Agent::fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
@@ -594,9 +682,28 @@ QJsonObject Agent::fireEvent(const QString &name, const QByteArray &payload, con
                             {QStringLiteral("NodeFilter"), nodeFilter},
                             {QStringLiteral("ServiceFilter"), serviceFilter},
                             {QStringLiteral("TagFilter"), tagFilter},
-                            {QStringLiteral("Version"), 1},
-                            {QStringLiteral("LTime"), double(++m_eventClock)}};
-    // Delivered to this agent when its filters match it (the only member until gossip lands).
+                            {QStringLiteral("Version"), 1}};
+    quint64 ltime = 0;
+    if (gossip::Serf *lan = m_gossip ? m_gossip->lan() : nullptr) {
+        // Gossiped to every member, this one included (Serf delivers it here synchronously).
+        ltime = lan->fireEvent(name, QJsonDocument(event).toJson(QJsonDocument::Compact));
+    } else {
+        ltime = ++m_eventClock;
+        deliverEvent(event, ltime);
+    }
+    QJsonObject fired = event;
+    fired.insert(QStringLiteral("LTime"), double(ltime));
+    qCDebug(lcAgent).noquote() << "Fired user event:" << name;
+    return fired;
+}
+
+void Agent::deliverEvent(QJsonObject event, quint64 ltime)
+{
+    event.insert(QStringLiteral("LTime"), double(ltime));
+    const QString nodeFilter = event.value(u"NodeFilter").toString();
+    const QString serviceFilter = event.value(u"ServiceFilter").toString();
+    const QString tagFilter = event.value(u"TagFilter").toString();
+    // Kept by this agent when its filters match it.
     bool matches = nodeFilter.isEmpty() || QRegularExpression(nodeFilter).match(m_config.nodeName).hasMatch();
     if (matches && !serviceFilter.isEmpty()) {
         const QRegularExpression serviceRe(serviceFilter), tagRe(tagFilter);
@@ -617,8 +724,6 @@ QJsonObject Agent::fireEvent(const QString &name, const QByteArray &payload, con
         changes.table(u"events");
         m_eventWatches.notify(changes);
     }
-    qCDebug(lcAgent).noquote() << "Fired user event:" << name;
-    return event;
 }
 
 } // namespace qonsul::agent

@@ -42,7 +42,13 @@ class Api;
 }
 } // namespace qonsul::http
 
+namespace qonsul::gossip {
+class Serf;
+}
+
 namespace qonsul::agent {
+
+class GossipPools;
 
 class Agent final : public QObject, public http::v1::AgentBackend
 {
@@ -53,6 +59,10 @@ public:
 
     // Binds the listeners and registers this node; false with *error when it cannot serve.
     bool start(QString *error);
+    // The LAN (and on servers WAN) gossip pools; null before start(). See GossipPools.h.
+    GossipPools *gossip() const { return m_gossip.get(); }
+    // Leaves the gossip pools gracefully (leave_on_terminate, skip_leave_on_interrupt, /v1/agent/leave).
+    void leaveGossip(std::function<void()> done);
 
     // AgentBackend
     QString nodeName() const override { return m_config.nodeName; }
@@ -75,7 +85,7 @@ public:
     http::v1::AgentError setServiceMaintenance(const QString &serviceId, bool enable, const QString &reason) override;
     http::v1::AgentError reload() override;
     void leave() override;
-    http::v1::AgentError join(const QString &address, bool wan) override;
+    void join(const QString &address, bool wan, std::function<void(const http::v1::AgentError &)> done) override;
     http::v1::AgentError forceLeave(const QString &node, bool prune) override;
     QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
                           const QString &serviceFilter, const QString &tagFilter) override;
@@ -94,6 +104,11 @@ private:
     // Cluster mode: the servers from gossip, and Raft with the server RPC on servers or the
     // forwarding committer on clients.
     void createCluster();
+    QMap<QString, QString> gossipTags(bool wan) const;
+    QJsonObject serfStats(const gossip::Serf *pool) const;
+    QJsonObject memberJson(const QJsonObject &base, const QString &name, const QString &addr, int port,
+                           const QJsonObject &tags, int status) const;
+    void deliverEvent(QJsonObject event, quint64 ltime);
 
     config::AgentConfig m_config;
     SystemClock m_clock;
@@ -111,6 +126,7 @@ private:
     std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks
     std::unique_ptr<LocalState> m_local;
     std::unique_ptr<http::v1::Api> m_api;
+    std::unique_ptr<GossipPools> m_gossip;
     QList<http::HttpServer *> m_httpServers;
     QList<dns::DnsServer *> m_dnsServers;
     QJsonArray m_events;

@@ -91,6 +91,10 @@ int runAgent(const QStringList &args)
     for (const QString &warning : std::as_const(loaded.warnings))
         qCWarning(lcConfig).noquote() << warning;
 
+    // leave_on_terminate (SIGTERM) and skip_leave_on_interrupt (SIGINT) decide whether the
+    // agent leaves its gossip pools gracefully before it exits.
+    const bool leaveOnTerminate = cfg.leaveOnTerminate;
+    const bool leaveOnInterrupt = !cfg.skipLeaveOnInterrupt;
     Agent agent(std::move(cfg));
     if (!agent.start(&error)) {
         qCCritical(lcAgent).noquote() << error;
@@ -110,16 +114,21 @@ int runAgent(const QStringList &args)
         reload();
     });
     QObject::connect(host.get(), &platform::ServiceHost::reloadRequested, &agent, reload);
-    auto stop = [&host](const char *name) {
+    auto stop = [&host, &agent](const char *name, bool graceful) {
         qCInfo(lcAgent).noquote() << "Caught signal:" << name;
-        qCInfo(lcAgent).noquote() << "Graceful shutdown disabled. Exiting";
         host->stopping();
-        QCoreApplication::quit();
+        if (!graceful) {
+            qCInfo(lcAgent).noquote() << "Graceful shutdown disabled. Exiting";
+            QCoreApplication::quit();
+            return;
+        }
+        agent.leaveGossip([] { QCoreApplication::quit(); });
     };
-    QObject::connect(&signals, &SignalNotifier::interrupt, &agent, [stop] { stop("interrupt"); });
-    QObject::connect(&signals, &SignalNotifier::terminate, &agent, [stop] { stop("terminated"); });
+    QObject::connect(&signals, &SignalNotifier::interrupt, &agent, [stop, leaveOnInterrupt] { stop("interrupt", leaveOnInterrupt); });
+    QObject::connect(&signals, &SignalNotifier::terminate, &agent, [stop, leaveOnTerminate] { stop("terminated", leaveOnTerminate); });
     // A Windows service stop or shutdown is handled as SIGTERM is.
-    QObject::connect(host.get(), &platform::ServiceHost::stopRequested, &agent, [stop] { stop("terminated"); });
+    QObject::connect(host.get(), &platform::ServiceHost::stopRequested, &agent,
+                     [stop, leaveOnTerminate] { stop("terminated", leaveOnTerminate); });
     QObject::connect(&agent, &Agent::shutdownRequested, &agent, [&host] {
         host->stopping();
         QCoreApplication::quit();

@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
+#include <functional>
 
 #include "state/WatchHub.h"
 
@@ -47,7 +48,8 @@ public:
 
     virtual AgentError reload() = 0;
     virtual void leave() = 0;
-    virtual AgentError join(const QString &address, bool wan) = 0;
+    // Answers once the join through `address` has succeeded or failed (a gossip round trip).
+    virtual void join(const QString &address, bool wan, std::function<void(const AgentError &)> done) = 0;
     virtual AgentError forceLeave(const QString &node, bool prune) = 0;
 
     // User events (ring buffer of the last 256 on this agent).

@@ -295,7 +295,8 @@ void Api::registerAgent()
         });
     add(QStringLiteral("/v1/agent/join/"), true, getOrPut,
         [ctx, agent](const HttpRequest &req, const QString &address, const Responder &out) {
-            reply(ctx, req, out, agent->join(address, queryFlag(req, u"wan")));
+            agent->join(address, queryFlag(req, u"wan"),
+                        [ctx, req, out](const AgentError &error) { reply(ctx, req, out, error); });
         });
     add(QStringLiteral("/v1/agent/force-leave/"), true, getOrPut,
         [ctx, agent](const HttpRequest &req, const QString &node, const Responder &out) {

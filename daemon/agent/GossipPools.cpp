@@ -1,0 +1,165 @@
+#include "agent/GossipPools.h"
+
+#include "core/Logging.h"
+#include "gossip/NetTransport.h"
+
+#include <QHostAddress>
+#include <QPointer>
+#include <QRandomGenerator>
+
+namespace qonsul::agent {
+
+using gossip::Address;
+
+GossipPools::GossipPools(const config::AgentConfig &config, const QString &advertise, Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_advertise(advertise)
+    , m_clock(clock)
+{
+}
+
+GossipPools::~GossipPools()
+{
+    // The pools use the transports: delete them first.
+    delete m_lan;
+    delete m_wan;
+}
+
+bool GossipPools::start(const QMap<QString, QString> &lanTags, const QMap<QString, QString> &wanTags, QString *error)
+{
+    if (m_config.ports.serfLan > 0) {
+        m_lan = startPool(false, lanTags, error);
+        if (!m_lan && !m_config.dev)
+            return false;
+    }
+    if (m_config.server && m_config.ports.serfWan > 0) {
+        m_wan = startPool(true, wanTags, error);
+        if (!m_wan && !m_config.dev)
+            return false;
+    }
+    return true;
+}
+
+gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tags, QString *error)
+{
+    const QString bindText = wan ? m_config.serfBindAddrWan : m_config.serfBindAddrLan;
+    const QHostAddress bindAddr(bindText.isEmpty() ? m_config.bindAddr : bindText);
+    const int port = wan ? m_config.ports.serfWan : m_config.ports.serfLan;
+    gossip::SerfConfig sc = wan ? gossip::SerfConfig::wan() : gossip::SerfConfig::lan();
+    auto *transport = new gossip::NetTransport(sc.memberlist.streamTimeoutMs, this);
+    QString bindError;
+    if (!transport->bind(bindAddr, quint16(port), &bindError)) {
+        delete transport;
+        if (m_config.dev) {
+            qCWarning(lcAgent).noquote() << QStringLiteral("%1 gossip pool not started: %2").arg(wan ? u"WAN" : u"LAN", bindError);
+            return nullptr;
+        }
+        *error = QStringLiteral("Failed to start Consul server: Failed to start %1 Serf: %2").arg(wan ? u"WAN" : u"LAN", bindError);
+        return nullptr;
+    }
+    gossip::Serf::Options o;
+    o.name = wan ? m_config.nodeName + u'.' + m_config.datacenter : m_config.nodeName;
+    const QString advertise = wan && !m_config.advertiseAddrWan.isEmpty() ? m_config.advertiseAddrWan : m_advertise;
+    o.advertise = Address{advertise, quint16(port)};
+    o.tags = tags;
+    o.config = sc;
+    o.seed = QRandomGenerator::system()->generate64();
+    auto *serf = new gossip::Serf(o, m_clock, transport);
+    serf->start();
+    (wan ? m_wanTransport : m_lanTransport) = transport;
+    qCInfo(lcAgent).noquote() << QStringLiteral("Started %1 gossip pool: address=%2").arg(wan ? u"WAN" : u"LAN", o.advertise.toString());
+    return serf;
+}
+
+void GossipPools::join(const QString &address, bool wan, std::function<void(const QString &)> done)
+{
+    gossip::Serf *pool = wan ? m_wan : m_lan;
+    if (!pool) {
+        done(wan ? QStringLiteral("WAN gossip is only available on servers")
+                 : QStringLiteral("gossip is not running on this agent"));
+        return;
+    }
+    const auto target = Address::parse(address, quint16(wan ? m_config.ports.serfWan : m_config.ports.serfLan));
+    if (!target) {
+        done(QStringLiteral("1 error occurred:\n\t* Failed to resolve %1: invalid address\n\n").arg(address));
+        return;
+    }
+    qCInfo(lcAgent).noquote() << QStringLiteral("(%1) joining: %2").arg(wan ? u"WAN" : u"LAN", target->toString());
+    pool->join({*target}, [wan, target = *target, done](int joined) {
+        if (joined > 0) {
+            qCInfo(lcAgent).noquote() << QStringLiteral("(%1) joined: number_of_nodes=%2").arg(wan ? u"WAN" : u"LAN").arg(joined);
+            done({});
+        } else {
+            done(QStringLiteral("1 error occurred:\n\t* Failed to join %1: no reply from the member\n\n").arg(target.toString()));
+        }
+    });
+}
+
+void GossipPools::startRetryJoin()
+{
+    if (!m_config.retryJoin.isEmpty())
+        retryJoin(false, 1);
+    if (m_config.server && !m_config.retryJoinWan.isEmpty())
+        retryJoin(true, 1);
+}
+
+void GossipPools::retryJoin(bool wan, int attempt)
+{
+    gossip::Serf *pool = wan ? m_wan : m_lan;
+    if (!pool)
+        return;
+    const QStringList targets = wan ? m_config.retryJoinWan : m_config.retryJoin;
+    QList<Address> addresses;
+    for (const QString &t : targets) {
+        if (t.contains(u"provider=")) {
+            qCWarning(lcAgent).noquote() << "Cloud auto-join is not supported, skipping:" << t;
+            continue;
+        }
+        if (const auto a = Address::parse(t, quint16(wan ? m_config.ports.serfWan : m_config.ports.serfLan)))
+            addresses.append(*a);
+        else
+            qCWarning(lcAgent).noquote() << "Cannot join invalid address:" << t;
+    }
+    if (addresses.isEmpty())
+        return;
+    const QString label = wan ? QStringLiteral("WAN") : QStringLiteral("LAN");
+    qCInfo(lcAgent).noquote() << QStringLiteral("Retry join is supported for the following discovery methods: cluster=%1 discovery_methods=\"aliyun aws azure digitalocean gce hcp k8s linode mdns os packet scaleway softlayer tencentcloud triton vsphere\"").arg(label);
+    qCInfo(lcAgent).noquote() << QStringLiteral("Joining cluster...: cluster=%1").arg(label);
+    pool->join(addresses, [this, wan, attempt, label](int joined) {
+        if (joined > 0) {
+            qCInfo(lcAgent).noquote() << QStringLiteral("Join cluster completed. Synced with initial agents: cluster=%1 num_agents=%2").arg(label).arg(joined);
+            return;
+        }
+        const int max = wan ? m_config.retryMaxWan : m_config.retryMax;
+        if (max > 0 && attempt >= max) {
+            const QString message = QStringLiteral("agent: Join %1: %2 attempts failed, giving up").arg(label).arg(attempt);
+            qCCritical(lcAgent).noquote() << message;
+            Q_EMIT retryJoinExhausted(message);
+            return;
+        }
+        const qint64 interval = (wan ? m_config.retryIntervalWan : m_config.retryInterval) / 1000000;
+        qCWarning(lcAgent).noquote() << QStringLiteral("Join cluster failed, will retry: cluster=%1 retry_interval=%2s").arg(label).arg(interval / 1000);
+        m_clock->schedule(interval, [this, wan, attempt, alive = QPointer<GossipPools>(this)] {
+            if (alive)
+                retryJoin(wan, attempt + 1);
+        });
+    });
+}
+
+void GossipPools::leave(std::function<void()> done)
+{
+    // LAN first, then WAN, as Consul's server shutdown does.
+    auto wanThenDone = [this, done] {
+        if (m_wan && !m_wan->hasLeft())
+            m_wan->leave(done);
+        else
+            done();
+    };
+    if (m_lan && !m_lan->hasLeft())
+        m_lan->leave(wanThenDone);
+    else
+        wanThenDone();
+}
+
+} // namespace qonsul::agent

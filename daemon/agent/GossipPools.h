@@ -1,0 +1,57 @@
+#pragma once
+// The agent's gossip: the LAN pool (every agent, bind:serf_lan) and, on servers, the WAN pool
+// (bind:serf_wan, members named "<node>.<dc>"), each a gossip::Serf on real sockets, plus
+// -join / retry_join with retry_interval and retry_max, and the graceful leave of both.
+//
+// Other parts of the agent (the server's Raft membership, client agents' server discovery) use
+// lan() / wan(): see gossip/Serf.h for the membership API and its signals.
+#include "config/AgentConfig.h"
+#include "gossip/Serf.h"
+
+#include <QObject>
+
+namespace qonsul::gossip {
+class NetTransport;
+}
+
+namespace qonsul::agent {
+
+class GossipPools final : public QObject
+{
+    Q_OBJECT
+public:
+    GossipPools(const config::AgentConfig &config, const QString &advertise, Clock *clock, QObject *parent = nullptr);
+    ~GossipPools() override;
+
+    // Binds and starts the pools. In -dev mode a busy LAN or WAN port is not fatal (several dev
+    // agents on one machine, as Consul's own tests run them): that pool is then just not there.
+    bool start(const QMap<QString, QString> &lanTags, const QMap<QString, QString> &wanTags, QString *error);
+    // Starts joining start_join/retry_join (and the WAN lists on servers) in the background.
+    void startRetryJoin();
+
+    gossip::Serf *lan() const { return m_lan; } // null when not running
+    gossip::Serf *wan() const { return m_wan; } // null on clients and when not running
+
+    // Joins through `address` ("ip", "ip:port", "host:port"); `done` gets an error text or "".
+    void join(const QString &address, bool wan, std::function<void(const QString &error)> done);
+    // Leaves both pools gracefully, then calls `done`.
+    void leave(std::function<void()> done);
+
+Q_SIGNALS:
+    // retry_max attempts without reaching anyone: Consul gives up and shuts the agent down.
+    void retryJoinExhausted(const QString &message);
+
+private:
+    gossip::Serf *startPool(bool wan, const QMap<QString, QString> &tags, QString *error);
+    void retryJoin(bool wan, int attempt);
+
+    config::AgentConfig m_config;
+    QString m_advertise;
+    Clock *m_clock;
+    gossip::NetTransport *m_lanTransport = nullptr;
+    gossip::NetTransport *m_wanTransport = nullptr;
+    gossip::Serf *m_lan = nullptr;
+    gossip::Serf *m_wan = nullptr;
+};
+
+} // namespace qonsul::agent

@@ -1,0 +1,186 @@
+#include "gossip/NetTransport.h"
+#include "gossip/Messages.h"
+
+#include <QLoggingCategory>
+#include <QNetworkDatagram>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUdpSocket>
+#include <QtEndian>
+
+Q_LOGGING_CATEGORY(lcGossipNet, "agent.memberlist.net")
+
+namespace qonsul::gossip {
+
+namespace {
+// Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; members know them as a.b.c.d.
+QString plainAddress(const QHostAddress &address)
+{
+    bool ok = false;
+    const quint32 v4 = address.toIPv4Address(&ok);
+    return ok ? QHostAddress(v4).toString() : address.toString();
+}
+} // namespace
+
+QByteArray frame(const QByteArray &payload)
+{
+    QByteArray out(4, Qt::Uninitialized);
+    qToBigEndian(quint32(payload.size()), out.data());
+    return out + payload;
+}
+
+std::optional<QByteArray> takeFrame(QByteArray &buffer, qsizetype limit, bool *bad)
+{
+    *bad = false;
+    if (buffer.size() < 4)
+        return std::nullopt;
+    const quint32 length = qFromBigEndian<quint32>(buffer.constData());
+    if (length == 0 || qsizetype(length) > limit) {
+        *bad = true;
+        return std::nullopt;
+    }
+    if (buffer.size() < 4 + qsizetype(length))
+        return std::nullopt;
+    QByteArray payload = buffer.mid(4, length);
+    buffer.remove(0, 4 + length);
+    return payload;
+}
+
+NetTransport::NetTransport(qint64 streamTimeoutMs, QObject *parent)
+    : QObject(parent)
+    , m_streamTimeoutMs(streamTimeoutMs)
+    , m_udp(new QUdpSocket(this))
+    , m_tcp(new QTcpServer(this))
+{
+    connect(m_udp, &QUdpSocket::readyRead, this, &NetTransport::readPackets);
+    connect(m_tcp, &QTcpServer::newConnection, this, &NetTransport::acceptStream);
+}
+
+NetTransport::~NetTransport() = default;
+
+bool NetTransport::bind(const QHostAddress &address, quint16 port, QString *error)
+{
+    if (!m_tcp->listen(address, port)) {
+        *error = QStringLiteral("Failed to start TCP listener on \"%1\" port %2: %3")
+                     .arg(address.toString())
+                     .arg(port)
+                     .arg(m_tcp->errorString());
+        return false;
+    }
+    if (!m_udp->bind(address, m_tcp->serverPort())) {
+        *error = QStringLiteral("Failed to start UDP listener on \"%1\" port %2: %3")
+                     .arg(address.toString())
+                     .arg(port)
+                     .arg(m_udp->errorString());
+        m_tcp->close();
+        return false;
+    }
+    return true;
+}
+
+quint16 NetTransport::port() const { return m_tcp->serverPort(); }
+
+void NetTransport::sendPacket(const Address &to, const QByteArray &packet)
+{
+    const QHostAddress host(to.host);
+    if (host.isNull())
+        return; // members advertise IP addresses; anything else is not ours to resolve here
+    ++m_stats.packetsOut;
+    m_stats.bytesOut += quint64(packet.size());
+    m_udp->writeDatagram(packet, host, to.port);
+}
+
+void NetTransport::readPackets()
+{
+    while (m_udp->hasPendingDatagrams()) {
+        const QNetworkDatagram d = m_udp->receiveDatagram(kMaxPacketBytes);
+        ++m_stats.packetsIn;
+        m_stats.bytesIn += quint64(d.data().size());
+        if (m_onPacket)
+            m_onPacket(d.data(), Address{plainAddress(d.senderAddress()), quint16(d.senderPort())});
+    }
+}
+
+void NetTransport::acceptStream()
+{
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        auto *buffer = new QByteArray;
+        auto *timer = new QTimer(socket);
+        timer->setSingleShot(true);
+        connect(timer, &QTimer::timeout, socket, [this, socket] {
+            ++m_stats.badStreams;
+            socket->abort();
+        });
+        timer->start(int(m_streamTimeoutMs));
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        connect(socket, &QObject::destroyed, socket, [buffer] { delete buffer; });
+        connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer, timer] {
+            *buffer += socket->readAll();
+            bool bad = false;
+            const auto request = takeFrame(*buffer, kMaxStreamBytes, &bad);
+            if (bad) {
+                ++m_stats.badStreams;
+                socket->abort();
+                return;
+            }
+            if (!request)
+                return;
+            m_stats.bytesIn += quint64(request->size());
+            const Address from{plainAddress(socket->peerAddress()), socket->peerPort()};
+            const QByteArray reply = m_onStream ? m_onStream(*request, from) : QByteArray();
+            timer->stop();
+            if (!reply.isEmpty()) {
+                m_stats.bytesOut += quint64(reply.size());
+                socket->write(frame(reply));
+            }
+            socket->disconnectFromHost();
+        });
+    }
+}
+
+void NetTransport::request(const Address &to, const QByteArray &request, qint64 timeoutMs, Reply done)
+{
+    auto *socket = new QTcpSocket(this);
+    auto *buffer = new QByteArray;
+    auto finished = std::make_shared<bool>(false);
+    // Exactly once, and always from the event loop.
+    auto finish = [this, socket, buffer, finished, done](std::optional<QByteArray> reply) {
+        if (std::exchange(*finished, true))
+            return;
+        QMetaObject::invokeMethod(
+            this, [done, reply] { done(reply); }, Qt::QueuedConnection);
+        socket->disconnect();
+        socket->abort();
+        socket->deleteLater();
+        delete buffer;
+    };
+    auto *timer = new QTimer(socket);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, socket, [this, finish] {
+        ++m_stats.badStreams;
+        finish(std::nullopt);
+    });
+    timer->start(int(std::max<qint64>(1, timeoutMs)));
+    connect(socket, &QTcpSocket::connected, socket, [this, socket, request] {
+        m_stats.bytesOut += quint64(request.size());
+        socket->write(frame(request));
+    });
+    connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer, finish] {
+        *buffer += socket->readAll();
+        bool bad = false;
+        const auto reply = takeFrame(*buffer, kMaxStreamBytes, &bad);
+        if (bad) {
+            ++m_stats.badStreams;
+            finish(std::nullopt);
+        } else if (reply) {
+            m_stats.bytesIn += quint64(reply->size());
+            finish(*reply);
+        }
+    });
+    connect(socket, &QTcpSocket::errorOccurred, socket, [finish](QAbstractSocket::SocketError) { finish(std::nullopt); });
+    connect(socket, &QTcpSocket::disconnected, socket, [finish] { finish(std::nullopt); });
+    socket->connectToHost(to.host, to.port);
+}
+
+} // namespace qonsul::gossip

@@ -1,0 +1,170 @@
+// Five real agents gossiping on 127.0.0.2–127.0.0.6 (label `integration`): they join, every one
+// lists all five alive; a kill -9 is seen as failed everywhere; a graceful leave as left;
+// force-leave turns the dead one left and -prune forgets it; a user event reaches every agent.
+#include "AgentProcess.h"
+#include "TestSupport.h"
+
+#include <QDeadlineTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QTest>
+#include <QThread>
+
+#include <memory>
+#include <vector>
+
+using namespace qonsul::test;
+
+namespace {
+
+constexpr int kAgents = 5;
+
+struct Node
+{
+    QString name;
+    QString ip;
+    quint16 lanPort = 0;
+    std::unique_ptr<AgentProcess> agent;
+};
+
+// Status of every member as `agent` sees it: name -> "alive", "failed", ...
+QMap<QString, int> statuses(const AgentProcess &agent)
+{
+    QMap<QString, int> out;
+    const HttpResult r = httpRequest("GET", agent.baseUrl() + QStringLiteral("/v1/agent/members"), {}, {}, 3000);
+    for (const QJsonValue &m : QJsonDocument::fromJson(r.body).array())
+        out.insert(m.toObject().value(u"Name").toString(), m.toObject().value(u"Status").toInt());
+    return out;
+}
+
+bool waitFor(const std::function<bool()> &done, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (done())
+            return true;
+        QThread::msleep(200);
+    }
+    return done();
+}
+
+} // namespace
+
+class TestGossipCluster : public QObject
+{
+    Q_OBJECT
+
+    std::vector<Node> m_nodes;
+
+    bool allSee(const QList<int> &observers, const QString &member, int status)
+    {
+        for (int i : observers) {
+            if (statuses(*m_nodes[i].agent).value(member, -1) != status)
+                return false;
+        }
+        return true;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        for (int i = 0; i < kAgents; ++i) {
+            Node n;
+            n.name = QStringLiteral("gossip-%1").arg(i + 1);
+            n.ip = QStringLiteral("127.0.0.%1").arg(i + 2);
+            const QHostAddress ip(n.ip);
+            n.lanPort = freeTcpUdpPort(ip);
+            const quint16 wanPort = freeTcpUdpPort(ip);
+            n.agent = std::make_unique<AgentProcess>(QStringList{
+                QStringLiteral("-node"), n.name, QStringLiteral("-bind"), n.ip, QStringLiteral("-serf-lan-port"),
+                QString::number(n.lanPort), QStringLiteral("-serf-wan-port"), QString::number(wanPort),
+                QStringLiteral("-server-port"), QString::number(freeTcpPort(ip))});
+            QVERIFY2(n.agent->start(), qPrintable(n.name));
+            m_nodes.push_back(std::move(n));
+        }
+    }
+
+    void joinAndSeeEveryoneAlive()
+    {
+        const QString seed = QStringLiteral("%1:%2").arg(m_nodes[0].ip).arg(m_nodes[0].lanPort);
+        for (int i = 1; i < kAgents; ++i) {
+            QByteArray out, err;
+            QCOMPARE(m_nodes[i].agent->runCli({QStringLiteral("join"), seed}, &out, &err), 0);
+            QCOMPARE(out, QByteArray("Successfully joined cluster by contacting 1 nodes.\n"));
+        }
+        for (int i = 0; i < kAgents; ++i) {
+            QVERIFY2(waitFor([&] {
+                         const auto s = statuses(*m_nodes[i].agent);
+                         return s.size() == kAgents && s.values() == QList<int>(kAgents, 1);
+                     }, 20000),
+                     qPrintable(m_nodes[i].name));
+        }
+        QByteArray out;
+        QCOMPARE(m_nodes[2].agent->runCli({QStringLiteral("members")}, &out), 0);
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), kAgents + 1);
+        QVERIFY(lines[0].startsWith("Node "));
+        for (int i = 0; i < kAgents; ++i) {
+            const QRegularExpression row(QStringLiteral("^%1 +%2:%3 +alive +server ").arg(m_nodes[i].name, QRegularExpression::escape(m_nodes[i].ip)).arg(m_nodes[i].lanPort));
+            QVERIFY2(row.match(QString::fromUtf8(lines[i + 1])).hasMatch(), lines[i + 1].constData());
+        }
+    }
+
+    void eventReachesEveryAgent()
+    {
+        const HttpResult fired = httpRequest("PUT", m_nodes[1].agent->baseUrl() + QStringLiteral("/v1/event/fire/deploy"), "v42");
+        QCOMPARE(fired.status, 200);
+        const QString id = QJsonDocument::fromJson(fired.body).object().value(u"ID").toString();
+        for (int i = 0; i < kAgents; ++i) {
+            QVERIFY2(waitFor([&] {
+                         const HttpResult r = httpRequest("GET", m_nodes[i].agent->baseUrl() + QStringLiteral("/v1/event/list?name=deploy"));
+                         const QJsonArray events = QJsonDocument::fromJson(r.body).array();
+                         return events.size() == 1 && events.at(0).toObject().value(u"ID").toString() == id
+                             && events.at(0).toObject().value(u"Payload").toString() == u"djQy";
+                     }, 10000),
+                     qPrintable(m_nodes[i].name));
+        }
+    }
+
+    void killedAgentFailsEverywhere()
+    {
+        m_nodes[4].agent->kill();
+        QVERIFY(waitFor([&] { return allSee({0, 1, 2, 3}, m_nodes[4].name, 4); }, 40000));
+        QByteArray out;
+        QCOMPARE(m_nodes[0].agent->runCli({QStringLiteral("members"), QStringLiteral("-status=failed")}, &out), 0);
+        QVERIFY2(out.contains(QByteArray(m_nodes[4].name.toUtf8() + " ")), out.constData());
+    }
+
+    void gracefulLeaveIsLeft()
+    {
+        QByteArray out;
+        QCOMPARE(m_nodes[3].agent->runCli({QStringLiteral("leave")}, &out), 0);
+        QCOMPARE(out, QByteArray("Graceful leave complete\n"));
+        QVERIFY(waitFor([&] { return allSee({0, 1, 2}, m_nodes[3].name, 3); }, 20000));
+        QVERIFY(m_nodes[3].agent->process().waitForFinished(10000)); // the agent exits after leaving
+    }
+
+    void forceLeaveAndPrune()
+    {
+        QByteArray out, err;
+        QCOMPARE(m_nodes[0].agent->runCli({QStringLiteral("force-leave"), QStringLiteral("nobody")}, &out, &err), 1);
+        QVERIFY2(err.contains("No node found with name 'nobody'"), err.constData());
+        QCOMPARE(m_nodes[0].agent->runCli({QStringLiteral("force-leave"), m_nodes[4].name}), 0);
+        QVERIFY(waitFor([&] { return allSee({0, 1, 2}, m_nodes[4].name, 3); }, 20000));
+        QCOMPARE(m_nodes[1].agent->runCli({QStringLiteral("force-leave"), QStringLiteral("-prune"), m_nodes[4].name}), 0);
+        QVERIFY(waitFor([&] {
+            for (int i : {0, 1, 2}) {
+                if (statuses(*m_nodes[i].agent).contains(m_nodes[4].name))
+                    return false;
+            }
+            return true;
+        }, 20000));
+    }
+
+    void cleanupTestCase() { m_nodes.clear(); }
+};
+
+QTEST_GUILESS_MAIN(TestGossipCluster)
+#include "tst_gossip_cluster.moc"
