@@ -105,14 +105,22 @@ void MainWindow::createActions()
             v->focusFind();
     });
     find->setIcon(style()->standardIcon(QStyle::SP_FileDialogContentsView));
-    add(edit, tr("Copy &Name"), QKeySequence(tr("Ctrl+Shift+C")), [this] {
+    QAction *copyName = add(edit, tr("Copy &Name"), QKeySequence(tr("Ctrl+Shift+C")), [this] {
         if (LiveView *v = currentView())
             copy(v->selectedName());
     });
-    add(edit, tr("Copy &Address"), QKeySequence(tr("Ctrl+Shift+A")), [this] {
+    QAction *copyAddress = add(edit, tr("Copy &Address"), QKeySequence(tr("Ctrl+Shift+A")), [this] {
         if (LiveView *v = currentView())
             copy(v->selectedAddress());
     });
+    copyName->setObjectName(QStringLiteral("copyName"));
+    copyAddress->setObjectName(QStringLiteral("copyAddress"));
+    // The same two on a right click in any view (its lists do not have menus of their own).
+    for (QWidget *view : { static_cast<QWidget *>(m_services), static_cast<QWidget *>(m_nodes),
+             static_cast<QWidget *>(m_kv), static_cast<QWidget *>(m_health) }) {
+        view->addActions({ copyName, copyAddress });
+        view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    }
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < m_tabs->count(); ++i)

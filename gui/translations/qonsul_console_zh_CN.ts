@@ -25,15 +25,21 @@
     </message>
     <message numerus="yes">
         <source>%n passing</source>
-        <translation><numerusform>%n 个通过</numerusform></translation>
+        <translation>
+            <numerusform>%n 个通过</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n warning</source>
-        <translation><numerusform>%n 个警告</numerusform></translation>
+        <translation>
+            <numerusform>%n 个警告</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n critical</source>
-        <translation><numerusform>%n 个严重</numerusform></translation>
+        <translation>
+            <numerusform>%n 个严重</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -62,7 +68,7 @@
         <translation>不是有效的 JSON：%1（第 %2 行，第 %3 列）</translation>
     </message>
     <message>
-        <source>Not hexadecimal: '%1'</source>
+        <source>Not hexadecimal: &apos;%1&apos;</source>
         <translation>不是十六进制字符：“%1”</translation>
     </message>
     <message>
@@ -147,7 +153,7 @@
         <translation>匿名</translation>
     </message>
     <message>
-        <source>The agent's own</source>
+        <source>The agent&apos;s own</source>
         <translation>代理自身的数据中心</translation>
     </message>
     <message>
@@ -294,7 +300,9 @@
     </message>
     <message numerus="yes">
         <source>%n byte(s) · ModifyIndex %1 · LockIndex %2</source>
-        <translation><numerusform>%n 字节 · ModifyIndex %1 · LockIndex %2</numerusform></translation>
+        <translation>
+            <numerusform>%n 字节 · ModifyIndex %1 · LockIndex %2</numerusform>
+        </translation>
     </message>
     <message>
         <source>This value is not valid UTF-8 text: it is shown as hex.</source>
@@ -381,11 +389,15 @@
     </message>
     <message numerus="yes">
         <source>Delete the folder “%1” and the %n key(s) in it? This cannot be undone.</source>
-        <translation><numerusform>删除文件夹“%1”及其中的 %n 个键？此操作无法撤销。</numerusform></translation>
+        <translation>
+            <numerusform>删除文件夹“%1”及其中的 %n 个键？此操作无法撤销。</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>Deleted the folder “%1” (%n key(s)).</source>
-        <translation><numerusform>已删除文件夹“%1”（%n 个键）。</numerusform></translation>
+        <translation>
+            <numerusform>已删除文件夹“%1”（%n 个键）。</numerusform>
+        </translation>
     </message>
     <message>
         <source>New Key</source>
@@ -722,7 +734,9 @@
     </message>
     <message numerus="yes">
         <source>Service %1: %n instance(s)</source>
-        <translation><numerusform>服务 %1：%n 个实例</numerusform></translation>
+        <translation>
+            <numerusform>服务 %1：%n 个实例</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -772,7 +786,9 @@
     </message>
     <message numerus="yes">
         <source>%1 of %n service(s)</source>
-        <translation><numerusform>%1 / %n 个服务</numerusform></translation>
+        <translation>
+            <numerusform>%1 / %n 个服务</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,8 @@
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
+#include <QAction>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -271,6 +273,11 @@ private Q_SLOTS:
         QVERIFY(treeContains(tree, QStringLiteral("team=edge")));
         QVERIFY(treeContains(tree, QStringLiteral("Serf Health Status")));
         QCOMPARE(view->selectedName(), QStringLiteral("web"));
+        m_window->findChild<QAction *>(QStringLiteral("copyName"))->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("web"));
+        tree->setCurrentItem(tree->topLevelItem(1)->child(0));
+        m_window->findChild<QAction *>(QStringLiteral("copyAddress"))->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("127.0.0.1:8081"));
         screenshot(QStringLiteral("services"));
     }
 
