@@ -26,6 +26,8 @@ public:
 };
 
 // The durable log. Indexes start at 1; an empty log has lastIndex() == firstIndex() - 1.
+// Writes return false when they could not be made durable (a full disk, an I/O error): the log
+// is then exactly as before the call, and the store has logged why.
 class LogStore
 {
 public:
@@ -35,15 +37,18 @@ public:
     virtual LogEntry entry(quint64 index) const = 0; // firstIndex() <= index <= lastIndex()
     // Appends entries whose indexes follow lastIndex() without gaps. Returns once they are
     // durable: a follower persists before it acknowledges (5.3), a candidate before it votes.
-    virtual void append(const QList<LogEntry> &entries) = 0;
+    // One call is one disk flush however many entries it carries (group commit).
+    virtual bool append(const QList<LogEntry> &entries) = 0;
     // Drops every entry after `lastKept` (a follower resolving a conflict, 5.3). Durable on return.
-    virtual void truncateAfter(quint64 lastKept) = 0;
+    virtual bool truncateAfter(quint64 lastKept) = 0;
     // Drops every entry before `firstKept` (compaction, 7). `firstKept` may be past lastIndex():
     // the log is then empty and starts at firstKept (a follower that installed a snapshot).
-    virtual void truncateBefore(quint64 firstKept) = 0;
+    virtual bool truncateBefore(quint64 firstKept) = 0;
 };
 
 // Term and vote, which must survive a restart (Figure 2 "persistent state"). Durable on return.
+// A store that cannot make them durable stops the process (as hashicorp/raft panics): the core
+// has already acted on the new term, and a restart rebuilds it from what is on disk.
 class StableStore
 {
 public:
@@ -53,12 +58,13 @@ public:
     virtual void setTermAndVote(quint64 term, const ServerId &votedFor) = 0;
 };
 
-// Snapshots of the state machine. save() is durable on return and makes the snapshot the latest.
+// Snapshots of the state machine. save() is durable on return and makes the snapshot the latest;
+// false (logged by the store) leaves the previous latest snapshot in place.
 class SnapshotStore
 {
 public:
     virtual ~SnapshotStore() = default;
-    virtual void save(const SnapshotMeta &meta, const QByteArray &data) = 0;
+    virtual bool save(const SnapshotMeta &meta, const QByteArray &data) = 0;
     virtual std::optional<SnapshotMeta> latest() const = 0;
     virtual QByteArray latestData() const = 0;
 };

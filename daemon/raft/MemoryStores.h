@@ -11,9 +11,9 @@ public:
     quint64 firstIndex() const override { return m_first; }
     quint64 lastIndex() const override { return m_first + quint64(m_entries.size()) - 1; }
     LogEntry entry(quint64 index) const override;
-    void append(const QList<LogEntry> &entries) override;
-    void truncateAfter(quint64 lastKept) override;
-    void truncateBefore(quint64 firstKept) override;
+    bool append(const QList<LogEntry> &entries) override;
+    bool truncateAfter(quint64 lastKept) override;
+    bool truncateBefore(quint64 firstKept) override;
 
 private:
     quint64 m_first = 1;
@@ -39,10 +39,11 @@ private:
 class MemorySnapshotStore final : public SnapshotStore
 {
 public:
-    void save(const SnapshotMeta &meta, const QByteArray &data) override
+    bool save(const SnapshotMeta &meta, const QByteArray &data) override
     {
         m_meta = meta;
         m_data = data;
+        return true;
     }
     std::optional<SnapshotMeta> latest() const override { return m_meta; }
     QByteArray latestData() const override { return m_data; }

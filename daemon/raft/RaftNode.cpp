@@ -42,10 +42,13 @@ RaftNode::RaftNode(Deps deps)
         // The log must continue the snapshot. A log that ends before it, or holds another entry
         // at its index, is from before the snapshot was installed: only uncommitted entries.
         const bool covers = m_log->firstIndex() <= m_snapIndex && m_log->lastIndex() >= m_snapIndex;
+        bool written = true;
         if (covers && m_log->entry(m_snapIndex).term != m_snapTerm)
-            m_log->truncateAfter(m_snapIndex);
+            written = m_log->truncateAfter(m_snapIndex);
         if (m_log->lastIndex() <= m_snapIndex || (covers && m_log->entry(m_snapIndex).term != m_snapTerm))
-            m_log->truncateBefore(m_snapIndex + 1);
+            written = written && m_log->truncateBefore(m_snapIndex + 1);
+        if (!written)
+            qFatal("raft %s: cannot drop the log entries the latest snapshot replaces", qPrintable(m_id));
     }
     if (m_log->firstIndex() > m_snapIndex + 1) {
         qFatal("raft %s: the log starts at %llu but the latest snapshot ends at %llu", qPrintable(m_id),
@@ -78,18 +81,31 @@ bool RaftNode::bootstrap(const Configuration &configuration)
 {
     if (m_term != 0 || m_log->lastIndex() != 0 || m_snapIndex != 0 || configuration.servers.isEmpty())
         return false;
+    // The entry first: if it cannot be written, nothing changed and bootstrap can be retried.
+    if (!appendToLog({ LogEntry { 1, 1, LogEntry::Type::Configuration, configuration.encode() } }))
+        return false;
     m_term = 1;
     m_votedFor.clear();
     persistTermAndVote();
-    appendToLog({ LogEntry { 1, 1, LogEntry::Type::Configuration, configuration.encode() } });
     return true;
 }
 
 // ---- Helpers ---------------------------------------------------------------------------------
 
-quint64 RaftNode::lastIndex() const
+quint64 RaftNode::durableLastIndex() const
 {
     return std::max(m_log->lastIndex(), m_snapIndex);
+}
+
+quint64 RaftNode::lastIndex() const
+{
+    return durableLastIndex() + quint64(m_unsynced.size());
+}
+
+LogEntry RaftNode::entryAt(quint64 index) const
+{
+    const quint64 durable = durableLastIndex();
+    return index > durable ? m_unsynced.at(qsizetype(index - durable - 1)) : m_log->entry(index);
 }
 
 std::optional<quint64> RaftNode::termAt(quint64 index) const
@@ -100,6 +116,8 @@ std::optional<quint64> RaftNode::termAt(quint64 index) const
         return m_snapTerm;
     if (index >= m_log->firstIndex() && index <= m_log->lastIndex())
         return m_log->entry(index).term;
+    if (index > durableLastIndex() && index <= lastIndex())
+        return entryAt(index).term;
     return std::nullopt;
 }
 
@@ -137,11 +155,22 @@ void RaftNode::persistTermAndVote()
     m_stable->setTermAndVote(m_term, m_votedFor);
 }
 
-void RaftNode::appendToLog(const QList<LogEntry> &entries)
+bool RaftNode::appendToLog(const QList<LogEntry> &entries)
 {
     if (entries.isEmpty())
-        return;
-    m_log->append(entries);
+        return true;
+    // A log that ends before an installed snapshot (its compaction failed) restarts after it.
+    const quint64 first = entries.first().index;
+    if (m_log->lastIndex() + 1 < first && !m_log->truncateBefore(first))
+        return false;
+    if (!m_log->append(entries))
+        return false;
+    trackConfigurations(entries);
+    return true;
+}
+
+void RaftNode::trackConfigurations(const QList<LogEntry> &entries)
+{
     for (const LogEntry &e : entries) {
         if (e.type != LogEntry::Type::Configuration)
             continue;
@@ -152,13 +181,36 @@ void RaftNode::appendToLog(const QList<LogEntry> &entries)
     }
 }
 
-void RaftNode::truncateLogAfter(quint64 lastKept)
+bool RaftNode::truncateLogAfter(quint64 lastKept)
 {
     Q_ASSERT(lastKept >= m_commit); // committed entries are never removed (5.4)
-    m_log->truncateAfter(lastKept);
+    if (!m_log->truncateAfter(lastKept))
+        return false;
+    forgetConfigurationsAfter(lastKept);
+    return true;
+}
+
+void RaftNode::forgetConfigurationsAfter(quint64 lastKept)
+{
     m_configs.erase(m_configs.upper_bound(std::max(lastKept, m_snapIndex)), m_configs.end());
     if (m_configs.empty())
         m_configs.emplace(0, Configuration {});
+}
+
+bool RaftNode::writeUnsynced()
+{
+    if (m_unsynced.isEmpty())
+        return true;
+    if (appendToLog(m_unsynced)) {
+        m_unsynced.clear();
+        return true;
+    }
+    // Not durable here, so this leader cannot count itself for these entries. Like
+    // hashicorp/raft when its log store fails, it steps down; the proposers get an error (the
+    // entries may still commit through followers that received them, as after a leader crash).
+    qCWarning(lcRaft) << m_id << "could not write" << m_unsynced.size() << "entries to its log; stepping down";
+    becomeFollower(m_term, {});
+    return false;
 }
 
 // ---- Timers and roles ------------------------------------------------------------------------
@@ -253,6 +305,9 @@ void RaftNode::becomeFollower(quint64 term, const ServerId &leader)
         m_clock->cancel(m_heartbeatTimer);
         m_clock->cancel(m_flushTimer);
         m_heartbeatTimer = m_flushTimer = 0;
+        // Entries never written here were never counted; they go with the leadership.
+        m_unsynced.clear();
+        forgetConfigurationsAfter(durableLastIndex());
         failLeaderWork(kLeadershipLost);
         m_progress.clear();
         m_transferTarget.clear();
@@ -440,11 +495,12 @@ void RaftNode::handleAppendEntries(const Message &m)
         const std::optional<quint64> t = termAt(e.index);
         if (t && *t == e.term)
             continue;
-        truncateLogAfter(e.index - 1);
+        if (!truncateLogAfter(e.index - 1))
+            return; // no answer: the leader sends again (the store logged why)
         break;
     }
-    if (firstNew < entries.size())
-        appendToLog(entries.mid(firstNew));
+    if (firstNew < entries.size() && !appendToLog(entries.mid(firstNew)))
+        return;
     const quint64 match = prev + quint64(entries.size());
     const quint64 newCommit = std::min(m.leaderCommit, match);
     if (newCommit > m_commit) {
@@ -638,15 +694,22 @@ void RaftNode::handleInstallSnapshot(const Message &m)
     const bool logContinues = local && *local == meta.term;
     // Order matters for a crash at any point: drop conflicting (uncommitted) entries first, then
     // make the snapshot durable, then compact the log it covers.
-    if (!logContinues)
-        truncateLogAfter(m_commit);
+    if (!logContinues && !truncateLogAfter(m_commit))
+        return; // no answer: the leader sends again
+    // Restored first (a snapshot that does not restore is never stored), then made durable; if
+    // that fails the state machine goes back to where it was and the leader sends it again.
+    const QByteArray before = m_fsm->snapshot();
     if (!m_fsm->restore(m.snapshotData, meta)) {
         qCWarning(lcRaft) << m_id << "could not restore the snapshot at index" << meta.index;
         send(r);
         return;
     }
-    m_snapshots->save(meta, m.snapshotData);
-    m_log->truncateBefore(meta.index + 1);
+    if (!m_snapshots->save(meta, m.snapshotData)) {
+        if (!m_fsm->restore(before, SnapshotMeta { m_applied, termAt(m_applied).value_or(0), configAt(m_applied) }))
+            qFatal("raft %s: cannot return the state machine to index %llu", qPrintable(m_id), m_applied);
+        return;
+    }
+    m_log->truncateBefore(meta.index + 1); // if this fails, appendToLog drops the entries first
     m_snapIndex = meta.index;
     m_snapTerm = meta.term;
     m_configs.erase(m_configs.begin(), m_configs.upper_bound(meta.index));
@@ -751,11 +814,12 @@ void RaftNode::scheduleFlush()
         m_flushTimer = 0;
         if (m_state != State::Leader)
             return;
-        maybeCommit();
-        if (m_state != State::Leader)
-            return;
+        // Replicate first, then write the batch with one append: the followers write it while
+        // this leader does (thesis 10.2.1), and the leader counts itself only once it is durable.
         for (auto it = m_progress.cbegin(); it != m_progress.cend(); ++it)
             sendAppend(it.key(), false);
+        if (writeUnsynced())
+            maybeCommit();
     });
 }
 
@@ -786,7 +850,7 @@ void RaftNode::sendAppend(const ServerId &peer, bool allowEmpty)
     m.prevLogIndex = prev;
     m.prevLogTerm = *prevTerm;
     for (quint64 i = prev + 1; i <= last; ++i)
-        m.entries.append(m_log->entry(i));
+        m.entries.append(entryAt(i));
     m.leaderCommit = m_commit;
     m.stamp = now();
     m.round = m_round;
@@ -828,7 +892,7 @@ void RaftNode::maybeCommit()
         return;
     QList<quint64> matches;
     for (const ServerId &v : configuration().voters())
-        matches.append(v == m_id ? lastIndex() : m_progress.value(v).match);
+        matches.append(v == m_id ? durableLastIndex() : m_progress.value(v).match);
     if (matches.isEmpty())
         return;
     std::sort(matches.begin(), matches.end(), std::greater<>());
@@ -881,10 +945,14 @@ void RaftNode::applyCommitted()
 
 void RaftNode::maybeSnapshot()
 {
-    if (m_applied < m_snapIndex + m_options.snapshotThreshold)
+    if (m_applied < m_snapIndex + m_options.snapshotThreshold || now() < m_snapshotRetryAt)
         return;
     SnapshotMeta meta { m_applied, *termAt(m_applied), configAt(m_applied) };
-    m_snapshots->save(meta, m_fsm->snapshot());
+    if (!m_snapshots->save(meta, m_fsm->snapshot())) {
+        // Nothing changed; try again later rather than after every entry (the store logged why).
+        m_snapshotRetryAt = now() + m_options.timing.heartbeatTimeout;
+        return;
+    }
     m_snapIndex = meta.index;
     m_snapTerm = meta.term;
     m_configs.erase(m_configs.begin(), m_configs.upper_bound(meta.index));
@@ -892,7 +960,7 @@ void RaftNode::maybeSnapshot()
     if (m_applied > m_options.trailingLogs) {
         const quint64 firstKept = m_applied - m_options.trailingLogs + 1;
         if (firstKept > m_log->firstIndex())
-            m_log->truncateBefore(firstKept);
+            m_log->truncateBefore(firstKept); // failing only postpones compaction to the next snapshot
     }
 }
 
@@ -900,8 +968,10 @@ void RaftNode::maybeSnapshot()
 
 void RaftNode::appendAsLeader(LogEntry::Type type, const QByteArray &data, ApplyDone done)
 {
+    // Written when this event loop turn ends, with everything else proposed in it (group commit).
     LogEntry e { lastIndex() + 1, m_term, type, data };
-    appendToLog({ e });
+    m_unsynced.append(e);
+    trackConfigurations({ e });
     if (done)
         m_pending.emplace(e.index, Pending { m_term, std::move(done) });
     if (type == LogEntry::Type::Configuration)
@@ -945,7 +1015,7 @@ std::optional<quint64> RaftNode::matchIndex(const ServerId &id) const
     if (m_state != State::Leader)
         return std::nullopt;
     if (id == m_id)
-        return lastIndex();
+        return durableLastIndex();
     const auto it = m_progress.constFind(id);
     if (it == m_progress.cend())
         return std::nullopt;

@@ -12,6 +12,9 @@
 // - check-quorum: a leader that has not heard from a quorum within the lease steps down (6.2);
 // - log replication (5.3) with batching (Options::maxAppendEntries), per-follower pipelining
 //   (Options::maxInflight) and fast conflict backtracking by term (5.3, "optimization");
+// - group commit: what is proposed in one event loop turn is sent to the followers and then
+//   written with one LogStore::append; the leader counts itself only once that returned (thesis
+//   10.2.1). A failed write (full disk) makes a leader step down and a follower not answer;
 // - commit on a majority of the current term (5.4.2), in-order apply to the StateMachine;
 // - reads: a leader lease (the lease is strictly shorter than the heartbeat timeout, and voters
 //   are sticky for the heartbeat timeout, also right after a restart) and ReadIndex (6.4);
@@ -174,8 +177,13 @@ private:
     void maybeSendTimeoutNow();
     void appendAsLeader(LogEntry::Type type, const QByteArray &data, ApplyDone done);
     void changeConfiguration(Configuration next, ApplyDone done);
-    void appendToLog(const QList<LogEntry> &entries); // also tracks configuration entries
-    void truncateLogAfter(quint64 lastKept);
+    bool appendToLog(const QList<LogEntry> &entries); // also tracks configuration entries
+    void trackConfigurations(const QList<LogEntry> &entries);
+    bool truncateLogAfter(quint64 lastKept);
+    void forgetConfigurationsAfter(quint64 lastKept);
+    bool writeUnsynced();                  // the leader's batch; false: it could not, and stepped down
+    quint64 durableLastIndex() const;      // the log on disk (or the snapshot)
+    LogEntry entryAt(quint64 index) const; // the log on disk, then the unsynced batch
 
     ServerId m_id;
     Clock *m_clock;
@@ -204,7 +212,10 @@ private:
     Clock::TimerId m_flushTimer = 0;
     QSet<ServerId> m_votes;
 
+    qint64 m_snapshotRetryAt = 0; // after a failed snapshot write
+
     // Leader state.
+    QList<LogEntry> m_unsynced; // accepted in this event loop turn, appended when it ends
     QHash<ServerId, Progress> m_progress;
     std::map<quint64, Pending> m_pending;
     std::deque<PendingRead> m_reads;       // waiting for their quorum round

@@ -44,8 +44,10 @@ public:
     quint64 firstIndex() const override { return m_s.log.firstIndex(); }
     quint64 lastIndex() const override { return m_s.log.lastIndex(); }
     LogEntry entry(quint64 index) const override { return m_s.log.entry(index); }
-    void append(const QList<LogEntry> &entries) override
+    bool append(const QList<LogEntry> &entries) override
     {
+        if (refusedAsFull("an append"))
+            return false;
         if (m_s.crashArmed) {
             // Crash mid-write: only a prefix reached the disk before the power went.
             m_s.crashArmed = false;
@@ -56,20 +58,36 @@ public:
             throw SimCrash {};
         }
         m_c->m_checker.onAppend(m_server, m_s.log, entries);
-        m_s.log.append(entries);
+        return m_s.log.append(entries);
     }
-    void truncateAfter(quint64 lastKept) override
+    bool truncateAfter(quint64 lastKept) override
     {
+        if (refusedAsFull("a truncation"))
+            return false;
         maybeCrash("truncation");
-        m_s.log.truncateAfter(lastKept);
+        return m_s.log.truncateAfter(lastKept);
     }
-    void truncateBefore(quint64 firstKept) override
+    bool truncateBefore(quint64 firstKept) override
     {
+        if (refusedAsFull("a compaction"))
+            return false;
         maybeCrash("compaction");
-        m_s.log.truncateBefore(firstKept);
+        return m_s.log.truncateBefore(firstKept);
     }
 
 private:
+    bool refusedAsFull(const char *what)
+    {
+        if (!m_s.diskFull)
+            return false;
+        if (!m_s.node) { // RaftNode's start-up cleanup: the real server exits with the error
+            m_c->trace(u"%1 fails to start: disk full, %2 fails"_s.arg(m_s.id, QLatin1StringView(what)));
+            throw SimCrash {};
+        }
+        ++m_c->m_stats.refusedWrites;
+        m_c->trace(u"%1: disk full, %2 fails"_s.arg(m_s.id, QLatin1StringView(what)));
+        return true;
+    }
     void maybeCrash(const char *what)
     {
         if (!m_s.crashArmed)
@@ -91,6 +109,10 @@ public:
     ServerId votedFor() const override { return m_s.stable.votedFor(); }
     void setTermAndVote(quint64 term, const ServerId &votedFor) override
     {
+        if (m_s.diskFull) { // the durable store stops the process then (SqliteStableStore)
+            m_c->trace(u"%1 stops: disk full, term %2 cannot be stored"_s.arg(m_s.id).arg(term));
+            throw SimCrash {};
+        }
         if (m_s.crashArmed) {
             m_s.crashArmed = false;
             m_c->trace(u"%1 crashes before term %2 / vote '%3' reached the disk"_s.arg(m_s.id).arg(term).arg(votedFor));
@@ -108,14 +130,19 @@ class SimCluster::ServerSnapshots final : public SnapshotStore
 {
 public:
     ServerSnapshots(SimCluster *c, Host &s) : m_c(c), m_s(s) {}
-    void save(const SnapshotMeta &meta, const QByteArray &data) override
+    bool save(const SnapshotMeta &meta, const QByteArray &data) override
     {
+        if (m_s.diskFull) {
+            ++m_c->m_stats.refusedWrites;
+            m_c->trace(u"%1: disk full, snapshot %2 fails"_s.arg(m_s.id).arg(meta.index));
+            return false;
+        }
         if (m_s.crashArmed) {
             m_s.crashArmed = false;
             m_c->trace(u"%1 crashes before snapshot %2 reached the disk"_s.arg(m_s.id).arg(meta.index));
             throw SimCrash {};
         }
-        m_s.snapshots.save(meta, data);
+        return m_s.snapshots.save(meta, data);
     }
     std::optional<SnapshotMeta> latest() const override { return m_s.snapshots.latest(); }
     QByteArray latestData() const override { return m_s.snapshots.latestData(); }
@@ -442,8 +469,20 @@ const MemorySnapshotStore &SimCluster::snapshots(int server) const { return m_se
 void SimCluster::armCrashOnWrite(int server) { m_servers.at(server)->crashArmed = true; }
 void SimCluster::disarmCrashes()
 {
-    for (auto &s : m_servers)
+    for (auto &s : m_servers) {
         s->crashArmed = false;
+        s->diskFull = false;
+    }
+}
+
+void SimCluster::setDiskFull(int server, bool full)
+{
+    m_servers.at(server)->diskFull = full;
+}
+
+bool SimCluster::diskFull(int server) const
+{
+    return m_servers.at(server)->diskFull;
 }
 
 QList<ServerId> SimCluster::ids() const

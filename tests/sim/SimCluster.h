@@ -126,6 +126,10 @@ public:
     void crash(int server);
     void restart(int server);
     void armCrashOnWrite(int server);
+    // A full disk: log and snapshot writes fail (nothing changes), a term or vote write stops the
+    // server, as the SQLite stores do. Until cleared; disarmCrashes() clears it too.
+    void setDiskFull(int server, bool full);
+    bool diskFull(int server) const;
     void disarmCrashes();
     bool isUp(int server) const { return node(server) != nullptr; }
 
@@ -147,6 +151,7 @@ public:
         quint64 crashes = 0;      // crash() and crashes in the middle of a disk write
         quint64 writeCrashes = 0; // of which in the middle of a write
         quint64 snapshotsInstalled = 0;
+        quint64 refusedWrites = 0; // log and snapshot writes failed on a full disk
         quint64 elections = 0;    // terms that had a leader
     };
     Stats stats() const;
@@ -201,6 +206,7 @@ struct SimCluster::Host
     std::unique_ptr<raft::RaftNode> node;
     SimRandom random { 0 };
     bool crashArmed = false;
+    bool diskFull = false;
     int incarnation = 0;
     double clockRate = 1.0;  // its clock's speed relative to real (simulated) time
     qint64 clockOrigin = 0;  // what its monotonic clock read at simulated time 0

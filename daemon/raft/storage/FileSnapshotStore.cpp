@@ -163,7 +163,7 @@ QByteArray FileSnapshotStore::latestData() const
     return data;
 }
 
-bool FileSnapshotStore::trySave(const SnapshotMeta &meta, const QByteArray &data, QString *error)
+bool FileSnapshotStore::write(const SnapshotMeta &meta, const QByteArray &data, QString *error)
 {
     QString name = u"%1-%2-%3"_s.arg(meta.term).arg(meta.index).arg(QDateTime::currentMSecsSinceEpoch());
     while (QFileInfo::exists(m_dir + u'/' + name)) // the same snapshot saved twice within a millisecond
@@ -197,11 +197,13 @@ bool FileSnapshotStore::trySave(const SnapshotMeta &meta, const QByteArray &data
     return true;
 }
 
-void FileSnapshotStore::save(const SnapshotMeta &meta, const QByteArray &data)
+bool FileSnapshotStore::save(const SnapshotMeta &meta, const QByteArray &data)
 {
     QString error;
-    if (!trySave(meta, data, &error))
-        qFatal("raft storage: cannot save the snapshot at index %llu: %s", meta.index, qPrintable(error));
+    if (write(meta, data, &error))
+        return true;
+    qCWarning(lcRaftStorage).noquote() << "cannot save the snapshot at index" << meta.index << "-" << error;
+    return false;
 }
 
 void FileSnapshotStore::prune()

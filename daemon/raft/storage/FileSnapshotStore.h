@@ -18,8 +18,8 @@ public:
     // exist but none is intact (the state they held cannot be rebuilt: nothing is touched).
     static std::unique_ptr<FileSnapshotStore> open(const QString &dir, QStringList *warnings, QString *error);
 
-    void save(const SnapshotMeta &meta, const QByteArray &data) override;
-    bool trySave(const SnapshotMeta &meta, const QByteArray &data, QString *error);
+    bool save(const SnapshotMeta &meta, const QByteArray &data) override; // false: logged
+
     std::optional<SnapshotMeta> latest() const override { return m_latest; }
     QByteArray latestData() const override;
 
@@ -30,6 +30,7 @@ private:
         : m_dir(std::move(dir))
     {
     }
+    bool write(const SnapshotMeta &meta, const QByteArray &data, QString *error);
     void prune();
 
     QString m_dir;

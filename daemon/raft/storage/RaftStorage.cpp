@@ -4,9 +4,12 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include "raft/RaftCommitter.h"
 #include "raft/storage/FileSync.h"
+#include "raft/storage/PeersJson.h"
 #include "raft/storage/StorageLog.h"
 #include "raft/storage/WalCheck.h"
+#include "state/StateStore.h"
 
 Q_LOGGING_CATEGORY(lcRaftStorage, "qonsul.raft.storage", QtInfoMsg)
 
@@ -51,6 +54,37 @@ bool verifyExisting(const QString &dbPath, const FileSnapshotStore &snapshots, Q
     if (!hadShm)
         QFile::remove(shm);
     return ok;
+}
+
+// peers.json: replaces the configuration, then goes (Consul's manual outage recovery). The state
+// machine it replays the log into is a scratch state store, dropped afterwards.
+bool recoverFromPeersJson(RaftStorage &storage, const QString &peersPath, QString *error)
+{
+    qCInfo(lcRaftStorage).noquote() << "found" << peersPath << "- recovering the Raft configuration";
+    const std::optional<Configuration> configuration = readPeersJson(peersPath, error);
+    if (!configuration)
+        return false;
+    state::StateStore scratchStore;
+    StoreStateMachine scratch(&scratchStore);
+    QString why;
+    if (!recoverCluster(*storage.log, *storage.stable, *storage.snapshots, scratch, *configuration, &why)) {
+        *error = u"recovery from %1 failed: %2"_s.arg(peersPath, why);
+        return false;
+    }
+    if (!QFile::remove(peersPath) || !syncPath(QFileInfo(peersPath).absolutePath(), &why)) {
+        *error = u"recovered from %1 but could not delete it; delete it by hand before the next start"_s.arg(
+            peersPath);
+        return false;
+    }
+    QStringList servers;
+    for (const Server &s : configuration->servers)
+        servers.append(u"%1 (%2%3)"_s.arg(
+            s.id, s.address, s.suffrage == Suffrage::Nonvoter ? u", non-voter"_s : QString()));
+    const QString line = u"recovered the Raft configuration from %1 and deleted it: %2"_s.arg(
+        peersPath, servers.join(u", "_s));
+    qCInfo(lcRaftStorage).noquote() << line;
+    storage.warnings.append(line);
+    return true;
 }
 
 bool truncateFile(const QString &path, qint64 size, QString *error)
@@ -110,6 +144,9 @@ std::optional<RaftStorage> openRaftStorage(const QString &dataDir, QString *erro
     if (!storage.stable)
         return std::nullopt;
     if (!logContinuesSnapshot(*storage.log, *storage.snapshots, dbPath, error))
+        return std::nullopt;
+    const QString peersPath = raftDir + u"/peers.json"_s;
+    if (QFileInfo::exists(peersPath) && !recoverFromPeersJson(storage, peersPath, error))
         return std::nullopt;
     QString why;
     if (!syncPath(raftDir, &why)) {

@@ -3,6 +3,8 @@
 //
 //   <data_dir>/raft/raft.db          SQLite (WAL): the log and the current term and vote
 //   <data_dir>/raft/snapshots/       <term>-<index>-<ms>/{state.bin,meta.json}, newest two kept
+//   <data_dir>/raft/peers.json       only for manual outage recovery (PeersJson.h): applied and
+//                                    deleted by the next open
 //
 // Hand the stores to RaftNode::Deps (log.get(), stable.get(), snapshots.get()); keep the
 // RaftStorage alive longer than the node. Open it on the thread that runs the node.
@@ -24,7 +26,8 @@ struct RaftStorage
     std::unique_ptr<SqliteLogStore> log;
     std::unique_ptr<SqliteStableStore> stable;
     std::unique_ptr<FileSnapshotStore> snapshots;
-    // What open repaired or skipped, already logged as warnings (for the caller's own report).
+    // What open repaired, skipped or recovered (a torn WAL tail, a corrupt newest snapshot,
+    // peers.json), already logged (for the caller's own report).
     QStringList warnings;
 };
 

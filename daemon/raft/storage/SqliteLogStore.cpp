@@ -136,26 +136,25 @@ LogEntry SqliteLogStore::entry(quint64 index) const
     return e;
 }
 
-bool SqliteLogStore::transaction(const std::function<bool(QString *)> &body, QString *error)
+bool SqliteLogStore::transaction(const char *what, const std::function<bool(QString *)> &body)
 {
     QSqlDatabase &db = m_db->db();
-    if (!db.transaction()) {
-        *error = u"cannot begin a transaction in %1: %2"_s.arg(m_db->path(), db.lastError().text());
-        return false;
-    }
-    if (!body(error)) {
+    QString error;
+    if (!db.transaction())
+        error = u"cannot begin a transaction: %1"_s.arg(db.lastError().text());
+    else if (!body(&error))
         db.rollback();
-        return false;
-    }
-    if (!db.commit()) {
-        *error = u"cannot commit to %1: %2"_s.arg(m_db->path(), db.lastError().text());
+    else if (!db.commit()) {
+        error = u"cannot commit: %1"_s.arg(db.lastError().text());
         db.rollback();
-        return false;
     }
-    return true;
+    if (error.isEmpty())
+        return true;
+    qCWarning(lcRaftStorage).noquote() << "cannot" << what << "in" << m_db->path() << "-" << error;
+    return false;
 }
 
-bool SqliteLogStore::tryAppend(const QList<LogEntry> &entries, QString *error)
+bool SqliteLogStore::append(const QList<LogEntry> &entries)
 {
     if (entries.isEmpty())
         return true;
@@ -164,23 +163,20 @@ bool SqliteLogStore::tryAppend(const QList<LogEntry> &entries, QString *error)
         if (e.index != next++)
             qFatal("raft storage: append of index %llu does not follow %llu", e.index, next - 2);
     }
-    const bool ok = transaction(
-        [&](QString *error) {
-            for (const LogEntry &e : entries) {
-                m_insert.bindValue(0, e.index);
-                m_insert.bindValue(1, e.term);
-                m_insert.bindValue(2, int(e.type));
-                m_insert.bindValue(3, e.data.isNull() ? QByteArray("") : e.data); // NOT NULL column
-                m_insert.bindValue(4, qint64(checksum(e)));
-                if (!m_insert.exec()) {
-                    *error = u"cannot append index %1 to %2: %3"_s.arg(e.index).arg(
-                        m_db->path(), sqlError(m_insert));
-                    return false;
-                }
+    const bool ok = transaction("append to the log", [&](QString *error) {
+        for (const LogEntry &e : entries) {
+            m_insert.bindValue(0, e.index);
+            m_insert.bindValue(1, e.term);
+            m_insert.bindValue(2, int(e.type));
+            m_insert.bindValue(3, e.data.isNull() ? QByteArray("") : e.data); // NOT NULL column
+            m_insert.bindValue(4, qint64(checksum(e)));
+            if (!m_insert.exec()) {
+                *error = u"index %1: %2"_s.arg(e.index).arg(sqlError(m_insert));
+                return false;
             }
-            return true;
-        },
-        error);
+        }
+        return true;
+    });
     if (!ok)
         return false;
     for (const LogEntry &e : entries)
@@ -189,22 +185,19 @@ bool SqliteLogStore::tryAppend(const QList<LogEntry> &entries, QString *error)
     return true;
 }
 
-bool SqliteLogStore::tryTruncateAfter(quint64 lastKept, QString *error)
+bool SqliteLogStore::truncateAfter(quint64 lastKept)
 {
     if (lastKept >= m_last)
         return true;
-    const bool ok = transaction(
-        [&](QString *error) {
-            QSqlQuery q(m_db->db());
-            q.prepare(u"DELETE FROM log WHERE idx > ?"_s);
-            q.bindValue(0, lastKept);
-            if (q.exec())
-                return true;
-            *error = u"cannot truncate the log after %1 in %2: %3"_s.arg(lastKept).arg(
-                m_db->path(), sqlError(q));
-            return false;
-        },
-        error);
+    const bool ok = transaction("truncate the log", [&](QString *error) {
+        QSqlQuery q(m_db->db());
+        q.prepare(u"DELETE FROM log WHERE idx > ?"_s);
+        q.bindValue(0, lastKept);
+        if (q.exec())
+            return true;
+        *error = u"after index %1: %2"_s.arg(lastKept).arg(sqlError(q));
+        return false;
+    });
     if (!ok)
         return false;
     m_last = std::max(lastKept, m_first - 1);
@@ -215,25 +208,22 @@ bool SqliteLogStore::tryTruncateAfter(quint64 lastKept, QString *error)
     return true;
 }
 
-bool SqliteLogStore::tryTruncateBefore(quint64 firstKept, QString *error)
+bool SqliteLogStore::truncateBefore(quint64 firstKept)
 {
     if (firstKept <= m_first)
         return true;
-    const bool ok = transaction(
-        [&](QString *error) {
-            QSqlQuery q(m_db->db());
-            q.prepare(u"DELETE FROM log WHERE idx < ?"_s);
-            q.bindValue(0, firstKept);
-            QSqlQuery meta(m_db->db());
-            meta.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('first_index', ?)"_s);
-            meta.bindValue(0, firstKept);
-            if (q.exec() && meta.exec())
-                return true;
-            *error = u"cannot compact the log before %1 in %2: %3"_s.arg(firstKept).arg(
-                m_db->path(), sqlError(q.lastError().isValid() ? q : meta));
-            return false;
-        },
-        error);
+    const bool ok = transaction("compact the log", [&](QString *error) {
+        QSqlQuery q(m_db->db());
+        q.prepare(u"DELETE FROM log WHERE idx < ?"_s);
+        q.bindValue(0, firstKept);
+        QSqlQuery meta(m_db->db());
+        meta.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('first_index', ?)"_s);
+        meta.bindValue(0, firstKept);
+        if (q.exec() && meta.exec())
+            return true;
+        *error = u"before index %1: %2"_s.arg(firstKept).arg(sqlError(q.lastError().isValid() ? q : meta));
+        return false;
+    });
     if (!ok)
         return false;
     m_first = firstKept;
@@ -243,27 +233,6 @@ bool SqliteLogStore::tryTruncateBefore(quint64 firstKept, QString *error)
         m_cache.pop_front();
     }
     return true;
-}
-
-void SqliteLogStore::append(const QList<LogEntry> &entries)
-{
-    QString error;
-    if (!tryAppend(entries, &error))
-        qFatal("raft storage: %s", qPrintable(error));
-}
-
-void SqliteLogStore::truncateAfter(quint64 lastKept)
-{
-    QString error;
-    if (!tryTruncateAfter(lastKept, &error))
-        qFatal("raft storage: %s", qPrintable(error));
-}
-
-void SqliteLogStore::truncateBefore(quint64 firstKept)
-{
-    QString error;
-    if (!tryTruncateBefore(firstKept, &error))
-        qFatal("raft storage: %s", qPrintable(error));
 }
 
 } // namespace qonsul::raft

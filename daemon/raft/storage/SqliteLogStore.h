@@ -26,21 +26,17 @@ public:
     quint64 firstIndex() const override { return m_first; }
     quint64 lastIndex() const override { return m_last; }
     LogEntry entry(quint64 index) const override;
-    void append(const QList<LogEntry> &entries) override;
-    void truncateAfter(quint64 lastKept) override;
-    void truncateBefore(quint64 firstKept) override;
-
-    // The same operations reporting failure (a full disk, an I/O error) instead of stopping the
-    // process: false leaves both the database and this object as they were.
-    bool tryAppend(const QList<LogEntry> &entries, QString *error);
-    bool tryTruncateAfter(quint64 lastKept, QString *error);
-    bool tryTruncateBefore(quint64 firstKept, QString *error);
+    // False (a full disk, an I/O error; logged) leaves the database and this object as they were.
+    bool append(const QList<LogEntry> &entries) override;
+    bool truncateAfter(quint64 lastKept) override;
+    bool truncateBefore(quint64 firstKept) override;
 
     static quint32 checksum(const LogEntry &entry);
 
 private:
     explicit SqliteLogStore(RaftDatabase *db);
-    bool transaction(const std::function<bool(QString *)> &body, QString *error);
+    // Runs `body` in one transaction; false (logged) when it or the commit failed.
+    bool transaction(const char *what, const std::function<bool(QString *)> &body);
     void cache(const LogEntry &entry);
 
     RaftDatabase *m_db;

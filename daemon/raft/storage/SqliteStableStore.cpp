@@ -37,7 +37,7 @@ std::unique_ptr<SqliteStableStore> SqliteStableStore::open(RaftDatabase *db, QSt
     return self;
 }
 
-bool SqliteStableStore::trySetTermAndVote(quint64 term, const ServerId &votedFor, QString *error)
+void SqliteStableStore::setTermAndVote(quint64 term, const ServerId &votedFor)
 {
     // A single statement is its own transaction: committed, and so synced, when exec returns.
     QSqlQuery q(m_db->db());
@@ -46,20 +46,11 @@ bool SqliteStableStore::trySetTermAndVote(quint64 term, const ServerId &votedFor
     q.bindValue(1, votedFor.isNull() ? QString(u""_s) : votedFor);
     q.bindValue(2, qint64(checksum(term, votedFor)));
     if (!q.exec()) {
-        *error = u"cannot store term %1 and vote '%2' in %3: %4"_s.arg(term).arg(
-            votedFor, m_db->path(), q.lastError().text());
-        return false;
+        qFatal("raft storage: cannot store term %llu and vote '%s' in %s: %s", term, qPrintable(votedFor),
+            qPrintable(m_db->path()), qPrintable(q.lastError().text()));
     }
     m_term = term;
     m_vote = votedFor;
-    return true;
-}
-
-void SqliteStableStore::setTermAndVote(quint64 term, const ServerId &votedFor)
-{
-    QString error;
-    if (!trySetTermAndVote(term, votedFor, &error))
-        qFatal("raft storage: %s", qPrintable(error));
 }
 
 } // namespace qonsul::raft

@@ -17,7 +17,6 @@ public:
     // A term and vote that cannot be made durable must not be acted on, and the core cannot
     // undo them: the process stops with the error, as hashicorp/raft panics there.
     void setTermAndVote(quint64 term, const ServerId &votedFor) override;
-    bool trySetTermAndVote(quint64 term, const ServerId &votedFor, QString *error);
 
     static quint32 checksum(quint64 term, const ServerId &votedFor);
 

@@ -5,6 +5,7 @@
 #include "SimClock.h"
 #include "raft/RaftCommitter.h"
 #include "raft/storage/Crc32c.h"
+#include "raft/storage/PeersJson.h"
 #include "raft/storage/RaftStorage.h"
 #include "state/Command.h"
 
@@ -14,6 +15,9 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
+#include <sys/resource.h>
 
 using namespace Qt::StringLiterals;
 using namespace qonsul::raft;
@@ -84,6 +88,33 @@ void patchFile(const QString &path, qint64 offset, const QByteArray &bytes)
     QFile f(path);
     QVERIFY(f.open(QIODevice::ReadWrite));
     QVERIFY(f.seek(offset));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+// A full disk without root: no file this process writes may grow past `bytes` (RLIMIT_FSIZE; the
+// write fails with EFBIG instead of raising SIGXFSZ). The old limit returns with the object.
+class FileSizeLimit
+{
+public:
+    explicit FileSizeLimit(rlim_t bytes)
+    {
+        std::signal(SIGXFSZ, SIG_IGN);
+        getrlimit(RLIMIT_FSIZE, &m_old);
+        rlimit limit = m_old;
+        limit.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    ~FileSizeLimit() { lift(); }
+    void lift() { setrlimit(RLIMIT_FSIZE, &m_old); }
+
+private:
+    rlimit m_old {};
+};
+
+void writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     QCOMPARE(f.write(bytes), bytes.size());
 }
 
@@ -342,6 +373,170 @@ private Q_SLOTS:
             qPrintable(error));
         QCOMPARE(fileBytes(wal), walBefore);
         QCOMPARE(fileBytes(image.filePath(u"raft/raft.db"_s)), dbBefore);
+    }
+
+    void fullDiskFailsWritesAndRecovers()
+    {
+        QTemporaryDir dir;
+        quint64 acknowledged = 0;
+        {
+            RaftStorage s = open(dir);
+            FileSizeLimit full(256 * 1024);
+            bool refused = false;
+            for (quint64 i = 1; i <= 1000 && !refused; ++i) {
+                if (s.log->append({ entry(i, 1, QByteArray(1000, 'x')) }))
+                    acknowledged = i;
+                else
+                    refused = true;
+            }
+            QVERIFY(refused);
+            QCOMPARE(s.log->lastIndex(), acknowledged);
+            QVERIFY(!s.log->truncateAfter(1)); // deleting needs room in the WAL too
+            QCOMPARE(s.log->lastIndex(), acknowledged);
+            QCOMPARE(s.log->entry(acknowledged), entry(acknowledged, 1, QByteArray(1000, 'x')));
+            QVERIFY(!s.snapshots->save(snapMeta(5, 1), QByteArray(512 * 1024, 's')));
+            QVERIFY(!s.snapshots->latest());
+            QVERIFY(snapshotDirs(dir).isEmpty()); // no half-written snapshot left behind
+
+            full.lift(); // space returns
+            QVERIFY(s.log->append({ entry(acknowledged + 1, 2) }));
+            QVERIFY(s.snapshots->save(snapMeta(5, 1), QByteArray(512 * 1024, 's')));
+        }
+        RaftStorage s = open(dir);
+        QCOMPARE(s.log->lastIndex(), acknowledged + 1);
+        QCOMPARE(s.log->entry(acknowledged + 1), entry(acknowledged + 1, 2));
+        QCOMPARE(s.snapshots->latest()->index, 5u);
+    }
+
+    void leaderStepsDownOnAFullDiskAndComesBack()
+    {
+        QTemporaryDir dir;
+        DurableServer s(dir);
+        QVERIFY(s.node->bootstrap(Configuration { { Server { u"a"_s, u"10.0.0.1:8300"_s } } }));
+        s.clock.advance(2000);
+        QVERIFY(s.node->isLeader());
+        RaftCommitter committer(s.node.get());
+        const auto propose = [&](const QString &key) {
+            QString error = u"(not called)"_s;
+            committer.propose(qonsul::state::command::kv(u"set"_s, key, QByteArray(2000, 'v')),
+                [&](const qonsul::state::ApplyResult &, quint64, const QString &e) { error = e; });
+            s.clock.advance(0);
+            return error;
+        };
+        QCOMPARE(propose(u"before"_s), QString());
+        {
+            FileSizeLimit full(QFileInfo(dir.filePath(u"raft/raft.db-wal"_s)).size());
+            QString error;
+            for (int i = 0; i < 100 && error.isEmpty(); ++i)
+                error = propose(u"k%1"_s.arg(i));
+            QCOMPARE(error, u"leadership lost while committing log"_s);
+            QVERIFY(!s.node->isLeader());
+        }
+        s.clock.advance(4000); // space is back: it wins the next election and goes on
+        QVERIFY(s.node->isLeader());
+        QCOMPARE(propose(u"after"_s), QString());
+        QVERIFY(s.store.kvCount() >= 2);
+    }
+
+    void peersJsonReplacesTheConfiguration()
+    {
+        QTemporaryDir dir;
+        {
+            DurableServer s(dir);
+            QVERIFY(s.node->bootstrap(Configuration { { Server { u"a"_s, u"10.0.0.1:8300"_s } } }));
+            s.clock.advance(2000);
+            RaftCommitter committer(s.node.get());
+            for (int i = 0; i < 20; ++i) {
+                committer.propose(qonsul::state::command::kv(u"set"_s, u"k%1"_s.arg(i), "v"), {});
+                s.clock.advance(0);
+            }
+            QCOMPARE(s.store.kvCount(), 20);
+        }
+        // Grow to three voters by hand: "a" alone can no longer win an election.
+        const QString peers = dir.filePath(u"raft/peers.json"_s);
+        writeFile(peers, R"([{"id": "a", "address": "10.0.0.1:8300", "non_voter": false},
+                             {"id": "b", "address": "10.0.0.2:8300"},
+                             {"id": "c", "address": "10.0.0.3:8300", "non_voter": true},
+                             {"id": "d", "address": "10.0.0.4:8300"}])");
+        {
+            DurableServer s(dir);
+            QVERIFY(!QFileInfo::exists(peers));
+            QCOMPARE(s.storage.warnings.size(), 1);
+            QVERIFY(s.storage.warnings.first().contains(u"c (10.0.0.3:8300, non-voter)"_s));
+            QCOMPARE(s.node->configuration().servers.size(), 4);
+            QCOMPARE(s.node->configuration().voters(), (QList<ServerId> { u"a"_s, u"b"_s, u"d"_s }));
+            QCOMPARE(s.store.kvCount(), 20); // every entry of the log is in the recovered snapshot
+            QCOMPARE(s.storage.log->lastIndex(), s.storage.log->firstIndex() - 1);
+            s.clock.advance(10000);
+            QVERIFY(!s.node->isLeader());
+        }
+        // The outage: only "a" is left. peers.json (protocol 2 form) makes it a cluster of one.
+        writeFile(peers, R"(["10.0.0.1:8300"])");
+        {
+            DurableServer s(dir);
+            QCOMPARE(s.node->configuration().voters(), QList<ServerId> { u"10.0.0.1:8300"_s });
+        }
+        writeFile(peers, R"([{"id": "a", "address": "10.0.0.1:8300"}])");
+        DurableServer s(dir);
+        s.clock.advance(4000);
+        QVERIFY(s.node->isLeader());
+        QString error = u"(not called)"_s;
+        RaftCommitter(s.node.get())
+            .propose(qonsul::state::command::kv(u"set"_s, u"after"_s, "v"),
+                [&](const qonsul::state::ApplyResult &, quint64, const QString &e) { error = e; });
+        s.clock.advance(0);
+        QCOMPARE(error, QString());
+        QCOMPARE(s.store.kvCount(), 21);
+    }
+
+    void badPeersJsonRefusesToOpen_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("not json") << QByteArray("[{") << u"is not a JSON array"_s;
+        QTest::newRow("object") << QByteArray(R"({"id": "a"})") << u"is not a JSON array"_s;
+        QTest::newRow("empty") << QByteArray("[]") << u"names no voter"_s;
+        QTest::newRow("only non-voters")
+            << QByteArray(R"([{"id": "a", "address": "x:1", "non_voter": true}])") << u"names no voter"_s;
+        QTest::newRow("no address") << QByteArray(R"([{"id": "a"}])") << u"needs \"id\" and \"address\""_s;
+        QTest::newRow("empty id") << QByteArray(R"([{"id": "", "address": "x:1"}])")
+                                  << u"empty id or address"_s;
+        QTest::newRow("duplicate id")
+            << QByteArray(R"([{"id": "a", "address": "x:1"}, {"id": "a", "address": "y:1"}])")
+            << u"repeats"_s;
+        QTest::newRow("duplicate address")
+            << QByteArray(R"([{"id": "a", "address": "x:1"}, {"id": "b", "address": "x:1"}])")
+            << u"repeats"_s;
+        QTest::newRow("non_voter not bool")
+            << QByteArray(R"([{"id": "a", "address": "x:1", "non_voter": "no"}])") << u"optional boolean"_s;
+        QTest::newRow("number") << QByteArray("[1]") << u"neither an object"_s;
+    }
+    void badPeersJsonRefusesToOpen()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        {
+            RaftStorage s = open(dir);
+            s.log->append(entries(1, 5, 1));
+            s.stable->setTermAndVote(1, {});
+        }
+        writeFile(dir.filePath(u"raft/peers.json"_s), json);
+        const QString error = openError(dir);
+        QVERIFY2(error.contains(message), qPrintable(error));
+        QVERIFY(QFileInfo::exists(dir.filePath(u"raft/peers.json"_s))); // left for the operator to fix
+        QVERIFY(snapshotDirs(dir).isEmpty());
+        QVERIFY(QFile::remove(dir.filePath(u"raft/peers.json"_s)));
+        QCOMPARE(open(dir).log->lastIndex(), 5u); // and nothing else changed
+    }
+
+    void peersJsonWithoutRaftStateRefusesToOpen()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QDir().mkpath(dir.filePath(u"raft"_s)));
+        writeFile(dir.filePath(u"raft/peers.json"_s), R"([{"id": "a", "address": "x:1"}])");
+        const QString error = openError(dir);
+        QVERIFY2(error.contains(u"no Raft state"_s), qPrintable(error));
     }
 
     void snapshotsKeepTheNewestTwo()
