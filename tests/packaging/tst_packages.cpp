@@ -237,12 +237,30 @@ void TestPackages::dpkgRootInstallAndPurge()
     QCOMPARE(QFileInfo(wants).symLinkTarget(), QStringLiteral("/usr/lib/systemd/system/qonsul.service"));
     m_root = root;
 
-    // Purge in a copy, so the installed tree stays for the tests below.
+    // Upgrade and purge in a copy, so the installed tree stays for the tests below.
     const QString copy = m_dir.filePath(QStringLiteral("purged"));
     QCOMPARE(run(QStringLiteral("cp"), { QStringLiteral("-a"), m_root, copy }).code, 0);
-    QStringList purgeArgs = dpkg;
-    purgeArgs[0] = QStringLiteral("--root=%1").arg(copy);
-    const Run purge = run(QStringLiteral("dpkg"), purgeArgs + QStringList { QStringLiteral("--purge"), QStringLiteral("qonsul") });
+    QStringList copyArgs = dpkg;
+    copyArgs[0] = QStringLiteral("--root=%1").arg(copy);
+
+    // An upgrade (the same package again) keeps an edited config, the data and a disabled unit.
+    QVERIFY(writeFile(copy + u"/etc/qonsul.d/qonsul.json", "{\"server\": true}"));
+    QVERIFY(writeFile(copy + u"/var/lib/qonsul/node-id", "kept"));
+    const Run disable = run(QStringLiteral("systemctl"), { QStringLiteral("--root=%1").arg(copy), QStringLiteral("disable"),
+                                                           QStringLiteral("qonsul.service") });
+    QVERIFY2(disable.code == 0, disable.output.constData());
+    QVERIFY(!QFileInfo(copy + u"/etc/systemd/system/multi-user.target.wants/qonsul.service").isSymLink());
+    const Run upgrade = run(QStringLiteral("dpkg"),
+                            copyArgs + QStringList { QStringLiteral("--force-confold"), QStringLiteral("-i"), m_deb });
+    QVERIFY2(upgrade.code == 0, upgrade.output.constData());
+    QFile edited(copy + u"/etc/qonsul.d/qonsul.json");
+    QVERIFY(edited.open(QIODevice::ReadOnly));
+    QCOMPARE(edited.readAll(), QByteArray("{\"server\": true}"));
+    QVERIFY(QFile::exists(copy + u"/var/lib/qonsul/node-id"));
+    QVERIFY2(!QFileInfo(copy + u"/etc/systemd/system/multi-user.target.wants/qonsul.service").isSymLink(),
+             "an upgrade keeps the operator's disable");
+
+    const Run purge = run(QStringLiteral("dpkg"), copyArgs + QStringList { QStringLiteral("--purge"), QStringLiteral("qonsul") });
     QVERIFY2(purge.code == 0, purge.output.constData());
     QVERIFY(!QFile::exists(copy + u"/usr/bin/qonsul"));
     QVERIFY(!QFile::exists(copy + u"/etc/qonsul.d/qonsul.json"));
