@@ -1,8 +1,12 @@
 #include "agent/GossipPools.h"
 
 #include "core/Logging.h"
+#include "gossip/Keyring.h"
 #include "gossip/NetTransport.h"
+#include "gossip/SecureTransport.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QPointer>
 #include <QRandomGenerator>
@@ -28,17 +32,15 @@ GossipPools::~GossipPools()
 
 bool GossipPools::start(const QMap<QString, QString> &lanTags, const QMap<QString, QString> &wanTags, QString *error)
 {
-    if (m_config.ports.serfLan > 0) {
-        m_lan = startPool(false, lanTags, error);
-        if (!m_lan && !m_config.dev)
-            return false;
-    }
-    if (m_config.server && m_config.ports.serfWan > 0) {
-        m_wan = startPool(true, wanTags, error);
-        if (!m_wan && !m_config.dev)
-            return false;
-    }
-    return true;
+    // startPool leaves *error empty when it only skipped a busy port in -dev mode.
+    QString failure;
+    if (m_config.ports.serfLan > 0)
+        m_lan = startPool(false, lanTags, &failure);
+    if (failure.isEmpty() && m_config.server && m_config.ports.serfWan > 0)
+        m_wan = startPool(true, wanTags, &failure);
+    if (!failure.isEmpty())
+        *error = failure;
+    return failure.isEmpty();
 }
 
 gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tags, QString *error)
@@ -47,6 +49,11 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
     const QHostAddress bindAddr(bindText.isEmpty() ? m_config.bindAddr : bindText);
     const int port = wan ? m_config.ports.serfWan : m_config.ports.serfLan;
     gossip::SerfConfig sc = wan ? gossip::SerfConfig::wan() : gossip::SerfConfig::lan();
+    std::shared_ptr<gossip::Keyring> keyring = loadKeyring(wan, error);
+    if (!error->isEmpty()) {
+        *error = QStringLiteral("Failed to configure keyring: %1").arg(*error);
+        return nullptr;
+    }
     auto *transport = new gossip::NetTransport(sc.memberlist.streamTimeoutMs, this);
     QString bindError;
     if (!transport->bind(bindAddr, quint16(port), &bindError)) {
@@ -65,11 +72,48 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
     o.tags = tags;
     o.config = sc;
     o.seed = QRandomGenerator::system()->generate64();
-    auto *serf = new gossip::Serf(o, m_clock, transport);
-    serf->start();
     (wan ? m_wanTransport : m_lanTransport) = transport;
+    gossip::Transport *gossipTransport = transport;
+    if (keyring) {
+        auto secure = std::make_unique<gossip::SecureTransport>(transport, keyring, m_config.encryptVerifyIncoming,
+                                                                m_config.encryptVerifyOutgoing);
+        gossipTransport = secure.get();
+        (wan ? m_wanSecure : m_lanSecure) = std::move(secure);
+        (wan ? m_wanKeyring : m_lanKeyring) = keyring;
+    }
+    auto *serf = new gossip::Serf(o, m_clock, gossipTransport);
+    serf->start();
     qCInfo(lcAgent).noquote() << QStringLiteral("Started %1 gossip pool: address=%2").arg(wan ? u"WAN" : u"LAN", o.advertise.toString());
     return serf;
+}
+
+QString GossipPools::keyringPath(bool wan) const
+{
+    if (m_config.dataDir.isEmpty())
+        return {};
+    return QDir(m_config.dataDir).filePath(wan ? QStringLiteral("serf/remote.keyring") : QStringLiteral("serf/local.keyring"));
+}
+
+std::shared_ptr<gossip::Keyring> GossipPools::loadKeyring(bool wan, QString *error) const
+{
+    auto keyring = std::make_shared<gossip::Keyring>();
+    const QString path = keyringPath(wan);
+    if (!path.isEmpty() && QFileInfo::exists(path)) {
+        if (!keyring->load(path, error))
+            return nullptr;
+        if (!m_config.encrypt.isEmpty())
+            qCWarning(lcAgent).noquote() << QStringLiteral("%1 keyring exists but -encrypt given, using keyring").arg(wan ? u"WAN" : u"LAN");
+        return keyring;
+    }
+    if (m_config.encrypt.isEmpty())
+        return nullptr;
+    const auto key = gossip::Keyring::parseKey(m_config.encrypt, error);
+    if (!key)
+        return nullptr;
+    keyring->install(*key);
+    if (!path.isEmpty() && !keyring->save(path, error))
+        return nullptr;
+    return keyring;
 }
 
 void GossipPools::join(const QString &address, bool wan, std::function<void(const QString &)> done)

@@ -10,9 +10,13 @@
 
 #include <QObject>
 
+#include <memory>
+
 namespace qonsul::gossip {
+class Keyring;
 class NetTransport;
-}
+class SecureTransport;
+} // namespace qonsul::gossip
 
 namespace qonsul::agent {
 
@@ -43,6 +47,9 @@ Q_SIGNALS:
 
 private:
     gossip::Serf *startPool(bool wan, const QMap<QString, QString> &tags, QString *error);
+    // encrypt and the keyring file in data_dir (which wins, as in Consul); null when neither.
+    std::shared_ptr<gossip::Keyring> loadKeyring(bool wan, QString *error) const;
+    QString keyringPath(bool wan) const;
     void retryJoin(bool wan, int attempt);
 
     config::AgentConfig m_config;
@@ -50,6 +57,10 @@ private:
     Clock *m_clock;
     gossip::NetTransport *m_lanTransport = nullptr;
     gossip::NetTransport *m_wanTransport = nullptr;
+    std::shared_ptr<gossip::Keyring> m_lanKeyring;
+    std::shared_ptr<gossip::Keyring> m_wanKeyring;
+    std::unique_ptr<gossip::SecureTransport> m_lanSecure;
+    std::unique_ptr<gossip::SecureTransport> m_wanSecure;
     gossip::Serf *m_lan = nullptr;
     gossip::Serf *m_wan = nullptr;
 };

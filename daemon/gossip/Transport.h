@@ -40,7 +40,7 @@ public:
     // Sends one request on a new stream and calls `done` exactly once, never synchronously.
     virtual void request(const Address &to, const QByteArray &request, qint64 timeoutMs, Reply done) = 0;
 
-    void setHandlers(PacketHandler onPacket, StreamHandler onStream)
+    virtual void setHandlers(PacketHandler onPacket, StreamHandler onStream)
     {
         m_onPacket = std::move(onPacket);
         m_onStream = std::move(onStream);

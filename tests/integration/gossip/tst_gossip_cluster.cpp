@@ -39,6 +39,15 @@ QMap<QString, int> statuses(const AgentProcess &agent)
     return out;
 }
 
+// An agent of its own on `ip`, gossiping on `lanPort` (and a free WAN and server port).
+QStringList gossipArgs(const QString &name, const QString &ip, quint16 lanPort)
+{
+    const QHostAddress address(ip);
+    return {QStringLiteral("-node"), name, QStringLiteral("-bind"), ip, QStringLiteral("-serf-lan-port"),
+            QString::number(lanPort), QStringLiteral("-serf-wan-port"), QString::number(freeTcpUdpPort(address)),
+            QStringLiteral("-server-port"), QString::number(freeTcpPort(address))};
+}
+
 bool waitFor(const std::function<bool()> &done, int timeoutMs)
 {
     QDeadlineTimer deadline(timeoutMs);
@@ -76,11 +85,11 @@ private Q_SLOTS:
             n.ip = QStringLiteral("127.0.0.%1").arg(i + 2);
             const QHostAddress ip(n.ip);
             n.lanPort = freeTcpUdpPort(ip);
-            const quint16 wanPort = freeTcpUdpPort(ip);
-            n.agent = std::make_unique<AgentProcess>(QStringList{
-                QStringLiteral("-node"), n.name, QStringLiteral("-bind"), n.ip, QStringLiteral("-serf-lan-port"),
-                QString::number(n.lanPort), QStringLiteral("-serf-wan-port"), QString::number(wanPort),
-                QStringLiteral("-server-port"), QString::number(freeTcpPort(ip))});
+            QStringList args = gossipArgs(n.name, n.ip, n.lanPort);
+            if (i == kAgents - 1) // the last one finds the others by itself
+                args << QStringLiteral("-retry-join") << QStringLiteral("%1:%2").arg(m_nodes[0].ip).arg(m_nodes[0].lanPort)
+                     << QStringLiteral("-retry-interval") << QStringLiteral("1s");
+            n.agent = std::make_unique<AgentProcess>(args);
             QVERIFY2(n.agent->start(), qPrintable(n.name));
             m_nodes.push_back(std::move(n));
         }
@@ -89,7 +98,7 @@ private Q_SLOTS:
     void joinAndSeeEveryoneAlive()
     {
         const QString seed = QStringLiteral("%1:%2").arg(m_nodes[0].ip).arg(m_nodes[0].lanPort);
-        for (int i = 1; i < kAgents; ++i) {
+        for (int i = 1; i < kAgents - 1; ++i) {
             QByteArray out, err;
             QCOMPARE(m_nodes[i].agent->runCli({QStringLiteral("join"), seed}, &out, &err), 0);
             QCOMPARE(out, QByteArray("Successfully joined cluster by contacting 1 nodes.\n"));
@@ -161,6 +170,37 @@ private Q_SLOTS:
             }
             return true;
         }, 20000));
+    }
+
+    void encryptionRefusesWrongKey()
+    {
+        const QString key = QStringLiteral("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=");
+        const QString otherKey = QStringLiteral("T9jncgl9mbLus+baTTa7q7nPSUrXwbDi2dhbtqir37s=");
+        std::vector<std::unique_ptr<AgentProcess>> agents;
+        QList<quint16> ports;
+        const QStringList keys{key, key, otherKey, QString()};
+        for (int i = 0; i < keys.size(); ++i) {
+            const QString ip = QStringLiteral("127.0.0.%1").arg(7 + i);
+            ports << freeTcpUdpPort(QHostAddress(ip));
+            QStringList args = gossipArgs(QStringLiteral("secure-%1").arg(i), ip, ports.last());
+            if (!keys[i].isEmpty())
+                args << QStringLiteral("-encrypt") << keys[i];
+            agents.push_back(std::make_unique<AgentProcess>(args));
+            QVERIFY(agents.back()->start());
+        }
+        const QString seed = QStringLiteral("127.0.0.7:%1").arg(ports[0]);
+        QCOMPARE(agents[1]->runCli({QStringLiteral("join"), seed}), 0);
+        QByteArray out, err;
+        QCOMPARE(agents[2]->runCli({QStringLiteral("join"), seed}, &out, &err), 1); // wrong key
+        QVERIFY2(err.contains("Failed to join any nodes."), err.constData());
+        QCOMPARE(agents[3]->runCli({QStringLiteral("join"), seed}, &out, &err), 1); // no key
+        QVERIFY(waitFor([&] { return statuses(*agents[0]).keys() == QStringList({"secure-0", "secure-1"}); }, 10000));
+        QTest::qWait(1000);
+        QCOMPARE(statuses(*agents[0]).keys(), QStringList({"secure-0", "secure-1"}));
+        QCOMPARE(statuses(*agents[2]).keys(), QStringList{"secure-2"});
+        const HttpResult self = httpRequest("GET", agents[0]->baseUrl() + QStringLiteral("/v1/agent/self"));
+        const QJsonObject serfLan = QJsonDocument::fromJson(self.body).object().value(u"Stats").toObject().value(u"serf_lan").toObject();
+        QCOMPARE(serfLan.value(u"encrypted").toString(), QStringLiteral("true"));
     }
 
     void cleanupTestCase() { m_nodes.clear(); }
