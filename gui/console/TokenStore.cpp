@@ -7,7 +7,7 @@
 #include <QLoggingCategory>
 #include <QPointer>
 #include <QSaveFile>
-#include <QStandardPaths>
+#include <QSettings>
 #include <QTimer>
 #include <qt6keychain/keychain.h>
 
@@ -35,8 +35,8 @@ TokenStore::TokenStore(QObject *parent)
 
 QString TokenStore::fallbackFilePath()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
-        + QStringLiteral("/tokens.json");
+    // Beside the console's settings (~/.config/Qonsul/ on Linux), so one place holds its state.
+    return QFileInfo(QSettings().fileName()).absolutePath() + QStringLiteral("/qonsul-console-tokens.json");
 }
 
 QString TokenStore::whereText() const

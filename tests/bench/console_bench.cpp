@@ -10,8 +10,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
-#include <QStandardPaths>
+#include <QSettings>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTreeView>
 #include <cstdio>
 
@@ -162,7 +163,8 @@ double openFolder(KvView *kv, const QString &prefix, int expectedRows)
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
-    QStandardPaths::setTestModeEnabled(true);
+    QTemporaryDir settingsDir; // the console's settings and token file for this run only
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
     QCoreApplication::setOrganizationName(QStringLiteral("QonsulBench"));
     QCoreApplication::setApplicationName(QStringLiteral("qonsul-console-bench"));
 

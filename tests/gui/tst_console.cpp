@@ -17,11 +17,11 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTreeView>
 #include <QTreeWidget>
 #include <QXmlStreamReader>
@@ -135,6 +135,7 @@ class TestConsole : public QObject
 {
     Q_OBJECT
 
+    QTemporaryDir m_config;
     AgentProcess m_agent;
     MainWindow *m_window = nullptr;
 
@@ -170,11 +171,12 @@ class TestConsole : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
+        // Settings and the token file go to a directory of this run, not the user's.
+        QVERIFY(m_config.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_config.path());
         QCoreApplication::setOrganizationName(QStringLiteral("QonsulTest"));
         QCoreApplication::setApplicationName(QStringLiteral("qonsul-console-test"));
-        QSettings().clear();
-        QFile::remove(TokenStore::fallbackFilePath());
+        QVERIFY(TokenStore::fallbackFilePath().startsWith(m_config.path()));
         Language::install(qApp, QStringLiteral("en"));
         QVERIFY(m_agent.start());
 
@@ -451,6 +453,21 @@ private Q_SLOTS:
         QTRY_COMPARE(
             model->index(model->rowOf(QStringLiteral("db")), ServicesModel::Health).data().toString(),
             QStringLiteral("1 critical"));
+    }
+
+    void switchesDatacenter()
+    {
+        AgentSession *session = m_window->session();
+        ServicesModel *model = m_window->servicesView()->model();
+        QVERIFY(m_window->servicesView()->isVisible());
+        session->setDatacenter(QStringLiteral("dc9"));
+        QCOMPARE(model->rowCount(), 0); // nothing of the other datacenter stays on screen
+        QTRY_VERIFY(m_window->connectionLabel()->text().contains(QStringLiteral("No path to datacenter")));
+        QCOMPARE(session->state(), AgentSession::State::Lost);
+        session->setDatacenter(QString());
+        QTRY_COMPARE(session->state(), AgentSession::State::Connected);
+        QTRY_VERIFY(model->rowOf(QStringLiteral("web")) >= 0);
+        QTRY_COMPARE(m_window->datacenterBox()->currentText(), QStringLiteral("dc1"));
     }
 
     void chineseTranslation()
