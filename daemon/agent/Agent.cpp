@@ -2,6 +2,7 @@
 #include "agent/GossipPools.h"
 #include "agent/LocalState.h"
 
+#include "cluster/RemoteCatalog.h"
 #include "cluster/RequestRouter.h"
 #include "cluster/ServerList.h"
 #include "cluster/ServerNode.h"
@@ -66,6 +67,12 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     m_checkNam = std::make_unique<QNetworkAccessManager>();
     m_local = std::make_unique<LocalState>(&m_clock, m_committer, m_store.get(), m_checkNam.get(),
                                            localOptions(m_config));
+    if (m_forwarder) {
+        m_local->setRemoteCatalog([this](const QString &node, cluster::NodeCatalogDone done) {
+            cluster::fetchNodeCatalog(&m_clock, m_pool.get(), m_servers.get(), m_config.rpcHoldTimeout / kMillisecond,
+                                      node, std::move(done));
+        });
+    }
     http::v1::ApiContext ctx;
     ctx.store = m_store.get();
     ctx.committer = m_committer;

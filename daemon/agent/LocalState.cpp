@@ -674,50 +674,67 @@ void LocalState::scheduleFullSync(qint64 delayMs)
 
 void LocalState::fullSync()
 {
+    if (m_remoteCatalog) {
+        // A client agent has no catalog of its own: a server tells what it holds for this node.
+        m_remoteCatalog(m_options.node, [this, alive = std::weak_ptr<bool>(m_alive)](bool ok, const QList<api::Service> &services,
+                                                                                   const QList<api::HealthCheck> &checks) {
+            if (alive.expired())
+                return;
+            if (ok)
+                compareWithCatalog(services, checks);
+            syncChanges();
+        });
+        return;
+    }
     if (m_store) {
         std::optional<api::Node> node;
         QList<api::Service> remoteServices;
         m_store->node(m_options.node, &node, &remoteServices);
         QList<api::HealthCheck> remoteChecks;
         m_store->nodeChecks(m_options.node, &remoteChecks);
-        QHash<QString, QJsonObject> rs;
-        for (const api::Service &s : std::as_const(remoteServices))
-            rs.insert(s.id, comparable(api::toJson(s)));
-        for (auto it = m_services.cbegin(); it != m_services.cend(); ++it) {
-            const auto r = rs.constFind(it.key());
-            if (r == rs.cend() || *r != comparable(api::toJson(*it)))
-                m_serviceMeta[it.key()].inSync = false;
-        }
-        for (const QString &id : rs.keys()) {
-            if (!m_services.contains(id) && id != kConsulServiceId)
-                m_deletedServices.insert(id);
-        }
-        for (const api::HealthCheck &rc : std::as_const(remoteChecks)) {
-            if (!m_checks.contains(rc.checkId)) {
-                if (rc.checkId != kSerfCheckId && !m_deletedServices.contains(rc.serviceId))
-                    m_deletedChecks.insert(rc.checkId);
-                continue;
-            }
-            auto st = m_state.find(rc.checkId);
-            QJsonObject local = comparable(api::toJson(m_checks.value(rc.checkId)));
-            QJsonObject remote = comparable(api::toJson(rc));
-            if (st != m_state.end() && st->second.deferTimer) {
-                // Output written back by its own timer.
-                local.remove(QStringLiteral("Output"));
-                remote.remove(QStringLiteral("Output"));
-            }
-            if (st != m_state.end() && local != remote)
-                st->second.inSync = false;
-        }
-        QSet<QString> remoteIds;
-        for (const api::HealthCheck &rc : std::as_const(remoteChecks))
-            remoteIds.insert(rc.checkId);
-        for (auto &[id, st] : m_state) {
-            if (!remoteIds.contains(id))
-                st.inSync = false;
-        }
+        compareWithCatalog(remoteServices, remoteChecks);
     }
     syncChanges();
+}
+
+void LocalState::compareWithCatalog(const QList<api::Service> &remoteServices, const QList<api::HealthCheck> &remoteChecks)
+{
+    QHash<QString, QJsonObject> rs;
+    for (const api::Service &s : std::as_const(remoteServices))
+        rs.insert(s.id, comparable(api::toJson(s)));
+    for (auto it = m_services.cbegin(); it != m_services.cend(); ++it) {
+        const auto r = rs.constFind(it.key());
+        if (r == rs.cend() || *r != comparable(api::toJson(*it)))
+            m_serviceMeta[it.key()].inSync = false;
+    }
+    for (const QString &id : rs.keys()) {
+        if (!m_services.contains(id) && id != kConsulServiceId)
+            m_deletedServices.insert(id);
+    }
+    for (const api::HealthCheck &rc : std::as_const(remoteChecks)) {
+        if (!m_checks.contains(rc.checkId)) {
+            if (rc.checkId != kSerfCheckId && !m_deletedServices.contains(rc.serviceId))
+                m_deletedChecks.insert(rc.checkId);
+            continue;
+        }
+        auto st = m_state.find(rc.checkId);
+        QJsonObject local = comparable(api::toJson(m_checks.value(rc.checkId)));
+        QJsonObject remote = comparable(api::toJson(rc));
+        if (st != m_state.end() && st->second.deferTimer) {
+            // Output written back by its own timer.
+            local.remove(QStringLiteral("Output"));
+            remote.remove(QStringLiteral("Output"));
+        }
+        if (st != m_state.end() && local != remote)
+            st->second.inSync = false;
+    }
+    QSet<QString> remoteIds;
+    for (const api::HealthCheck &rc : std::as_const(remoteChecks))
+        remoteIds.insert(rc.checkId);
+    for (auto &[id, st] : m_state) {
+        if (!remoteIds.contains(id))
+            st.inSync = false;
+    }
 }
 
 void LocalState::syncChanges()

@@ -89,6 +89,14 @@ public:
     int scriptCheckCount() const;
     Source serviceSource(const QString &id) const { return m_serviceMeta.value(id).source; }
 
+    // Where a client agent's full sync reads what the catalog holds for its node (it has no
+    // store of its own): `done(ok, services, checks)`, called later. Unset: the local store.
+    using RemoteCatalog = std::function<void(const QString &node,
+                                             std::function<void(bool ok, const QList<api::Service> &services,
+                                                                const QList<api::HealthCheck> &checks)>
+                                                 done)>;
+    void setRemoteCatalog(RemoteCatalog catalog) { m_remoteCatalog = std::move(catalog); }
+
     // Anti-entropy, exposed for tests and the agent.
     void fullSync();
     quint64 syncWrites() const { return m_syncWrites; }
@@ -135,6 +143,7 @@ private:
     void scheduleFullSync(qint64 delayMs);
     void scheduleReap();
     void scheduleRemoteAliasPoll();
+    void compareWithCatalog(const QList<api::Service> &services, const QList<api::HealthCheck> &checks);
     void syncChanges();
     void syncService(const QString &id);
     void syncCheck(const QString &id);
@@ -157,6 +166,8 @@ private:
     bool m_refreshingAliases = false;
     bool m_aliasesDirty = false;
     quint64 m_syncWrites = 0;
+    RemoteCatalog m_remoteCatalog;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true); // for replies that outlive this
 };
 
 } // namespace qonsul::agent
