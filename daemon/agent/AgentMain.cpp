@@ -77,11 +77,6 @@ int runAgent(const QStringList &args)
     cfg.nodeId = config::ensureNodeId(cfg, &error);
     if (cfg.nodeId.isEmpty())
         return fail(error);
-    if (!cfg.dev && !cfg.server) {
-        // Client agents need servers to forward to, which they find through LAN gossip.
-        return fail(QStringLiteral("Client agents are not available in this build yet: start a server "
-                                   "(`-server`) or `qonsul agent -dev`."));
-    }
     LogHub::install(parseLogLevel(cfg.logLevel).value_or(LogLevel::Info), cfg.logJson);
 #ifndef Q_OS_WIN
     if (cfg.enableSyslog && !platform::installSyslog(cfg.raw.value(u"syslog_facility").toString(), &error))

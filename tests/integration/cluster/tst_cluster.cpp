@@ -2,7 +2,10 @@
 // raft_multiplier 1: a single server keeps every acknowledged write across kill -9; three
 // servers form a cluster (added through the operator API), answer reads in every consistency
 // mode on every server, survive kill -9 of the leader under a write load without losing an
-// acknowledged write, and keep everything across a restart of all servers.
+// acknowledged write, and keep everything across a restart of all servers. Then Consul's way:
+// three servers with -bootstrap-expect=3 and a client agent on 127.0.0.5 find each other
+// through LAN gossip; the client forwards reads and writes, syncs its services to the catalog,
+// and keeps writing through the death of the leader; a server that leaves leaves Raft.
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
@@ -27,20 +30,28 @@ struct Server
     QString dataDir;
     quint16 rpcPort = 0;
     QStringList extra;
+    bool server = true;
+    quint16 serfPort = 0;
     std::unique_ptr<AgentProcess> process;
 
     QString rpcAddress() const { return u"%1:%2"_s.arg(ip).arg(rpcPort); }
+    QString serfAddress() const { return u"%1:%2"_s.arg(ip).arg(serfPort); }
     QString url(const QString &path) const { return process->baseUrl() + path; }
 
     bool start(const QString &configFile, bool waitForLeader)
     {
         const QHostAddress address(ip);
-        QStringList args{u"-server"_s,      u"-data-dir"_s,      dataDir,
-                         u"-node"_s,        name,                u"-bind"_s,
-                         ip,                u"-server-port"_s,   QString::number(rpcPort),
-                         u"-serf-lan-port"_s, QString::number(freeTcpUdpPort(address)),
+        if (!serfPort)
+            serfPort = freeTcpUdpPort(address);
+        QStringList args{u"-data-dir"_s,      dataDir,
+                         u"-node"_s,          name,
+                         u"-bind"_s,          ip,
+                         u"-server-port"_s,   QString::number(rpcPort),
+                         u"-serf-lan-port"_s, QString::number(serfPort),
                          u"-serf-wan-port"_s, QString::number(freeTcpUdpPort(address)),
-                         u"-config-file"_s, configFile};
+                         u"-config-file"_s,   configFile};
+        if (server)
+            args.prepend(u"-server"_s);
         process = std::make_unique<AgentProcess>(args + extra, false);
         return process->start(20000, waitForLeader);
     }
@@ -73,6 +84,7 @@ private Q_SLOTS:
     void initTestCase();
     void singleServerKeepsAcknowledgedWrites();
     void threeServers();
+    void gossipClusterWithClient();
 
 private:
     QTemporaryDir m_dir;
@@ -213,6 +225,84 @@ void TestCluster::threeServers()
     QTRY_COMPARE_WITH_TIMEOUT(QJsonDocument::fromJson(httpRequest("GET", servers[0].url(u"/v1/status/peers"_s)).body).array().size(), 2, 5000);
     for (Server &s : servers)
         s.process->stop();
+}
+
+void TestCluster::gossipClusterWithClient()
+{
+    std::array<Server, 4> agents;
+    QStringList join;
+    for (int i = 0; i < 4; ++i) {
+        Server &a = agents[i];
+        a.name = i < 3 ? u"gossip-server-%1"_s.arg(i + 1) : u"gossip-client"_s;
+        a.ip = u"127.0.0.%1"_s.arg(i + 2);
+        a.server = i < 3;
+        a.dataDir = m_dir.filePath(a.name);
+        a.rpcPort = freeTcpPort(QHostAddress(a.ip));
+        a.serfPort = freeTcpUdpPort(QHostAddress(a.ip));
+        QVERIFY(QDir().mkpath(a.dataDir));
+        if (a.server)
+            join << u"-retry-join"_s << a.serfAddress();
+    }
+    for (Server &a : agents) {
+        a.extra = join;
+        if (a.server)
+            a.extra << u"-bootstrap-expect"_s << u"3"_s;
+        QVERIFY(a.start(m_config, false));
+    }
+    Server &client = agents[3];
+    QTRY_VERIFY_WITH_TIMEOUT(leaderOf(client).size() > 2, 20000);
+    const QByteArray leader = leaderOf(client);
+    for (const Server &a : agents)
+        QTRY_COMPARE_WITH_TIMEOUT(leaderOf(a), leader, 10000);
+    QByteArray out;
+    QCOMPARE(client.process->runCli({u"members"_s}, &out), 0);
+    QCOMPARE(out.count(" alive "), 4);
+    QCOMPARE(out.count(" server "), 3);
+    QCOMPARE(out.count(" client "), 1);
+
+    // The client forwards writes and reads.
+    QCOMPARE(client.process->runCli({u"kv"_s, u"put"_s, u"via/client"_s, u"hello"_s}, &out), 0);
+    for (const Server &a : agents)
+        QCOMPARE(get(a, u"via/client"_s), QByteArray("hello"));
+    // Its services reach the catalog (anti-entropy over RPC), with the client as their node.
+    const HttpResult reg = httpRequest("PUT", client.url(u"/v1/agent/service/register"_s),
+                                       R"({"Name":"web","Port":80,"Check":{"TTL":"30s"}})");
+    QCOMPARE(reg.status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", agents[0].url(u"/v1/catalog/service/web"_s)).body.contains("\"Node\":\"gossip-client\""), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", agents[1].url(u"/v1/catalog/nodes"_s)).body.count("\"Node\":\"gossip-") == 4, 10000);
+
+    // kill -9 the leader: the client's next write waits for the new leader and is acknowledged.
+    int leaderIndex = -1;
+    for (int i = 0; i < 3; ++i) {
+        if (leader == u"\"%1\""_s.arg(agents[i].rpcAddress()).toUtf8())
+            leaderIndex = i;
+    }
+    QVERIFY(leaderIndex >= 0);
+    agents[leaderIndex].process->kill();
+    QVERIFY(put(client, u"after/leader/death"_s, "still-here"));
+    QVERIFY(leaderOf(client) != leader);
+    for (int i = 0; i < 3; ++i) {
+        if (i != leaderIndex)
+            QCOMPARE(get(agents[i], u"after/leader/death"_s), QByteArray("still-here"));
+    }
+
+    // The killed server comes back; then a follower that leaves gracefully leaves Raft too.
+    QVERIFY(agents[leaderIndex].start(m_config, true));
+    const QByteArray current = leaderOf(client);
+    int leaving = -1;
+    for (int i = 0; i < 3; ++i) {
+        if (current != u"\"%1\""_s.arg(agents[i].rpcAddress()).toUtf8())
+            leaving = i;
+    }
+    QVERIFY(leaving >= 0);
+    const int staying = (leaving + 1) % 3;
+    QCOMPARE(agents[leaving].process->runCli({u"leave"_s}, &out), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!httpRequest("GET", agents[staying].url(u"/v1/status/peers"_s)).body.contains(agents[leaving].rpcAddress().toUtf8()), 10000);
+    QVERIFY(put(client, u"after/leave"_s, "ok"));
+    for (Server &a : agents) {
+        if (a.process)
+            a.process->stop();
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCluster)
