@@ -2,20 +2,11 @@
 // What the catalog holds for one node, read from a server: a client agent's anti-entropy
 // compares its local services and checks with it (servers read their own store).
 #include <QList>
-#include <functional>
 
 #include "api/Types.h"
-
-namespace qonsul {
-class Clock;
-}
-namespace qonsul::rpc {
-class ConnectionPool;
-}
+#include "cluster/Upstream.h"
 
 namespace qonsul::cluster {
-
-class Upstream;
 
 using NodeCatalogDone = std::function<void(bool ok, const QList<api::Service> &services,
                                            const QList<api::HealthCheck> &checks)>;
