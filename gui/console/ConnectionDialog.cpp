@@ -112,6 +112,9 @@ void ConnectionDialog::removeProfile()
 void ConnectionDialog::updateTokenNote()
 {
     m_tokenNote->setText(m_tokens->whereText());
+    // The file fallback is less safe than a keychain: make the note hard to miss.
+    m_tokenNote->setStyleSheet(
+        m_tokens->where() == TokenStore::Where::File ? QStringLiteral("color: #b26a00") : QString());
 }
 
 ConnectionProfile ConnectionDialog::profile() const

@@ -509,6 +509,7 @@ private Q_SLOTS:
 
         ConnectionDialog dialog(m_window->tokens(), profile.name);
         QTRY_COMPARE(dialog.token(), QStringLiteral("tok-2"));
+        screenshot(QStringLiteral("connect"), &dialog);
         const ConnectionProfile shown = dialog.profile();
         QCOMPARE(shown.address, profile.address);
         QVERIFY(shown.https && shown.insecureSkipVerify);
