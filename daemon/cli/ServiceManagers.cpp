@@ -13,6 +13,8 @@
 #include <unistd.h>
 #else
 #include "platform/WindowsScm.h"
+
+#include <QCoreApplication>
 #endif
 
 namespace qonsul::cli {
