@@ -22,6 +22,7 @@ void AgentSession::open(const ConnectionProfile &profile, const QString &token)
     m_token = token;
     m_info = {};
     m_datacenters.clear();
+    m_knownLeader.reset();
     rebuildClient();
 }
 
@@ -111,7 +112,15 @@ BlockingQuery *AgentSession::watch(const client::Request &request, QObject *pare
 {
     auto *q = new BlockingQuery(m_client, request, parent);
     connect(q, &BlockingQuery::failed, this, &AgentSession::noteFailure);
-    connect(q, &BlockingQuery::changed, this, &AgentSession::noteSuccess);
+    connect(q, &BlockingQuery::changed, this, [this](const client::Response &r) {
+        noteSuccess();
+        // Every answer says whether the servers know a leader: when that flips, the leader shown
+        // in the status bar is read again (there is no blocking query for /v1/status/leader).
+        const bool known = r.knownLeader();
+        if (m_knownLeader.has_value() && *m_knownLeader != known)
+            refreshInfo();
+        m_knownLeader = known;
+    });
     return q;
 }
 

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
+#include <optional>
 
 #include "client/ApiClient.h"
 #include "console/ConnectionProfile.h"
@@ -75,6 +76,7 @@ private:
     AgentInfo m_info;
     QStringList m_datacenters;
     QString m_lastError;
+    std::optional<bool> m_knownLeader; // X-Consul-KnownLeader of the last answer
 };
 
 } // namespace qonsul::console

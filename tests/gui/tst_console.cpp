@@ -28,6 +28,7 @@
 #include <QtTest>
 
 #include "console/AgentSession.h"
+#include "console/BlockingQuery.h"
 #include "console/ConflictDialog.h"
 #include "console/ConnectionDialog.h"
 #include "console/HealthView.h"
@@ -57,7 +58,7 @@ public:
         connect(this, &QTcpServer::newConnection, this, [this] {
             while (QTcpSocket *s = nextPendingConnection()) {
                 connect(s, &QTcpSocket::readyRead, s, [this, s] {
-                    s->readAll();
+                    requests += int(s->readAll().count("HTTP/1.1\r\n"));
                     s->write(m_response);
                     s->disconnectFromHost();
                 });
@@ -67,6 +68,7 @@ public:
         listen(QHostAddress::LocalHost);
     }
     QString address() const { return QStringLiteral("127.0.0.1:%1").arg(serverPort()); }
+    int requests = 0;
 
 private:
     QByteArray m_response;
@@ -613,6 +615,22 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(window.session()->state(), AgentSession::State::Connected, 10000);
         QTRY_VERIFY(model->rowOf(QStringLiteral("cache")) >= 0);
         QVERIFY(window.servicesView()->isLive());
+    }
+
+    void agentAnsweringAtOnceIsNotPolledInALoop()
+    {
+        // A broken agent that answers every blocking query at once with the same index.
+        CannedServer eager(httpAnswer(200, "OK", "[]"));
+        qonsul::client::ClientConfig config;
+        config.address = eager.address();
+        qonsul::client::ApiClient client(config);
+        BlockingQuery query(&client, qonsul::client::Request("GET", QStringLiteral("/v1/catalog/nodes")));
+        QSignalSpy changed(&query, &BlockingQuery::changed);
+        query.start();
+        QTest::qWait(1500);
+        QCOMPARE(changed.count(), 1); // the index never moved
+        QVERIFY2(eager.requests <= 4, qPrintable(QString::number(eager.requests)));
+        query.stop();
     }
 
     void forbiddenAndGarbageAgents()
