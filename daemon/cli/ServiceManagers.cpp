@@ -160,15 +160,16 @@ bool needRoot(const ServiceTarget &target, const char *action)
     return false;
 }
 
-// The service account, made when missing (like the packages' postinst does).
-bool ensureUser(const QString &user)
+// The service account, made when missing (like the packages' postinst does), at home in its
+// data dir.
+bool ensureUser(const QString &user, const QString &home)
 {
     if (::getpwnam(user.toLocal8Bit().constData()))
         return true;
     QString output;
     if (!runTool(QStringLiteral("useradd"),
                  { QStringLiteral("--system"), QStringLiteral("--user-group"), QStringLiteral("--no-create-home"),
-                   QStringLiteral("--home-dir"), QStringLiteral("/nonexistent"), QStringLiteral("--shell"),
+                   QStringLiteral("--home-dir"), home, QStringLiteral("--shell"),
                    QStringLiteral("/usr/sbin/nologin"), user },
                  &output)) {
         err(QStringLiteral("Error installing service: cannot create the system user %1: %2").arg(user, output));
@@ -193,7 +194,7 @@ public:
                                 QStringLiteral("/usr/lib/systemd/system/qonsul.service") }))
             return false;
         const bool live = t.root.isEmpty();
-        if (live && !ensureUser(t.layout.user))
+        if (live && !ensureUser(t.layout.user, t.layout.dataDir))
             return false;
         out(QStringLiteral("Installing the qonsul service (systemd):"));
         if (!writeServiceFile(under(t.root, kUnit), platform::systemdUnit(t.layout), "unit:")

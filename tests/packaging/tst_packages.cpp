@@ -470,6 +470,15 @@ void TestPackages::serviceInstallIntoRoot()
     QCOMPARE(r.code, 1);
     QVERIFY2(r.output.contains("already has files in it"), r.output.constData());
 
+    // Without -root, installing needs root.
+    if (::geteuid() == 0) {
+        r = run(QStringLiteral("setpriv"), { QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
+                                             QStringLiteral("--clear-groups"), m_qonsul, QStringLiteral("service"),
+                                             QStringLiteral("install") });
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.output.contains("Error: service install needs root privileges"), r.output.constData());
+    }
+
     // start/stop need the live service manager; uninstall twice fails the second time.
     r = run(m_qonsul, { QStringLiteral("service"), QStringLiteral("start"), QStringLiteral("-root"), root });
     QCOMPARE(r.code, 1);
