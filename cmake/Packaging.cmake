@@ -38,7 +38,6 @@ The package runs the agent as a systemd service (user qonsul, configuration
 in /etc/qonsul.d, data in /var/lib/qonsul), enabled but not started.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
-set(CPACK_SOURCE_IGNORE_FILES "/build.*/;/\\\\.git/")
 set(CPACK_GENERATOR DEB)
 find_program(QONSUL_RPMBUILD rpmbuild)
 if(QONSUL_RPMBUILD)

@@ -194,7 +194,7 @@ public:
                                 QStringLiteral("/usr/lib/systemd/system/qonsul.service") }))
             return false;
         const bool live = t.root.isEmpty();
-        if (live && !ensureUser(t.layout.user, t.layout.dataDir))
+        if (live && (!systemdRunning() || !ensureUser(t.layout.user, t.layout.dataDir)))
             return false;
         out(QStringLiteral("Installing the qonsul service (systemd):"));
         if (!writeServiceFile(under(t.root, kUnit), platform::systemdUnit(t.layout), "unit:")
@@ -216,6 +216,8 @@ public:
         if (!requireInstalled(unit, QStringLiteral("; units installed by a package are removed with the package")))
             return false;
         const bool live = t.root.isEmpty();
+        if (live && !systemdRunning())
+            return false;
         QStringList disable = rootArgs(t) + QStringList { QStringLiteral("disable"), kUnitName };
         if (live)
             disable.insert(1, QStringLiteral("--now"));
@@ -243,6 +245,16 @@ public:
 private:
     static inline const QString kUnitName = QStringLiteral("qonsul.service");
     static inline const QString kUnit = QStringLiteral("/etc/systemd/system/qonsul.service");
+
+    // sd_booted()'s test: without it nothing could be enabled, and an install would stop half-way.
+    static bool systemdRunning()
+    {
+        if (QFileInfo(QStringLiteral("/run/systemd/system")).isDir())
+            return true;
+        err(QStringLiteral("Error: systemd is not running on this machine (no /run/systemd/system); use -root DIR "
+                           "to write the service files into DIR only"));
+        return false;
+    }
 
     static QStringList rootArgs(const ServiceTarget &t)
     {

@@ -478,6 +478,13 @@ void TestPackages::serviceInstallIntoRoot()
         QCOMPARE(r.code, 1);
         QVERIFY2(r.output.contains("Error: service install needs root privileges"), r.output.constData());
     }
+    // As root on a machine without systemd (a container), it says so before writing anything.
+    if (::geteuid() == 0 && !QFileInfo(QStringLiteral("/run/systemd/system")).isDir()) {
+        r = run(m_qonsul, { QStringLiteral("service"), QStringLiteral("install") });
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.output.contains("Error: systemd is not running on this machine"), r.output.constData());
+        QVERIFY(!QFile::exists(QStringLiteral("/etc/systemd/system/qonsul.service")));
+    }
 
     // start/stop need the live service manager; uninstall twice fails the second time.
     r = run(m_qonsul, { QStringLiteral("service"), QStringLiteral("start"), QStringLiteral("-root"), root });
