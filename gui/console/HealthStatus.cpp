@@ -85,6 +85,14 @@ void HealthCounts::add(QStringView status)
     }
 }
 
+HealthCounts &HealthCounts::operator+=(const HealthCounts &other)
+{
+    passing += other.passing;
+    warning += other.warning;
+    critical += other.critical;
+    return *this;
+}
+
 QString HealthCounts::worst() const
 {
     if (critical)

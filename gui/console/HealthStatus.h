@@ -26,6 +26,7 @@ struct HealthCounts
     int critical = 0;
 
     void add(QStringView status);
+    HealthCounts &operator+=(const HealthCounts &other);
     QString worst() const;
     QString summary() const; // "2 passing, 1 critical"
 };

@@ -23,8 +23,7 @@ void ServicesModel::setCatalog(const QJsonObject &services)
         for (int i = 0; i < rows.size(); ++i)
             m_rows[i].tags = rows[i].tags;
         applyHealth();
-        if (!m_rows.isEmpty())
-            Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+        emitAllChanged();
         return;
     }
     beginResetModel();
@@ -38,34 +37,45 @@ void ServicesModel::setCatalog(const QJsonObject &services)
 
 void ServicesModel::setChecks(const QJsonArray &checks)
 {
-    m_health.clear();
+    m_serviceHealth.clear();
+    m_nodeHealth.clear();
     for (const QJsonValue &v : checks) {
         const QJsonObject c = v.toObject();
-        const QString service = c.value(u"ServiceName").toString();
-        if (!service.isEmpty())
-            m_health[service].add(c.value(u"Status").toString());
+        const QString status = c.value(u"Status").toString();
+        if (c.value(u"ServiceID").toString().isEmpty())
+            m_nodeHealth[c.value(u"Node").toString()].add(status);
+        else
+            m_serviceHealth[c.value(u"ServiceName").toString()].add(status);
     }
     applyHealth();
-    if (!m_rows.isEmpty())
-        Q_EMIT dataChanged(index(0, Health), index(int(m_rows.size()) - 1, Health));
+    emitAllChanged();
 }
 
-void ServicesModel::setInstanceCounts(const QHash<QString, int> &counts)
+void ServicesModel::setInstances(const QHash<QString, QStringList> &nodesByService)
 {
-    m_instances = counts;
-    for (Row &row : m_rows)
-        row.instances = m_instances.value(row.name, 0);
-    if (!m_rows.isEmpty())
-        Q_EMIT dataChanged(index(0, Instances), index(int(m_rows.size()) - 1, Instances));
+    m_instanceNodes = nodesByService;
+    m_instancesKnown = true;
+    applyHealth();
+    emitAllChanged();
 }
 
+// Like Consul's UI: an instance's health is its service checks plus its node's checks, and a
+// service sums its instances.
 void ServicesModel::applyHealth()
 {
     for (Row &row : m_rows) {
-        row.health = m_health.value(row.name);
-        auto it = m_instances.constFind(row.name);
-        row.instances = it == m_instances.constEnd() ? (m_instances.isEmpty() ? -1 : 0) : *it;
+        const QStringList nodes = m_instanceNodes.value(row.name);
+        row.instances = m_instancesKnown ? int(nodes.size()) : -1;
+        row.health = m_serviceHealth.value(row.name);
+        for (const QString &node : nodes)
+            row.health += m_nodeHealth.value(node);
     }
+}
+
+void ServicesModel::emitAllChanged()
+{
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
 }
 
 void ServicesModel::clear()
@@ -73,8 +83,10 @@ void ServicesModel::clear()
     beginResetModel();
     m_rows.clear();
     m_rowByName.clear();
-    m_health.clear();
-    m_instances.clear();
+    m_serviceHealth.clear();
+    m_nodeHealth.clear();
+    m_instanceNodes.clear();
+    m_instancesKnown = false;
     endResetModel();
 }
 

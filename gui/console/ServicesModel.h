@@ -1,6 +1,7 @@
 #pragma once
 // The service list: names and tags from /v1/catalog/services, a health summary from every
-// check's state (/v1/health/state/any) and instance counts from the nodes' catalogs.
+// check's state (/v1/health/state/any) and the instances (and so their nodes) from the nodes'
+// catalogs.
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QJsonArray>
@@ -32,8 +33,8 @@ public:
     using QAbstractTableModel::QAbstractTableModel;
 
     void setCatalog(const QJsonObject &services); // name -> [tags]
-    void setChecks(const QJsonArray &checks);
-    void setInstanceCounts(const QHash<QString, int> &counts);
+    void setChecks(const QJsonArray &checks); // every check's state (/v1/health/state/any)
+    void setInstances(const QHash<QString, QStringList> &nodesByService); // one node per instance
     void clear();
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -51,11 +52,14 @@ private:
         HealthCounts health;
     };
     void applyHealth();
+    void emitAllChanged();
 
     QList<Row> m_rows;
     QHash<QString, int> m_rowByName;
-    QHash<QString, HealthCounts> m_health;
-    QHash<QString, int> m_instances;
+    QHash<QString, HealthCounts> m_serviceHealth; // service checks by service name
+    QHash<QString, HealthCounts> m_nodeHealth; // node checks by node
+    QHash<QString, QStringList> m_instanceNodes;
+    bool m_instancesKnown = false;
 };
 
 // Filters by a text ("web", "tag:primary", "status:critical"; several words must all match)

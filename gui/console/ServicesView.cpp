@@ -112,7 +112,7 @@ void ServicesView::startQueries()
         }
         m_model->setCatalog(doc.object());
         updateCount();
-        countInstances();
+        readInstances();
     });
     m_checks = m_session->watch(Request("GET", QStringLiteral("/v1/health/state/any")), this);
     connect(m_checks, &BlockingQuery::changed, this, [this](const Response &r) {
@@ -140,9 +140,9 @@ void ServicesView::clearView()
     m_detail->showService(QString());
 }
 
-// Instances per service: /v1/catalog/services has only names and tags, so each node's catalog
-// is read once per change of the service list (one node in a dev agent).
-void ServicesView::countInstances()
+// Instances per service and their nodes: /v1/catalog/services has only names and tags, so each
+// node's catalog is read once per change of the service list (one node in a dev agent).
+void ServicesView::readInstances()
 {
     client::ApiClient *c = m_session->client();
     if (!c)
@@ -155,14 +155,14 @@ void ServicesView::countInstances()
             if (generation != m_countGeneration || !Replies::parse(r, &doc, &error))
                 return;
             const QJsonArray nodes = doc.array();
-            auto counts = std::make_shared<QHash<QString, int>>();
+            auto instances = std::make_shared<QHash<QString, QStringList>>();
             auto pending = std::make_shared<int>(int(nodes.size()));
             if (nodes.isEmpty())
-                m_model->setInstanceCounts({});
+                m_model->setInstances({});
             for (const QJsonValue &n : nodes) {
                 const QString node = n.toObject().value(u"Node").toString();
                 c->send(Request("GET", QStringLiteral("/v1/catalog/node/") + node), this,
-                    [this, generation, counts, pending](const Response &r) {
+                    [this, generation, instances, pending, node](const Response &r) {
                         if (generation != m_countGeneration)
                             return;
                         QJsonDocument doc;
@@ -170,10 +170,10 @@ void ServicesView::countInstances()
                         if (Replies::parse(r, &doc, &error)) {
                             const QJsonObject services = doc.object().value(u"Services").toObject();
                             for (const QJsonValue &s : services)
-                                ++(*counts)[s.toObject().value(u"Service").toString()];
+                                (*instances)[s.toObject().value(u"Service").toString()].append(node);
                         }
                         if (--*pending == 0)
-                            m_model->setInstanceCounts(*counts);
+                            m_model->setInstances(*instances);
                     });
             }
         });

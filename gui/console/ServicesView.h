@@ -39,7 +39,7 @@ protected:
     void clearView() override;
 
 private:
-    void countInstances();
+    void readInstances();
     void updateCount();
 
     ServicesModel *m_model;
