@@ -499,8 +499,10 @@ QJsonArray Agent::members(bool wan) const
     QJsonArray out;
     for (const gossip::Member &m : std::as_const(all)) {
         QJsonObject tags;
-        for (auto it = m.tags.cbegin(); it != m.tags.cend(); ++it)
-            tags.insert(it.key(), it.value());
+        for (auto it = m.tags.cbegin(); it != m.tags.cend(); ++it) {
+            if (it.key() != gossip::kKeyringTag) // ours, not Consul's
+                tags.insert(it.key(), it.value());
+        }
         out.append(memberJson(self, m.name, m.addr, m.port, tags, int(m.status)));
     }
     return out;
@@ -677,6 +679,42 @@ AgentError Agent::forceLeave(const QString &node, bool prune)
     if (!found)
         return {500, QStringLiteral("agent: No node found with name '%1'").arg(node)};
     qCInfo(lcAgent).noquote() << QStringLiteral("Force leaving node: node=%1").arg(node);
+    return {};
+}
+
+QJsonArray Agent::keyringList() const
+{
+    QJsonArray out;
+    if (!m_gossip)
+        return out;
+    auto counts = [](const QMap<QString, int> &map) {
+        QJsonObject o;
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            o.insert(it.key(), it.value());
+        return o;
+    };
+    for (const auto &[wan, status] : m_gossip->keyringStatus()) {
+        out.append(QJsonObject{{QStringLiteral("WAN"), wan},
+                               {QStringLiteral("Datacenter"), m_config.datacenter},
+                               {QStringLiteral("Segment"), QString()},
+                               {QStringLiteral("Keys"), counts(status.keys)},
+                               {QStringLiteral("PrimaryKeys"), counts(status.primaryKeys)},
+                               {QStringLiteral("NumNodes"), status.numNodes}});
+    }
+    return out;
+}
+
+AgentError Agent::keyringOperation(const QString &op, const QString &key)
+{
+    if (!m_gossip)
+        return {500, QStringLiteral("gossip is not running on this agent")};
+    const gossip::KeyringOp::Op kind = op == u"install" ? gossip::KeyringOp::Install
+        : op == u"use"                                  ? gossip::KeyringOp::Use
+                                                        : gossip::KeyringOp::Remove;
+    const QString error = m_gossip->keyringOperation(kind, key);
+    if (!error.isEmpty())
+        return {500, error};
+    qCInfo(lcAgent).noquote() << QStringLiteral("Keyring %1 applied and gossiped").arg(op);
     return {};
 }
 

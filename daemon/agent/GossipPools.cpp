@@ -81,7 +81,16 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
         (wan ? m_wanSecure : m_lanSecure) = std::move(secure);
         (wan ? m_wanKeyring : m_lanKeyring) = keyring;
     }
+    o.keyring = keyring;
     auto *serf = new gossip::Serf(o, m_clock, gossipTransport);
+    if (keyring) {
+        connect(serf, &gossip::Serf::keyringChanged, this, [this, wan, ring = keyring.get()] {
+            const QString path = keyringPath(wan);
+            QString saveError;
+            if (!path.isEmpty() && !ring->save(path, &saveError))
+                qCWarning(lcAgent).noquote() << saveError;
+        });
+    }
     serf->start();
     qCInfo(lcAgent).noquote() << QStringLiteral("Started %1 gossip pool: address=%2").arg(wan ? u"WAN" : u"LAN", o.advertise.toString());
     return serf;
@@ -89,7 +98,7 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
 
 QString GossipPools::keyringPath(bool wan) const
 {
-    if (m_config.dataDir.isEmpty())
+    if (m_config.dataDir.isEmpty() || m_config.disableKeyringFile)
         return {};
     return QDir(m_config.dataDir).filePath(wan ? QStringLiteral("serf/remote.keyring") : QStringLiteral("serf/local.keyring"));
 }
@@ -114,6 +123,32 @@ std::shared_ptr<gossip::Keyring> GossipPools::loadKeyring(bool wan, QString *err
     if (!path.isEmpty() && !keyring->save(path, error))
         return nullptr;
     return keyring;
+}
+
+QList<std::pair<bool, gossip::Serf::KeyringStatus>> GossipPools::keyringStatus() const
+{
+    QList<std::pair<bool, gossip::Serf::KeyringStatus>> out;
+    if (m_wan && m_wanKeyring)
+        out.append({true, m_wan->keyringStatus()});
+    if (m_lan && m_lanKeyring)
+        out.append({false, m_lan->keyringStatus()});
+    return out;
+}
+
+QString GossipPools::keyringOperation(gossip::KeyringOp::Op op, const QString &base64Key)
+{
+    QString error;
+    const auto key = gossip::Keyring::parseKey(base64Key, &error);
+    if (!key)
+        return error;
+    if (!encrypted())
+        return QStringLiteral("gossip encryption is not enabled on this agent");
+    // WAN first, then LAN, as Consul's keyring operations go.
+    for (gossip::Serf *pool : {m_wan, m_lan}) {
+        if (pool && (pool == m_wan ? m_wanKeyring : m_lanKeyring) && !pool->keyringOperation(op, *key, &error))
+            return error;
+    }
+    return {};
 }
 
 void GossipPools::join(const QString &address, bool wan, std::function<void(const QString &)> done)

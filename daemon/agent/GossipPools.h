@@ -41,6 +41,12 @@ public:
     // Leaves both pools gracefully, then calls `done`.
     void leave(std::function<void()> done);
 
+    // /v1/operator/keyring: what each pool (WAN first) holds, and install/use/remove applied to
+    // both pools and gossiped to every member. Errors as text, "" on success.
+    bool encrypted() const { return m_lanKeyring || m_wanKeyring; }
+    QList<std::pair<bool, gossip::Serf::KeyringStatus>> keyringStatus() const; // (wan, status)
+    QString keyringOperation(gossip::KeyringOp::Op op, const QString &base64Key);
+
 Q_SIGNALS:
     // retry_max attempts without reaching anyone: Consul gives up and shuts the agent down.
     void retryJoinExhausted(const QString &message);

@@ -68,6 +68,7 @@ CommandTable buildTable()
     addWatchCommand(table);
     addServiceCommands(table);
     addOperatorCommands(table);
+    addKeyringCommand(table);
     return table;
 }
 

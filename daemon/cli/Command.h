@@ -62,6 +62,7 @@ void addLockCommand(CommandTable &table);
 void addWatchCommand(CommandTable &table);
 void addServiceCommands(CommandTable &table); // service install, uninstall, start, stop
 void addOperatorCommands(CommandTable &table); // operator raft ...
+void addKeyringCommand(CommandTable &table);
 
 // Shared helpers for command implementations.
 std::unique_ptr<client::ApiClient> connectOrReport(

@@ -1,6 +1,7 @@
 #include "gossip/Serf.h"
 
 #include <QCborMap>
+#include <QCryptographicHash>
 #include <QCborValue>
 #include <QLoggingCategory>
 
@@ -10,7 +11,15 @@ namespace qonsul::gossip {
 
 namespace {
 constexpr qint64 kRecentIntentTimeoutMs = 5 * 60 * 1000; // intents about unknown members
+
+// Identifies a key in the "_keyring" tag without revealing it.
+QString fingerprint(const QByteArray &key)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(8));
 }
+} // namespace
+
+const QString kKeyringTag = QStringLiteral("_keyring");
 
 QString statusName(MemberStatus status)
 {
@@ -84,7 +93,7 @@ Clock::TimerId Serf::after(qint64 ms, std::function<void()> fn)
 
 void Serf::start()
 {
-    m_memberlist->start(encodeTags(m_options.tags));
+    m_memberlist->start(encodeTags(effectiveTags()));
     m_reapTimer = after(m_options.config.reapIntervalMs, [this] { reap(); });
     m_reconnectTimer = after(m_options.config.reconnectIntervalMs, [this] { reconnect(); });
 }
@@ -162,6 +171,14 @@ void Serf::notifyUserMessage(const QByteArray &payload)
             m_events.queue({}, encodeSerfMessage(*event));
             m_events.prune(m_options.config.maxQueueDepth);
         }
+    } else if (const auto *op = std::get_if<KeyringOp>(&*message)) {
+        if (m_keyringOps.contains(op->id))
+            return;
+        m_keyringOps.insert(op->id);
+        QString error;
+        if (!applyKeyringOp(*op, &error))
+            qCWarning(lcSerf).noquote() << "Keyring operation not applied here:" << error;
+        m_intents.queue({}, payload); // passed on either way: others may hold the key
     }
 }
 
@@ -372,15 +389,94 @@ bool Serf::forceLeave(const QString &node, bool prune)
     return true;
 }
 
+QMap<QString, QString> Serf::effectiveTags() const
+{
+    QMap<QString, QString> tags = m_options.tags;
+    if (m_options.keyring) {
+        QStringList prints;
+        for (const QByteArray &key : m_options.keyring->keys())
+            prints << fingerprint(key);
+        tags.insert(kKeyringTag, prints.join(u','));
+    }
+    return tags;
+}
+
 void Serf::setTags(const QMap<QString, QString> &tags)
 {
-    const QByteArray meta = encodeTags(tags);
+    const QMap<QString, QString> previous = std::exchange(m_options.tags, tags);
+    const QByteArray meta = encodeTags(effectiveTags());
     if (meta.size() > kMaxMetaBytes) {
         qCWarning(lcSerf) << "Tags take" << meta.size() << "bytes, over the limit of" << kMaxMetaBytes;
+        m_options.tags = previous;
         return;
     }
-    m_options.tags = tags;
     m_memberlist->setMeta(meta);
+}
+
+bool Serf::applyKeyringOp(const KeyringOp &op, QString *error)
+{
+    Keyring *ring = m_options.keyring.get();
+    if (!ring) {
+        *error = QStringLiteral("gossip encryption is not enabled on this member");
+        return false;
+    }
+    if (op.key.size() != 16 && op.key.size() != 24 && op.key.size() != 32) {
+        *error = QStringLiteral("Invalid key: key size must be 16, 24 or 32 bytes");
+        return false;
+    }
+    switch (op.op) {
+    case KeyringOp::Install:
+        ring->install(op.key);
+        break;
+    case KeyringOp::Use:
+        if (!ring->use(op.key)) {
+            *error = QStringLiteral("Requested key is not in the keyring");
+            return false;
+        }
+        break;
+    case KeyringOp::Remove:
+        if (!ring->remove(op.key, error))
+            return false;
+        break;
+    }
+    m_memberlist->setMeta(encodeTags(effectiveTags()));
+    Q_EMIT keyringChanged();
+    return true;
+}
+
+bool Serf::keyringOperation(KeyringOp::Op op, const QByteArray &key, QString *error)
+{
+    const KeyringOp message{m_random.next(), op, key};
+    if (!applyKeyringOp(message, error))
+        return false;
+    m_keyringOps.insert(message.id);
+    m_intents.queue({}, encodeSerfMessage(message));
+    return true;
+}
+
+Serf::KeyringStatus Serf::keyringStatus() const
+{
+    KeyringStatus status;
+    QHash<QString, QString> byPrint; // fingerprint -> base64 key, for the keys we hold
+    if (m_options.keyring) {
+        for (const QByteArray &key : m_options.keyring->keys())
+            byPrint.insert(fingerprint(key), QString::fromLatin1(key.toBase64()));
+    }
+    for (const MemberState &m : m_members) {
+        if (m.member.status != MemberStatus::Alive)
+            continue;
+        ++status.numNodes;
+        const QStringList prints = m.member.tags.value(kKeyringTag).split(u',', Qt::SkipEmptyParts);
+        for (qsizetype i = 0; i < prints.size(); ++i) {
+            const auto key = byPrint.constFind(prints.at(i));
+            if (key == byPrint.constEnd())
+                continue;
+            ++status.keys[*key];
+            if (i == 0)
+                ++status.primaryKeys[*key];
+        }
+    }
+    return status;
 }
 
 quint64 Serf::fireEvent(const QString &name, const QByteArray &payload)

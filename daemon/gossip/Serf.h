@@ -12,6 +12,8 @@
 //   setTags(tags)                     new tags for this member, gossiped to all
 //   members() / member(name) / localMember()
 //   fireEvent(name, payload)          a user event every member receives exactly once
+//   keyringOperation(op, key)         install/use/remove a gossip key on every member
+//   keyringStatus()                   which keys how many alive members hold (Options::keyring)
 //   signals memberJoined / memberUpdated / memberLeft / memberFailed / memberReaped(Member),
 //           userEvent(UserEvent) — emitted synchronously, on the clock's thread.
 //
@@ -22,6 +24,7 @@
 // to failed members (heals partitions); user events with their own Lamport clock, de-duplicated
 // through a buffer of the last eventBufferSize event times.
 #include "gossip/Config.h"
+#include "gossip/Keyring.h"
 #include "gossip/Memberlist.h"
 #include "gossip/SerfMessages.h"
 
@@ -76,6 +79,17 @@ public:
         QMap<QString, QString> tags;
         SerfConfig config;
         quint64 seed = 0;
+        // The keyring the pool's SecureTransport uses, when gossip is encrypted. Its keys'
+        // fingerprints travel in the reserved tag "_keyring" (primary first), so any member can
+        // count which members hold which key.
+        std::shared_ptr<Keyring> keyring;
+    };
+
+    struct KeyringStatus
+    {
+        QMap<QString, int> keys;        // base64 key -> alive members holding it
+        QMap<QString, int> primaryKeys; // base64 key -> alive members using it as primary
+        int numNodes = 0;               // alive members
     };
 
     Serf(Options options, Clock *clock, Transport *transport, QObject *parent = nullptr);
@@ -87,6 +101,10 @@ public:
     bool forceLeave(const QString &node, bool prune);
     void setTags(const QMap<QString, QString> &tags);
     quint64 fireEvent(const QString &name, const QByteArray &payload); // returns its Lamport time
+    // Applies the operation here and gossips it to every member; false with *error when it does
+    // not apply here (no keyring, primary key removed, unknown key made primary).
+    bool keyringOperation(KeyringOp::Op op, const QByteArray &key, QString *error);
+    KeyringStatus keyringStatus() const;
 
     QList<Member> members() const;
     std::optional<Member> member(const QString &name) const;
@@ -102,6 +120,7 @@ Q_SIGNALS:
     void memberFailed(const qonsul::gossip::Member &member);
     void memberReaped(const qonsul::gossip::Member &member);
     void userEvent(const qonsul::gossip::UserEvent &event);
+    void keyringChanged(); // persist it
 
 private:
     struct MemberState
@@ -135,6 +154,8 @@ private:
     bool handleJoinIntent(const JoinIntent &intent);
     bool handleLeaveIntent(const LeaveIntent &intent);
     bool handleUserEvent(const UserEventMsg &event);
+    bool applyKeyringOp(const KeyringOp &op, QString *error);
+    QMap<QString, QString> effectiveTags() const;
     void broadcastIntent(const QString &node, const SerfMessage &message, BroadcastQueue::Finished finished = {});
     void erase(const QString &name);
     void prune(const LeaveIntent &intent);
@@ -158,6 +179,7 @@ private:
     quint64 m_eventClock = 1;
     quint64 m_eventMinTime = 0;
     QList<EventSlot> m_eventBuffer;
+    QSet<quint64> m_keyringOps; // ids already applied
     bool m_joinIgnoreOld = false;
     bool m_leaving = false;
     bool m_left = false;
@@ -167,5 +189,6 @@ private:
 
 QByteArray encodeTags(const QMap<QString, QString> &tags);
 QMap<QString, QString> decodeTags(const QByteArray &meta); // empty on malformed meta
+extern const QString kKeyringTag;                          // "_keyring", reserved
 
 } // namespace qonsul::gossip

@@ -9,7 +9,7 @@ namespace qonsul::gossip {
 
 namespace {
 
-enum Type : int { kJoin = 0, kLeave, kEvent, kPushPull };
+enum Type : int { kJoin = 0, kLeave, kEvent, kPushPull, kKeyring };
 
 bool isU64(const QCborValue &v) { return v.isInteger() && v.toInteger() >= 0; }
 bool isName(const QCborValue &v) { return v.isString() && !v.toString().isEmpty() && v.toString().size() <= 512; }
@@ -40,6 +40,8 @@ QByteArray encodeSerfMessage(const SerfMessage &message)
                 a = {kLeave, qint64(m.ltime), m.node, m.prune};
             } else if constexpr (std::is_same_v<T, UserEventMsg>) {
                 a = eventArray(m);
+            } else if constexpr (std::is_same_v<T, KeyringOp>) {
+                a = {kKeyring, qint64(m.id), int(m.op), m.key};
             } else {
                 QCborMap status;
                 for (auto it = m.statusLTimes.cbegin(); it != m.statusLTimes.cend(); ++it)
@@ -81,6 +83,12 @@ std::optional<SerfMessage> decodeSerfMessage(const QByteArray &bytes)
         if (auto e = decodeEvent(a))
             return *e;
         return std::nullopt;
+    case kKeyring: {
+        if (a.size() != 4 || !a.at(1).isInteger() || !a.at(2).isInteger() || a.at(2).toInteger() < 0
+            || a.at(2).toInteger() > KeyringOp::Remove || !a.at(3).isByteArray() || a.at(3).toByteArray().size() > 32)
+            return std::nullopt;
+        return KeyringOp{quint64(a.at(1).toInteger()), KeyringOp::Op(a.at(2).toInteger()), a.at(3).toByteArray()};
+    }
     case kPushPull: {
         if (a.size() != 6 || !isU64(a.at(1)) || !a.at(2).isMap() || !a.at(3).isArray() || !isU64(a.at(4))
             || !a.at(5).isArray())

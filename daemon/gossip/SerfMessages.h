@@ -28,6 +28,13 @@ struct UserEventMsg
     QString name;
     QByteArray payload;
 };
+struct KeyringOp // `consul keyring -install/-use/-remove`, applied by every member once
+{
+    enum Op : quint8 { Install = 0, Use = 1, Remove = 2 };
+    quint64 id = 0; // random: de-duplicates the op's gossip
+    Op op = Install;
+    QByteArray key;
+};
 struct SerfPushPull
 {
     quint64 ltime = 0;                  // member clock
@@ -37,7 +44,7 @@ struct SerfPushPull
     QList<UserEventMsg> events; // the recent ones, for members that missed their gossip
 };
 
-using SerfMessage = std::variant<JoinIntent, LeaveIntent, UserEventMsg, SerfPushPull>;
+using SerfMessage = std::variant<JoinIntent, LeaveIntent, UserEventMsg, SerfPushPull, KeyringOp>;
 
 constexpr int kMaxUserEventBytes = 9 * 1024; // name plus payload, as Consul limits user events
 

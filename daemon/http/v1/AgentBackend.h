@@ -52,6 +52,11 @@ public:
     virtual void join(const QString &address, bool wan, std::function<void(const AgentError &)> done) = 0;
     virtual AgentError forceLeave(const QString &node, bool prune) = 0;
 
+    // Gossip keyring (/v1/operator/keyring): one KeyringResponse object per pool (WAN first), and
+    // "install", "use" or "remove" of a base64 key on every member of both pools.
+    virtual QJsonArray keyringList() const = 0;
+    virtual AgentError keyringOperation(const QString &op, const QString &key) = 0;
+
     // User events (ring buffer of the last 256 on this agent).
     virtual QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
                                   const QString &serviceFilter, const QString &tagFilter) = 0;

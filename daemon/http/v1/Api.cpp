@@ -17,6 +17,7 @@ Api::Api(ApiContext context)
     registerMisc();
     registerQuery();
     registerOperatorRaft();
+    registerOperatorKeyring();
     std::sort(m_prefixes.begin(), m_prefixes.end(),
               [](const Route &a, const Route &b) { return a.path.size() > b.path.size(); });
 }

@@ -74,6 +74,7 @@ private:
     void registerMisc();
     void registerQuery();
     void registerOperatorRaft();
+    void registerOperatorKeyring();
 
     ApiContext m_ctx;
     QHash<QString, Route> m_exact;
