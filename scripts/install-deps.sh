@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build ccache pkg-config
           qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6sql6-sqlite
-          libgl-dev python3 python3-consul curl dnsutils knot-dnsutils unbound)
+          libgl-dev libarchive-dev python3 python3-consul curl dnsutils knot-dnsutils unbound)
 packages+=(qtkeychain-qt6-dev) # qonsul-console: ACL tokens in the system keychain
 packages+=(libssl-dev) # gossip encryption: AES-GCM from OpenSSL
 # Packaging tests: systemd-analyze, lintian, rpmbuild; MinGW and wixl for the Windows files.

@@ -64,6 +64,7 @@ CommandTable buildTable()
     addKvCommands(table);
     addCatalogCommands(table);
     addAgentCommands(table);
+    addSnapshotCommands(table);
     addLockCommand(table);
     addWatchCommand(table);
     addServiceCommands(table);

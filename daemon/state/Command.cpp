@@ -74,6 +74,11 @@ QCborMap queryDelete(const QString &id)
     return QCborMap{{QStringLiteral("t"), QStringLiteral("query-delete")}, {QStringLiteral("id"), id}};
 }
 
+QCborMap restore(const QByteArray &snapshot)
+{
+    return QCborMap{{QStringLiteral("t"), QStringLiteral("restore")}, {QStringLiteral("data"), snapshot}};
+}
+
 QCborValue fromJson(const QJsonObject &o)
 {
     return QCborValue::fromJsonValue(o);

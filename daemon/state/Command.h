@@ -14,6 +14,7 @@
 //   {"t":"tombstone-reap", "index"}
 //   {"t":"query-set", "query"(definition json with ID), "create"(bool)}
 //   {"t":"query-delete", "id"}
+//   {"t":"restore", "data"(a state snapshot: replaces everything)}
 #include <QCborMap>
 #include <QJsonObject>
 
@@ -29,6 +30,7 @@ QCborMap sessionDestroy(const QString &id, qint64 now);
 QCborMap tombstoneReap(quint64 index);
 QCborMap querySet(const QJsonObject &definition, bool create);
 QCborMap queryDelete(const QString &id);
+QCborMap restore(const QByteArray &snapshot);
 
 // CBOR <-> JSON for catalog payloads embedded in commands.
 QCborValue fromJson(const QJsonObject &o);

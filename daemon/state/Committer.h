@@ -22,6 +22,8 @@ public:
     virtual QString leaderAddress() const = 0; // "ip:port", empty when unknown
     // Milliseconds since this server last heard from the leader (X-Consul-LastContact).
     virtual qint64 lastContactMs() const { return 0; }
+    // The consensus term, for snapshot metadata; a single node without Raft stays in term 1.
+    virtual quint64 currentTerm() const { return 1; }
 };
 
 // Single-node, in-memory: applies each command immediately at the next index.

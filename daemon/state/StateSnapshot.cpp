@@ -84,6 +84,17 @@ QByteArray StateStore::snapshot() const
     return doc.toCborValue().toCbor();
 }
 
+ApplyResult StateStore::applyRestore(const QCborMap &cmd)
+{
+    ApplyResult r;
+    QString error;
+    if (restore(cmd.value(QStringLiteral("data")).toByteArray(), &error))
+        r.value = true;
+    else
+        r.error = error;
+    return r;
+}
+
 bool StateStore::restore(const QByteArray &data, QString *error)
 {
     QCborParserError parseError;

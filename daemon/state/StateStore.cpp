@@ -27,8 +27,11 @@ void StateStore::touchTable(QStringView table)
 
 ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
 {
-    Q_ASSERT(index > m_lastIndex);
-    m_applying = index;
+    // Indexes only grow. After a restore of a snapshot taken further along than this log, the
+    // log's indexes are behind the store's: writes then take the next store index, which every
+    // replica computes alike because they apply the same sequence.
+    Q_ASSERT(index > 0);
+    m_applying = std::max(index, m_lastIndex + 1);
     m_changes.clear();
     const QString type = command.value(QStringLiteral("t")).toString();
     ApplyResult result;
@@ -50,9 +53,11 @@ ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
         result = applyQuerySet(command);
     else if (type == u"query-delete")
         result = applyQueryDelete(command);
+    else if (type == u"restore")
+        result = applyRestore(command);
     else
         result.error = QStringLiteral("unknown command type '%1'").arg(type);
-    m_lastIndex = index;
+    m_lastIndex = std::max(m_lastIndex, m_applying); // a restore may have moved it further
     if (!m_changes.isEmpty()) {
         ChangeSet changes;
         std::swap(changes, m_changes);

@@ -41,8 +41,9 @@ class StateStore
 public:
     StateStore();
 
-    // Applies one committed command at `index` (> lastIndex()). Never fails halfway: a
-    // rejected command changes nothing. Wakes the watches the change touched.
+    // Applies one committed command at `index`, or at lastIndex() + 1 when a restored snapshot
+    // put the store ahead of the log. Never fails halfway: a rejected command changes nothing.
+    // Wakes the watches the change touched.
     ApplyResult apply(quint64 index, const QCborMap &command);
     quint64 lastIndex() const { return m_lastIndex; }
 
@@ -113,6 +114,7 @@ private:
     ApplyResult applyTombstoneReap(const QCborMap &cmd);
     ApplyResult applyQuerySet(const QCborMap &cmd);
     ApplyResult applyQueryDelete(const QCborMap &cmd);
+    ApplyResult applyRestore(const QCborMap &cmd);
 
     // KV primitives; `now` is the proposer's wall clock in ms (lock delays).
     KvOutcome kvOp(QStringView verb, const QCborMap &op, qint64 now, bool dryRun);

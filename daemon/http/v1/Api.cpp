@@ -18,6 +18,7 @@ Api::Api(ApiContext context)
     registerQuery();
     registerOperatorRaft();
     registerOperatorKeyring();
+    registerSnapshot();
     std::sort(m_prefixes.begin(), m_prefixes.end(),
               [](const Route &a, const Route &b) { return a.path.size() > b.path.size(); });
 }
@@ -33,6 +34,10 @@ void Api::add(const QString &path, bool prefix, QStringList methods, RouteHandle
         m_exact.insert(path, std::move(route));
 }
 
+namespace {
+constexpr qsizetype kMaxSnapshotUpload = qsizetype(1) << 30; // a restore carries the whole state
+} // namespace
+
 qsizetype Api::bodyLimit(const HttpRequest &head) const
 {
     const qint64 kv = m_ctx.config ? m_ctx.config->limits.kvMaxValueSize : 524288;
@@ -41,6 +46,8 @@ qsizetype Api::bodyLimit(const HttpRequest &head) const
         return kv;
     if (head.path == u"/v1/txn")
         return std::max(kv, txn);
+    if (head.path == u"/v1/snapshot")
+        return kMaxSnapshotUpload;
     return 32 * 1024 * 1024;
 }
 

@@ -75,6 +75,7 @@ private:
     void registerQuery();
     void registerOperatorRaft();
     void registerOperatorKeyring();
+    void registerSnapshot();
 
     ApiContext m_ctx;
     QHash<QString, Route> m_exact;

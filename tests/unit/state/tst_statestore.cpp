@@ -444,6 +444,7 @@ private Q_SLOTS:
     void restoredStoreBehavesLikeTheOriginal();
     void restoreGarbageFails_data();
     void restoreGarbageFails();
+    void restoreCommandKeepsIndexesGrowing();
 
     // Watches
     void watchKeyIgnoresOtherKeys();
@@ -459,6 +460,31 @@ private Q_SLOTS:
     void watchWokenByRestore();
     void watchTenThousandOnOnePrefix();
 };
+
+// A restore through the log (snapshot restore) replaces everything; the store's index never goes
+// back, and when the restored state is ahead of the log, later entries take the next store index.
+void TestStateStore::restoreCommandKeepsIndexesGrowing()
+{
+    StateStore ahead;
+    for (int i = 0; i < 50; ++i)
+        QVERIFY(kv(ahead, u"set"_s, u"k%1"_s.arg(i), "v"));
+    StateStore s;
+    QVERIFY(kv(s, u"set"_s, u"old"_s, "x"));
+    QVERIFY(s.apply(5, command::restore(ahead.snapshot())).error.isEmpty());
+    QCOMPARE(s.lastIndex(), quint64(50));
+    QVERIFY(!get(s, u"old"_s));
+    QVERIFY(s.apply(6, command::kv(u"set"_s, u"new"_s, "y")).error.isEmpty());
+    QCOMPARE(get(s, u"new"_s)->modifyIndex, quint64(51));
+    // An older state restored later: the index stays where the log is.
+    StateStore behind;
+    QVERIFY(kv(behind, u"set"_s, u"b"_s, "1"));
+    QVERIFY(s.apply(60, command::restore(behind.snapshot())).error.isEmpty());
+    QCOMPARE(s.lastIndex(), quint64(60));
+    QVERIFY(get(s, u"b"_s));
+    // A damaged snapshot is refused whole.
+    QVERIFY(!s.apply(61, command::restore("garbage")).error.isEmpty());
+    QVERIFY(get(s, u"b"_s));
+}
 
 // ================================================================ KV verbs
 
