@@ -23,6 +23,7 @@ public:
     bool isLeader() const override;
     QString leaderAddress() const override;
     qint64 lastContactMs() const override;
+    quint64 currentTerm() const override { return m_local ? m_local->currentTerm() : 0; }
 
     // The server side of Raft.Apply: `args` as propose() sends them; the reply as it expects.
     void serveApply(const QCborValue &args, std::function<void(const QCborValue &, const QString &)> reply);
