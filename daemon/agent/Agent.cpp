@@ -10,11 +10,13 @@
 #include "core/Duration.h"
 #include "core/Logging.h"
 #include "core/Version.h"
+#include "dns/DnsResolver.h"
 #include "dns/DnsServer.h"
 #include "http/HttpServer.h"
 #include "http/v1/Api.h"
 #include "raft/RaftNode.h"
 #include "rpc/ConnectionPool.h"
+#include "rpc/RpcServer.h"
 #include "state/Command.h"
 #include "state/Committer.h"
 #include "state/SessionTimers.h"
@@ -155,6 +157,7 @@ bool Agent::start(QString *error)
         if (!m_server->start(error))
             return false;
         m_server->setServerList(m_servers.get());
+        serveDnsForClients();
         // Session TTLs are a leader duty: a new leader re-arms a full TTL for every session (as
         // Consul does), a former one drops its timers so it never destroys a renewed session.
         connect(m_server.get(), &cluster::ServerNode::leadershipChanged, this, [this](bool leader) {
@@ -203,6 +206,10 @@ bool Agent::start(QString *error)
             auto *server = new dns::DnsServer(m_store.get(), dns::DnsSettings::fromAgentConfig(m_config), recursors,
                                               m_config.dnsConfig.recursorStrategy, m_config.dnsConfig.recursorTimeout);
             m_dnsServers.append(server);
+            if (m_forwarder)
+                server->setUpstream([this](const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer) {
+                    askServerDns(packet, tcp, std::move(answer));
+                });
             if (!server->listen(QHostAddress(addr), quint16(m_config.ports.dns), error)) {
                 *error = QStringLiteral("Failed to start DNS server on %1:%2: %3").arg(addr).arg(m_config.ports.dns).arg(*error);
                 return false;
@@ -234,6 +241,32 @@ bool Agent::start(QString *error)
     }
     m_local->start();
     return true;
+}
+
+// Client agents have no catalog: their DNS questions for the Consul domains are answered by a
+// server ("Dns.Query"), from its own store, so stale as Consul's DNS reads are by default.
+void Agent::serveDnsForClients()
+{
+    m_serverDns = std::make_unique<dns::DnsResolver>(m_store.get(), dns::DnsSettings::fromAgentConfig(m_config));
+    m_server->rpcServer()->setHandler(QStringLiteral("Dns.Query"), [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
+        const QCborMap query = args.toMap();
+        dns::DnsResolver::Outcome out = m_serverDns->handle(query.value(QStringLiteral("p")).toByteArray(),
+                                                            query.value(QStringLiteral("t")).toBool());
+        if (out.action == dns::DnsResolver::Action::Reply)
+            reply(out.reply, {});
+        else
+            reply({}, QStringLiteral("not a question this server answers"));
+    });
+}
+
+void Agent::askServerDns(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer)
+{
+    constexpr qint64 kDnsHoldMs = 2000; // DNS clients retry after a few seconds themselves
+    cluster::callUpstream(&m_clock, m_pool.get(), m_servers.get(), QStringLiteral("Dns.Query"),
+                          QCborMap{{QStringLiteral("p"), packet}, {QStringLiteral("t"), tcp}}, kDnsHoldMs, kDnsHoldMs,
+                          [answer = std::move(answer)](const QCborValue &result, const QString &error) {
+                              answer(error.isEmpty() ? result.toByteArray() : QByteArray());
+                          });
 }
 
 LocalState::Options Agent::localOptions(const config::AgentConfig &config) const

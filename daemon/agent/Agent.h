@@ -22,7 +22,8 @@ class TombstoneGc;
 
 namespace qonsul::dns {
 class DnsServer;
-}
+class DnsResolver;
+} // namespace qonsul::dns
 
 namespace qonsul::rpc {
 class ConnectionPool;
@@ -106,6 +107,8 @@ private:
     // Cluster mode: the servers from gossip, and Raft with the server RPC on servers or the
     // forwarding committer on clients.
     void createCluster();
+    void serveDnsForClients();
+    void askServerDns(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer);
     QMap<QString, QString> gossipTags(bool wan) const;
     QJsonObject serfStats(const gossip::Serf *pool) const;
     QJsonObject memberJson(const QJsonObject &base, const QString &name, const QString &addr, int port,
@@ -131,6 +134,7 @@ private:
     std::unique_ptr<GossipPools> m_gossip;
     QList<http::HttpServer *> m_httpServers;
     QList<dns::DnsServer *> m_dnsServers;
+    std::unique_ptr<dns::DnsResolver> m_serverDns; // servers: answers client agents' DNS questions
     QJsonArray m_events;
     quint64 m_eventClock = 0;
     state::WatchHub m_eventWatches;

@@ -48,6 +48,7 @@ public:
     // Upstream
     QString target() const override;
     void unreachable(const QString &address) override;
+    QString noTargetError() const override { return QStringLiteral("No known Consul servers"); }
 
 Q_SIGNALS:
     void serverAlive(const qonsul::cluster::ServerMember &server);

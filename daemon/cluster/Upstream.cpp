@@ -7,6 +7,11 @@
 
 namespace qonsul::cluster {
 
+QString Upstream::noTargetError() const
+{
+    return kNoLeader;
+}
+
 namespace {
 constexpr qint64 kRetryPauseMs = 50;
 
@@ -26,7 +31,7 @@ struct Attempt : std::enable_shared_from_this<Attempt>
     {
         const QString target = upstream->target();
         if (target.isEmpty()) {
-            retryOr(kNoLeader);
+            retryOr(upstream->noTargetError());
             return;
         }
         pool->call(target, method, args, int(replyTimeoutMs),

@@ -14,6 +14,9 @@ class ConnectionPool;
 
 namespace qonsul::cluster {
 
+// Consul's error text when no server knows a leader.
+inline const QString kNoLeader = QStringLiteral("No cluster leader");
+
 class Upstream
 {
 public:
@@ -22,6 +25,8 @@ public:
     virtual QString target() const = 0;
     // `address` could not be reached: prefer another next time.
     virtual void unreachable(const QString &address) { Q_UNUSED(address); }
+    // The error when there is no target at all.
+    virtual QString noTargetError() const;
 };
 
 // Calls `method` on the upstream, waiting while there is no target and trying again (another
@@ -33,7 +38,5 @@ void callUpstream(Clock *clock, rpc::ConnectionPool *pool, Upstream *upstream, c
                   const QCborValue &args, qint64 holdMs, qint64 replyTimeoutMs,
                   std::function<void(const QCborValue &result, const QString &error)> done);
 
-// Consul's error text when no server knows a leader.
-inline const QString kNoLeader = QStringLiteral("No cluster leader");
 
 } // namespace qonsul::cluster

@@ -148,7 +148,10 @@ void DnsServer::onUdpReady()
             break;
         DnsResolver::Outcome out = m_resolver.handle(QByteArrayView(m_buffer.constData(), len), false);
         if (out.action == DnsResolver::Action::Reply) {
-            m_udp->writeDatagram(out.reply, sender, senderPort);
+            Client c;
+            c.address = sender;
+            c.port = senderPort;
+            answer(c, QByteArrayView(m_buffer.constData(), len), std::move(out.reply));
         } else if (out.action == DnsResolver::Action::Recurse) {
             Client c;
             c.address = sender;
@@ -204,7 +207,10 @@ void DnsServer::onTcpReady(QTcpSocket *socket)
         const QByteArray packet = socket->read(size);
         DnsResolver::Outcome out = m_resolver.handle(packet, true);
         if (out.action == DnsResolver::Action::Reply) {
-            socket->write(lengthPrefixed(out.reply));
+            Client c;
+            c.tcp = true;
+            c.socket = socket;
+            answer(c, packet, std::move(out.reply));
         } else if (out.action == DnsResolver::Action::Recurse) {
             Client c;
             c.tcp = true;
@@ -215,6 +221,19 @@ void DnsServer::onTcpReady(QTcpSocket *socket)
             return;
         }
     }
+}
+
+void DnsServer::answer(const Client &client, QByteArrayView packet, QByteArray localReply)
+{
+    if (!m_upstream) {
+        reply(client, localReply);
+        return;
+    }
+    m_upstream(packet.toByteArray(), client.tcp,
+               [self = QPointer<DnsServer>(this), client, localReply = std::move(localReply)](const QByteArray &bytes) {
+                   if (self)
+                       self->reply(client, bytes.isEmpty() ? localReply : bytes);
+               });
 }
 
 void DnsServer::reply(const Client &client, const QByteArray &bytes)

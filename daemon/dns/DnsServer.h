@@ -38,6 +38,11 @@ public:
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     quint16 port() const { return m_port; }
     DnsResolver &resolver() { return m_resolver; }
+    // Client agents keep no catalog: questions for the Consul domains go to a server, which
+    // answers them with its resolver. `ask` calls `answer` once with the reply, or with empty
+    // bytes when no server could answer (the local answer goes out then).
+    using Upstream = std::function<void(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer)>;
+    void setUpstream(Upstream ask) { m_upstream = std::move(ask); }
 
     // TCP connections idle longer than this are closed.
     static constexpr int kTcpIdleMs = 10000;
@@ -62,6 +67,7 @@ private:
     void onNewConnection();
     void onTcpReady(QTcpSocket *socket);
     void reply(const Client &client, const QByteArray &bytes);
+    void answer(const Client &client, QByteArrayView packet, QByteArray localReply);
     void startForward(const Client &client, QByteArrayView packet, const Message &query);
     void tryNext(const std::shared_ptr<Forward> &f);
     void sendTcp(const std::shared_ptr<Forward> &f);
@@ -78,6 +84,7 @@ private:
     QByteArray m_buffer;
     int m_tcpConnections = 0;
     QHash<Forward *, std::shared_ptr<Forward>> m_forwards; // recursions in flight
+    Upstream m_upstream;
 };
 
 } // namespace qonsul::dns

@@ -4,8 +4,9 @@
 // mode on every server, survive kill -9 of the leader under a write load without losing an
 // acknowledged write, and keep everything across a restart of all servers. Then Consul's way:
 // three servers with -bootstrap-expect=3 and a client agent on 127.0.0.5 find each other
-// through LAN gossip; the client forwards reads and writes, syncs its services to the catalog,
-// and keeps writing through the death of the leader; a server that leaves leaves Raft.
+// through LAN gossip; the client forwards reads, writes and DNS questions, syncs its services to
+// the catalog, and keeps writing through the death of the leader; a server that leaves leaves
+// Raft.
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
@@ -13,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -270,6 +272,17 @@ void TestCluster::gossipClusterWithClient()
     QCOMPARE(reg.status, 200);
     QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", agents[0].url(u"/v1/catalog/service/web"_s)).body.contains("\"Node\":\"gossip-client\""), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", agents[1].url(u"/v1/catalog/nodes"_s)).body.count("\"Node\":\"gossip-") == 4, 10000);
+
+    // The client's DNS answers from the servers' catalog (once its TTL check passes there).
+    QCOMPARE(httpRequest("PUT", client.url(u"/v1/agent/check/pass/service:web"_s)).status, 200);
+    auto digSrv = [&client] {
+        QProcess dig;
+        dig.start(u"dig"_s, {u"@127.0.0.1"_s, u"-p"_s, QString::number(client.process->dnsPort()),
+                              u"web.service.consul"_s, u"SRV"_s, u"+short"_s});
+        dig.waitForFinished(10000);
+        return dig.readAllStandardOutput().trimmed();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(digSrv(), QByteArray("1 1 80 gossip-client.node.dc1.consul."), 10000);
 
     // kill -9 the leader: the client's next write waits for the new leader and is acknowledged.
     int leaderIndex = -1;
