@@ -163,6 +163,7 @@ double openFolder(KvView *kv, const QString &prefix, int expectedRows)
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // each number as soon as it is measured, also into a file
     QTemporaryDir settingsDir; // the console's settings and token file for this run only
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
     QCoreApplication::setOrganizationName(QStringLiteral("QonsulBench"));
