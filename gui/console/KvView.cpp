@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSplitter>
+#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -62,8 +63,19 @@ KvView::KvView(AgentSession *session, QWidget *parent)
     };
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
         [this](const QModelIndex &current) {
-            if (current.isValid() && !current.data(KvModel::FolderRole).toBool())
-                m_editor->openKey(current.data(KvModel::KeyRole).toString());
+            if (!current.isValid() || current.data(KvModel::FolderRole).toBool())
+                return;
+            const QString key = current.data(KvModel::KeyRole).toString();
+            if (key == m_editor->key())
+                return;
+            if (m_editor->isModified()
+                && !m_confirm(tr("Unsaved Changes"),
+                    tr("Discard your unsaved changes to “%1”?").arg(m_editor->key()))) {
+                // Back to the key being edited, once this selection change is over.
+                QTimer::singleShot(0, this, [this] { selectKey(m_editor->key()); });
+                return;
+            }
+            m_editor->openKey(key);
         });
     connect(m_model, &KvModel::folderLoaded, this, [this] {
         if (!m_pendingSelect.isEmpty())

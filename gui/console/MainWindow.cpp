@@ -17,6 +17,7 @@
 #include "console/AgentSession.h"
 #include "console/ConnectionDialog.h"
 #include "console/HealthView.h"
+#include "console/KvEditor.h"
 #include "console/KvView.h"
 #include "console/NodesView.h"
 #include "console/ServicesView.h"
@@ -267,6 +268,14 @@ void MainWindow::about()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (m_kv->editor()->isModified()
+        && QMessageBox::question(this, tr("Unsaved Changes"),
+               tr("Discard your unsaved changes to “%1” and quit?").arg(m_kv->editor()->key()),
+               QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel)
+            != QMessageBox::Discard) {
+        event->ignore();
+        return;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

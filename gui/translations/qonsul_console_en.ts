@@ -25,24 +25,15 @@
     </message>
     <message numerus="yes">
         <source>%n passing</source>
-        <translation>
-            <numerusform>%n passing</numerusform>
-            <numerusform>%n passing</numerusform>
-        </translation>
+        <translation><numerusform>%n passing</numerusform><numerusform>%n passing</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n warning</source>
-        <translation>
-            <numerusform>%n warning</numerusform>
-            <numerusform>%n warning</numerusform>
-        </translation>
+        <translation><numerusform>%n warning</numerusform><numerusform>%n warning</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n critical</source>
-        <translation>
-            <numerusform>%n critical</numerusform>
-            <numerusform>%n critical</numerusform>
-        </translation>
+        <translation><numerusform>%n critical</numerusform><numerusform>%n critical</numerusform></translation>
     </message>
 </context>
 <context>
@@ -71,8 +62,8 @@
         <translation>Not valid JSON: %1 (line %2, column %3)</translation>
     </message>
     <message>
-        <source>Not hexadecimal: &apos;%1&apos;</source>
-        <translation>Not hexadecimal: &apos;%1&apos;</translation>
+        <source>Not hexadecimal: '%1'</source>
+        <translation>Not hexadecimal: '%1'</translation>
     </message>
     <message>
         <source>Hexadecimal needs an even number of digits.</source>
@@ -156,8 +147,8 @@
         <translation>Anonymous</translation>
     </message>
     <message>
-        <source>The agent&apos;s own</source>
-        <translation>The agent&apos;s own</translation>
+        <source>The agent's own</source>
+        <translation>The agent's own</translation>
     </message>
     <message>
         <source>Connection:</source>
@@ -303,10 +294,7 @@
     </message>
     <message numerus="yes">
         <source>%n byte(s) · ModifyIndex %1 · LockIndex %2</source>
-        <translation>
-            <numerusform>%n byte · ModifyIndex %1 · LockIndex %2</numerusform>
-            <numerusform>%n bytes · ModifyIndex %1 · LockIndex %2</numerusform>
-        </translation>
+        <translation><numerusform>%n byte · ModifyIndex %1 · LockIndex %2</numerusform><numerusform>%n bytes · ModifyIndex %1 · LockIndex %2</numerusform></translation>
     </message>
     <message>
         <source>This value is not valid UTF-8 text: it is shown as hex.</source>
@@ -393,17 +381,11 @@
     </message>
     <message numerus="yes">
         <source>Delete the folder “%1” and the %n key(s) in it? This cannot be undone.</source>
-        <translation>
-            <numerusform>Delete the folder “%1” and the %n key in it? This cannot be undone.</numerusform>
-            <numerusform>Delete the folder “%1” and the %n keys in it? This cannot be undone.</numerusform>
-        </translation>
+        <translation><numerusform>Delete the folder “%1” and the %n key in it? This cannot be undone.</numerusform><numerusform>Delete the folder “%1” and the %n keys in it? This cannot be undone.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Deleted the folder “%1” (%n key(s)).</source>
-        <translation>
-            <numerusform>Deleted the folder “%1” (%n key).</numerusform>
-            <numerusform>Deleted the folder “%1” (%n keys).</numerusform>
-        </translation>
+        <translation><numerusform>Deleted the folder “%1” (%n key).</numerusform><numerusform>Deleted the folder “%1” (%n keys).</numerusform></translation>
     </message>
     <message>
         <source>New Key</source>
@@ -436,6 +418,14 @@
     <message>
         <source>Not connected to an agent.</source>
         <translation>Not connected to an agent.</translation>
+    </message>
+    <message>
+        <source>Unsaved Changes</source>
+        <translation>Unsaved Changes</translation>
+    </message>
+    <message>
+        <source>Discard your unsaved changes to “%1”?</source>
+        <translation>Discard your unsaved changes to “%1”?</translation>
     </message>
 </context>
 <context>
@@ -616,6 +606,14 @@
         <source>&lt;h3&gt;Qonsul Console %1&lt;/h3&gt;&lt;p&gt;A desktop console for Qonsul and Consul agents: services, nodes, key/value and health, kept live with blocking queries.&lt;/p&gt;&lt;p&gt;It talks to an agent only through its HTTP API.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Qonsul Console %1&lt;/h3&gt;&lt;p&gt;A desktop console for Qonsul and Consul agents: services, nodes, key/value and health, kept live with blocking queries.&lt;/p&gt;&lt;p&gt;It talks to an agent only through its HTTP API.&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>Unsaved Changes</source>
+        <translation>Unsaved Changes</translation>
+    </message>
+    <message>
+        <source>Discard your unsaved changes to “%1” and quit?</source>
+        <translation>Discard your unsaved changes to “%1” and quit?</translation>
+    </message>
 </context>
 <context>
     <name>qonsul::console::NodesView</name>
@@ -740,10 +738,7 @@
     </message>
     <message numerus="yes">
         <source>Service %1: %n instance(s)</source>
-        <translation>
-            <numerusform>Service %1: %n instance</numerusform>
-            <numerusform>Service %1: %n instances</numerusform>
-        </translation>
+        <translation><numerusform>Service %1: %n instance</numerusform><numerusform>Service %1: %n instances</numerusform></translation>
     </message>
 </context>
 <context>
@@ -793,10 +788,7 @@
     </message>
     <message numerus="yes">
         <source>%1 of %n service(s)</source>
-        <translation>
-            <numerusform>%1 of %n service</numerusform>
-            <numerusform>%1 of %n services</numerusform>
-        </translation>
+        <translation><numerusform>%1 of %n service</numerusform><numerusform>%1 of %n services</numerusform></translation>
     </message>
 </context>
 <context>

@@ -25,21 +25,15 @@
     </message>
     <message numerus="yes">
         <source>%n passing</source>
-        <translation>
-            <numerusform>%n 个通过</numerusform>
-        </translation>
+        <translation><numerusform>%n 个通过</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n warning</source>
-        <translation>
-            <numerusform>%n 个警告</numerusform>
-        </translation>
+        <translation><numerusform>%n 个警告</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n critical</source>
-        <translation>
-            <numerusform>%n 个严重</numerusform>
-        </translation>
+        <translation><numerusform>%n 个严重</numerusform></translation>
     </message>
 </context>
 <context>
@@ -68,7 +62,7 @@
         <translation>不是有效的 JSON：%1（第 %2 行，第 %3 列）</translation>
     </message>
     <message>
-        <source>Not hexadecimal: &apos;%1&apos;</source>
+        <source>Not hexadecimal: '%1'</source>
         <translation>不是十六进制字符：“%1”</translation>
     </message>
     <message>
@@ -153,7 +147,7 @@
         <translation>匿名</translation>
     </message>
     <message>
-        <source>The agent&apos;s own</source>
+        <source>The agent's own</source>
         <translation>代理自身的数据中心</translation>
     </message>
     <message>
@@ -300,9 +294,7 @@
     </message>
     <message numerus="yes">
         <source>%n byte(s) · ModifyIndex %1 · LockIndex %2</source>
-        <translation>
-            <numerusform>%n 字节 · ModifyIndex %1 · LockIndex %2</numerusform>
-        </translation>
+        <translation><numerusform>%n 字节 · ModifyIndex %1 · LockIndex %2</numerusform></translation>
     </message>
     <message>
         <source>This value is not valid UTF-8 text: it is shown as hex.</source>
@@ -389,15 +381,11 @@
     </message>
     <message numerus="yes">
         <source>Delete the folder “%1” and the %n key(s) in it? This cannot be undone.</source>
-        <translation>
-            <numerusform>删除文件夹“%1”及其中的 %n 个键？此操作无法撤销。</numerusform>
-        </translation>
+        <translation><numerusform>删除文件夹“%1”及其中的 %n 个键？此操作无法撤销。</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Deleted the folder “%1” (%n key(s)).</source>
-        <translation>
-            <numerusform>已删除文件夹“%1”（%n 个键）。</numerusform>
-        </translation>
+        <translation><numerusform>已删除文件夹“%1”（%n 个键）。</numerusform></translation>
     </message>
     <message>
         <source>New Key</source>
@@ -430,6 +418,14 @@
     <message>
         <source>Not connected to an agent.</source>
         <translation>未连接到代理。</translation>
+    </message>
+    <message>
+        <source>Unsaved Changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>Discard your unsaved changes to “%1”?</source>
+        <translation>放弃对“%1”的未保存更改？</translation>
     </message>
 </context>
 <context>
@@ -610,6 +606,14 @@
         <source>&lt;h3&gt;Qonsul Console %1&lt;/h3&gt;&lt;p&gt;A desktop console for Qonsul and Consul agents: services, nodes, key/value and health, kept live with blocking queries.&lt;/p&gt;&lt;p&gt;It talks to an agent only through its HTTP API.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Qonsul 控制台 %1&lt;/h3&gt;&lt;p&gt;用于 Qonsul 和 Consul 代理的桌面控制台：服务、节点、键/值与健康状态，通过阻塞查询实时更新。&lt;/p&gt;&lt;p&gt;它只通过代理的 HTTP API 与代理通信。&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>Unsaved Changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>Discard your unsaved changes to “%1” and quit?</source>
+        <translation>放弃对“%1”的未保存更改并退出？</translation>
+    </message>
 </context>
 <context>
     <name>qonsul::console::NodesView</name>
@@ -734,9 +738,7 @@
     </message>
     <message numerus="yes">
         <source>Service %1: %n instance(s)</source>
-        <translation>
-            <numerusform>服务 %1：%n 个实例</numerusform>
-        </translation>
+        <translation><numerusform>服务 %1：%n 个实例</numerusform></translation>
     </message>
 </context>
 <context>
@@ -786,9 +788,7 @@
     </message>
     <message numerus="yes">
         <source>%1 of %n service(s)</source>
-        <translation>
-            <numerusform>%1 / %n 个服务</numerusform>
-        </translation>
+        <translation><numerusform>%1 / %n 个服务</numerusform></translation>
     </message>
 </context>
 <context>

@@ -330,6 +330,17 @@ private Q_SLOTS:
         editor->textEdit()->setPlainText(QStringLiteral("9090"));
         // Someone else writes the key after it was loaded.
         put(QStringLiteral("/v1/kv/config/app/port"), "7070");
+        // Another key is not opened over unsaved edits unless the user agrees.
+        QString asked;
+        kv()->setConfirm([&](const QString &, const QString &text) {
+            asked = text;
+            return false;
+        });
+        kv()->selectKey(QStringLiteral("config/app/name"));
+        QVERIFY(asked.contains(QStringLiteral("config/app/port")));
+        QTRY_COMPARE(kv()->selectedName(), QStringLiteral("config/app/port"));
+        QCOMPARE(editor->key(), QStringLiteral("config/app/port"));
+        QCOMPARE(editor->textEdit()->toPlainText(), QStringLiteral("9090"));
         QSignalSpy conflict(editor, &KvEditor::conflict);
         editor->save();
         QTRY_COMPARE(conflict.count(), 1);
