@@ -17,6 +17,9 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTcpServer>
@@ -49,20 +52,34 @@ using qonsul::test::httpRequest;
 
 namespace {
 // Answers every request with one canned HTTP response: a stand-in for a broken or hostile agent.
-class CannedServer : public QTcpServer
+// With a certificate and key it speaks HTTPS (QSslServer hands out connections after the
+// handshake, which is why connections are taken on pendingConnectionAvailable).
+class CannedServer : public QSslServer
 {
 public:
-    explicit CannedServer(QByteArray response)
+    explicit CannedServer(QByteArray response, const QString &certFile = {}, const QString &keyFile = {})
         : m_response(std::move(response))
+        , m_tls(!certFile.isEmpty())
     {
-        connect(this, &QTcpServer::newConnection, this, [this] {
+        if (m_tls) {
+            QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+            ssl.setLocalCertificate(QSslCertificate::fromPath(certFile).value(0));
+            QFile key(keyFile);
+            key.open(QIODevice::ReadOnly);
+            ssl.setPrivateKey(QSslKey(key.readAll(), QSsl::Rsa));
+            setSslConfiguration(ssl);
+        }
+        connect(this, &QTcpServer::pendingConnectionAvailable, this, [this] {
             while (QTcpSocket *s = nextPendingConnection()) {
-                connect(s, &QTcpSocket::readyRead, s, [this, s] {
+                auto answer = [this, s] {
                     requests += int(s->readAll().count("HTTP/1.1\r\n"));
                     s->write(m_response);
                     s->disconnectFromHost();
-                });
+                };
+                connect(s, &QTcpSocket::readyRead, s, answer);
                 connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+                if (s->bytesAvailable() > 0)
+                    answer();
             }
         });
         listen(QHostAddress::LocalHost);
@@ -70,8 +87,20 @@ public:
     QString address() const { return QStringLiteral("127.0.0.1:%1").arg(serverPort()); }
     int requests = 0;
 
+protected:
+    // Plain HTTP unless a certificate was given: hand the socket over without a handshake.
+    void incomingConnection(qintptr handle) override
+    {
+        if (m_tls)
+            return QSslServer::incomingConnection(handle);
+        auto *socket = new QTcpSocket(this);
+        socket->setSocketDescriptor(handle);
+        addPendingConnection(socket);
+    }
+
 private:
     QByteArray m_response;
+    bool m_tls;
 };
 
 // A TCP forwarder to the agent that can be cut (every connection dropped, the port closed) and
@@ -627,6 +656,39 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(window.session()->state(), AgentSession::State::Connected, 10000);
         QTRY_VERIFY(model->rowOf(QStringLiteral("cache")) >= 0);
         QVERIFY(window.servicesView()->isLive());
+    }
+
+    void httpsWithCaFileOrSkipVerify()
+    {
+        // tls/: a self-signed certificate for 127.0.0.1 (2020-2120) and its key, made for this test only.
+        const QString tls = qEnvironmentVariable("QONSUL_SOURCE_DIR") + QStringLiteral("/tests/gui/tls/");
+        CannedServer agent(
+            httpAnswer(
+                200, "OK", R"({"Config":{"NodeName":"tls-agent","Datacenter":"dc1","Version":"1.17.0"}})"),
+            tls + QStringLiteral("agent-cert.pem"), tls + QStringLiteral("agent-key.pem"));
+        QVERIFY(agent.isListening());
+        auto connectWith = [&](const QString &name, const QString &caFile, bool skipVerify) {
+            auto *window = new MainWindow;
+            ConnectionProfile profile;
+            profile.name = name;
+            profile.address = agent.address();
+            profile.https = true;
+            profile.caFile = caFile;
+            profile.insecureSkipVerify = skipVerify;
+            window->connectTo(profile, QString());
+            return window;
+        };
+        std::unique_ptr<MainWindow> trusted(
+            connectWith(QStringLiteral("tls ca"), tls + QStringLiteral("agent-cert.pem"), false));
+        QTRY_COMPARE(trusted->session()->info().nodeName, QStringLiteral("tls-agent"));
+        std::unique_ptr<MainWindow> skipping(connectWith(QStringLiteral("tls skip"), QString(), true));
+        QTRY_COMPARE(skipping->session()->info().nodeName, QStringLiteral("tls-agent"));
+        // Neither: the certificate is refused and the status bar says why.
+        std::unique_ptr<MainWindow> strict(connectWith(QStringLiteral("tls strict"), QString(), false));
+        QTRY_COMPARE(strict->session()->state(), AgentSession::State::Lost);
+        QVERIFY2(strict->connectionLabel()->text().contains(QStringLiteral("tls:")),
+            qPrintable(strict->connectionLabel()->text()));
+        QVERIFY(strict->session()->info().nodeName.isEmpty());
     }
 
     void agentAnsweringAtOnceIsNotPolledInALoop()
