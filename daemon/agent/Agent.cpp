@@ -2,6 +2,7 @@
 #include "agent/GossipPools.h"
 #include "agent/LocalState.h"
 
+#include "cluster/MemberReconciler.h"
 #include "cluster/RemoteCatalog.h"
 #include "cluster/RequestRouter.h"
 #include "cluster/ServerList.h"
@@ -157,6 +158,7 @@ bool Agent::start(QString *error)
         if (!m_server->start(error))
             return false;
         m_server->setServerList(m_servers.get());
+        m_reconciler = std::make_unique<cluster::MemberReconciler>(&m_clock, m_committer, m_store.get(), m_server.get());
         serveDnsForClients();
         // Session TTLs are a leader duty: a new leader re-arms a full TTL for every session (as
         // Consul does), a former one drops its timers so it never destroys a renewed session.
@@ -229,6 +231,8 @@ bool Agent::start(QString *error)
         });
         if (m_servers)
             m_servers->attach(lan); // the servers of this datacenter, as the LAN pool shows them
+        if (m_reconciler)
+            m_reconciler->attach(lan); // the leader keeps the catalog's nodes in step with it
     }
     connect(m_gossip.get(), &GossipPools::retryJoinExhausted, this, &Agent::shutdownRequested);
     m_gossip->startRetryJoin();

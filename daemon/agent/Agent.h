@@ -34,6 +34,7 @@ class ServerNode;
 class ServerList;
 class RequestRouter;
 class ForwardingCommitter;
+class MemberReconciler;
 } // namespace qonsul::cluster
 
 namespace qonsul::http {
@@ -123,6 +124,7 @@ private:
     std::unique_ptr<cluster::ServerList> m_servers;
     std::unique_ptr<cluster::ServerNode> m_server;           // servers
     std::unique_ptr<cluster::ForwardingCommitter> m_forwarder; // client agents
+    std::unique_ptr<cluster::MemberReconciler> m_reconciler;   // servers: catalog follows gossip
     std::unique_ptr<cluster::RequestRouter> m_router;
     std::unique_ptr<state::Committer> m_localCommitter; // -dev
     state::Committer *m_committer = nullptr;

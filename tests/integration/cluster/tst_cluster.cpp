@@ -6,7 +6,7 @@
 // three servers with -bootstrap-expect=3 and a client agent on 127.0.0.5 find each other
 // through LAN gossip; the client forwards reads, writes and DNS questions, syncs its services to
 // the catalog, and keeps writing through the death of the leader; a server that leaves leaves
-// Raft.
+// Raft and the catalog; a killed client's serfHealth turns critical.
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
@@ -312,6 +312,14 @@ void TestCluster::gossipClusterWithClient()
     QCOMPARE(agents[leaving].process->runCli({u"leave"_s}, &out), 0);
     QTRY_VERIFY_WITH_TIMEOUT(!httpRequest("GET", agents[staying].url(u"/v1/status/peers"_s)).body.contains(agents[leaving].rpcAddress().toUtf8()), 10000);
     QVERIFY(put(client, u"after/leave"_s, "ok"));
+    // The leader keeps the catalog in step with gossip: the server that left is deregistered,
+    // a client killed with -9 turns its serfHealth critical.
+    const QByteArray leftNode = "\"Node\":\"" + agents[leaving].name.toUtf8() + '"';
+    QTRY_VERIFY_WITH_TIMEOUT(!httpRequest("GET", agents[staying].url(u"/v1/catalog/nodes"_s)).body.contains(leftNode), 10000);
+    client.process->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", agents[staying].url(u"/v1/health/state/critical"_s))
+                                 .body.contains("\"Node\":\"gossip-client\""),
+                             30000);
     for (Server &a : agents) {
         if (a.process)
             a.process->stop();
