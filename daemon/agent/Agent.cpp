@@ -70,6 +70,10 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     m_checkNam = std::make_unique<QNetworkAccessManager>();
     m_local = std::make_unique<LocalState>(&m_clock, m_committer, m_store.get(), m_checkNam.get(),
                                            localOptions(m_config));
+    if (!m_config.dev && !m_config.dataDir.isEmpty()) {
+        m_persistence = std::make_unique<checks::LocalPersistence>(m_config.dataDir);
+        m_local->setPersistence(m_persistence.get());
+    }
     if (m_forwarder) {
         m_local->setRemoteCatalog([this](const QString &node, cluster::NodeCatalogDone done) {
             cluster::fetchNodeCatalog(&m_clock, m_pool.get(), m_servers.get(), m_config.rpcHoldTimeout / kMillisecond,
@@ -243,6 +247,7 @@ bool Agent::start(QString *error)
         *error = QStringLiteral("Error starting agent: %1").arg(e.message);
         return false;
     }
+    m_local->loadPersisted();
     m_local->start();
     return true;
 }

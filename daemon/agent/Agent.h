@@ -131,6 +131,7 @@ private:
     std::unique_ptr<state::SessionTimers> m_sessionTimers;
     std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
     std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks
+    std::unique_ptr<checks::LocalPersistence> m_persistence; // API registrations, TTL states (not in dev)
     std::unique_ptr<LocalState> m_local;
     std::unique_ptr<http::v1::Api> m_api;
     std::unique_ptr<GossipPools> m_gossip;

@@ -245,6 +245,9 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
     }
     for (const PreparedCheck &p : std::as_const(checks))
         installCheck(p, source);
+    QString error;
+    if (m_persist && source == Source::Remote && !m_persist->saveService(service.id, def, QString(), &error))
+        qCWarning(lcAgent).noquote() << "failed to persist service" << service.id << error;
     qCDebug(lcAgent).noquote() << "added service" << service.id;
     syncChanges();
     refreshAliases();
@@ -264,6 +267,9 @@ AgentError LocalState::addCheck(const QJsonObject &def, Source source)
         prepared.check.serviceTags = service->tags;
     }
     installCheck(prepared, source);
+    QString error;
+    if (m_persist && source == Source::Remote && !m_persist->saveCheck(prepared.check.checkId, def, QString(), &error))
+        qCWarning(lcAgent).noquote() << "failed to persist check" << prepared.check.checkId << error;
     syncChanges();
     refreshAliases();
     return {};
@@ -318,6 +324,10 @@ void LocalState::installCheck(const PreparedCheck &p, Source source)
 
 void LocalState::dropCheck(const QString &id)
 {
+    if (m_persist) {
+        m_persist->removeCheck(id);
+        m_persist->removeCheckState(id);
+    }
     auto it = m_state.find(id);
     if (it != m_state.end()) {
         if (it->second.runner)
@@ -338,6 +348,8 @@ AgentError LocalState::removeService(const QString &id)
         return {404, QStringLiteral("Unknown service ID \"%1\". Ensure that the service ID is passed, not the service name.").arg(id)};
     m_services.remove(id);
     m_serviceMeta.remove(id);
+    if (m_persist)
+        m_persist->removeService(id);
     QStringList doomed;
     for (const api::HealthCheck &c : std::as_const(m_checks)) {
         if (c.serviceId == id)
@@ -366,7 +378,7 @@ AgentError LocalState::removeCheck(const QString &id)
 // ---------------------------------------------------------------------------------------
 // Results
 
-void LocalState::armTtl(const QString &id)
+void LocalState::armTtl(const QString &id, qint64 afterMs)
 {
     auto it = m_state.find(id);
     if (it == m_state.end())
@@ -377,7 +389,7 @@ void LocalState::armTtl(const QString &id)
     st.ttlTimer = 0;
     if (st.spec.ttl <= 0)
         return;
-    st.ttlTimer = m_clock->schedule(qMax<qint64>(1, st.spec.ttl / kMillisecond), [this, id] {
+    st.ttlTimer = m_clock->schedule(qMax<qint64>(1, afterMs >= 0 ? afterMs : st.spec.ttl / kMillisecond), [this, id] {
         auto it = m_state.find(id);
         if (it == m_state.end())
             return;
@@ -401,7 +413,53 @@ AgentError LocalState::updateTtl(const QString &id, const QString &status, const
     it->second.lastTtlOutput = out;
     armTtl(id);
     updateCheck(id, status, out);
+    persistTtl(id);
     return {};
+}
+
+void LocalState::persistTtl(const QString &id)
+{
+    const auto it = m_state.find(id);
+    if (!m_persist || it == m_state.end())
+        return;
+    const api::HealthCheck &c = m_checks[id];
+    QString error;
+    if (!m_persist->saveCheckState({id, c.status, c.output, m_clock->wallMs() + it->second.spec.ttl / kMillisecond},
+                                   &error))
+        qCWarning(lcAgent).noquote() << "failed to persist check state" << id << error;
+}
+
+void LocalState::loadPersisted()
+{
+    if (!m_persist)
+        return;
+    QStringList warnings;
+    for (const checks::LocalPersistence::Entry &e : m_persist->services(&warnings)) {
+        if (m_services.contains(e.id))
+            continue; // defined in a config file
+        if (const AgentError err = addService(e.definition, false, Source::Remote))
+            warnings << QStringLiteral("persisted service %1: %2").arg(e.id, err.message);
+    }
+    for (const checks::LocalPersistence::Entry &e : m_persist->checks(&warnings)) {
+        if (m_checks.contains(e.id))
+            continue;
+        if (const AgentError err = addCheck(e.definition, Source::Remote))
+            warnings << QStringLiteral("persisted check %1: %2").arg(e.id, err.message);
+    }
+    for (const QString &w : std::as_const(warnings))
+        qCWarning(lcAgent).noquote() << "skipped" << w;
+    // TTL statuses that had not expired come back with the time they had left.
+    const qint64 now = m_clock->wallMs();
+    for (auto &[id, st] : m_state) {
+        if (st.spec.kind != checks::Kind::Ttl)
+            continue;
+        const std::optional<checks::PersistedCheckState> saved = m_persist->checkState(id, now);
+        if (!saved)
+            continue;
+        st.lastTtlOutput = saved->output;
+        armTtl(id, saved->expiresWallMs - now);
+        updateCheck(id, saved->status, saved->output);
+    }
 }
 
 void LocalState::onResult(const QString &id, const checks::CheckResult &result)

@@ -22,6 +22,7 @@
 #include "api/Types.h"
 #include "checks/CheckRunner.h"
 #include "checks/CheckSpec.h"
+#include "checks/LocalPersistence.h"
 #include "checks/StatusHandler.h"
 #include "core/Clock.h"
 #include "http/v1/AgentBackend.h"
@@ -97,6 +98,14 @@ public:
                                                  done)>;
     void setRemoteCatalog(RemoteCatalog catalog) { m_remoteCatalog = std::move(catalog); }
 
+    // Services and checks registered through the HTTP API, and TTL check statuses, survive a
+    // restart in `persistence` (a non-dev agent's data_dir). Unset: nothing is kept.
+    void setPersistence(checks::LocalPersistence *persistence) { m_persist = persistence; }
+    // Registers what was persisted (after the config files, which win over a persisted
+    // definition with the same ID) and restores TTL statuses that have not run out yet, with
+    // the time they had left. Unreadable entries are skipped with a warning.
+    void loadPersisted();
+
     // Anti-entropy, exposed for tests and the agent.
     void fullSync();
     quint64 syncWrites() const { return m_syncWrites; }
@@ -135,7 +144,8 @@ private:
     void installCheck(const PreparedCheck &prepared, Source source);
     void dropCheck(const QString &id); // local removal, catalog removal queued
     void putMaintenanceCheck(const api::HealthCheck &check);
-    void armTtl(const QString &id);
+    void armTtl(const QString &id, qint64 afterMs = -1); // default: the check's full TTL
+    void persistTtl(const QString &id);
     void onResult(const QString &id, const checks::CheckResult &result);
     void updateCheck(const QString &id, const QString &status, const QString &output);
     void refreshAliases();
@@ -150,6 +160,7 @@ private:
     QString truncate(const QString &output) const;
 
     Clock *m_clock;
+    checks::LocalPersistence *m_persist = nullptr;
     state::Committer *m_committer;
     const state::StateStore *m_store;
     QNetworkAccessManager *m_nam;
