@@ -4,6 +4,7 @@
 #include "gossip/Keyring.h"
 #include "gossip/NetTransport.h"
 #include "gossip/SecureTransport.h"
+#include "gossip/Snapshot.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -92,15 +93,68 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
         });
     }
     serf->start();
+    followSnapshot(wan, serf);
     qCInfo(lcAgent).noquote() << QStringLiteral("Started %1 gossip pool: address=%2").arg(wan ? u"WAN" : u"LAN", o.advertise.toString());
     return serf;
 }
 
+QString GossipPools::serfFile(bool wan, const QString &kind) const
+{
+    if (m_config.dataDir.isEmpty())
+        return {};
+    return QDir(m_config.dataDir).filePath(QStringLiteral("serf/%1.%2").arg(wan ? u"remote" : u"local", kind));
+}
+
 QString GossipPools::keyringPath(bool wan) const
 {
-    if (m_config.dataDir.isEmpty() || m_config.disableKeyringFile)
-        return {};
-    return QDir(m_config.dataDir).filePath(wan ? QStringLiteral("serf/remote.keyring") : QStringLiteral("serf/local.keyring"));
+    return m_config.disableKeyringFile ? QString() : serfFile(wan, QStringLiteral("keyring"));
+}
+
+void GossipPools::followSnapshot(bool wan, gossip::Serf *pool)
+{
+    const QString path = serfFile(wan, QStringLiteral("snapshot"));
+    if (path.isEmpty())
+        return;
+    auto changed = [this, wan](const gossip::Member &) {
+        if (std::exchange(m_snapshotDue[wan], true))
+            return;
+        m_clock->schedule(1000, [this, wan, alive = QPointer<GossipPools>(this)] {
+            if (!alive)
+                return;
+            m_snapshotDue[wan] = false;
+            saveSnapshot(wan);
+        });
+    };
+    for (auto signal : {&gossip::Serf::memberJoined, &gossip::Serf::memberUpdated, &gossip::Serf::memberFailed,
+                        &gossip::Serf::memberLeft, &gossip::Serf::memberReaped})
+        connect(pool, signal, this, changed);
+    QList<Address> targets;
+    for (const Address &a : gossip::Snapshot::load(path).rejoinTargets(m_config.rejoinAfterLeave)) {
+        if (a != Address{pool->localMember().addr, pool->localMember().port})
+            targets.append(a);
+    }
+    if (targets.isEmpty())
+        return;
+    pool->join(targets, [wan](int joined) {
+        qCInfo(lcAgent).noquote() << QStringLiteral("(%1) re-joined %2 previously known nodes").arg(wan ? u"WAN" : u"LAN").arg(joined);
+    });
+}
+
+void GossipPools::saveSnapshot(bool wan)
+{
+    const gossip::Serf *pool = wan ? m_wan : m_lan;
+    const QString path = serfFile(wan, QStringLiteral("snapshot"));
+    if (!pool || path.isEmpty())
+        return;
+    gossip::Snapshot snapshot;
+    snapshot.left = m_leaving;
+    for (const gossip::Member &m : pool->members()) {
+        if (m.status == gossip::MemberStatus::Alive && m.name != pool->name())
+            snapshot.alive.append(Address{m.addr, m.port});
+    }
+    QString error;
+    if (!snapshot.save(path, &error))
+        qCWarning(lcAgent).noquote() << error;
 }
 
 std::shared_ptr<gossip::Keyring> GossipPools::loadKeyring(bool wan, QString *error) const
@@ -228,7 +282,11 @@ void GossipPools::retryJoin(bool wan, int attempt)
 
 void GossipPools::leave(std::function<void()> done)
 {
-    // LAN first, then WAN, as Consul's server shutdown does.
+    // LAN first, then WAN, as Consul's server shutdown does. The snapshots remember that we left
+    // on purpose (no automatic rejoin at the next start without rejoin_after_leave).
+    m_leaving = true;
+    saveSnapshot(false);
+    saveSnapshot(true);
     auto wanThenDone = [this, done] {
         if (m_wan && !m_wan->hasLeft())
             m_wan->leave(done);

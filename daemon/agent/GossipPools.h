@@ -56,6 +56,12 @@ private:
     // encrypt and the keyring file in data_dir (which wins, as in Consul); null when neither.
     std::shared_ptr<gossip::Keyring> loadKeyring(bool wan, QString *error) const;
     QString keyringPath(bool wan) const;
+    // data_dir/serf/{local,remote}.<kind>; empty without a data_dir (-dev).
+    QString serfFile(bool wan, const QString &kind) const;
+    // Keeps serf/*.snapshot up to date (a second after membership changes) and rejoins the
+    // members it lists at start.
+    void followSnapshot(bool wan, gossip::Serf *pool);
+    void saveSnapshot(bool wan);
     void retryJoin(bool wan, int attempt);
 
     config::AgentConfig m_config;
@@ -69,6 +75,8 @@ private:
     std::unique_ptr<gossip::SecureTransport> m_wanSecure;
     gossip::Serf *m_lan = nullptr;
     gossip::Serf *m_wan = nullptr;
+    bool m_snapshotDue[2] = {false, false}; // [wan]
+    bool m_leaving = false;                 // a graceful leave began: the snapshots say so
 };
 
 } // namespace qonsul::agent

@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -224,6 +225,42 @@ private Q_SLOTS:
         QVERIFY(waitFor([&] { return lanKeys(*agents[1]) == QByteArray("dc1 (LAN):\n  " + newKey.toUtf8() + " [2/2]\n"); }, 10000));
         QTest::qWait(3000); // gossip keeps flowing under the new key alone: nobody is suspected
         QCOMPARE(statuses(*agents[1]), (QMap<QString, int>{{QStringLiteral("secure-0"), 1}, {QStringLiteral("secure-1"), 1}}));
+    }
+
+    void restartRejoinsFromSnapshot()
+    {
+        // Two durable single-server agents (each its own datacenter, so neither waits for the
+        // other's Raft); the second rejoins by itself after kill -9 and a restart, from
+        // data_dir/serf/local.snapshot.
+        QTemporaryDir dirA, dirB;
+        const QString ipA = QStringLiteral("127.0.0.11"), ipB = QStringLiteral("127.0.0.12");
+        const quint16 portA = freeTcpUdpPort(QHostAddress(ipA)), portB = freeTcpUdpPort(QHostAddress(ipB));
+        QTemporaryDir configDir;
+        const QString fast = configDir.filePath(QStringLiteral("fast.json"));
+        QFile config(fast);
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(R"({"performance": {"raft_multiplier": 1}})");
+        config.close();
+        auto serverArgs = [fast](const QString &name, const QString &ip, quint16 port, const QString &dc, const QString &dir) {
+            return gossipArgs(name, ip, port)
+                + QStringList{QStringLiteral("-server"), QStringLiteral("-bootstrap-expect"), QStringLiteral("1"),
+                              QStringLiteral("-datacenter"), dc, QStringLiteral("-data-dir"), dir,
+                              QStringLiteral("-config-file"), fast};
+        };
+        AgentProcess a(serverArgs(QStringLiteral("durable-a"), ipA, portA, QStringLiteral("dca"), dirA.path()), false);
+        QVERIFY(a.start(30000));
+        const QStringList argsB = serverArgs(QStringLiteral("durable-b"), ipB, portB, QStringLiteral("dcb"), dirB.path());
+        auto b = std::make_unique<AgentProcess>(argsB, false);
+        QVERIFY(b->start(30000));
+        QCOMPARE(b->runCli({QStringLiteral("join"), QStringLiteral("%1:%2").arg(ipA).arg(portA)}), 0);
+        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 1; }, 10000));
+        QTest::qWait(1500); // the snapshot is written a second after a change
+        b->kill();
+        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 4; }, 40000));
+        b = std::make_unique<AgentProcess>(argsB, false);
+        QVERIFY(b->start(30000));
+        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 1; }, 20000));
+        QCOMPARE(statuses(*b).value(QStringLiteral("durable-a")), 1);
     }
 
     void cleanupTestCase() { m_nodes.clear(); }
