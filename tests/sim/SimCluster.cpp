@@ -629,10 +629,12 @@ bool SimCluster::write(const QString &key)
         return false;
     const QByteArray command = (key + u'=' + QString::number(++m_nextValue)).toUtf8();
     trace(u"client write %1 via %2"_s.arg(QString::fromUtf8(command), idOf(l)));
+    const int op = m_history.call(key, true, qint64(m_nextValue));
     event(l, [&] {
-        node(l)->propose(command, [this](quint64 index, const std::any &, const QString &error) {
+        node(l)->propose(command, [this, op](quint64 index, const std::any &, const QString &error) {
             if (!error.isEmpty())
-                return;
+                return; // it may still commit: pending in the history, like a lost reply
+            m_history.complete(op);
             m_ackedIndex = std::max(m_ackedIndex, index);
             ++m_writesAcked;
         });
@@ -652,7 +654,7 @@ int SimCluster::anyLeader()
     return leaders.isEmpty() ? -1 : leaders.at(qsizetype(m_random.below(quint64(leaders.size()))));
 }
 
-bool SimCluster::read(RaftNode::ReadMode mode)
+bool SimCluster::read(RaftNode::ReadMode mode, const QString &key)
 {
     const int l = anyLeader();
     if (l < 0)
@@ -660,11 +662,14 @@ bool SimCluster::read(RaftNode::ReadMode mode)
     const quint64 minIndex = std::max(m_ackedIndex, m_observedIndex);
     RaftNode *n = node(l);
     const QString how = mode == RaftNode::ReadMode::Lease ? u"lease"_s : u"consistent"_s;
-    trace(u"client %1 read via %2 (must see index %3)"_s.arg(how, idOf(l)).arg(minIndex));
+    trace(u"client %1 read %2 via %3 (must see index %4)"_s.arg(how, key, idOf(l)).arg(minIndex));
+    const int op = key.isEmpty() ? -1 : m_history.call(key, false);
     event(l, [&] {
-        n->read(mode, [this, n, minIndex, how](quint64 readIndex, const QString &error) {
+        n->read(mode, [this, l, n, minIndex, how, key, op](quint64 readIndex, const QString &error) {
             if (!error.isEmpty())
                 return;
+            if (op >= 0)
+                m_history.complete(op, stateMachine(l)->value(key).toLongLong());
             const quint64 applied = n->lastApplied();
             if (applied < minIndex || applied < readIndex) {
                 m_checker.fail(u"linearizability: a %1 read on %2 (term %3) saw index %4, but index %5 was "

@@ -10,6 +10,7 @@
 // writes that were not yet synced. restart() builds a new RaftNode from the disk.
 #include "raft/MemoryStores.h"
 #include "raft/RaftNode.h"
+#include "Linearizability.h"
 #include "SimClock.h"
 #include "SimNetwork.h"
 
@@ -144,8 +145,11 @@ public:
 
     // Client operations against the current leader, checked for linearizability of reads: a
     // read reflects every write acknowledged, and every state a read returned, before it began.
+    // A read of a key also enters the register history (with every write), which
+    // linearizabilityReport() checks as a whole once the schedule is over.
     bool write(const QString &key);
-    bool read(raft::RaftNode::ReadMode mode);
+    bool read(raft::RaftNode::ReadMode mode, const QString &key = {});
+    QString linearizabilityReport() const { return m_history.check(); }
     struct Stats
     {
         quint64 crashes = 0;      // crash() and crashes in the middle of a disk write
@@ -186,6 +190,7 @@ private:
     quint64 m_writesAcked = 0;
     quint64 m_readsDone = 0;
     Stats m_stats;
+    RegisterHistory m_history;
     int m_inEvent = 0;
     std::function<void()> m_probe;
 };

@@ -236,7 +236,7 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
             if (op < 5)
                 c.write(u"k%1"_s.arg(r.below(4)));
             else
-                c.read(op < 8 ? RaftNode::ReadMode::Lease : RaftNode::ReadMode::ReadIndex);
+                c.read(op < 8 ? RaftNode::ReadMode::Lease : RaftNode::ReadMode::ReadIndex, u"k%1"_s.arg(r.below(4)));
             nextClient = t + r.between(5, 150);
         }
         if (t >= nextFault) {
@@ -246,6 +246,8 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
     }
     Outcome out;
     out.failure = c.invariants().hold() ? recover(c, scenario.multiplier) : c.invariants().report();
+    if (out.failure.isEmpty())
+        out.failure = c.linearizabilityReport();
     out.writes = c.writesAcked();
     out.reads = c.readsDone();
     out.messages = c.network().sent();
