@@ -133,7 +133,7 @@ private Q_SLOTS:
                          const QJsonArray events = QJsonDocument::fromJson(r.body).array();
                          return events.size() == 1 && events.at(0).toObject().value(u"ID").toString() == id
                              && events.at(0).toObject().value(u"Payload").toString() == u"djQy";
-                     }, 10000),
+                     }, 20000),
                      qPrintable(m_nodes[i].name));
         }
     }
@@ -153,7 +153,7 @@ private Q_SLOTS:
         QCOMPARE(m_nodes[3].agent->runCli({QStringLiteral("leave")}, &out), 0);
         QCOMPARE(out, QByteArray("Graceful leave complete\n"));
         QVERIFY(waitFor([&] { return allSee({0, 1, 2}, m_nodes[3].name, 3); }, 20000));
-        QVERIFY(m_nodes[3].agent->process().waitForFinished(10000)); // the agent exits after leaving
+        QVERIFY(m_nodes[3].agent->process().waitForFinished(30000)); // the agent exits after leaving
     }
 
     void forceLeaveAndPrune()
@@ -195,7 +195,7 @@ private Q_SLOTS:
         QCOMPARE(agents[2]->runCli({QStringLiteral("join"), seed}, &out, &err), 1); // wrong key
         QVERIFY2(err.contains("Failed to join any nodes."), err.constData());
         QCOMPARE(agents[3]->runCli({QStringLiteral("join"), seed}, &out, &err), 1); // no key
-        QVERIFY(waitFor([&] { return statuses(*agents[0]).keys() == QStringList({"secure-0", "secure-1"}); }, 10000));
+        QVERIFY(waitFor([&] { return statuses(*agents[0]).keys() == QStringList({"secure-0", "secure-1"}); }, 20000));
         QTest::qWait(1000);
         QCOMPARE(statuses(*agents[0]).keys(), QStringList({"secure-0", "secure-1"}));
         QCOMPARE(statuses(*agents[2]).keys(), QStringList{"secure-2"});
@@ -212,7 +212,7 @@ private Q_SLOTS:
             agent.runCli({QStringLiteral("keyring"), QStringLiteral("-list")}, &listed);
             return listed.mid(listed.indexOf("dc1 (LAN):"));
         };
-        QVERIFY(waitFor([&] { return lanKeys(*agents[1]).contains(QByteArray(newKey.toUtf8() + " [2/2]")); }, 10000));
+        QVERIFY(waitFor([&] { return lanKeys(*agents[1]).contains(QByteArray(newKey.toUtf8() + " [2/2]")); }, 20000));
         QCOMPARE(agents[0]->runCli({QStringLiteral("keyring"), QStringLiteral("-use"), newKey}), 0);
         QCOMPARE(agents[0]->runCli({QStringLiteral("keyring"), QStringLiteral("-remove"), newKey}, &out, &err), 1);
         QVERIFY2(err.contains("Removing the primary key is not allowed"), err.constData());
@@ -220,9 +220,9 @@ private Q_SLOTS:
             QByteArray primary;
             agents[1]->runCli({QStringLiteral("keyring"), QStringLiteral("-list-primary")}, &primary);
             return primary.contains(QByteArray("dc1 (LAN):\n  " + newKey.toUtf8() + " [2/2]"));
-        }, 10000));
+        }, 20000));
         QCOMPARE(agents[0]->runCli({QStringLiteral("keyring"), QStringLiteral("-remove"), key}), 0);
-        QVERIFY(waitFor([&] { return lanKeys(*agents[1]) == QByteArray("dc1 (LAN):\n  " + newKey.toUtf8() + " [2/2]\n"); }, 10000));
+        QVERIFY(waitFor([&] { return lanKeys(*agents[1]) == QByteArray("dc1 (LAN):\n  " + newKey.toUtf8() + " [2/2]\n"); }, 20000));
         QTest::qWait(3000); // gossip keeps flowing under the new key alone: nobody is suspected
         QCOMPARE(statuses(*agents[1]), (QMap<QString, int>{{QStringLiteral("secure-0"), 1}, {QStringLiteral("secure-1"), 1}}));
     }
@@ -253,7 +253,7 @@ private Q_SLOTS:
         auto b = std::make_unique<AgentProcess>(argsB, false);
         QVERIFY(b->start(30000));
         QCOMPARE(b->runCli({QStringLiteral("join"), QStringLiteral("%1:%2").arg(ipA).arg(portA)}), 0);
-        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 1; }, 10000));
+        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 1; }, 20000));
         QTest::qWait(1500); // the snapshot is written a second after a change
         b->kill();
         QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 4; }, 40000));
