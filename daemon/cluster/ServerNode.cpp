@@ -25,6 +25,7 @@ const QString kHttpMethod = u"Http.Request"_s;
 const QString kInfoMethod = u"Status.Info"_s;
 constexpr int kLeaderWatchMs = 20;
 constexpr int kReconcileMs = 2000; // the leader re-checks Raft membership against gossip
+constexpr int kBootstrapSettleMs = 1000; // the pool view must be still this long before bootstrap
 } // namespace
 
 ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, rpc::ConnectionPool *pool,
@@ -38,6 +39,7 @@ ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, 
     , m_rpc(nullptr)
     , m_leaderWatch(new QTimer(this))
     , m_reconcileTimer(new QTimer(this))
+    , m_bootstrapTimer(new QTimer(this))
 {
     rpc::RpcServer::Options rpcOptions;
     rpcOptions.datacenter = m_options.datacenter;
@@ -110,6 +112,12 @@ bool ServerNode::start(QString *error)
 void ServerNode::setServerList(ServerList *servers)
 {
     m_servers = servers;
+    m_bootstrapTimer->setSingleShot(true);
+    connect(m_bootstrapTimer, &QTimer::timeout, this, [this] {
+        m_bootstrapSettled = true;
+        maybeBootstrap();
+        m_bootstrapSettled = false;
+    });
     connect(servers, &ServerList::serverAlive, this, [this] {
         maybeBootstrap();
         reconcile();
@@ -146,6 +154,17 @@ void ServerNode::maybeBootstrap()
     }
     if (servers.size() < m_options.bootstrapExpect)
         return;
+    // Only one server writes the first configuration: two servers bootstrapping from different
+    // views of the pool would put different entries at index 1. It is the first by name among
+    // those visible, once the view has been still for a moment (gossip converges); the others
+    // are in its configuration and simply wait for its AppendEntries.
+    std::sort(servers.begin(), servers.end(), [](const ServerMember &a, const ServerMember &b) { return a.name < b.name; });
+    if (servers.constFirst().id != m_options.nodeId)
+        return;
+    if (!m_bootstrapSettled) {
+        m_bootstrapTimer->start(kBootstrapSettleMs); // restarted by every change of the view
+        return;
+    }
     // Never two clusters: ask every peer whether it already has Raft state; if any has, this
     // server waits to be added by that cluster's leader instead.
     m_bootstrapInFlight = true;

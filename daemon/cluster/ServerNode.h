@@ -107,6 +107,8 @@ private:
     HttpHandler m_httpHandler;
     ServerList *m_servers = nullptr;
     QTimer *m_reconcileTimer;
+    QTimer *m_bootstrapTimer;
+    bool m_bootstrapSettled = false; // set while the settle timer's check runs
     bool m_bootstrapInFlight = false;
     bool m_adding = false; // a server is being added to Raft
     bool m_wasLeader = false;

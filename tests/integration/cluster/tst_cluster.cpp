@@ -256,6 +256,11 @@ void TestCluster::gossipClusterWithClient()
     const QByteArray leader = leaderOf(client);
     for (const Server &a : agents)
         QTRY_COMPARE_WITH_TIMEOUT(leaderOf(a), leader, 10000);
+    // Exactly one server wrote the first configuration.
+    int bootstraps = 0;
+    for (int i = 0; i < 3; ++i)
+        bootstraps += int(agents[i].process->output().count("attempting bootstrap"));
+    QCOMPARE(bootstraps, 1);
     QByteArray out;
     QCOMPARE(client.process->runCli({u"members"_s}, &out), 0);
     QCOMPARE(out.count(" alive "), 4);
