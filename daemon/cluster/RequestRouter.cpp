@@ -28,7 +28,7 @@ bool agentLocal(const QString &path)
 // What every server answers from its own copy of the Raft state.
 bool serverLocalRead(const QString &path)
 {
-    return path.startsWith(u"/v1/status/") || path.startsWith(u"/v1/operator/autopilot/");
+    return path.startsWith(u"/v1/status/");
 }
 
 bool isRead(const http::HttpRequest &r)

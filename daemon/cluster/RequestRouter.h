@@ -3,8 +3,8 @@
 //   - agent-local endpoints (/v1/agent/*, /v1/event/*, the UI) on this agent;
 //   - on the leader: writes at once, reads after the read barrier of their consistency mode
 //     (default: the leader lease; ?consistent: a quorum round);
-//   - on a follower: ?stale reads and the server's own Raft view (/v1/status/*, autopilot
-//     health) locally, everything else forwarded to the leader;
+//   - on a follower: ?stale reads and the server's own Raft view (/v1/status/*) locally,
+//     everything else forwarded to the leader;
 //   - on a client agent: everything else forwarded to a server.
 // Forwarded requests travel whole over the server RPC ("Http.Request") and run through the
 // receiving server's router, so they meet the same rules there.

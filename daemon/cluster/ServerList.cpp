@@ -21,6 +21,7 @@ bool serverFromMember(const gossip::Member &m, ServerMember *out)
     out->rpcAddress = (m.addr.contains(u':') ? u"[%1]:%2"_s : u"%1:%2"_s).arg(m.addr).arg(port);
     out->expect = m.tags.value(u"expect"_s).toInt();
     out->alive = m.status == gossip::MemberStatus::Alive;
+    out->left = m.status == gossip::MemberStatus::Left || m.status == gossip::MemberStatus::Leaving;
     return true;
 }
 
@@ -58,10 +59,9 @@ void ServerList::update(const gossip::Member &member)
         return;
     }
     m_order.removeAll(server.rpcAddress);
-    const bool left = member.status == gossip::MemberStatus::Left || member.status == gossip::MemberStatus::Leaving;
-    if (previous.alive || left) {
+    if (previous.alive || server.left) {
         qCInfo(lcServer).noquote() << "Removing LAN server" << u"server=%1 (Addr: %2) (DC: %3)"_s.arg(server.name, server.rpcAddress, server.datacenter);
-        Q_EMIT serverGone(server, left);
+        Q_EMIT serverGone(server, server.left);
     }
 }
 

@@ -26,6 +26,7 @@ struct ServerMember
     QString rpcAddress; // member address : tags.port
     int expect = 0;
     bool alive = false;
+    bool left = false;
 };
 
 // Reads a gossip member's tags; false when it is not a Consul server.

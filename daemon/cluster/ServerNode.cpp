@@ -302,8 +302,17 @@ QList<http::v1::RaftBackend::Server> ServerNode::raftServers() const
     for (const raft::Server &s : m_node->configuration().servers) {
         QString name = s.id == m_options.nodeId ? m_options.nodeName : names.value(s.id);
         const quint64 lastIndex = s.id == m_options.nodeId ? m_node->lastIndex() : m_node->matchIndex(s.id).value_or(0);
-        out.append(Server{s.id, name.isEmpty() ? u"(unknown)"_s : name, s.address, s.id == leader,
-                          s.suffrage == raft::Suffrage::Voter, lastIndex});
+        Server server{s.id, name.isEmpty() ? u"(unknown)"_s : name, s.address, s.id == leader,
+                      s.suffrage == raft::Suffrage::Voter, lastIndex};
+        server.lastTerm = m_node->currentTerm();
+        server.lastContactMs = m_node->sinceResponseMs(s.id).value_or(-1);
+        if (m_servers) {
+            for (const ServerMember &member : m_servers->all()) {
+                if (member.id == s.id)
+                    server.serfStatus = member.alive ? u"alive"_s : member.left ? u"left"_s : u"failed"_s;
+            }
+        }
+        out.append(server);
     }
     return out;
 }

@@ -1010,6 +1010,18 @@ bool RaftNode::hasLease() const
     return fresh >= configuration().quorum();
 }
 
+std::optional<qint64> RaftNode::sinceResponseMs(const ServerId &id) const
+{
+    if (m_state != State::Leader)
+        return std::nullopt;
+    if (id == m_id)
+        return 0;
+    const auto it = m_progress.constFind(id);
+    if (it == m_progress.cend() || it->lastResponse <= 0)
+        return std::nullopt;
+    return now() - it->lastResponse;
+}
+
 std::optional<quint64> RaftNode::matchIndex(const ServerId &id) const
 {
     if (m_state != State::Leader)

@@ -109,6 +109,8 @@ public:
     // Leader only: the highest index known to be replicated on `id` (for promoting a non-voter
     // once it caught up, as Consul's autopilot does). Empty elsewhere or for unknown servers.
     std::optional<quint64> matchIndex(const ServerId &id) const;
+    // Leader only: milliseconds since `id` last answered in this term (autopilot's LastContact).
+    std::optional<qint64> sinceResponseMs(const ServerId &id) const;
 
 private:
     struct Progress

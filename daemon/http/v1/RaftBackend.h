@@ -18,6 +18,9 @@ public:
         bool leader = false;
         bool voter = true;
         quint64 lastIndex = 0; // how far its log is known to reach (the leader knows everyone's)
+        quint64 lastTerm = 0;
+        qint64 lastContactMs = -1; // since the leader last heard from it; -1 unknown
+        QString serfStatus = QStringLiteral("none"); // alive, failed, left, none (not in gossip)
     };
     using Done = std::function<void(const QString &error)>; // empty on success
 

@@ -256,6 +256,16 @@ void TestCluster::gossipClusterWithClient()
     const QByteArray leader = leaderOf(client);
     for (const Server &a : agents)
         QTRY_COMPARE_WITH_TIMEOUT(leaderOf(a), leader, 10000);
+    // Autopilot's health, computed by the leader (forwarded from the client).
+    QTRY_VERIFY_WITH_TIMEOUT(QJsonDocument::fromJson(httpRequest("GET", client.url(u"/v1/operator/autopilot/health"_s)).body)
+                                 .object()
+                                 .value(u"FailureTolerance")
+                                 .toInt()
+                                 == 1,
+                             10000);
+    const QJsonObject health = QJsonDocument::fromJson(httpRequest("GET", client.url(u"/v1/operator/autopilot/health"_s)).body).object();
+    QCOMPARE(health.value(u"Healthy").toBool(), true);
+    QCOMPARE(health.value(u"Servers").toArray().size(), 3);
     // Exactly one server wrote the first configuration.
     int bootstraps = 0;
     for (int i = 0; i < 3; ++i)
