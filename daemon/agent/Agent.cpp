@@ -478,12 +478,17 @@ QJsonObject Agent::stats() const
                      {QStringLiteral("version"), consulCompatVersion()},
                      {QStringLiteral("version_metadata"), QString(QStringLiteral("qonsul-") + qonsulVersion())}}},
         {QStringLiteral("consul"),
-         QJsonObject{{QStringLiteral("acl"), QStringLiteral("disabled")},
-                     {QStringLiteral("bootstrap"), m_config.bootstrap || m_config.dev ? QStringLiteral("true") : QStringLiteral("false")},
-                     {QStringLiteral("known_datacenters"), QStringLiteral("1")},
-                     {QStringLiteral("leader"), m_committer->isLeader() ? QStringLiteral("true") : QStringLiteral("false")},
-                     {QStringLiteral("leader_addr"), leaderAddr},
-                     {QStringLiteral("server"), m_config.server ? QStringLiteral("true") : QStringLiteral("false")}}},
+         m_forwarder
+             // A client agent reports the servers it knows instead of Raft's view (as Consul's).
+             ? QJsonObject{{QStringLiteral("acl"), QStringLiteral("disabled")},
+                           {QStringLiteral("known_servers"), str(m_servers->aliveServers().size())},
+                           {QStringLiteral("server"), QStringLiteral("false")}}
+             : QJsonObject{{QStringLiteral("acl"), QStringLiteral("disabled")},
+                           {QStringLiteral("bootstrap"), m_config.bootstrap || m_config.dev ? QStringLiteral("true") : QStringLiteral("false")},
+                           {QStringLiteral("known_datacenters"), QStringLiteral("1")},
+                           {QStringLiteral("leader"), m_committer->isLeader() ? QStringLiteral("true") : QStringLiteral("false")},
+                           {QStringLiteral("leader_addr"), leaderAddr},
+                           {QStringLiteral("server"), m_config.server ? QStringLiteral("true") : QStringLiteral("false")}}},
         {QStringLiteral("raft"), raftStats()},
         {QStringLiteral("runtime"),
          QJsonObject{{QStringLiteral("arch"), QSysInfo::buildCpuArchitecture()},

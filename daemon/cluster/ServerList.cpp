@@ -3,6 +3,8 @@
 
 #include "gossip/Serf.h"
 
+#include <QRandomGenerator>
+
 using namespace Qt::StringLiterals;
 
 namespace qonsul::cluster {
@@ -50,8 +52,10 @@ void ServerList::update(const gossip::Member &member)
     const ServerMember previous = m_servers.value(server.name);
     m_servers.insert(server.name, server);
     if (server.alive) {
+        // At a random place: clients spread over the servers instead of all using the first one
+        // they heard of (Consul's server manager shuffles its list the same way).
         if (!m_order.contains(server.rpcAddress))
-            m_order.append(server.rpcAddress);
+            m_order.insert(qsizetype(QRandomGenerator::global()->bounded(quint32(m_order.size() + 1))), server.rpcAddress);
         if (!previous.alive || previous.rpcAddress != server.rpcAddress || previous.expect != server.expect) {
             qCInfo(lcServer).noquote() << "Adding LAN server" << u"server=%1 (Addr: %2) (DC: %3)"_s.arg(server.name, server.rpcAddress, server.datacenter);
             Q_EMIT serverAlive(server);
