@@ -51,6 +51,17 @@ qint64 residentBytes()
     const QList<QByteArray> fields = status.readAll().split(' ');
     return fields.size() > 1 ? fields.at(1).toLongLong() * 4096 : 0;
 }
+
+QJsonObject coordinateJson(const gossip::Coordinate &c)
+{
+    QJsonArray vec;
+    for (double v : c.vec)
+        vec.append(v);
+    return QJsonObject{{QStringLiteral("Vec"), vec},
+                       {QStringLiteral("Error"), c.error},
+                       {QStringLiteral("Adjustment"), c.adjustment},
+                       {QStringLiteral("Height"), c.height}};
+}
 } // namespace
 
 Agent::Agent(config::AgentConfig config, QObject *parent)
@@ -519,10 +530,7 @@ QJsonObject Agent::self() const
                      {QStringLiteral("BuildDate"), buildDate()}}},
         {QStringLiteral("DebugConfig"), config::sanitizedRaw(m_config)},
         {QStringLiteral("Coord"),
-         QJsonObject{{QStringLiteral("Vec"), QJsonArray{0, 0, 0, 0, 0, 0, 0, 0}},
-                     {QStringLiteral("Error"), 1.5},
-                     {QStringLiteral("Adjustment"), 0},
-                     {QStringLiteral("Height"), 1e-05}}},
+         coordinateJson(m_gossip && m_gossip->lan() ? m_gossip->lan()->coordinate() : gossip::Coordinate{})},
         {QStringLiteral("Member"), member()},
         {QStringLiteral("Stats"), stats()},
         {QStringLiteral("Meta"), api::stringMapJson(m_config.nodeMeta)},
@@ -727,6 +735,28 @@ AgentError Agent::forceLeave(const QString &node, bool prune)
         return {500, QStringLiteral("agent: No node found with name '%1'").arg(node)};
     qCInfo(lcAgent).noquote() << QStringLiteral("Force leaving node: node=%1").arg(node);
     return {};
+}
+
+QJsonArray Agent::coordinates(bool wan) const
+{
+    const gossip::Serf *pool = !m_gossip ? nullptr : wan ? m_gossip->wan() : m_gossip->lan();
+    QJsonArray out;
+    if (!pool) {
+        if (!wan) // no gossip (a second dev agent on the machine): ours, knowing nothing yet
+            out.append(QJsonObject{{QStringLiteral("Node"), m_config.nodeName},
+                                   {QStringLiteral("Segment"), QString()},
+                                   {QStringLiteral("Coord"), coordinateJson(gossip::Coordinate{})}});
+        return out;
+    }
+    const QHash<QString, gossip::Coordinate> all = pool->coordinates();
+    QStringList names = all.keys();
+    names.sort();
+    for (const QString &name : std::as_const(names)) {
+        out.append(QJsonObject{{QStringLiteral("Node"), name},
+                               {QStringLiteral("Segment"), QString()},
+                               {QStringLiteral("Coord"), coordinateJson(all.value(name))}});
+    }
+    return out;
 }
 
 QJsonArray Agent::keyringList() const

@@ -90,6 +90,7 @@ public:
     void join(const QString &address, bool wan, std::function<void(const http::v1::AgentError &)> done) override;
     http::v1::AgentError forceLeave(const QString &node, bool prune) override;
     QJsonArray keyringList() const override;
+    QJsonArray coordinates(bool wan) const override;
     http::v1::AgentError keyringOperation(const QString &op, const QString &key) override;
     QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
                           const QString &serviceFilter, const QString &tagFilter) override;

@@ -70,6 +70,7 @@ CommandTable buildTable()
     addServiceCommands(table);
     addOperatorCommands(table);
     addKeyringCommand(table);
+    addRttCommand(table);
     return table;
 }
 

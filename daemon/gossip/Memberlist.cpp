@@ -143,7 +143,7 @@ QByteArray Memberlist::handleStream(const QByteArray &request, const Address &fr
     if (const auto *ping = std::get_if<Ping>(&*message)) {
         if (!ping->target.isEmpty() && ping->target != m_name)
             return {};
-        return encodeMessage(Ack{ping->seq});
+        return encodeMessage(Ack{ping->seq, {}});
     }
     if (const auto *pp = std::get_if<PushPull>(&*message)) {
         const QByteArray reply = encodeMessage(localPushPull(pp->join));
@@ -164,7 +164,7 @@ void Memberlist::handle(const Message &message, const Address &from)
             else if constexpr (std::is_same_v<T, IndirectPing>)
                 handleIndirectPing(m, from);
             else if constexpr (std::is_same_v<T, Ack>)
-                handleAck(m.seq);
+                handleAck(m);
             else if constexpr (std::is_same_v<T, Nack>)
                 handleNack(m.seq);
             else if constexpr (std::is_same_v<T, Suspect>)
@@ -187,7 +187,7 @@ void Memberlist::handlePing(const Ping &ping, const Address &from)
         ++m_stats.droppedPackets; // meant for whoever had this address before us
         return;
     }
-    sendMessage(ping.sourceAddr.isValid() ? ping.sourceAddr : from, Ack{ping.seq});
+    sendMessage(ping.sourceAddr.isValid() ? ping.sourceAddr : from, Ack{ping.seq, m_delegate->ackPayload()});
 }
 
 void Memberlist::handleIndirectPing(const IndirectPing &req, const Address &from)
@@ -196,9 +196,9 @@ void Memberlist::handleIndirectPing(const IndirectPing &req, const Address &from
     const quint32 seq = nextSeq();
     const quint32 theirs = req.seq;
     auto done = std::make_shared<bool>(false);
-    m_acks.insert(seq, AckHandler{[this, origin, theirs, done] {
+    m_acks.insert(seq, AckHandler{[this, origin, theirs, done](const QByteArray &) {
                                       *done = true;
-                                      sendMessage(origin, Ack{theirs});
+                                      sendMessage(origin, Ack{theirs, {}});
                                   },
                                   {}});
     sendMessage(req.targetAddr, Ping{seq, req.target, m_name, m_advertise});
@@ -209,11 +209,11 @@ void Memberlist::handleIndirectPing(const IndirectPing &req, const Address &from
     });
 }
 
-void Memberlist::handleAck(quint32 seq)
+void Memberlist::handleAck(const Ack &ack)
 {
-    const auto it = m_acks.constFind(seq);
+    const auto it = m_acks.constFind(ack.seq);
     if (it != m_acks.constEnd() && it->onAck)
-        it->onAck();
+        it->onAck(ack.payload);
 }
 
 void Memberlist::handleNack(quint32 seq)
@@ -444,7 +444,16 @@ void Memberlist::probe(const QString &target)
         int expectedNacks = 0;
     };
     auto run = std::make_shared<Run>();
-    m_acks.insert(seq, AckHandler{[run] { run->acked = true; }, [run] { ++run->nacks; }});
+    const qint64 sentMs = m_clock->monotonicMs();
+    m_acks.insert(seq, AckHandler{[this, run, target, sentMs](const QByteArray &payload) {
+                                      // Only a direct ack (it carries a payload) measures the round trip.
+                                      if (!run->acked && !payload.isEmpty()) {
+                                          if (const auto it = m_nodes.constFind(target); it != m_nodes.constEnd())
+                                              m_delegate->notifyPingComplete(*it, m_clock->monotonicMs() - sentMs, payload);
+                                      }
+                                      run->acked = true;
+                                  },
+                                  [run] { ++run->nacks; }});
     sendMessage(node.addr, Ping{seq, target, m_name, m_advertise});
 
     after(timeout, [this, run, seq, node, interval, timeout] {

@@ -51,6 +51,9 @@ public:
     // Encoded user messages to piggyback, each costing `overhead` + its size, within `budget`.
     virtual QList<QByteArray> userBroadcasts(int overhead, int budget) = 0;
     virtual QByteArray localState(bool join) = 0;
+    // Rides on our acks; and what a probed node's ack carried, with the round trip time.
+    virtual QByteArray ackPayload() = 0;
+    virtual void notifyPingComplete(const NodeInfo &node, qint64 rttMs, const QByteArray &payload) = 0;
     virtual void mergeRemoteState(const QByteArray &state, bool join) = 0;
 };
 
@@ -107,7 +110,7 @@ private:
     };
     struct AckHandler
     {
-        std::function<void()> onAck;
+        std::function<void(const QByteArray &payload)> onAck;
         std::function<void()> onNack;
     };
 
@@ -117,7 +120,7 @@ private:
     void handle(const Message &message, const Address &from);
     void handlePing(const Ping &ping, const Address &from);
     void handleIndirectPing(const IndirectPing &req, const Address &from);
-    void handleAck(quint32 seq);
+    void handleAck(const Ack &ack);
     void handleNack(quint32 seq);
 
     void aliveNode(const Alive &a, bool bootstrap);

@@ -134,6 +134,7 @@ std::optional<Message> decodeArray(const QCborArray &a)
     case kAck: {
         Ack m;
         m.seq = f.u32();
+        m.payload = f.bytes(kMaxMetaBytes);
         return finish(f, std::move(m));
     }
     case kNack: {
@@ -258,7 +259,7 @@ QByteArray encodeMessage(const Message &message)
             else if constexpr (std::is_same_v<T, IndirectPing>)
                 a = {kIndirectPing, m.seq, m.target, address(m.targetAddr), m.nack, m.source, address(m.sourceAddr)};
             else if constexpr (std::is_same_v<T, Ack>)
-                a = {kAck, m.seq};
+                a = {kAck, m.seq, m.payload};
             else if constexpr (std::is_same_v<T, Nack>)
                 a = {kNack, m.seq};
             else if constexpr (std::is_same_v<T, Suspect>)

@@ -33,6 +33,7 @@ struct IndirectPing
 struct Ack
 {
     quint32 seq = 0;
+    QByteArray payload; // the acker's network coordinate (direct acks only)
 };
 struct Nack
 {

@@ -322,6 +322,31 @@ void Serf::mergeRemoteState(const QByteArray &state, bool join)
         handleUserEvent(e);
 }
 
+// ---- network coordinates --------------------------------------------------------------------
+
+QByteArray Serf::ackPayload() { return m_coordinates.coordinate().encode(); }
+
+void Serf::notifyPingComplete(const NodeInfo &node, qint64 rttMs, const QByteArray &payload)
+{
+    const auto other = Coordinate::decode(payload);
+    if (!other)
+        return;
+    m_coordinateCache.insert(node.name, *other);
+    m_coordinates.update(node.name, *other, double(std::max<qint64>(rttMs, 0)) / 1000.0);
+}
+
+QHash<QString, Coordinate> Serf::coordinates() const
+{
+    QHash<QString, Coordinate> out;
+    for (auto it = m_coordinateCache.cbegin(); it != m_coordinateCache.cend(); ++it) {
+        const auto m = m_members.constFind(it.key());
+        if (m != m_members.constEnd() && m->member.status == MemberStatus::Alive)
+            out.insert(it.key(), it.value());
+    }
+    out.insert(m_options.name, m_coordinates.coordinate());
+    return out;
+}
+
 // ---- operations -----------------------------------------------------------------------------
 
 void Serf::join(const QList<Address> &addresses, std::function<void(int joined)> done)
@@ -497,6 +522,8 @@ void Serf::erase(const QString &name)
         return;
     const Member m = it->member;
     m_members.erase(it);
+    m_coordinateCache.remove(name);
+    m_coordinates.forget(name);
     qCInfo(lcSerf).noquote() << QStringLiteral("EventMemberReap: %1").arg(name);
     Q_EMIT memberReaped(m);
 }

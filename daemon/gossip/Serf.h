@@ -14,6 +14,7 @@
 //   fireEvent(name, payload)          a user event every member receives exactly once
 //   keyringOperation(op, key)         install/use/remove a gossip key on every member
 //   keyringStatus()                   which keys how many alive members hold (Options::keyring)
+//   coordinate() / coordinates()      Vivaldi coordinates: ours, and the last one each member sent
 //   signals memberJoined / memberUpdated / memberLeft / memberFailed / memberReaped(Member),
 //           userEvent(UserEvent) — emitted synchronously, on the clock's thread.
 //
@@ -24,6 +25,7 @@
 // to failed members (heals partitions); user events with their own Lamport clock, de-duplicated
 // through a buffer of the last eventBufferSize event times.
 #include "gossip/Config.h"
+#include "gossip/Coordinate.h"
 #include "gossip/Keyring.h"
 #include "gossip/Memberlist.h"
 #include "gossip/SerfMessages.h"
@@ -105,6 +107,8 @@ public:
     // not apply here (no keyring, primary key removed, unknown key made primary).
     bool keyringOperation(KeyringOp::Op op, const QByteArray &key, QString *error);
     KeyringStatus keyringStatus() const;
+    const Coordinate &coordinate() const { return m_coordinates.coordinate(); }
+    QHash<QString, Coordinate> coordinates() const; // alive members, this one included
 
     QList<Member> members() const;
     std::optional<Member> member(const QString &name) const;
@@ -149,6 +153,8 @@ private:
     QList<QByteArray> userBroadcasts(int overhead, int budget) override;
     QByteArray localState(bool join) override;
     void mergeRemoteState(const QByteArray &state, bool join) override;
+    QByteArray ackPayload() override;
+    void notifyPingComplete(const NodeInfo &node, qint64 rttMs, const QByteArray &payload) override;
 
     bool recordIntent(const QString &node, bool leave, quint64 ltime);
     bool handleJoinIntent(const JoinIntent &intent);
@@ -180,6 +186,8 @@ private:
     quint64 m_eventMinTime = 0;
     QList<EventSlot> m_eventBuffer;
     QSet<quint64> m_keyringOps; // ids already applied
+    CoordinateClient m_coordinates;
+    QHash<QString, Coordinate> m_coordinateCache; // what members' acks carried
     bool m_joinIgnoreOld = false;
     bool m_leaving = false;
     bool m_left = false;

@@ -309,6 +309,27 @@ private Q_SLOTS:
         }
     }
 
+    void coordinatesEstimateRoundTrips()
+    {
+        // Links take 1-20 ms each way here, so round trips average about 21 ms.
+        Sim sim(9);
+        SimRandom random(99);
+        sim.add(10);
+        sim.startAndJoin(0, 10, 50, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(10); }, 60000) >= 0);
+        sim.clock.advance(120000);
+        const QHash<QString, Coordinate> seen = sim.net.serf(0)->coordinates();
+        QCOMPARE(seen.size(), 10);
+        double sum = 0;
+        for (int i = 1; i < 10; ++i)
+            sum += seen.value(nodeName(0)).distanceTo(seen.value(nodeName(i)));
+        const double meanMs = sum / 9 * 1000;
+        qInfo("10 members, 1-20 ms links: mean estimated RTT from node 0 %.1f ms, its error %.2f", meanMs,
+              sim.net.serf(0)->coordinate().error);
+        QVERIFY2(meanMs > 10 && meanMs < 35, qPrintable(QString::number(meanMs)));
+        QVERIFY(sim.net.serf(0)->coordinate().error < 1.0);
+    }
+
     void tagsUpdatePropagate()
     {
         Sim sim(8);

@@ -57,6 +57,10 @@ public:
     virtual QJsonArray keyringList() const = 0;
     virtual AgentError keyringOperation(const QString &op, const QString &key) = 0;
 
+    // Network coordinates of the pool's alive members: [{"Node", "Segment", "Coord"}], this
+    // agent included (/v1/coordinate/nodes, /node/<n>; `wan`: /v1/coordinate/datacenters).
+    virtual QJsonArray coordinates(bool wan) const = 0;
+
     // User events (ring buffer of the last 256 on this agent).
     virtual QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
                                   const QString &serviceFilter, const QString &tagFilter) = 0;

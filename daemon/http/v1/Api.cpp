@@ -18,6 +18,7 @@ Api::Api(ApiContext context)
     registerQuery();
     registerOperatorRaft();
     registerOperatorKeyring();
+    registerCoordinate();
     registerSnapshot();
     std::sort(m_prefixes.begin(), m_prefixes.end(),
               [](const Route &a, const Route &b) { return a.path.size() > b.path.size(); });

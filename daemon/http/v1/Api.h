@@ -75,6 +75,7 @@ private:
     void registerQuery();
     void registerOperatorRaft();
     void registerOperatorKeyring();
+    void registerCoordinate();
     void registerSnapshot();
 
     ApiContext m_ctx;

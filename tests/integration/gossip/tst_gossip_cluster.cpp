@@ -138,6 +138,24 @@ private Q_SLOTS:
         }
     }
 
+    void coordinatesAndRtt()
+    {
+        const QString nodesUrl = m_nodes[0].agent->baseUrl() + QStringLiteral("/v1/coordinate/nodes");
+        QVERIFY(waitFor([&] { return QJsonDocument::fromJson(httpRequest("GET", nodesUrl).body).array().size() == kAgents; }, 20000));
+        QByteArray out, err;
+        QCOMPARE(m_nodes[0].agent->runCli({QStringLiteral("rtt"), m_nodes[1].name}, &out, &err), 0);
+        QVERIFY2(QRegularExpression(QStringLiteral(R"(^Estimated gossip-2 <-> gossip-1 rtt: \d+\.\d{3} ms \(using LAN coordinates\)\n$)"))
+                     .match(QString::fromUtf8(out))
+                     .hasMatch(),
+                 out.constData());
+        QCOMPARE(m_nodes[0].agent->runCli({QStringLiteral("rtt"), QStringLiteral("nobody")}, &out, &err), 1);
+        QCOMPARE(err, QByteArray("Could not find a coordinate for node \"nobody\"\n"));
+        QCOMPARE(httpRequest("GET", m_nodes[0].agent->baseUrl() + QStringLiteral("/v1/coordinate/node/nobody")).status, 404);
+        const HttpResult one = httpRequest("GET", m_nodes[0].agent->baseUrl() + QStringLiteral("/v1/coordinate/node/gossip-3"));
+        QCOMPARE(one.status, 200);
+        QCOMPARE(QJsonDocument::fromJson(one.body).array().at(0).toObject().value(u"Coord").toObject().value(u"Vec").toArray().size(), 8);
+    }
+
     void killedAgentFailsEverywhere()
     {
         m_nodes[4].agent->kill();
