@@ -2,7 +2,8 @@
 // raft_multiplier 1: a single server keeps every acknowledged write across kill -9; three
 // servers form a cluster (added through the operator API), answer reads in every consistency
 // mode on every server, survive kill -9 of the leader under a write load without losing an
-// acknowledged write, and keep everything across a restart of all servers. Then Consul's way:
+// acknowledged write and a SIGSTOPped leader, and keep everything across a restart of all
+// servers. Then Consul's way:
 // three servers with -bootstrap-expect=3 and a client agent on 127.0.0.5 find each other
 // through LAN gossip; the client forwards reads, writes and DNS questions, syncs its services to
 // the catalog, and keeps writing through the death of the leader; a server that leaves leaves
@@ -19,6 +20,8 @@
 #include <QTest>
 
 #include <memory>
+
+#include <signal.h>
 
 using namespace Qt::StringLiterals;
 using namespace qonsul::test;
@@ -200,14 +203,33 @@ void TestCluster::threeServers()
     QVERIFY(servers[0].start(m_config, true));
     QTRY_COMPARE_WITH_TIMEOUT(get(servers[0], acked.last(), u"stale"_s), acked.last().toUtf8(), 10000);
 
+    // SIGSTOP the leader for longer than the election timeout: the others elect a new one and
+    // take writes; after SIGCONT the old leader follows and catches up.
+    int stopped = -1;
+    const QByteArray before = leaderOf(servers[0]);
+    for (int i = 0; i < 3; ++i) {
+        if (before == u"\"%1\""_s.arg(servers[i].rpcAddress()).toUtf8())
+            stopped = i;
+    }
+    QVERIFY(stopped >= 0);
+    const Server &other = servers[(stopped + 1) % 3];
+    ::kill(pid_t(servers[stopped].process->process().processId()), SIGSTOP);
+    QTRY_VERIFY_WITH_TIMEOUT(leaderOf(other) != before && leaderOf(other).size() > 2, 15000);
+    QVERIFY(put(other, u"while/stopped"_s, "while/stopped"));
+    ::kill(pid_t(servers[stopped].process->process().processId()), SIGCONT);
+    QTRY_COMPARE_WITH_TIMEOUT(get(servers[stopped], u"while/stopped"_s, u"stale"_s), QByteArray("while/stopped"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(leaderOf(servers[stopped]), leaderOf(other), 10000);
+    acked.append(u"while/stopped"_s);
+
     // The operator CLI: peers, a leadership transfer.
     QByteArray out;
     QCOMPARE(servers[0].process->runCli({u"operator"_s, u"raft"_s, u"list-peers"_s}, &out), 0);
     QCOMPARE(out.count(" leader "), 1);
     QCOMPARE(out.count(" follower "), 2);
+    const QByteArray beforeTransfer = leaderOf(servers[0]);
     QCOMPARE(servers[0].process->runCli({u"operator"_s, u"raft"_s, u"transfer-leader"_s}, &out), 0);
     QCOMPARE(out.trimmed(), QByteArray("Success"));
-    QTRY_VERIFY_WITH_TIMEOUT(leaderOf(servers[0]) != newLeader && leaderOf(servers[0]).size() > 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(leaderOf(servers[0]) != beforeTransfer && leaderOf(servers[0]).size() > 2, 10000);
 
     // Restart all servers: every acknowledged write is still there, on each of them.
     for (Server &s : servers)
