@@ -198,13 +198,20 @@ void HttpConnection::pull()
             return;
         if (m_busy && m_in.size() - m_inPos >= kMaxBufferedWhileBusy)
             return;
-        compactInput();
-        const qsizetype old = m_in.size();
-        m_in.resize(old + available);
-        const qint64 got = m_socket->read(m_in.data() + old, available);
-        m_in.resize(old + qMax<qint64>(got, 0));
-        if (got <= 0)
+        // Reading all that is buffered as a QByteArray takes over Qt's read chunk (16 KiB,
+        // allocated per read) instead of copying out of it; read into a char buffer, the socket
+        // would keep that chunk for the life of the connection: most of a parked blocking
+        // query's memory.
+        QByteArray chunk = m_socket->read(available);
+        if (chunk.isEmpty())
             return;
+        if (m_inPos == m_in.size()) {
+            m_in = std::move(chunk);
+            m_inPos = 0;
+        } else {
+            compactInput();
+            m_in.append(chunk);
+        }
     }
 }
 
@@ -235,11 +242,10 @@ void HttpConnection::processInput()
     if (m_closed || m_closing)
         return;
     if (m_inPos == m_in.size()) {
+        // The next read brings its own buffer (see pull()); keeping this one would cost a parked
+        // blocking query its capacity for minutes.
         m_inPos = 0;
-        if (m_in.capacity() > 4 * kSocketReadBuffer)
-            m_in = QByteArray();
-        else
-            m_in.resize(0);
+        m_in = QByteArray();
     }
     armTimer(m_server->now());
 }

@@ -15,21 +15,58 @@ WatchHub::Watch::~Watch()
         hub->detach(this);
 }
 
+void WatchHub::link(Buckets &buckets, Watch::Link *l, const QString &key)
+{
+    auto it = buckets.find(key);
+    if (it == buckets.end()) {
+        it = buckets.insert(key, nullptr);
+        if (&buckets == &m_prefixes)
+            ++m_prefixLengths[key.size()];
+    }
+    l->key = it.key(); // one string per key, however many watch it
+    l->next = *it;
+    if (l->next)
+        l->next->prev = l;
+    *it = l;
+}
+
+void WatchHub::unlink(Buckets &buckets, Watch::Link *l)
+{
+    if (l->next)
+        l->next->prev = l->prev;
+    if (l->prev) {
+        l->prev->next = l->next;
+        return;
+    }
+    // The first of its list: the bucket points at it.
+    const auto it = buckets.find(l->key);
+    if (it == buckets.end())
+        return;
+    if (l->next) {
+        *it = l->next;
+        return;
+    }
+    buckets.erase(it);
+    if (&buckets == &m_prefixes && --m_prefixLengths[l->key.size()] == 0)
+        m_prefixLengths.remove(l->key.size());
+}
+
 std::unique_ptr<WatchHub::Watch> WatchHub::watch(const WatchSet &set, std::function<void()> callback)
 {
     auto w = std::make_unique<Watch>();
     w->hub = this;
     w->pending->callback = std::move(callback);
+    w->linkCount = set.m_exact.size() + set.m_prefixes.size();
+    w->links.reset(new Watch::Link[size_t(w->linkCount)]);
+    Watch::Link *l = w->links.get();
     for (const QString &k : set.m_exact) {
-        w->exact.append(k);
-        m_exact[k].insert(w.get());
+        l->watch = w.get();
+        link(m_exact, l++, k);
     }
     for (const QString &p : set.m_prefixes) {
-        w->prefixes.append(p);
-        auto &bucket = m_prefixes[p];
-        if (bucket.isEmpty())
-            ++m_prefixLengths[p.size()];
-        bucket.insert(w.get());
+        l->watch = w.get();
+        l->prefix = true;
+        link(m_prefixes, l++, p);
     }
     ++m_watchCount;
     return w;
@@ -41,54 +78,34 @@ void WatchHub::detach(Watch *w)
         return;
     w->armed = false;
     --m_watchCount;
-    for (const QString &k : std::as_const(w->exact)) {
-        auto it = m_exact.find(k);
-        if (it != m_exact.end()) {
-            it->remove(w);
-            if (it->isEmpty())
-                m_exact.erase(it);
-        }
-    }
-    for (const QString &p : std::as_const(w->prefixes)) {
-        auto it = m_prefixes.find(p);
-        if (it != m_prefixes.end()) {
-            it->remove(w);
-            if (it->isEmpty()) {
-                m_prefixes.erase(it);
-                if (--m_prefixLengths[p.size()] == 0)
-                    m_prefixLengths.remove(p.size());
-            }
-        }
+    for (qsizetype i = 0; i < w->linkCount; ++i) {
+        Watch::Link *l = &w->links[i];
+        unlink(l->prefix ? m_prefixes : m_exact, l);
     }
 }
 
 void WatchHub::notify(const ChangeSet &changes)
 {
+    // One pass over each touched list; a watch reached through several keys is taken once
+    // (marked with this round's number instead of a set of the fired watches).
+    const quint64 round = ++m_round;
     QList<Watch *> fired;
-    QSet<Watch *> seen;
-    auto collect = [&fired, &seen](const QSet<Watch *> &bucket) {
-        for (Watch *w : bucket) {
-            if (w->armed && !seen.contains(w)) {
-                seen.insert(w);
+    auto collect = [&fired, round](const Watch::Link *l) {
+        for (; l; l = l->next) {
+            Watch *w = l->watch;
+            if (w->armed && w->round != round) {
+                w->round = round;
                 fired.append(w);
             }
         }
     };
-    for (const QString &k : changes.m_exact) {
-        const auto it = m_exact.constFind(k);
-        if (it != m_exact.constEnd())
-            collect(*it);
-    }
+    for (const QString &k : changes.m_exact)
+        collect(m_exact.value(k));
     for (const QString &key : changes.m_keys) {
-        const auto exact = m_exact.constFind(u"k:" + key);
-        if (exact != m_exact.constEnd())
-            collect(*exact);
+        collect(m_exact.value(u"k:" + key));
         // Only prefix lengths somebody watches are looked up: O(distinct lengths) per key.
-        for (auto len = m_prefixLengths.begin(); len != m_prefixLengths.end() && len.key() <= key.size(); ++len) {
-            const auto it = m_prefixes.constFind(QStringView(key).left(len.key()).toString());
-            if (it != m_prefixes.constEnd())
-                collect(*it);
-        }
+        for (auto len = m_prefixLengths.begin(); len != m_prefixLengths.end() && len.key() <= key.size(); ++len)
+            collect(m_prefixes.value(QStringView(key).left(len.key()).toString()));
     }
     // Detach all first: a callback may destroy other watches or register new ones.
     QList<std::shared_ptr<Watch::Pending>> pending;

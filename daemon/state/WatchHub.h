@@ -77,19 +77,35 @@ public:
             std::function<void()> callback;
             bool cancelled = false;
         };
+        // One per watched key or prefix: a node of that key's list of watches. Intrusive, so
+        // arming and disarming are O(1) and a key costs no container of its own (thousands of
+        // blocking queries each watch their own key).
+        struct Link
+        {
+            Watch *watch = nullptr;
+            Link *prev = nullptr;
+            Link *next = nullptr;
+            QString key; // shares the hub's key string
+            bool prefix = false;
+        };
         WatchHub *hub = nullptr;
-        QList<QString> exact;
-        QList<QString> prefixes;
+        std::unique_ptr<Link[]> links;
+        qsizetype linkCount = 0;
         std::shared_ptr<Pending> pending = std::make_shared<Pending>();
+        quint64 round = 0; // the notify() that last collected this watch
         bool armed = true;
     };
 
 private:
+    using Buckets = QHash<QString, Watch::Link *>; // key -> first link of its list
+    void link(Buckets &buckets, Watch::Link *l, const QString &key);
+    void unlink(Buckets &buckets, Watch::Link *l);
     void detach(Watch *w);
-    QHash<QString, QSet<Watch *>> m_exact;
-    QHash<QString, QSet<Watch *>> m_prefixes;
+    Buckets m_exact;
+    Buckets m_prefixes;
     QMap<qsizetype, int> m_prefixLengths; // length -> number of registered prefixes of that length
     qsizetype m_watchCount = 0;
+    quint64 m_round = 0;
 };
 
 } // namespace qonsul::state

@@ -22,9 +22,15 @@ void sendEmpty(const Responder &out, int status)
     out->send(std::move(r));
 }
 
-QByteArray renderJson(const ApiContext &ctx, const HttpRequest &req, const QJsonValue &value)
+namespace {
+
+bool wantsPretty(const ApiContext &ctx, const HttpRequest &req)
 {
-    const bool pretty = req.hasQuery(u"pretty") || (ctx.config && ctx.config->dev);
+    return req.hasQuery(u"pretty") || (ctx.config && ctx.config->dev);
+}
+
+QByteArray renderJson(const QJsonValue &value, bool pretty)
+{
     const auto format = pretty ? QJsonDocument::Indented : QJsonDocument::Compact;
     switch (value.type()) {
     case QJsonValue::Object:
@@ -43,6 +49,13 @@ QByteArray renderJson(const ApiContext &ctx, const HttpRequest &req, const QJson
     default:
         return QByteArrayLiteral("null");
     }
+}
+
+} // namespace
+
+QByteArray renderJson(const ApiContext &ctx, const HttpRequest &req, const QJsonValue &value)
+{
+    return renderJson(value, wantsPretty(ctx, req));
 }
 
 bool knownLeader(const ApiContext &ctx)
@@ -163,8 +176,7 @@ QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items)
 
 namespace {
 
-void sendReply(const ApiContext &ctx, const HttpRequest &req, const Responder &out, quint64 index,
-               const QueryReply &reply)
+void sendReply(const ApiContext &ctx, bool pretty, const Responder &out, quint64 index, const QueryReply &reply)
 {
     HttpResponse r;
     r.status = reply.status;
@@ -172,7 +184,7 @@ void sendReply(const ApiContext &ctx, const HttpRequest &req, const Responder &o
         r.body = reply.raw;
         r.headers.append({QByteArrayLiteral("Content-Type"), reply.rawContentType});
     } else if (!reply.body.isUndefined()) {
-        r.body = renderJson(ctx, req, reply.body);
+        r.body = renderJson(reply.body, pretty);
         r.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
     }
     r.headers.append(blockingHeaders(ctx, index));
@@ -191,6 +203,7 @@ struct SharedRun
     quint64 index = 0;
     QueryReply reply;
     state::WatchSet ws;
+    std::shared_ptr<const QueryRun> run; // handed to the later watchers of the same query
 };
 SharedRun &lastRun()
 {
@@ -210,18 +223,20 @@ QString sharedRunKey(const HttpRequest &req)
 }
 
 // One blocked request: the current watch and deadline timer. Owned by the shared_ptr that the
-// watch callback, the timer and the responder's close hook hold.
+// watch callback, the timer and the responder's close hook hold. Thousands may be parked at once,
+// so it keeps only what a re-run and the reply need (not the request), and watchers of the same
+// query share one run closure and one key string.
 struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
 {
     ApiContext ctx;
-    HttpRequest req;
     Responder out;
     QueryOptions opts;
-    QueryRun run;
+    std::shared_ptr<const QueryRun> run;
     state::WatchHub *hub = nullptr;
     QString sharedKey; // empty when the query is not store-backed
     std::unique_ptr<state::WatchHub::Watch> watch;
     Clock::TimerId timer = 0;
+    bool pretty = false;
     bool done = false;
 
     void finish(quint64 index, const QueryReply &reply)
@@ -232,7 +247,7 @@ struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
             ctx.clock->cancel(timer);
         timer = 0;
         if (out->isOpen())
-            sendReply(ctx, req, out, index, reply);
+            sendReply(ctx, pretty, out, index, reply);
     }
 
     // Runs the query; answers when the index moved past minIndex (or `final`), else re-arms.
@@ -249,10 +264,12 @@ struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
             index = shared.index;
             reply = shared.reply;
             ws = shared.ws;
+            sharedKey = shared.key;
+            run = shared.run;
         } else {
-            index = run(&ws, &reply);
+            index = (*run)(&ws, &reply);
             if (!sharedKey.isEmpty())
-                shared = SharedRun{ctx.store, ctx.store->lastIndex(), sharedKey, index, reply, ws};
+                shared = SharedRun{ctx.store, ctx.store->lastIndex(), sharedKey, index, reply, ws, run};
         }
         const bool moved = opts.indexIsHash ? index != opts.minIndex : index > opts.minIndex;
         if (final || opts.minIndex == 0 || moved || ws.isEmpty()) {
@@ -275,18 +292,18 @@ void blockingQuery(const ApiContext &ctx, const HttpRequest &req, const Responde
     if (opts.minIndex == 0) {
         QueryReply reply;
         const quint64 index = run(nullptr, &reply);
-        sendReply(ctx, req, out, index, reply);
+        sendReply(ctx, wantsPretty(ctx, req), out, index, reply);
         return;
     }
     auto q = std::make_shared<BlockedQuery>();
     q->ctx = ctx;
     q->opts = opts;
-    q->run = std::move(run);
+    q->run = std::make_shared<const QueryRun>(std::move(run));
     q->out = out;
     q->hub = hub ? hub : &ctx.store->watches();
     if (q->hub == &ctx.store->watches())
         q->sharedKey = sharedRunKey(req);
-    q->req = req;
+    q->pretty = wantsPretty(ctx, req);
     q->attempt(false);
     if (q->done)
         return;
