@@ -122,6 +122,24 @@ private Q_SLOTS:
         }
     }
 
+    void wanPoolOfServers()
+    {
+        auto wanMembers = [](const AgentProcess &agent) {
+            const HttpResult r = httpRequest("GET", agent.baseUrl() + QStringLiteral("/v1/agent/members?wan=1"));
+            return QJsonDocument::fromJson(r.body).array();
+        };
+        const QJsonArray own = wanMembers(*m_nodes[0].agent);
+        QCOMPARE(own.size(), 1);
+        QCOMPARE(own.at(0).toObject().value(u"Name").toString(), QStringLiteral("gossip-1.dc1"));
+        const QString seed = QStringLiteral("%1:%2").arg(m_nodes[0].ip).arg(own.at(0).toObject().value(u"Port").toInt());
+        QCOMPARE(m_nodes[1].agent->runCli({QStringLiteral("join"), QStringLiteral("-wan"), seed}), 0);
+        QVERIFY(waitFor([&] {
+            const QJsonArray all = wanMembers(*m_nodes[0].agent);
+            return all.size() == 2 && all.at(1).toObject().value(u"Name").toString() == u"gossip-2.dc1"
+                && all.at(1).toObject().value(u"Status").toInt() == 1;
+        }, 20000));
+    }
+
     void eventReachesEveryAgent()
     {
         const HttpResult fired = httpRequest("PUT", m_nodes[1].agent->baseUrl() + QStringLiteral("/v1/event/fire/deploy"), "v42");
