@@ -896,7 +896,9 @@ void RaftNode::maybeCommit()
     if (matches.isEmpty())
         return;
     std::sort(matches.begin(), matches.end(), std::greater<>());
-    const quint64 n = matches.at(configuration().quorum() - 1);
+    // Never past this leader's own durable log: a quorum of followers may hold entries it has
+    // sent but not yet written (other threads answer fast), and it applies from its disk.
+    const quint64 n = std::min(matches.at(configuration().quorum() - 1), durableLastIndex());
     // Only entries of the current term are committed by counting replicas (5.4.2).
     if (n <= m_commit || termAt(n) != m_term)
         return;
