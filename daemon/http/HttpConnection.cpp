@@ -322,6 +322,29 @@ void HttpConnection::appendHead(QByteArray &out, int status, const HeaderList &h
 void HttpConnection::respond(HttpResponse &&response)
 {
     m_current = nullptr;
+    HttpServer::LastReply &last = m_server->m_lastReply;
+    const QByteArray date = httpDateNow();
+    const bool same = !last.bytes.isEmpty() && last.status == response.status && last.keepAlive == m_keepAlive
+        && last.http10 == m_http10 && last.headRequest == m_headRequest && last.date.isSharedWith(date)
+        && last.headers.isSharedWith(response.headers) && last.body.isSharedWith(response.body);
+    if (!same) {
+        last.bytes = render(response, &last.close);
+        last.headers = std::move(response.headers);
+        last.body = std::move(response.body);
+        last.date = date;
+        last.status = response.status;
+        last.keepAlive = m_keepAlive;
+        last.http10 = m_http10;
+        last.headRequest = m_headRequest;
+    }
+    const bool close = last.close;
+    const QByteArray bytes = last.bytes;
+    writeOut(bytes.constData(), bytes.size());
+    finishResponse(close);
+}
+
+QByteArray HttpConnection::render(const HttpResponse &response, bool *closeAfter)
+{
     bool close = !m_keepAlive;
     const bool bodyAllowed = response.status >= 200 && response.status != 204 && response.status != 304;
     const bool withBody = bodyAllowed && !m_headRequest;
@@ -340,8 +363,8 @@ void HttpConnection::respond(HttpResponse &&response)
     out.append("\r\n", 2);
     if (withBody)
         out.append(response.body);
-    writeOut(out.constData(), out.size());
-    finishResponse(close);
+    *closeAfter = close;
+    return out;
 }
 
 void HttpConnection::beginStream(int status, HeaderList &&headers)

@@ -28,6 +28,7 @@ private:
 
     // From HttpResponder, only while it is the current one.
     void respond(HttpResponse &&response);
+    QByteArray render(const HttpResponse &response, bool *closeAfter); // the whole response
     void beginStream(int status, HeaderList &&headers);
     void writeChunk(const QByteArray &data);
     void endStream();

@@ -44,8 +44,25 @@ private:
     void sweep();
     qint64 now() const { return m_clock.elapsed(); }
 
+    // The bytes of the last complete response written and what they were made from. A write
+    // under a watched prefix answers thousands of blocking queries with one shared response
+    // object (same headers and body); HttpConnection::respond then reuses these bytes.
+    struct LastReply
+    {
+        HeaderList headers;
+        QByteArray body;
+        QByteArray date;
+        int status = 0;
+        bool keepAlive = false;
+        bool http10 = false;
+        bool headRequest = false;
+        bool close = false;
+        QByteArray bytes;
+    };
+
     HttpLimits m_limits;
     HttpHandler m_handler;
+    LastReply m_lastReply;
     QTcpServer m_tcp;
     QSet<HttpConnection *> m_connections;
     QTimer m_sweepTimer;

@@ -176,7 +176,7 @@ QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items)
 
 namespace {
 
-void sendReply(const ApiContext &ctx, bool pretty, const Responder &out, quint64 index, const QueryReply &reply)
+HttpResponse replyResponse(const ApiContext &ctx, bool pretty, quint64 index, const QueryReply &reply)
 {
     HttpResponse r;
     r.status = reply.status;
@@ -188,7 +188,12 @@ void sendReply(const ApiContext &ctx, bool pretty, const Responder &out, quint64
         r.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
     }
     r.headers.append(blockingHeaders(ctx, index));
-    out->send(std::move(r));
+    return r;
+}
+
+void sendReply(const ApiContext &ctx, bool pretty, const Responder &out, quint64 index, const QueryReply &reply)
+{
+    out->send(replyResponse(ctx, pretty, index, reply));
 }
 
 // Many clients often block on the same query (thousands watching one prefix). A write wakes
@@ -204,6 +209,17 @@ struct SharedRun
     QueryReply reply;
     state::WatchSet ws;
     std::shared_ptr<const QueryRun> run; // handed to the later watchers of the same query
+    // The reply rendered once (compact / pretty) for every watcher it answers: the connection
+    // layer then also reuses the bytes of the whole response (HttpConnection::respond).
+    std::optional<HttpResponse> rendered[2];
+
+    const HttpResponse &response(const ApiContext &ctx, bool pretty)
+    {
+        std::optional<HttpResponse> &r = rendered[pretty ? 1 : 0];
+        if (!r)
+            r = replyResponse(ctx, pretty, index, reply);
+        return *r;
+    }
 };
 SharedRun &lastRun()
 {
@@ -239,14 +255,18 @@ struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
     bool pretty = false;
     bool done = false;
 
-    void finish(quint64 index, const QueryReply &reply)
+    void finish(quint64 index, const QueryReply &reply, SharedRun *shared)
     {
         done = true;
         watch.reset();
         if (timer)
             ctx.clock->cancel(timer);
         timer = 0;
-        if (out->isOpen())
+        if (!out->isOpen())
+            return;
+        if (shared)
+            out->send(shared->response(ctx, pretty));
+        else
             sendReply(ctx, pretty, out, index, reply);
     }
 
@@ -269,11 +289,11 @@ struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
         } else {
             index = (*run)(&ws, &reply);
             if (!sharedKey.isEmpty())
-                shared = SharedRun{ctx.store, ctx.store->lastIndex(), sharedKey, index, reply, ws, run};
+                shared = SharedRun{ctx.store, ctx.store->lastIndex(), sharedKey, index, reply, ws, run, {}};
         }
         const bool moved = opts.indexIsHash ? index != opts.minIndex : index > opts.minIndex;
         if (final || opts.minIndex == 0 || moved || ws.isEmpty()) {
-            finish(index, reply);
+            finish(index, reply, sharedKey.isEmpty() ? nullptr : &shared);
             return;
         }
         std::weak_ptr<BlockedQuery> self = shared_from_this();
