@@ -796,7 +796,7 @@ AgentError Agent::keyringOperation(const QString &op, const QString &key)
 }
 
 QJsonObject Agent::fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
-                             const QString &serviceFilter, const QString &tagFilter)
+                             const QString &serviceFilter, const QString &tagFilter, AgentError *error)
 {
     const QJsonObject event{{QStringLiteral("ID"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
                             {QStringLiteral("Name"), name},
@@ -808,7 +808,13 @@ QJsonObject Agent::fireEvent(const QString &name, const QByteArray &payload, con
     quint64 ltime = 0;
     if (gossip::Serf *lan = m_gossip ? m_gossip->lan() : nullptr) {
         // Gossiped to every member, this one included (Serf delivers it here synchronously).
-        ltime = lan->fireEvent(name, QJsonDocument(event).toJson(QJsonDocument::Compact));
+        QString tooLarge;
+        const auto fired = lan->fireEvent(name, QJsonDocument(event).toJson(QJsonDocument::Compact), &tooLarge);
+        if (!fired) {
+            *error = {500, tooLarge};
+            return {};
+        }
+        ltime = *fired;
     } else {
         ltime = ++m_eventClock;
         deliverEvent(event, ltime);

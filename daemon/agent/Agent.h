@@ -93,7 +93,7 @@ public:
     QJsonArray coordinates(bool wan) const override;
     http::v1::AgentError keyringOperation(const QString &op, const QString &key) override;
     QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
-                          const QString &serviceFilter, const QString &tagFilter) override;
+                          const QString &serviceFilter, const QString &tagFilter, http::v1::AgentError *error) override;
     QJsonArray events() const override { return m_events; }
     state::WatchHub &eventWatches() override { return m_eventWatches; }
 

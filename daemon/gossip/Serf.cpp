@@ -504,8 +504,12 @@ Serf::KeyringStatus Serf::keyringStatus() const
     return status;
 }
 
-quint64 Serf::fireEvent(const QString &name, const QByteArray &payload)
+std::optional<quint64> Serf::fireEvent(const QString &name, const QByteArray &payload, QString *error)
 {
+    if (name.toUtf8().size() + payload.size() > kMaxUserEventBytes) {
+        *error = QStringLiteral("user event exceeds configured limit of %1 bytes before encoding").arg(kMaxUserEventBytes);
+        return std::nullopt;
+    }
     const UserEventMsg event{m_eventClock, name, payload};
     ++m_eventClock;
     if (handleUserEvent(event)) {

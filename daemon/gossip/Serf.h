@@ -102,7 +102,8 @@ public:
     void leave(std::function<void()> done);
     bool forceLeave(const QString &node, bool prune);
     void setTags(const QMap<QString, QString> &tags);
-    quint64 fireEvent(const QString &name, const QByteArray &payload); // returns its Lamport time
+    // Its Lamport time; nullopt with *error when name and payload exceed kMaxUserEventBytes.
+    std::optional<quint64> fireEvent(const QString &name, const QByteArray &payload, QString *error);
     // Applies the operation here and gossips it to every member; false with *error when it does
     // not apply here (no keyring, primary key removed, unknown key made primary).
     bool keyringOperation(KeyringOp::Op op, const QByteArray &key, QString *error);

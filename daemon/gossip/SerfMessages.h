@@ -46,7 +46,9 @@ struct SerfPushPull
 
 using SerfMessage = std::variant<JoinIntent, LeaveIntent, UserEventMsg, SerfPushPull, KeyringOp>;
 
-constexpr int kMaxUserEventBytes = 9 * 1024; // name plus payload, as Consul limits user events
+// Name plus payload of a user event: Serf's UserEventSizeLimit (512) doubled, since the agent's
+// event envelope here is JSON; either way one event fits in one gossip packet.
+constexpr int kMaxUserEventBytes = 1024;
 
 QByteArray encodeSerfMessage(const SerfMessage &message);
 std::optional<SerfMessage> decodeSerfMessage(const QByteArray &bytes);

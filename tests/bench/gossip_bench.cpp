@@ -85,7 +85,8 @@ void run(int n)
 
     // One user event from member 0.
     const qint64 fired = c.clock.monotonicMs();
-    c.net.serf(0)->fireEvent(QStringLiteral("bench"), "payload");
+    QString error;
+    c.net.serf(0)->fireEvent(QStringLiteral("bench"), "payload", &error);
     c.clock.advance(20000);
     QList<qint64> spread;
     int missed = 0;

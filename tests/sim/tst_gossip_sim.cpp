@@ -295,11 +295,15 @@ private Q_SLOTS:
         sim.net.faults().dropRate = 0.05;
         const QStringList names{QStringLiteral("deploy"), QStringLiteral("restart"), QStringLiteral("deploy-2")};
         for (int e = 0; e < names.size(); ++e) {
-            sim.net.serf(e * 17)->fireEvent(names.at(e), QByteArray("payload-") + QByteArray::number(e));
+            QString error;
+            QVERIFY(sim.net.serf(e * 17)->fireEvent(names.at(e), QByteArray("payload-") + QByteArray::number(e), &error));
             sim.clock.advance(300);
         }
         // The same name and payload twice at different times are two events.
-        sim.net.serf(9)->fireEvent(QStringLiteral("restart"), "payload-1");
+        QString error;
+        QVERIFY(sim.net.serf(9)->fireEvent(QStringLiteral("restart"), "payload-1", &error));
+        QVERIFY(!sim.net.serf(9)->fireEvent(QStringLiteral("big"), QByteArray(kMaxUserEventBytes, 'x'), &error));
+        QCOMPARE(error, QStringLiteral("user event exceeds configured limit of 1024 bytes before encoding"));
         sim.clock.advance(60000);
         for (int i = 0; i < n; ++i) {
             const QHash<QString, int> got = sim.events.value(i);

@@ -62,8 +62,9 @@ public:
     virtual QJsonArray coordinates(bool wan) const = 0;
 
     // User events (ring buffer of the last 256 on this agent).
+    // An empty object with *error when the event is too large to gossip.
     virtual QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
-                                  const QString &serviceFilter, const QString &tagFilter) = 0;
+                                  const QString &serviceFilter, const QString &tagFilter, AgentError *error) = 0;
     virtual QJsonArray events() const = 0;
     // Fired with table "events" whenever an event arrives, for blocking /v1/event/list.
     virtual state::WatchHub &eventWatches() = 0;

@@ -140,7 +140,12 @@ void Api::registerMisc()
                 sendError(out, 400, QStringLiteral("Cannot provide tag filter without service filter."));
                 return;
             }
-            sendJson(ctx, req, out, agent->fireEvent(name, req.body, node, service, tag));
+            AgentError error;
+            const QJsonObject event = agent->fireEvent(name, req.body, node, service, tag, &error);
+            if (error)
+                sendError(out, error.status, error.message);
+            else
+                sendJson(ctx, req, out, event);
         });
     add(QStringLiteral("/v1/event/list"), false, get,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {

@@ -142,6 +142,9 @@ private Q_SLOTS:
 
     void eventReachesEveryAgent()
     {
+        const HttpResult tooLarge = httpRequest("PUT", m_nodes[1].agent->baseUrl() + QStringLiteral("/v1/event/fire/big"), QByteArray(2000, 'x'));
+        QCOMPARE(tooLarge.status, 500);
+        QVERIFY2(tooLarge.body.startsWith("user event exceeds configured limit of"), tooLarge.body.constData());
         const HttpResult fired = httpRequest("PUT", m_nodes[1].agent->baseUrl() + QStringLiteral("/v1/event/fire/deploy"), "v42");
         QCOMPARE(fired.status, 200);
         const QString id = QJsonDocument::fromJson(fired.body).object().value(u"ID").toString();
