@@ -58,6 +58,24 @@ void write(const ApiContext &ctx, const QCborMap &command, const Responder &out,
     });
 }
 
+// The query an execute or explain names (by ID, name or template prefix); sends Consul's error
+// and returns false when there is none.
+bool resolve(const ApiContext &ctx, const QString &idOrName, const Responder &out,
+    std::optional<state::PreparedQuery> *query, quint64 *index)
+{
+    QString error;
+    *index = ctx.store->resolvePreparedQuery(idOrName, query, &error);
+    if (!error.isEmpty()) {
+        sendError(out, 500, error);
+        return false;
+    }
+    if (!*query) {
+        sendError(out, 404, kQueryNotFound);
+        return false;
+    }
+    return true;
+}
+
 void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrName, const Responder &out)
 {
     QueryOptions opts;
@@ -72,17 +90,10 @@ void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
             return;
         }
     }
-    QString error;
     std::optional<state::PreparedQuery> query;
-    const quint64 index = ctx.store->resolvePreparedQuery(idOrName, &query, &error);
-    if (!error.isEmpty()) {
-        sendError(out, 500, error);
+    quint64 index = 0;
+    if (!resolve(ctx, idOrName, out, &query, &index))
         return;
-    }
-    if (!query) {
-        sendError(out, 404, kQueryNotFound);
-        return;
-    }
     const QJsonObject service = query->definition.value(u"Service").toObject();
     if (service.value(u"Connect").toBool() || queryFlag(req, u"connect")) {
         sendError(out, 400, QStringLiteral("Connect-only prepared queries are not supported by this agent"));
@@ -111,17 +122,10 @@ void explain(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
     QueryOptions opts;
     if (!parseQueryOptions(ctx, req, out, &opts))
         return;
-    QString error;
     std::optional<state::PreparedQuery> query;
-    const quint64 index = ctx.store->resolvePreparedQuery(idOrName, &query, &error);
-    if (!error.isEmpty()) {
-        sendError(out, 500, error);
+    quint64 index = 0;
+    if (!resolve(ctx, idOrName, out, &query, &index))
         return;
-    }
-    if (!query) {
-        sendError(out, 404, kQueryNotFound);
-        return;
-    }
     QJsonObject body { { QStringLiteral("Query"), state::preparedquery::toJson(*query) } };
     addQueryMeta(ctx, opts, index, &body);
     sendJson(ctx, req, out, body, index);
