@@ -31,8 +31,11 @@ public:
     quint32 u32()
     {
         const QCborValue v = next();
-        if (!v.isInteger() || v.toInteger() < 0 || v.toInteger() > 0xffffffffll)
+        // Only an integer is read: Qt converts a double with toInteger(), undefined when it is huge.
+        if (!v.isInteger() || v.toInteger() < 0 || v.toInteger() > 0xffffffffll) {
             m_ok = false;
+            return 0;
+        }
         return quint32(v.toInteger());
     }
     QString text(qsizetype max = 512)
