@@ -1,6 +1,7 @@
 #include "config/ConfigLoader.h"
 
 #include "config/ConfigSchema.h"
+#include "config/Hcl.h"
 #include "config/SockAddrTemplate.h"
 #include "core/Logging.h"
 
@@ -396,17 +397,12 @@ QString formatFromExtension(const QString &path)
 
 QString lineColumn(const QByteArray &data, int offset)
 {
-    int line = 1, column = 1;
-    for (int i = 0; i < offset && i < data.size(); ++i) {
-        if (data.at(i) == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return QStringLiteral("line %1, column %2").arg(line).arg(column);
+    const TextPosition p = textPosition(data, offset);
+    return QStringLiteral("line %1, column %2").arg(p.line).arg(p.column);
 }
+
+bool loadData(const QString &path, const QByteArray &data, const QString &fmt, QList<Source> &sources,
+    QStringList &warnings, QString *error);
 
 // Reads one file; returns false with *error set on failure. An empty file is no source.
 bool loadFile(
@@ -418,29 +414,42 @@ bool loadFile(
         return false;
     }
     const QByteArray data = f.readAll();
+    const QString fmt = format.isEmpty() ? formatFromExtension(path) : format;
+    return loadData(path, data, fmt, sources, warnings, error);
+}
+
+// Parses one source's text (fmt "json" or "hcl") named `path` in errors.
+bool loadData(const QString &path, const QByteArray &data, const QString &fmt, QList<Source> &sources,
+    QStringList &warnings, QString *error)
+{
     if (data.isEmpty())
         return true; // Consul skips sources without data
-    const QString fmt = format.isEmpty() ? formatFromExtension(path) : format;
+    QJsonObject object;
     if (fmt == u"hcl") {
-        *error = QStringLiteral("failed to parse %1: HCL is not supported yet; write the configuration as "
-                                "JSON (*.json)")
-                     .arg(path);
-        return false;
+        QString hclError;
+        const std::optional<QJsonObject> parsed = parseHcl(data, &hclError);
+        if (!parsed) {
+            *error = QStringLiteral("failed to parse %1: %2").arg(path, hclError);
+            return false;
+        }
+        object = *parsed;
+    } else {
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(data, &pe);
+        if (pe.error != QJsonParseError::NoError) {
+            *error = QStringLiteral("failed to parse %1: invalid JSON: %2 at %3")
+                         .arg(path, pe.errorString(), lineColumn(data, pe.offset));
+            return false;
+        }
+        if (!doc.isObject()) {
+            *error = QStringLiteral("failed to parse %1: json: cannot unmarshal array into Go value of type "
+                                    "map[string]interface {}")
+                         .arg(path);
+            return false;
+        }
+        object = doc.object();
     }
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(data, &pe);
-    if (pe.error != QJsonParseError::NoError) {
-        *error = QStringLiteral("failed to parse %1: invalid JSON: %2 at %3")
-                     .arg(path, pe.errorString(), lineColumn(data, pe.offset));
-        return false;
-    }
-    if (!doc.isObject()) {
-        *error = QStringLiteral("failed to parse %1: json: cannot unmarshal array into Go value of type "
-                                "map[string]interface {}")
-                     .arg(path);
-        return false;
-    }
-    DecodedSource d = decodeSource(doc.object());
+    DecodedSource d = decodeSource(object, fmt == u"hcl");
     if (!d.errors.isEmpty()) {
         *error = QStringLiteral("failed to parse %1: %2").arg(path, d.errors.join(QStringLiteral("; ")));
         return false;
@@ -1282,18 +1291,6 @@ LoadResult load(const LoadOptions &opts)
         result.error = QStringLiteral("config: -config-format must be either 'hcl' or 'json'");
         return result;
     }
-    if (flags.configFormat == u"hcl") {
-        result.error = QStringLiteral("config: -config-format=hcl: HCL is not supported yet; write the "
-                                      "configuration as JSON");
-        return result;
-    }
-    if (!flags.hcl.isEmpty()) {
-        result.error
-            = QStringLiteral("-hcl: HCL is not supported yet; put the fragment in a JSON file and pass it "
-                             "with -config-file");
-        return result;
-    }
-
     // Sources in merge order: head, files, tail.
     QList<Source> sources;
     sources.append({ kDefaultSource, defaultSource() });
@@ -1325,6 +1322,16 @@ LoadResult load(const LoadOptions &opts)
     }
     if (!addFlagSource(flags.values))
         return result;
+    // -hcl fragments come after every other flag, each a source of its own (Consul's order).
+    for (qsizetype i = 0; i < flags.hcl.size(); ++i) {
+        QString err;
+        const QString name = QStringLiteral("flags-%1.hcl").arg(i);
+        if (!loadData(name, flags.hcl.at(i).toUtf8(), QStringLiteral("hcl"), sources, warnings, &err)) {
+            result.error = err;
+            result.warnings = warnings;
+            return result;
+        }
+    }
 
     QJsonObject merged;
     Provenance provenance;

@@ -1,12 +1,12 @@
 #pragma once
-// Flags + JSON config files/dirs → one validated AgentConfig, in Consul's order:
+// Flags + JSON/HCL config files/dirs → one validated AgentConfig, in Consul's order:
 //   built-in defaults → `-dev` defaults → list-valued flags (-retry-join, -recursor, ...)
 //   → config files and dirs in command-line order (each dir's *.json/*.hcl in lexical order)
-//   → all other flags.
+//   → all other flags → -hcl fragments.
 // Errors use Consul's wording and name the file and the key ("failed to parse
 // /etc/qonsul.d/a.json: invalid config key limits.foo"); value errors found after merging
 // name the source that set the value ("... (from /etc/qonsul.d/a.json)").
-// HCL is not supported yet: *.hcl files, -config-format=hcl and -hcl are errors.
+// HCL (*.hcl, -config-format=hcl, -hcl) is parsed by config/Hcl.h into the same JSON object.
 // See docs/configuration.md for keys, flags, defaults and what is not supported.
 #include <QString>
 #include <QStringList>

@@ -738,6 +738,7 @@ class Decoder
 public:
     QStringList unknown;
     QStringList typeErrors;
+    bool fromHcl = false;
 
     QJsonObject object(const QJsonObject &in, const Schema &schema, const QString &prefix)
     {
@@ -793,6 +794,10 @@ private:
             return std::nullopt; // like Go's nil: the key stays unset
         const bool listKind
             = f.kind == K::StringList || f.kind == K::ObjectList || f.kind == K::AnyObjectList;
+        // Consul's HCL decoder reads every block as a list of objects, so `services { ... }`
+        // given once is a list of one.
+        if (fromHcl && v.isObject() && (f.kind == K::ObjectList || f.kind == K::AnyObjectList))
+            v = QJsonArray { v };
         // Consul's HookWeakDecodeFromSlice: a one-element list where a single value is
         // expected is unwrapped (HCL writes blocks as lists of objects).
         if (!listKind && v.isArray() && v.toArray().size() == 1)
@@ -1210,10 +1215,11 @@ QJsonValue sanitizeValue(const QJsonValue &v, bool secretBlock)
 
 } // namespace
 
-DecodedSource decodeSource(const QJsonObject &input)
+DecodedSource decodeSource(const QJsonObject &input, bool fromHcl)
 {
     DecodedSource result;
     Decoder d;
+    d.fromHcl = fromHcl;
     QJsonObject c = d.object(input, topSchema(), {});
     for (const QString &k : std::as_const(d.unknown))
         result.errors.append(QStringLiteral("invalid config key %1").arg(k));

@@ -23,8 +23,9 @@ struct DecodedSource
     QStringList warnings; // deprecations
 };
 
-// Decodes a top-level configuration object (one file, or the values from flags).
-DecodedSource decodeSource(const QJsonObject &input);
+// Decodes a top-level configuration object (one file, or the values from flags). fromHcl: the
+// object came from HCL, where a block given once is one object but stands for a one-element list.
+DecodedSource decodeSource(const QJsonObject &input, bool fromHcl = false);
 
 // Key path (dotted, e.g. "ports.http") → name of the source that last set it.
 using Provenance = QHash<QString, QString>;

@@ -98,7 +98,7 @@ private Q_SLOTS:
     void serviceDefinitionsAreNormalised();
     void seedServerConfig();
     void seedServiceFileAndCommands();
-    void hclIsRejectedClearly();
+    void configFormatOverridesExtension();
     void addresses();
     void sockAddrTemplates();
     void durations();
@@ -308,10 +308,6 @@ void TstConfig::flagErrors_data()
     QTest::newRow("config format") << QStringList { QStringLiteral("-dev"),
         QStringLiteral("-config-format=yaml") }
                                    << QStringLiteral("config: -config-format must be either 'hcl' or 'json'");
-    QTest::newRow("hcl flag") << QStringList { QStringLiteral("-dev"), QStringLiteral("-hcl"),
-        QStringLiteral("server = true") }
-                              << QStringLiteral("-hcl: HCL is not supported yet; put the fragment in a JSON "
-                                                "file and pass it with -config-file");
     QTest::newRow("help") << QStringList { QStringLiteral("-h") } << QStringLiteral("flag: help requested");
 }
 
@@ -919,16 +915,8 @@ void TstConfig::seedServiceFileAndCommands()
     QVERIFY(!warnings.isEmpty());
 }
 
-void TstConfig::hclIsRejectedClearly()
+void TstConfig::configFormatOverridesExtension()
 {
-    const QString h = write(QStringLiteral("d/a.hcl"), "server = true\n");
-    QCOMPARE(loadError(withData({ QStringLiteral("-config-dir"), path(QStringLiteral("d")) })),
-        QStringLiteral("failed to parse %1: HCL is not supported yet; write the configuration as JSON "
-                       "(*.json)")
-            .arg(h));
-    QVERIFY(loadError(withData({ QStringLiteral("-config-format=hcl") }))
-                .contains(QStringLiteral("HCL is not "
-                                         "supported yet")));
     // -config-format=json reads files whatever their extension.
     const QString conf = write(QStringLiteral("x.conf"), R"({"node_name": "conf"})");
     QCOMPARE(
