@@ -108,11 +108,9 @@ public:
             req.param(QStringLiteral("filter"), m_filter);
         if (!m_partition.isEmpty())
             req.param(QStringLiteral("partition"), m_partition);
-        const Response r = client->call(req);
-        if (!r.ok()) {
-            err(QStringLiteral("Error retrieving members: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, req, QStringLiteral("Error retrieving members"));
+        if (!r)
             return 1;
-        }
         struct Member
         {
             QString name;
@@ -122,7 +120,7 @@ public:
         };
         static const char *const statusNames[] = { "none", "alive", "leaving", "left", "failed" };
         QList<Member> members;
-        for (const QJsonValue &v : QJsonDocument::fromJson(r.body).array()) {
+        for (const QJsonValue &v : QJsonDocument::fromJson(r->body).array()) {
             const QJsonObject o = v.toObject();
             Member m;
             m.name = o.value(u"Name").toString();
@@ -233,15 +231,13 @@ public:
         auto client = connectOrReport(m_http);
         if (!client)
             return 1;
-        const Response r = client->call({ "GET", QStringLiteral("/v1/agent/self") });
-        if (!r.ok()) {
-            err(QStringLiteral("Error querying agent: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, { "GET", QStringLiteral("/v1/agent/self") }, QStringLiteral("Error querying agent"));
+        if (!r)
             return 1;
-        }
-        const QJsonObject self = QJsonDocument::fromJson(r.body).object();
+        const QJsonObject self = QJsonDocument::fromJson(r->body).object();
         if (!self.contains(u"Stats")) {
             err(QStringLiteral("Agent response did not contain 'Stats' key: %1")
-                    .arg(QString::fromUtf8(r.body)));
+                    .arg(QString::fromUtf8(r->body)));
             return 1;
         }
         const QJsonObject stats = self.value(u"Stats").toObject();
@@ -335,11 +331,9 @@ public:
         auto client = connectOrReport(m_http);
         if (!client)
             return 1;
-        const Response r = client->call({ "PUT", QStringLiteral("/v1/agent/leave") });
-        if (!r.ok()) {
-            err(QStringLiteral("Error leaving: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, { "PUT", QStringLiteral("/v1/agent/leave") }, QStringLiteral("Error leaving"));
+        if (!r)
             return 1;
-        }
         out(QStringLiteral("Graceful leave complete"));
         return 0;
     }
@@ -385,11 +379,9 @@ public:
             req.param(QStringLiteral("prune"), QStringLiteral("1"));
         if (m_wan)
             req.param(QStringLiteral("wan"), QStringLiteral("1"));
-        const Response r = client->call(req);
-        if (!r.ok()) {
-            err(QStringLiteral("Error force leaving: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, req, QStringLiteral("Error force leaving"));
+        if (!r)
             return 1;
-        }
         return 0;
     }
 
@@ -418,11 +410,9 @@ public:
         auto client = connectOrReport(m_http);
         if (!client)
             return 1;
-        const Response r = client->call({ "PUT", QStringLiteral("/v1/agent/reload") });
-        if (!r.ok()) {
-            err(QStringLiteral("Error reloading: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, { "PUT", QStringLiteral("/v1/agent/reload") }, QStringLiteral("Error reloading"));
+        if (!r)
             return 1;
-        }
         out(QStringLiteral("Configuration reload triggered"));
         return 0;
     }
@@ -470,19 +460,14 @@ public:
         auto client = connectOrReport(m_http);
         if (!client)
             return 1;
-        QString error;
-        const QString nodeName = agentNodeName(*client, &error);
-        if (nodeName.isEmpty()) {
-            err(QStringLiteral("Error querying Consul agent: %1").arg(error));
+        const QString nodeName = agentNodeNameOrReport(*client);
+        if (nodeName.isEmpty())
             return 1;
-        }
         if (!m_enable && !m_disable) {
-            const Response r = client->call({ "GET", QStringLiteral("/v1/agent/checks") });
-            if (!r.ok()) {
-                err(QStringLiteral("Error getting checks: %1").arg(r.errorText()));
+            const auto r = callOrReport(*client, { "GET", QStringLiteral("/v1/agent/checks") }, QStringLiteral("Error getting checks"));
+            if (!r)
                 return 1;
-            }
-            const QJsonObject checks = QJsonDocument::fromJson(r.body).object();
+            const QJsonObject checks = QJsonDocument::fromJson(r->body).object();
             for (const QJsonValue &v : checks) {
                 const QJsonObject c = v.toObject();
                 const QString id = c.value(u"CheckID").toString();
@@ -587,11 +572,8 @@ public:
         auto client = connectOrReport(m_http);
         if (!client)
             return 1;
-        QString error;
-        if (agentNodeName(*client, &error).isEmpty()) {
-            err(QStringLiteral("Error querying Consul agent: %1").arg(error));
+        if (agentNodeNameOrReport(*client).isEmpty())
             return 1;
-        }
         Request req { "PUT", QStringLiteral("/v1/event/fire/") + m_name };
         if (!m_node.isEmpty())
             req.param(QStringLiteral("node"), m_node);
@@ -601,13 +583,11 @@ public:
             req.param(QStringLiteral("tag"), m_tag);
         req.body = rest.value(0).toUtf8();
         req.contentType = "application/octet-stream";
-        const Response r = client->call(req);
-        if (!r.ok()) {
-            err(QStringLiteral("Error firing event: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, req, QStringLiteral("Error firing event"));
+        if (!r)
             return 1;
-        }
         out(QStringLiteral("Event ID: %1")
-                .arg(QJsonDocument::fromJson(r.body).object().value(u"ID").toString()));
+                .arg(QJsonDocument::fromJson(r->body).object().value(u"ID").toString()));
         return 0;
     }
 

@@ -229,12 +229,10 @@ public:
         if (!m_node.isEmpty()) {
             Request req { "GET", QStringLiteral("/v1/catalog/node/") + m_node };
             addNodeMeta(req, m_nodeMeta);
-            const Response r = client->call(req);
-            if (!r.ok()) {
-                err(QStringLiteral("Error listing services for node: %1").arg(r.errorText()));
+            const auto r = callOrReport(*client, req, QStringLiteral("Error listing services for node"));
+            if (!r)
                 return 1;
-            }
-            const QJsonObject svcs = QJsonDocument::fromJson(r.body).object().value(u"Services").toObject();
+            const QJsonObject svcs = QJsonDocument::fromJson(r->body).object().value(u"Services").toObject();
             for (const QJsonValue &v : svcs) {
                 const QJsonObject s = v.toObject();
                 QStringList &tags = services[s.value(u"Service").toString()];
@@ -244,12 +242,10 @@ public:
         } else {
             Request req { "GET", QStringLiteral("/v1/catalog/services") };
             addNodeMeta(req, m_nodeMeta);
-            const Response r = client->call(req);
-            if (!r.ok()) {
-                err(QStringLiteral("Error listing services: %1").arg(r.errorText()));
+            const auto r = callOrReport(*client, req, QStringLiteral("Error listing services"));
+            if (!r)
                 return 1;
-            }
-            const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+            const QJsonObject o = QJsonDocument::fromJson(r->body).object();
             for (auto it = o.begin(); it != o.end(); ++it) {
                 QStringList &tags = services[it.key()];
                 for (const QJsonValue &t : it.value().toArray())

@@ -26,18 +26,26 @@ std::unique_ptr<client::ApiClient> connectOrReport(const HttpFlags &http)
     return client;
 }
 
-QString agentNodeName(client::ApiClient &client, QString *error)
+QString agentNodeNameOrReport(client::ApiClient &client)
 {
     const client::Response r = client.call({ "GET", QStringLiteral("/v1/agent/self") });
-    if (!r.ok()) {
-        *error = r.errorText();
-        return {};
-    }
-    const QString name
-        = QJsonDocument::fromJson(r.body).object().value(u"Config").toObject().value(u"NodeName").toString();
+    const QString name = r.ok()
+        ? QJsonDocument::fromJson(r.body).object().value(u"Config").toObject().value(u"NodeName").toString()
+        : QString();
     if (name.isEmpty())
-        *error = QStringLiteral("agent/self response has no Config.NodeName");
+        err(QStringLiteral("Error querying Consul agent: %1")
+                .arg(r.ok() ? QStringLiteral("agent/self response has no Config.NodeName") : r.errorText()));
     return name;
+}
+
+std::optional<client::Response> callOrReport(client::ApiClient &client, const client::Request &request,
+                                             const QString &what)
+{
+    client::Response r = client.call(request);
+    if (r.ok())
+        return r;
+    err(QStringLiteral("%1: %2").arg(what, r.errorText()));
+    return std::nullopt;
 }
 
 namespace {

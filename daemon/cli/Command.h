@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "cli/Flags.h"
 
@@ -69,7 +70,12 @@ void addSnapshotCommands(CommandTable &table); // snapshot save, restore, inspec
 // Shared helpers for command implementations.
 std::unique_ptr<client::ApiClient> connectOrReport(
     const HttpFlags &http); // prints "Error connecting ..." on failure
-// GET /v1/agent/self -> Config.NodeName; empty and *error when the agent cannot be reached.
-QString agentNodeName(client::ApiClient &client, QString *error);
+// GET /v1/agent/self -> Config.NodeName; empty, with Consul's "Error querying Consul agent: ..."
+// printed, when the agent cannot be reached.
+QString agentNodeNameOrReport(client::ApiClient &client);
+// client.call(request); when it fails, prints "<what>: <reason>" (Consul's wording is the
+// caller's) and returns nothing.
+std::optional<client::Response> callOrReport(client::ApiClient &client, const client::Request &request,
+                                             const QString &what);
 
 } // namespace qonsul::cli

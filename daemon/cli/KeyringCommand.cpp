@@ -86,11 +86,9 @@ public:
         req.body = QJsonDocument(QJsonObject{{QStringLiteral("Key"), key}}).toJson(QJsonDocument::Compact);
         if (m_relay)
             req.param(QStringLiteral("relay-factor"), QString::number(m_relay));
-        const Response r = client->call(req);
-        if (!r.ok()) {
-            err(QStringLiteral("error: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, req, QStringLiteral("error"));
+        if (!r)
             return 1;
-        }
         return 0;
     }
 
@@ -104,12 +102,10 @@ private:
             req.param(QStringLiteral("local-only"), QStringLiteral("true"));
         if (m_relay)
             req.param(QStringLiteral("relay-factor"), QString::number(m_relay));
-        const Response r = client.call(req);
-        if (!r.ok()) {
-            err(QStringLiteral("error: %1").arg(r.errorText()));
+        const auto r = callOrReport(client, req, QStringLiteral("error"));
+        if (!r)
             return 1;
-        }
-        for (const QJsonValue &v : QJsonDocument::fromJson(r.body).array()) {
+        for (const QJsonValue &v : QJsonDocument::fromJson(r->body).array()) {
             const QJsonObject pool = v.toObject();
             if (m_localOnly && pool.value(u"WAN").toBool())
                 continue;

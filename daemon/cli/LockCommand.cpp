@@ -756,11 +756,8 @@ public:
         auto client = connectOrReport(m_http);
         if (!client)
             return 1;
-        QString error;
-        if (agentNodeName(*client, &error).isEmpty()) {
-            err(QStringLiteral("Error querying Consul agent: %1").arg(error));
+        if (agentNodeNameOrReport(*client).isEmpty())
             return 1;
-        }
         if (prefix.isEmpty() && m_limit > 1) {
             err(QStringLiteral("Lock setup failed: missing prefix"));
             return 1;

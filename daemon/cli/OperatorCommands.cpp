@@ -37,12 +37,10 @@ public:
         Request req{"GET", QStringLiteral("/v1/operator/raft/configuration")};
         if (m_http.stale())
             req.param(QStringLiteral("stale"));
-        const Response r = client->call(req);
-        if (!r.ok()) {
-            err(QStringLiteral("Error getting peers: Failed to retrieve raft configuration: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, req, QStringLiteral("Error getting peers: Failed to retrieve raft configuration"));
+        if (!r)
             return 1;
-        }
-        const QJsonArray servers = QJsonDocument::fromJson(r.body).object().value(u"Servers").toArray();
+        const QJsonArray servers = QJsonDocument::fromJson(r->body).object().value(u"Servers").toArray();
         quint64 leaderIndex = 0;
         for (const QJsonValue &v : servers) {
             if (v.toObject().value(u"Leader").toBool())
@@ -109,11 +107,9 @@ public:
         Request req{"DELETE", QStringLiteral("/v1/operator/raft/peer")};
         req.param(m_address.isEmpty() ? QStringLiteral("id") : QStringLiteral("address"),
                   m_address.isEmpty() ? m_id : m_address);
-        const Response r = client->call(req);
-        if (!r.ok()) {
-            err(QStringLiteral("Error removing peer: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, req, QStringLiteral("Error removing peer"));
+        if (!r)
             return 1;
-        }
         out(m_address.isEmpty() ? QStringLiteral("Removed peer with id \"%1\"").arg(m_id)
                                 : QStringLiteral("Removed peer with address \"%1\"").arg(m_address));
         return 0;

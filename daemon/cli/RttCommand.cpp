@@ -61,12 +61,10 @@ public:
         if (!client)
             return 1;
         if (nodes.size() == 1) {
-            const Response self = client->call(Request { "GET", QStringLiteral("/v1/agent/self") });
-            if (!self.ok()) {
-                err(QStringLiteral("Unable to look up agent info: %1").arg(self.errorText()));
+            const auto self = callOrReport(*client, { "GET", QStringLiteral("/v1/agent/self") }, QStringLiteral("Unable to look up agent info"));
+            if (!self)
                 return 1;
-            }
-            const QJsonObject config = QJsonDocument::fromJson(self.body).object().value(u"Config").toObject();
+            const QJsonObject config = QJsonDocument::fromJson(self->body).object().value(u"Config").toObject();
             QString own = config.value(u"NodeName").toString();
             if (m_wan)
                 own += u'.' + config.value(u"Datacenter").toString();
@@ -74,22 +72,18 @@ public:
         }
         QJsonArray entries;
         if (m_wan) {
-            const Response r = client->call(Request { "GET", QStringLiteral("/v1/coordinate/datacenters") });
-            if (!r.ok()) {
-                err(QStringLiteral("Error getting coordinates: %1").arg(r.errorText()));
+            const auto r = callOrReport(*client, { "GET", QStringLiteral("/v1/coordinate/datacenters") }, QStringLiteral("Error getting coordinates"));
+            if (!r)
                 return 1;
-            }
-            for (const QJsonValue &dc : QJsonDocument::fromJson(r.body).array()) {
+            for (const QJsonValue &dc : QJsonDocument::fromJson(r->body).array()) {
                 for (const QJsonValue &c : dc.toObject().value(u"Coordinates").toArray())
                     entries.append(c);
             }
         } else {
-            const Response r = client->call(Request { "GET", QStringLiteral("/v1/coordinate/nodes") });
-            if (!r.ok()) {
-                err(QStringLiteral("Error getting coordinates: %1").arg(r.errorText()));
+            const auto r = callOrReport(*client, { "GET", QStringLiteral("/v1/coordinate/nodes") }, QStringLiteral("Error getting coordinates"));
+            if (!r)
                 return 1;
-            }
-            entries = QJsonDocument::fromJson(r.body).array();
+            entries = QJsonDocument::fromJson(r->body).array();
         }
         std::optional<gossip::Coordinate> coords[2];
         for (const QJsonValue &e : std::as_const(entries)) {

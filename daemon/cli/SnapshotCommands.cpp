@@ -80,18 +80,16 @@ public:
         client::Request request("GET", QStringLiteral("/v1/snapshot"));
         if (m_http.stale())
             request.query.append({QStringLiteral("stale"), QString()});
-        const Response r = client->call(request);
-        if (!r.ok()) {
-            err(QStringLiteral("Error saving snapshot: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, request, QStringLiteral("Error saving snapshot"));
+        if (!r)
             return 1;
-        }
         // Written whole to a temporary file and renamed, so FILE is never a partial archive.
         QSaveFile saved(file);
         if (!saved.open(QIODevice::WriteOnly)) {
             err(QStringLiteral("Error opening snapshot file for write: %1").arg(saved.errorString()));
             return 1;
         }
-        saved.write(r.body);
+        saved.write(r->body);
         if (!saved.commit()) {
             err(QStringLiteral("Error closing snapshot file: %1").arg(saved.errorString()));
             return 1;
@@ -103,7 +101,7 @@ public:
                     .arg(error.isEmpty() ? readBack.errorString() : error));
             return 1;
         }
-        out(QStringLiteral("Saved and verified snapshot to index %1").arg(r.index()));
+        out(QStringLiteral("Saved and verified snapshot to index %1").arg(r->index()));
         return 0;
     }
 };
@@ -139,11 +137,9 @@ public:
         client::Request request("PUT", QStringLiteral("/v1/snapshot"));
         request.body = f.readAll();
         request.contentType = "application/octet-stream";
-        const Response r = client->call(request);
-        if (!r.ok()) {
-            err(QStringLiteral("Error restoring snapshot: %1").arg(r.errorText()));
+        const auto r = callOrReport(*client, request, QStringLiteral("Error restoring snapshot"));
+        if (!r)
             return 1;
-        }
         out(QStringLiteral("Restored snapshot"));
         return 0;
     }

@@ -134,11 +134,8 @@ public:
         m_client = connectOrReport(m_http);
         if (!m_client)
             return 1;
-        QString error;
-        if (agentNodeName(*m_client, &error).isEmpty()) {
-            err(QStringLiteral("Error querying Consul agent: %1").arg(error));
+        if (agentNodeNameOrReport(*m_client).isEmpty())
             return 1;
-        }
         m_waiter = std::make_unique<Waiter>(*m_client);
         SignalWatcher signals;
         QObject::connect(&signals, &SignalWatcher::signalled, &signals, [this](int sig) { onSignal(sig); });
