@@ -138,6 +138,7 @@ void Agent::createCluster()
     o.bootstrapExpect = m_config.bootstrapExpect;
     o.raft.timing = raft::Timing{m_config.raft.heartbeatTimeout / kMillisecond, m_config.raft.electionTimeout / kMillisecond,
                                  m_config.raft.leaderLeaseTimeout / kMillisecond};
+    o.raft.snapshotIntervalMs = m_config.raft.snapshotInterval / kMillisecond;
     o.raft.snapshotThreshold = quint64(m_config.raft.snapshotThreshold);
     o.raft.trailingLogs = quint64(m_config.raft.trailingLogs);
     o.rpcHoldMs = m_config.rpcHoldTimeout / kMillisecond;

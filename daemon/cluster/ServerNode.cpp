@@ -5,6 +5,7 @@
 #include "cluster/ClusterLogging.h"
 #include "rpc/RpcLogging.h"
 #include "raft/storage/RaftStorage.h"
+#include "raft/storage/ThreadSnapshotRunner.h"
 #include "raft/RaftCommitter.h"
 #include "raft/RaftNode.h"
 #include "rpc/RaftTransport.h"
@@ -72,6 +73,7 @@ bool ServerNode::start(QString *error)
         return false;
     m_transport = std::make_unique<rpc::RaftTransport>(m_pool, m_options.rpcAddress);
     m_fsm = std::make_unique<raft::StoreStateMachine>(m_store);
+    m_snapshotRunner = std::make_unique<raft::ThreadSnapshotRunner>(this);
     raft::RaftNode::Deps deps;
     deps.id = m_options.nodeId;
     deps.clock = m_clock;
@@ -80,6 +82,7 @@ bool ServerNode::start(QString *error)
     deps.stable = m_storage->stable.get();
     deps.snapshots = m_storage->snapshots.get();
     deps.fsm = m_fsm.get();
+    deps.snapshotRunner = m_snapshotRunner.get();
     deps.random = [] { return QRandomGenerator::system()->generate64(); };
     deps.options = m_options.raft;
     m_node = std::make_unique<raft::RaftNode>(deps);

@@ -20,6 +20,7 @@ class StateStore;
 namespace qonsul::raft {
 class RaftNode;
 struct RaftStorage;
+class SnapshotRunner;
 class StoreStateMachine;
 } // namespace qonsul::raft
 namespace qonsul::rpc {
@@ -99,6 +100,7 @@ private:
     rpc::ConnectionPool *m_pool;
     std::unique_ptr<rpc::RaftTransport> m_transport;
     std::unique_ptr<raft::RaftStorage> m_storage; // outlives m_node
+    std::unique_ptr<raft::SnapshotRunner> m_snapshotRunner; // joins its thread before m_storage goes
     std::unique_ptr<raft::StoreStateMachine> m_fsm;
     std::unique_ptr<raft::RaftNode> m_node;
     ForwardingCommitter m_committer;

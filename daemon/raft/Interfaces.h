@@ -1,9 +1,11 @@
 #pragma once
-// The five plug points around the consensus core, after hashicorp/raft: everything with a side
+// The plug points around the consensus core, after hashicorp/raft: everything with a side
 // effect goes through one of them, so the core runs unchanged on real disks and sockets or inside
 // the deterministic simulation (tests/sim). All are called only from the thread that owns the
-// RaftNode, never concurrently, and need no locking.
+// RaftNode, never concurrently, and need no locking — except what a SnapshotRunner runs: a
+// snapshot's serialization and SnapshotStore::save(), which may run on another thread.
 #include <any>
+#include <functional>
 #include <optional>
 
 #include "raft/Types.h"
@@ -18,8 +20,10 @@ public:
     virtual ~StateMachine() = default;
     // Applies one committed Command entry. The result is handed to the proposer on the leader.
     virtual std::any apply(const LogEntry &entry) = 0;
-    // The whole state after the last applied entry, as bytes restore() accepts.
-    virtual QByteArray snapshot() const = 0;
+    // Freezes the state after the last applied entry, cheaply (the state store shares its tables
+    // copy-on-write), and returns what turns that frozen state into bytes restore() accepts. The
+    // returned function may run later and on another thread, while apply() goes on.
+    virtual std::function<QByteArray()> capture() const = 0;
     // Replaces the whole state (a snapshot from the leader, or the latest one at start).
     // False leaves the state unchanged; the core then treats the snapshot as unusable.
     virtual bool restore(const QByteArray &data, const SnapshotMeta &meta) = 0;
@@ -59,7 +63,9 @@ public:
 };
 
 // Snapshots of the state machine. save() is durable on return and makes the snapshot the latest;
-// false (logged by the store) leaves the previous latest snapshot in place.
+// false (logged by the store) leaves the previous latest snapshot in place. save() may run on a
+// SnapshotRunner's thread while latest() and latestData() are called on the owner's thread; two
+// save() calls never overlap.
 class SnapshotStore
 {
 public:
@@ -67,6 +73,21 @@ public:
     virtual bool save(const SnapshotMeta &meta, const QByteArray &data) = 0;
     virtual std::optional<SnapshotMeta> latest() const = 0;
     virtual QByteArray latestData() const = 0;
+};
+
+// Where the slow half of taking a snapshot runs — serializing the captured state and
+// SnapshotStore::save() — so that the owner's thread goes on applying meanwhile (a worker thread
+// in the agent, a simulated delay in tests/sim). A RaftNode without one runs it inline.
+class SnapshotRunner
+{
+public:
+    virtual ~SnapshotRunner() = default;
+    // Runs `work` once, then `done` with its result on the owner's thread, from a later event
+    // (never from inside start()). The core starts one at a time.
+    virtual void start(std::function<bool()> work, std::function<void(bool)> done) = 0;
+    // Returns once the started work has finished (its `done` still comes later): the core
+    // calls it before it saves a snapshot of its own on the owner's thread.
+    virtual void wait() = 0;
 };
 
 // Sends one message to a server, best effort: it may be lost, delayed, duplicated or reordered.

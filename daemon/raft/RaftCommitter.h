@@ -15,7 +15,7 @@ public:
     // Applies at the entry's Raft index (indexes of no-op and configuration entries are skipped,
     // which the store allows: it only needs increasing indexes). Returns a state::ApplyResult.
     std::any apply(const LogEntry &entry) override;
-    QByteArray snapshot() const override { return m_store->snapshot(); }
+    std::function<QByteArray()> capture() const override { return m_store->capture(); }
     bool restore(const QByteArray &data, const SnapshotMeta &meta) override;
 
 private:

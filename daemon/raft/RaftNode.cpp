@@ -25,6 +25,7 @@ RaftNode::RaftNode(Deps deps)
     , m_stable(deps.stable)
     , m_snapshots(deps.snapshots)
     , m_fsm(deps.fsm)
+    , m_runner(deps.snapshotRunner)
     , m_random(std::move(deps.random))
     , m_options(deps.options)
 {
@@ -68,6 +69,7 @@ RaftNode::RaftNode(Deps deps)
     // restarted, so it must not vote for anyone else until that lease has surely run out.
     m_lastLeaderContact = m_bootMs;
     armElectionTimer();
+    armSnapshotTimer();
 }
 
 RaftNode::~RaftNode()
@@ -75,6 +77,7 @@ RaftNode::~RaftNode()
     m_clock->cancel(m_electionTimer);
     m_clock->cancel(m_heartbeatTimer);
     m_clock->cancel(m_flushTimer);
+    m_clock->cancel(m_snapshotTimer);
 }
 
 bool RaftNode::bootstrap(const Configuration &configuration)
@@ -698,14 +701,16 @@ void RaftNode::handleInstallSnapshot(const Message &m)
         return; // no answer: the leader sends again
     // Restored first (a snapshot that does not restore is never stored), then made durable; if
     // that fails the state machine goes back to where it was and the leader sends it again.
-    const QByteArray before = m_fsm->snapshot();
+    const std::function<QByteArray()> before = m_fsm->capture(); // serialized only if needed
+    if (m_snapshotting && m_runner)
+        m_runner->wait(); // its older snapshot is saved first; its completion is then ignored
     if (!m_fsm->restore(m.snapshotData, meta)) {
         qCWarning(lcRaft) << m_id << "could not restore the snapshot at index" << meta.index;
         send(r);
         return;
     }
     if (!m_snapshots->save(meta, m.snapshotData)) {
-        if (!m_fsm->restore(before, SnapshotMeta { m_applied, termAt(m_applied).value_or(0), configAt(m_applied) }))
+        if (!m_fsm->restore(before(), SnapshotMeta { m_applied, termAt(m_applied).value_or(0), configAt(m_applied) }))
             qFatal("raft %s: cannot return the state machine to index %llu", qPrintable(m_id), m_applied);
         return;
     }
@@ -942,25 +947,50 @@ void RaftNode::applyCommitted()
             return;
         }
     }
-    maybeSnapshot();
 }
 
-void RaftNode::maybeSnapshot()
+// ---- Snapshots and compaction ----------------------------------------------------------------
+
+void RaftNode::armSnapshotTimer()
 {
-    if (m_applied < m_snapIndex + m_options.snapshotThreshold || now() < m_snapshotRetryAt)
-        return;
-    SnapshotMeta meta { m_applied, *termAt(m_applied), configAt(m_applied) };
-    if (!m_snapshots->save(meta, m_fsm->snapshot())) {
-        // Nothing changed; try again later rather than after every entry (the store logged why).
-        m_snapshotRetryAt = now() + m_options.timing.heartbeatTimeout;
-        return;
-    }
+    // hashicorp/raft waits a random time in [interval, 2 * interval) before each check.
+    const qint64 interval = std::max<qint64>(1, m_options.snapshotIntervalMs);
+    m_snapshotTimer = m_clock->schedule(interval + qint64(m_random() % quint64(interval)), [this] {
+        m_snapshotTimer = 0;
+        armSnapshotTimer();
+        if (!m_snapshotting && m_applied >= m_snapIndex + m_options.snapshotThreshold)
+            takeSnapshot();
+    });
+}
+
+void RaftNode::takeSnapshot()
+{
+    // Captured here at the applied index (cheap); serialized and saved by the runner while
+    // entries keep being applied. A failed save changes nothing: the next check tries again.
+    const SnapshotMeta meta { m_applied, *termAt(m_applied), configAt(m_applied) };
+    auto work = [meta, serialize = m_fsm->capture(), store = m_snapshots] { return store->save(meta, serialize()); };
+    auto done = [this, alive = std::weak_ptr<bool>(m_alive), meta](bool saved) {
+        if (alive.lock())
+            snapshotSaved(meta, saved);
+    };
+    m_snapshotting = true;
+    if (m_runner)
+        m_runner->start(std::move(work), std::move(done));
+    else
+        done(work());
+}
+
+void RaftNode::snapshotSaved(const SnapshotMeta &meta, bool saved)
+{
+    m_snapshotting = false;
+    if (!saved || meta.index <= m_snapIndex)
+        return; // not saved (the store logged why), or a leader's newer snapshot was installed meanwhile
     m_snapIndex = meta.index;
     m_snapTerm = meta.term;
     m_configs.erase(m_configs.begin(), m_configs.upper_bound(meta.index));
     m_configs[meta.index] = meta.configuration;
-    if (m_applied > m_options.trailingLogs) {
-        const quint64 firstKept = m_applied - m_options.trailingLogs + 1;
+    if (meta.index > m_options.trailingLogs) {
+        const quint64 firstKept = meta.index - m_options.trailingLogs + 1;
         if (firstKept > m_log->firstIndex())
             m_log->truncateBefore(firstKept); // failing only postpones compaction to the next snapshot
     }

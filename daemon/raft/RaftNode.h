@@ -18,7 +18,9 @@
 // - commit on a majority of the current term (5.4.2), in-order apply to the StateMachine;
 // - reads: a leader lease (the lease is strictly shorter than the heartbeat timeout, and voters
 //   are sticky for the heartbeat timeout, also right after a restart) and ReadIndex (6.4);
-// - snapshots and log compaction (7), InstallSnapshot to followers that are too far behind;
+// - snapshots and log compaction (7) on a timer, as hashicorp/raft: the state is captured on the
+//   owner's thread and serialized and saved through the SnapshotRunner while applying goes on;
+//   InstallSnapshot to followers that are too far behind;
 // - single-server membership changes (4.1) and leadership transfer (3.10).
 //
 // Callbacks passed in (ApplyDone, ReadDone) run from inside a later event, or synchronously
@@ -29,6 +31,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 
 #include "core/Clock.h"
 #include "raft/Interfaces.h"
@@ -53,6 +56,7 @@ public:
         StableStore *stable = nullptr;
         SnapshotStore *snapshots = nullptr;
         StateMachine *fsm = nullptr;
+        SnapshotRunner *snapshotRunner = nullptr; // null: snapshots are written inline
         std::function<quint64()> random; // uniformly distributed 64-bit values
         Options options;
     };
@@ -175,7 +179,9 @@ private:
     void maybeCommit();
     void applyCommitted();
     void serveReads();
-    void maybeSnapshot();
+    void armSnapshotTimer();
+    void takeSnapshot();
+    void snapshotSaved(const SnapshotMeta &meta, bool saved);
     void maybeSendTimeoutNow();
     void appendAsLeader(LogEntry::Type type, const QByteArray &data, ApplyDone done);
     void changeConfiguration(Configuration next, ApplyDone done);
@@ -194,6 +200,7 @@ private:
     StableStore *m_stable;
     SnapshotStore *m_snapshots;
     StateMachine *m_fsm;
+    SnapshotRunner *m_runner;
     std::function<quint64()> m_random;
     Options m_options;
 
@@ -214,7 +221,10 @@ private:
     Clock::TimerId m_flushTimer = 0;
     QSet<ServerId> m_votes;
 
-    qint64 m_snapshotRetryAt = 0; // after a failed snapshot write
+    Clock::TimerId m_snapshotTimer = 0;
+    bool m_snapshotting = false; // a snapshot is being serialized and saved
+    // Callbacks that may outlive the node (a SnapshotRunner's done) check it is still there.
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 
     // Leader state.
     QList<LogEntry> m_unsynced; // accepted in this event loop turn, appended when it ends

@@ -141,7 +141,11 @@ struct Options
     Timing timing;
     int maxAppendEntries = 64;       // entries per AppendEntries (batching)
     int maxInflight = 8;             // pipelined AppendEntries per follower before waiting
-    quint64 snapshotThreshold = 16384; // Consul raft_snapshot_threshold
+    // Every snapshotIntervalMs (plus a random part of it, so servers do not all snapshot at
+    // once) a server snapshots if it applied at least snapshotThreshold entries since its last
+    // snapshot. Consul raft_snapshot_interval (30 s) and raft_snapshot_threshold.
+    qint64 snapshotIntervalMs = 30000;
+    quint64 snapshotThreshold = 16384;
     quint64 trailingLogs = 10240;    // Consul raft_trailing_logs: kept after a snapshot
 };
 

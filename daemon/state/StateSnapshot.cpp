@@ -38,50 +38,82 @@ QHash<QString, quint64> indexHash(const QCborMap &m)
 }
 } // namespace
 
-QByteArray StateStore::snapshot() const
+namespace {
+// Every table a snapshot holds, copied from the store: each copy shares the store's data until
+// one side writes (Qt's implicit sharing, with atomic reference counts), so taking it is O(1) and
+// serializing it on another thread is safe while the store goes on changing its own copies.
+struct Tables
 {
-    QCborArray kv;
-    for (const api::KvEntry &e : m_kv)
-        kv.append(QCborArray{e.key, e.value, qint64(e.flags), e.session, qint64(e.lockIndex), qint64(e.createIndex),
-                             qint64(e.modifyIndex)});
-    QCborArray tombstones;
-    for (auto it = m_tombstones.begin(); it != m_tombstones.end(); ++it)
-        tombstones.append(QCborArray{it.key(), qint64(it.value())});
-    QCborArray nodes;
-    for (const api::Node &n : m_nodes)
-        nodes.append(withIndexes(api::toJson(n)));
-    QCborArray services;
-    for (auto it = m_services.begin(); it != m_services.end(); ++it) {
+    quint64 lastIndex = 0;
+    QHash<QString, quint64> tableIndex;
+    QHash<QString, quint64> serviceIndex;
+    QMap<QString, api::KvEntry> kv;
+    QMap<QString, quint64> tombstones;
+    QMap<QString, api::Node> nodes;
+    QMap<QString, QMap<QString, api::Service>> services;
+    QMap<QString, QMap<QString, api::HealthCheck>> checks;
+    QMap<QString, api::Session> sessions;
+    QMap<QString, PreparedQuery> queries;
+
+    QByteArray serialize() const;
+};
+
+QByteArray Tables::serialize() const
+{
+    QCborArray kvRows;
+    for (const api::KvEntry &e : kv)
+        kvRows.append(QCborArray{e.key, e.value, qint64(e.flags), e.session, qint64(e.lockIndex), qint64(e.createIndex),
+                                 qint64(e.modifyIndex)});
+    QCborArray tombstoneRows;
+    for (auto it = tombstones.begin(); it != tombstones.end(); ++it)
+        tombstoneRows.append(QCborArray{it.key(), qint64(it.value())});
+    QCborArray nodeRows;
+    for (const api::Node &n : nodes)
+        nodeRows.append(withIndexes(api::toJson(n)));
+    QCborArray serviceRows;
+    for (auto it = services.begin(); it != services.end(); ++it) {
         for (const api::Service &s : it.value())
-            services.append(QCborArray{it.key(), withIndexes(api::toJson(s))});
+            serviceRows.append(QCborArray{it.key(), withIndexes(api::toJson(s))});
     }
-    QCborArray checks;
-    for (const auto &perNode : m_checks) {
+    QCborArray checkRows;
+    for (const auto &perNode : checks) {
         for (const api::HealthCheck &c : perNode) {
             QJsonObject o = api::toJson(c);
             o.insert(QStringLiteral("IntervalNs"), double(c.interval));
             o.insert(QStringLiteral("TimeoutNs"), double(c.timeout));
-            checks.append(withIndexes(o));
+            checkRows.append(withIndexes(o));
         }
     }
-    QCborArray sessions;
-    for (const api::Session &s : m_sessions)
-        sessions.append(withIndexes(api::toJson(s)));
-    QCborArray queries;
-    for (const PreparedQuery &q : m_queries)
-        queries.append(withIndexes(preparedquery::toJson(q)));
+    QCborArray sessionRows;
+    for (const api::Session &s : sessions)
+        sessionRows.append(withIndexes(api::toJson(s)));
+    QCborArray queryRows;
+    for (const PreparedQuery &q : queries)
+        queryRows.append(withIndexes(preparedquery::toJson(q)));
     const QCborMap doc{{QStringLiteral("version"), kSnapshotVersion},
-                       {QStringLiteral("index"), qint64(m_lastIndex)},
-                       {QStringLiteral("tableIndex"), indexMap(m_tableIndex)},
-                       {QStringLiteral("serviceIndex"), indexMap(m_serviceIndex)},
-                       {QStringLiteral("kv"), kv},
-                       {QStringLiteral("tombstones"), tombstones},
-                       {QStringLiteral("nodes"), nodes},
-                       {QStringLiteral("services"), services},
-                       {QStringLiteral("checks"), checks},
-                       {QStringLiteral("sessions"), sessions},
-                       {QStringLiteral("queries"), queries}};
+                       {QStringLiteral("index"), qint64(lastIndex)},
+                       {QStringLiteral("tableIndex"), indexMap(tableIndex)},
+                       {QStringLiteral("serviceIndex"), indexMap(serviceIndex)},
+                       {QStringLiteral("kv"), kvRows},
+                       {QStringLiteral("tombstones"), tombstoneRows},
+                       {QStringLiteral("nodes"), nodeRows},
+                       {QStringLiteral("services"), serviceRows},
+                       {QStringLiteral("checks"), checkRows},
+                       {QStringLiteral("sessions"), sessionRows},
+                       {QStringLiteral("queries"), queryRows}};
     return doc.toCborValue().toCbor();
+}
+} // namespace
+
+std::function<QByteArray()> StateStore::capture() const
+{
+    return [tables = Tables{m_lastIndex, m_tableIndex, m_serviceIndex, m_kv, m_tombstones, m_nodes, m_services,
+                            m_checks, m_sessions, m_queries}] { return tables.serialize(); };
+}
+
+QByteArray StateStore::snapshot() const
+{
+    return capture()();
 }
 
 ApplyResult StateStore::applyRestore(const QCborMap &cmd)

@@ -9,6 +9,7 @@
 #include <QCborValue>
 #include <QHash>
 #include <QMap>
+#include <functional>
 #include <optional>
 
 #include "api/Types.h"
@@ -49,6 +50,11 @@ public:
 
     // Whole-state snapshot and restore (Raft snapshots, `snapshot save/restore`).
     QByteArray snapshot() const;
+    // The same snapshot in two steps: capture() freezes every table at lastIndex() in O(1) (the
+    // tables are implicitly shared; the first write after it copies the table it changes), and
+    // the returned function serializes that frozen state. It may run on another thread while
+    // this store goes on applying.
+    std::function<QByteArray()> capture() const;
     bool restore(const QByteArray &data, QString *error);
 
     WatchHub &watches() { return m_watches; }

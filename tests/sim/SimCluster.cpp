@@ -202,6 +202,36 @@ private:
     QSet<TimerId> m_ids;
 };
 
+// The snapshot worker: the work (serializing what was captured, then saving it) runs 0-300 ms
+// after it was started, while the server goes on applying entries, and a crash before then
+// loses it. wait() runs it at once; the completion still comes with the timer.
+class SimCluster::ServerSnapshotRunner final : public SnapshotRunner
+{
+public:
+    ServerSnapshotRunner(SimCluster *c, Host &s) : m_c(c), m_s(s) {}
+    void start(std::function<bool()> work, std::function<void(bool)> done) override
+    {
+        m_work = std::move(work);
+        const qint64 delay = qint64(m_s.random.below(301));
+        m_c->trace(u"%1 starts a snapshot, written in %2 ms"_s.arg(m_s.id).arg(delay));
+        m_s.clock->schedule(delay, [this, done = std::move(done)] {
+            wait();
+            done(m_saved);
+        });
+    }
+    void wait() override
+    {
+        if (m_work)
+            m_saved = std::exchange(m_work, {})();
+    }
+
+private:
+    SimCluster *m_c;
+    Host &m_s;
+    std::function<bool()> m_work;
+    bool m_saved = false;
+};
+
 namespace {
 class NetworkTransport final : public Transport
 {
@@ -234,12 +264,14 @@ std::any SimStateMachine::apply(const LogEntry &entry)
     return entry.index;
 }
 
-QByteArray SimStateMachine::snapshot() const
+std::function<QByteArray()> SimStateMachine::capture() const
 {
-    QByteArray out;
-    QDataStream s(&out, QIODevice::WriteOnly);
-    s << m_lastIndex << m_chain << m_values;
-    return out;
+    return [last = m_lastIndex, chain = m_chain, values = m_values] {
+        QByteArray out;
+        QDataStream s(&out, QIODevice::WriteOnly);
+        s << last << chain << values;
+        return out;
+    };
 }
 
 bool SimStateMachine::restore(const QByteArray &data, const SnapshotMeta &)
@@ -422,6 +454,7 @@ Options SimCluster::simOptions()
     o.timing = Timing::fromMultiplier(1);
     o.maxAppendEntries = 16;
     o.maxInflight = 4;
+    o.snapshotIntervalMs = 500;
     o.snapshotThreshold = 40;
     o.trailingLogs = 10;
     return o;
@@ -540,6 +573,7 @@ void SimCluster::crashNow(int server)
     Host &s = *m_servers.at(server);
     s.node.reset();
     s.clock.reset();
+    s.snapshotRunner.reset();
     s.fsm.reset();
     s.crashArmed = false;
 }
@@ -568,6 +602,7 @@ void SimCluster::restart(int server)
         s.transport = std::make_unique<NetworkTransport>(&m_network);
     }
     s.clock = std::make_unique<ServerClock>(this, server);
+    s.snapshotRunner = std::make_unique<ServerSnapshotRunner>(this, s);
     s.fsm = std::make_unique<SimStateMachine>(this, server);
     m_checker.onRestart(server);
     RaftNode::Deps deps;
@@ -578,6 +613,7 @@ void SimCluster::restart(int server)
     deps.stable = s.stableView.get();
     deps.snapshots = s.snapshotView.get();
     deps.fsm = s.fsm.get();
+    deps.snapshotRunner = s.snapshotRunner.get();
     deps.random = [&s] { return s.random.next(); };
     deps.options = m_params.options;
     event(server, [&] { s.node = std::make_unique<RaftNode>(deps); });

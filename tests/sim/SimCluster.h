@@ -7,7 +7,8 @@
 // Crashes: crash() destroys the RaftNode (timers, in-flight callbacks and memory gone; the disk
 // stays). armCrashOnWrite() crashes a server in the middle of its next durable write: only a
 // random prefix of an append reaches the disk, a term/vote or snapshot write is lost — the
-// writes that were not yet synced. restart() builds a new RaftNode from the disk.
+// writes that were not yet synced. restart() builds a new RaftNode from the disk. Snapshots are
+// written 0-300 ms after they were captured (ServerSnapshotRunner), while entries go on applying.
 #include "raft/MemoryStores.h"
 #include "raft/RaftNode.h"
 #include "Linearizability.h"
@@ -32,7 +33,7 @@ class SimStateMachine final : public raft::StateMachine
 public:
     SimStateMachine(SimCluster *cluster, int server) : m_cluster(cluster), m_server(server) {}
     std::any apply(const raft::LogEntry &entry) override;
-    QByteArray snapshot() const override;
+    std::function<QByteArray()> capture() const override;
     bool restore(const QByteArray &data, const raft::SnapshotMeta &meta) override;
     quint64 lastCommandIndex() const { return m_lastIndex; }
     QString value(const QString &key) const { return m_values.value(key); }
@@ -172,6 +173,7 @@ private:
     class ServerStable;
     class ServerSnapshots;
     class ServerClock;
+    class ServerSnapshotRunner;
     struct Host;
 
     void deliver(const raft::Message &message);
@@ -206,6 +208,7 @@ struct SimCluster::Host
     std::unique_ptr<ServerStable> stableView;
     std::unique_ptr<ServerSnapshots> snapshotView;
     std::unique_ptr<ServerClock> clock;
+    std::unique_ptr<ServerSnapshotRunner> snapshotRunner;
     std::unique_ptr<SimStateMachine> fsm;
     std::unique_ptr<raft::Transport> transport;
     std::unique_ptr<raft::RaftNode> node;

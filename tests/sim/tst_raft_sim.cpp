@@ -359,6 +359,36 @@ private Q_SLOTS:
         QVERIFY2(c.invariants().hold(), qPrintable(c.invariants().report()));
     }
 
+    // Snapshots are taken on a timer (Consul's raft_snapshot_interval, 500 ms here, plus
+    // hashicorp/raft's random part of up to one interval): none below the threshold of applied
+    // entries (40 here), and past it every server snapshots within two intervals plus the time
+    // the snapshot takes to write (up to 300 ms in the simulation), then compacts its log.
+    void snapshotsOnTheIntervalPastTheThreshold()
+    {
+        SimCluster c(params(3, 13));
+        QVERIFY(c.runUntil([&] { return c.leader() >= 0; }, 10000));
+        for (int i = 0; i < 30; ++i) { // with the configuration and the no-op: 32 entries
+            c.write(u"k"_s);
+            c.runFor(5);
+        }
+        c.runFor(3000);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(c.node(i)->snapshotIndex(), 0u);
+        for (int i = 0; i < 20; ++i) {
+            c.write(u"k"_s);
+            c.runFor(5);
+        }
+        QVERIFY(c.runUntil([&] { return c.writesAcked() == 50; }, 1000));
+        QVERIFY(c.runUntil([&] {
+            return c.node(0)->snapshotIndex() > 0 && c.node(1)->snapshotIndex() > 0 && c.node(2)->snapshotIndex() > 0;
+        }, 2 * 500 + 300));
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(c.node(i)->snapshotIndex() >= 40);
+            QCOMPARE(c.disk(i).firstIndex(), c.node(i)->snapshotIndex() - 10 + 1); // trailing logs: 10
+        }
+        QVERIFY2(c.invariants().hold(), qPrintable(c.invariants().report()));
+    }
+
     void laggingFollowerCatchesUpBySnapshot()
     {
         SimCluster c(params(3, 5));
@@ -370,7 +400,7 @@ private Q_SLOTS:
             c.write(u"k"_s);
             c.runFor(5);
         }
-        c.runFor(500);
+        c.runFor(1500); // the snapshot timer: 500 ms plus up to 500, and the write
         QVERIFY(c.disk(l).firstIndex() > c.disk(lagging).lastIndex() + 1); // compacted past it
         c.restart(lagging);
         QVERIFY(c.runUntil([&] { return c.node(lagging)->lastApplied() == c.node(l)->commitIndex(); }, 5000));

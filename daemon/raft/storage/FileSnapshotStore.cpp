@@ -147,8 +147,21 @@ std::unique_ptr<FileSnapshotStore> FileSnapshotStore::open(
     return self;
 }
 
+std::optional<SnapshotMeta> FileSnapshotStore::latest() const
+{
+    const QMutexLocker lock(&m_mutex);
+    return m_latest;
+}
+
+QString FileSnapshotStore::latestPath() const
+{
+    const QMutexLocker lock(&m_mutex);
+    return m_latestPath;
+}
+
 QByteArray FileSnapshotStore::latestData() const
 {
+    const QMutexLocker lock(&m_mutex);
     if (!m_latest)
         return {};
     if (!m_verified.isNull())
@@ -190,6 +203,7 @@ bool FileSnapshotStore::write(const SnapshotMeta &meta, const QByteArray &data, 
         *error = why;
         return false;
     }
+    const QMutexLocker lock(&m_mutex);
     m_latest = meta;
     m_latestPath = final;
     m_verified = QByteArray();

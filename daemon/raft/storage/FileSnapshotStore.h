@@ -4,6 +4,7 @@
 // and the CRC-32C of state.bin). A snapshot is written under a ".tmp" name, synced, renamed into
 // place and the directory synced, so a crash leaves either the whole snapshot or none. The
 // newest two are kept: if the newest turns out corrupt, the one before it is still there.
+#include <QMutex>
 #include <QStringList>
 
 #include "raft/Interfaces.h"
@@ -20,10 +21,10 @@ public:
 
     bool save(const SnapshotMeta &meta, const QByteArray &data) override; // false: logged
 
-    std::optional<SnapshotMeta> latest() const override { return m_latest; }
+    std::optional<SnapshotMeta> latest() const override;
     QByteArray latestData() const override;
 
-    QString latestPath() const { return m_latestPath; } // the snapshot directory, empty if none
+    QString latestPath() const; // the snapshot directory, empty if none
 
 private:
     explicit FileSnapshotStore(QString dir)
@@ -34,6 +35,9 @@ private:
     void prune();
 
     QString m_dir;
+    // save() runs on the snapshot thread while the owner's thread reads: the latest snapshot's
+    // fields below, and pruning (which never removes the latest), are under this lock.
+    mutable QMutex m_mutex;
     std::optional<SnapshotMeta> m_latest;
     QString m_latestPath;
     mutable QByteArray m_verified; // read and checked by open(), handed out once by latestData()

@@ -97,7 +97,7 @@ bool recoverCluster(LogStore &log, const StableStore &stable, SnapshotStore &sna
     }
     // The new configuration as of the last index, in a snapshot: no older configuration entry
     // can come back from the log, which is emptied next.
-    if (!snapshots.save(meta, scratch.snapshot())) {
+    if (!snapshots.save(meta, scratch.capture()())) {
         *error = u"cannot save the recovered snapshot (see the log)"_s;
         return false;
     }

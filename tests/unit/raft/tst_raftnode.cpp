@@ -39,7 +39,7 @@ public:
         applied.append(e.data);
         return int(applied.size());
     }
-    QByteArray snapshot() const override { return applied.join(','); }
+    std::function<QByteArray()> capture() const override { return [a = applied] { return a.join(','); }; }
     bool restore(const QByteArray &data, const SnapshotMeta &) override
     {
         applied = data.isEmpty() ? QList<QByteArray> {} : data.split(',');
@@ -347,6 +347,7 @@ private Q_SLOTS:
         d.snapshots = &snapshots;
         d.fsm = &fsm;
         d.random = [] { return quint64(7); };
+        d.options.snapshotIntervalMs = 10;
         d.options.snapshotThreshold = 4;
         d.options.trailingLogs = 1;
         auto owned = std::make_unique<RaftNode>(d);
@@ -380,6 +381,8 @@ private Q_SLOTS:
             QCOMPARE(result.value.toBool(), true);
         }
         QCOMPARE(store.kvCount(), 6);
+        QCOMPARE(node.snapshotIndex(), 0u); // only the snapshot timer takes one
+        clock.advance(20);                  // past 10 ms plus its random part
         QVERIFY(node.snapshotIndex() > 0); // the store's own snapshot is Raft's snapshot
         QVERIFY(log.firstIndex() > 1);      // and the log before it was compacted
 
@@ -437,6 +440,7 @@ private Q_SLOTS:
             d.snapshots = &p.snapshots;
             d.fsm = p.fsm.get();
             d.random = [&rng] { return rng = rng * 6364136223846793005ull + 1442695040888963407ull; };
+            d.options.snapshotIntervalMs = 100;
             d.options.snapshotThreshold = 20;
             d.options.trailingLogs = 5;
             p.node = std::make_unique<RaftNode>(d);

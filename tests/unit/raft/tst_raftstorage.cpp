@@ -7,10 +7,12 @@
 #include "raft/storage/Crc32c.h"
 #include "raft/storage/PeersJson.h"
 #include "raft/storage/RaftStorage.h"
+#include "raft/storage/ThreadSnapshotRunner.h"
 #include "state/Command.h"
 
 #include <QDir>
 #include <QFile>
+#include <QSemaphore>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -145,10 +147,28 @@ QStringList snapshotDirs(const QTemporaryDir &dir)
     return QDir(dir.filePath(u"raft/snapshots"_s)).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
 }
 
-// One server of a one-server cluster on the durable stores, over a real StateStore.
+// Holds the snapshot thread inside save() until the test releases it, so the test can act while
+// a snapshot is being written.
+struct GatedSnapshots final : SnapshotStore
+{
+    SnapshotStore *inner = nullptr;
+    QSemaphore entered;
+    QSemaphore released;
+    bool save(const SnapshotMeta &meta, const QByteArray &data) override
+    {
+        entered.release();
+        released.acquire();
+        return inner->save(meta, data);
+    }
+    std::optional<SnapshotMeta> latest() const override { return inner->latest(); }
+    QByteArray latestData() const override { return inner->latestData(); }
+};
+
+// One server of a one-server cluster on the durable stores, over a real StateStore. Snapshots
+// are written inline, or by `runner` (through `gate` when given).
 struct DurableServer
 {
-    explicit DurableServer(const QTemporaryDir &dir)
+    explicit DurableServer(const QTemporaryDir &dir, SnapshotRunner *runner = nullptr, GatedSnapshots *gate = nullptr)
         : storage(open(dir))
         , fsm(&store)
     {
@@ -159,8 +179,14 @@ struct DurableServer
         d.log = storage.log.get();
         d.stable = storage.stable.get();
         d.snapshots = storage.snapshots.get();
+        if (gate) {
+            gate->inner = storage.snapshots.get();
+            d.snapshots = gate;
+        }
         d.fsm = &fsm;
         d.random = [] { return quint64(7); };
+        d.snapshotRunner = runner;
+        d.options.snapshotIntervalMs = 10;
         d.options.snapshotThreshold = 8;
         d.options.trailingLogs = 2;
         node = std::make_unique<RaftNode>(d);
@@ -282,6 +308,7 @@ private Q_SLOTS:
                 s.clock.advance(0);
             }
             QCOMPARE(s.store.kvCount(), 20);
+            s.clock.advance(20); // the snapshot timer: 10 ms plus its random part
             QVERIFY(s.node->snapshotIndex() > 0);
             QVERIFY(s.storage.log->firstIndex() > 1);
         }
@@ -292,6 +319,57 @@ private Q_SLOTS:
         QVERIFY(s.node->isLeader());
         s.clock.advance(0);
         QCOMPARE(s.store.kvCount(), 20);
+    }
+
+    // The snapshot timer captures the state store at the applied index on the event loop; the
+    // snapshot thread serializes and writes it (held inside save() here) while writes go on. The
+    // snapshot holds exactly the state at its index, and the log is compacted only once the
+    // snapshot is durable.
+    void snapshotOnAThreadWhileWritesGoOn()
+    {
+        QTemporaryDir dir;
+        QObject context; // completions are queued to this thread
+        ThreadSnapshotRunner runner(&context);
+        GatedSnapshots gate;
+        DurableServer s(dir, &runner, &gate);
+        QVERIFY(s.node->bootstrap(Configuration { { Server { u"a"_s, u"10.0.0.1:8300"_s } } }));
+        s.clock.advance(2000);
+        QVERIFY(s.node->isLeader());
+        RaftCommitter committer(s.node.get());
+        const auto set = [&](const QString &key, const QByteArray &value) {
+            committer.propose(qonsul::state::command::kv(u"set"_s, key, value), {});
+        };
+        for (int turn = 0; turn < 20; ++turn) { // 20,000 keys, one append per event-loop turn
+            for (int i = 0; i < 1000; ++i)
+                set(u"key/%1"_s.arg(turn * 1000 + i, 5, 10, QChar(u'0')), QByteArray(64, 'v'));
+            s.clock.advance(0);
+        }
+        QCOMPARE(s.store.kvCount(), 20000);
+        const quint64 at = s.node->lastApplied();
+        const QByteArray expected = s.store.snapshot(); // the state at `at`
+
+        s.clock.advance(20); // the snapshot timer (10 ms plus its random part) starts the snapshot
+        QVERIFY(gate.entered.tryAcquire(1, 30000)); // serialized; the thread waits inside save()
+        for (int i = 0; i < 100; ++i) {
+            set(u"key/%1"_s.arg(i, 5, 10, QChar(u'0')), "changed");
+            set(u"new/%1"_s.arg(i), "added");
+            s.clock.advance(0);
+        }
+        QCOMPARE(s.node->lastApplied(), at + 200); // applied while the snapshot is in flight
+        QCOMPARE(s.store.kvCount(), 20100);
+        QCOMPARE(s.node->snapshotIndex(), 0u); // not durable yet: nothing compacted
+        QCOMPARE(s.storage.log->firstIndex(), 1u);
+
+        gate.released.release();
+        QTRY_COMPARE_WITH_TIMEOUT(s.node->snapshotIndex(), at, 30000); // completion queued to this thread
+        QCOMPARE(s.storage.snapshots->latest()->index, at);
+        QCOMPARE(s.storage.snapshots->latestData(), expected);
+        QCOMPARE(s.storage.log->firstIndex(), at - 2 + 1); // trailing logs: 2
+        QCOMPARE(s.storage.log->lastIndex(), at + 200);
+        std::optional<qonsul::api::KvEntry> changed;
+        s.store.kvGet(u"key/00000"_s, &changed);
+        QVERIFY(changed && changed->value == "changed");
+        runner.wait();
     }
 
     void tamperedDatabaseRefusesToOpen_data()

@@ -394,7 +394,7 @@ void TestRpc::threeNodesOverTransport()
                 applied.append(e.data);
                 return {};
             }
-            QByteArray snapshot() const override { return applied.join(','); }
+            std::function<QByteArray()> capture() const override { return [a = applied] { return a.join(','); }; }
             bool restore(const QByteArray &d, const raft::SnapshotMeta &) override
             {
                 applied = d.isEmpty() ? QList<QByteArray>{} : d.split(',');
