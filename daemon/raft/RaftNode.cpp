@@ -686,13 +686,41 @@ void RaftNode::handleInstallSnapshot(const Message &m)
     if (!acceptLeaderMessage(m, Message::Type::InstallSnapshotResponse, &r))
         return;
     r.term = m_term;
+    r.snapshot.index = m.snapshot.index;
+    r.snapshot.term = m.snapshot.term;
     const SnapshotMeta &meta = m.snapshot;
     if (meta.index <= m_commit) {
+        m_incoming.reset();
         r.success = true;
         r.matchIndex = m_commit;
         send(r);
         return;
     }
+    // Chunks are taken in order; anything else (a lost, duplicated or reordered chunk, a restart
+    // that lost the chunks so far) is answered with what is held, and the leader goes on from there.
+    const bool same = m_incoming && m_incoming->term == m.term && m_incoming->from == m.from
+        && m_incoming->meta.index == meta.index && m_incoming->meta.term == meta.term;
+    if (m.snapshotOffset == 0) {
+        m_incoming = IncomingSnapshot { m.term, m.from, meta, {} };
+    } else if (!same || m.snapshotOffset != quint64(m_incoming->data.size())) {
+        r.snapshotOffset = same ? quint64(m_incoming->data.size()) : 0;
+        send(r);
+        return;
+    }
+    m_incoming->data.append(m.snapshotData);
+    if (!m.snapshotDone) {
+        r.success = true;
+        r.snapshotOffset = quint64(m_incoming->data.size());
+        send(r);
+        return;
+    }
+    const IncomingSnapshot complete = std::move(*m_incoming);
+    m_incoming.reset();
+    installSnapshot(complete.meta, complete.data, r);
+}
+
+void RaftNode::installSnapshot(const SnapshotMeta &meta, const QByteArray &data, Message &r)
+{
     const std::optional<quint64> local = termAt(meta.index);
     const bool logContinues = local && *local == meta.term;
     // Order matters for a crash at any point: drop conflicting (uncommitted) entries first, then
@@ -704,12 +732,12 @@ void RaftNode::handleInstallSnapshot(const Message &m)
     const std::function<QByteArray()> before = m_fsm->capture(); // serialized only if needed
     if (m_snapshotting && m_runner)
         m_runner->wait(); // its older snapshot is saved first; its completion is then ignored
-    if (!m_fsm->restore(m.snapshotData, meta)) {
+    if (!m_fsm->restore(data, meta)) {
         qCWarning(lcRaft) << m_id << "could not restore the snapshot at index" << meta.index;
         send(r);
         return;
     }
-    if (!m_snapshots->save(meta, m.snapshotData)) {
+    if (!m_snapshots->save(meta, data)) {
         if (!m_fsm->restore(before(), SnapshotMeta { m_applied, termAt(m_applied).value_or(0), configAt(m_applied) }))
             qFatal("raft %s: cannot return the state machine to index %llu", qPrintable(m_id), m_applied);
         return;
@@ -730,6 +758,17 @@ void RaftNode::handleInstallSnapshotResponse(const Message &m)
     Progress *pr = progressFor(m);
     if (!pr)
         return;
+    if (m.matchIndex == 0) {
+        // The answer to one chunk: the follower holds snapshotOffset bytes; the next chunk
+        // starts there. Ignored: a duplicate or late answer to an earlier chunk, and a refusal
+        // asking for the chunk already in flight (if that was lost, the resend timeout covers it).
+        const bool stale = m.success ? m.snapshotOffset <= pr->snapshotOffset : m.snapshotOffset == pr->snapshotOffset;
+        if (!pr->snapshotPending || m.snapshot.index != pr->snapshotIndex || m.snapshot.term != pr->snapshotTerm || stale)
+            return;
+        pr->snapshotOffset = m.snapshotOffset;
+        sendSnapshot(m.from, *pr);
+        return;
+    }
     pr->snapshotPending = false;
     pr->waitingSince = now();
     if (m.success) {
@@ -877,17 +916,31 @@ void RaftNode::sendSnapshot(const ServerId &peer, Progress &pr)
     const std::optional<SnapshotMeta> meta = m_snapshots->latest();
     if (!meta)
         return;
+    if (!m_outgoing || m_outgoing->index != meta->index || m_outgoing->term != meta->term) {
+        m_outgoing = meta;
+        m_outgoingData = m_snapshots->latestData();
+    }
+    if (pr.snapshotIndex != meta->index || pr.snapshotTerm != meta->term) {
+        pr.snapshotIndex = meta->index;
+        pr.snapshotTerm = meta->term;
+        pr.snapshotOffset = 0;
+    }
+    const qsizetype offset = qsizetype(std::min<quint64>(pr.snapshotOffset, quint64(m_outgoingData.size())));
     Message m;
     m.type = Message::Type::InstallSnapshot;
     m.to = peer;
     m.snapshot = *meta;
-    m.snapshotData = m_snapshots->latestData();
+    m.snapshotOffset = quint64(offset);
+    m.snapshotData = m_outgoingData.mid(offset, std::max<qsizetype>(1, m_options.snapshotChunkBytes));
+    m.snapshotDone = offset + m.snapshotData.size() == m_outgoingData.size();
     m.leaderCommit = m_commit;
     m.stamp = now();
     m.round = m_round;
     pr.snapshotPending = true;
     pr.waitingSince = now();
-    qCInfo(lcRaft) << m_id << "sending snapshot at index" << meta->index << "to" << peer;
+    if (offset == 0)
+        qCInfo(lcRaft) << m_id << "sending snapshot at index" << meta->index << "to" << peer << "in chunks of"
+                       << m_options.snapshotChunkBytes << "bytes";
     send(m);
 }
 

@@ -123,7 +123,10 @@ private:
         quint64 next = 1;
         bool probing = true;   // one AppendEntries at a time until the logs match
         bool probeSent = false;
-        bool snapshotPending = false;
+        bool snapshotPending = false;  // waiting for the answer to a snapshot chunk
+        quint64 snapshotIndex = 0;     // the snapshot being sent (index, term)
+        quint64 snapshotTerm = 0;
+        quint64 snapshotOffset = 0;    // bytes of it the follower acknowledged: the next chunk
         std::deque<quint64> inflight; // last index of each unacknowledged pipelined message
         qint64 waitingSince = 0;      // when the oldest unanswered send went out
         qint64 lastResponse = 0;      // receipt time of any response in this term (check-quorum)
@@ -166,6 +169,7 @@ private:
     void handleRequestVote(const Message &m);
     void handleRequestVoteResponse(const Message &m);
     void handleInstallSnapshot(const Message &m);
+    void installSnapshot(const SnapshotMeta &meta, const QByteArray &data, Message &reply);
     void handleInstallSnapshotResponse(const Message &m);
     void handleTimeoutNow(const Message &m);
     Progress *progressFor(const Message &m); // leader, current term, known peer
@@ -220,6 +224,19 @@ private:
     Clock::TimerId m_heartbeatTimer = 0;
     Clock::TimerId m_flushTimer = 0;
     QSet<ServerId> m_votes;
+
+    // A snapshot arriving in chunks, from one leader in one term.
+    struct IncomingSnapshot
+    {
+        quint64 term = 0;
+        ServerId from;
+        SnapshotMeta meta;
+        QByteArray data;
+    };
+    std::optional<IncomingSnapshot> m_incoming;
+    // The leader's latest snapshot, read once and sent in chunks to every follower that needs it.
+    std::optional<SnapshotMeta> m_outgoing;
+    QByteArray m_outgoingData;
 
     Clock::TimerId m_snapshotTimer = 0;
     bool m_snapshotting = false; // a snapshot is being serialized and saved

@@ -74,7 +74,7 @@ struct Message
         HeartbeatResponse,
         RequestVote,           // 5.2; with preVote set, the pre-vote round (thesis 9.6)
         RequestVoteResponse,
-        InstallSnapshot,       // 7: a whole snapshot (chunking belongs to the real transport)
+        InstallSnapshot,       // 7: one chunk of a snapshot (offset / done, as in the paper's Figure 13)
         InstallSnapshotResponse,
         TimeoutNow,            // leadership transfer (thesis 3.10): start an election now
     };
@@ -106,9 +106,14 @@ struct Message
     bool preVote = false;
     bool leadershipTransfer = false; // voters skip leader stickiness for this election
 
-    // InstallSnapshot
+    // InstallSnapshot: snapshotData holds the bytes at snapshotOffset of the snapshot `snapshot`
+    // names, snapshotDone marks the last chunk. InstallSnapshotResponse names the same snapshot
+    // (index and term) and, in snapshotOffset, how many of its bytes the follower holds: the
+    // leader's next chunk starts there. matchIndex is set once it is installed.
     SnapshotMeta snapshot;
     QByteArray snapshotData;
+    quint64 snapshotOffset = 0;
+    bool snapshotDone = false;
 };
 
 const char *toString(Message::Type type);
@@ -147,6 +152,7 @@ struct Options
     qint64 snapshotIntervalMs = 30000;
     quint64 snapshotThreshold = 16384;
     quint64 trailingLogs = 10240;    // Consul raft_trailing_logs: kept after a snapshot
+    qsizetype snapshotChunkBytes = 1 << 20; // InstallSnapshot chunk size (RPC frames stay small)
 };
 
 } // namespace qonsul::raft

@@ -12,7 +12,7 @@ namespace {
 enum Key : int {
     KType = 0, KFrom, KTo, KTerm, KPrevIndex, KPrevTerm, KEntries, KCommit, KStamp, KRound,
     KSuccess, KMatch, KReject, KConflictIndex, KConflictTerm, KLastIndex, KLastTerm, KPreVote,
-    KTransfer, KSnapIndex, KSnapTerm, KSnapConfig, KSnapData,
+    KTransfer, KSnapIndex, KSnapTerm, KSnapConfig, KSnapData, KSnapOffset, KSnapDone,
 };
 constexpr int kMaxMessageType = int(raft::Message::Type::TimeoutNow);
 constexpr int kMaxEntryType = int(raft::LogEntry::Type::Configuration);
@@ -124,11 +124,17 @@ QCborValue encodeRaftMessage(const raft::Message &m)
         map.insert(KPreVote, true);
     if (m.leadershipTransfer)
         map.insert(KTransfer, true);
-    if (m.type == raft::Message::Type::InstallSnapshot) {
+    const bool snapshot = m.type == raft::Message::Type::InstallSnapshot;
+    if (snapshot || m.type == raft::Message::Type::InstallSnapshotResponse) {
         map.insert(KSnapIndex, qint64(m.snapshot.index));
         map.insert(KSnapTerm, qint64(m.snapshot.term));
+        putUInt(map, KSnapOffset, m.snapshotOffset);
+    }
+    if (snapshot) {
         map.insert(KSnapConfig, m.snapshot.configuration.encode());
         map.insert(KSnapData, m.snapshotData);
+        if (m.snapshotDone)
+            map.insert(KSnapDone, true);
     }
     return map;
 }
@@ -185,9 +191,14 @@ bool decodeRaftMessage(const QCborValue &value, raft::Message *out, QString *err
     m.lastLogTerm = r.uint(KLastTerm);
     m.preVote = r.flag(KPreVote);
     m.leadershipTransfer = r.flag(KTransfer);
-    if (m.type == raft::Message::Type::InstallSnapshot) {
+    const bool snapshot = m.type == raft::Message::Type::InstallSnapshot;
+    if (snapshot || m.type == raft::Message::Type::InstallSnapshotResponse) {
         m.snapshot.index = r.uint(KSnapIndex);
         m.snapshot.term = r.uint(KSnapTerm);
+        m.snapshotOffset = r.uint(KSnapOffset);
+    }
+    if (snapshot) {
+        m.snapshotDone = r.flag(KSnapDone);
         const QByteArray config = r.bytes(KSnapConfig);
         if (r.ok && !raft::Configuration::decode(config, &m.snapshot.configuration)) {
             *error = u"malformed snapshot configuration"_s;

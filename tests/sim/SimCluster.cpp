@@ -456,6 +456,7 @@ Options SimCluster::simOptions()
     o.maxInflight = 4;
     o.snapshotIntervalMs = 500;
     o.snapshotThreshold = 40;
+    o.snapshotChunkBytes = 64; // a snapshot here is ~60-150 bytes: several chunks
     o.trailingLogs = 10;
     return o;
 }
@@ -635,6 +636,8 @@ void SimCluster::deliver(const Message &message)
         if (!n)
             return;
         const quint64 snapBefore = n->snapshotIndex();
+        if (message.type == Message::Type::InstallSnapshot)
+            ++m_stats.snapshotChunks;
         event(i, [&] { n->receive(message); });
         if (message.type == Message::Type::InstallSnapshot && node(i) && node(i)->snapshotIndex() > snapBefore)
             ++m_stats.snapshotsInstalled;

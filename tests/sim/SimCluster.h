@@ -156,6 +156,7 @@ public:
         quint64 crashes = 0;      // crash() and crashes in the middle of a disk write
         quint64 writeCrashes = 0; // of which in the middle of a write
         quint64 snapshotsInstalled = 0;
+        quint64 snapshotChunks = 0; // InstallSnapshot messages delivered to a live server
         quint64 refusedWrites = 0; // log and snapshot writes failed on a full disk
         quint64 elections = 0;    // terms that had a leader
     };

@@ -207,6 +207,8 @@ Outcome runSchedule(const Scenario &scenario, quint64 seed, bool trace)
         // Clock drift up to +-20 %: rates then differ by at most 1.5x, inside the 2x the lease
         // tolerates (heartbeat timeout / lease).
         p.maxDrift = double(sizes.between(0, 20)) / 100.0;
+        // InstallSnapshot in 1 to ~10 chunks.
+        p.options.snapshotChunkBytes = qsizetype(sizes.between(16, 160));
     }
     SimCluster c(p);
     c.invariants().checkDurableQuorum = !scenario.membership;
@@ -391,7 +393,9 @@ private Q_SLOTS:
 
     void laggingFollowerCatchesUpBySnapshot()
     {
-        SimCluster c(params(3, 5));
+        SimCluster::Params p = params(3, 5);
+        p.options.snapshotChunkBytes = 16; // the snapshot (one key) is ~50 bytes
+        SimCluster c(p);
         QVERIFY(c.runUntil([&] { return c.leader() >= 0; }, 10000));
         const int l = c.leader();
         const int lagging = (l + 1) % 3;
@@ -405,6 +409,8 @@ private Q_SLOTS:
         c.restart(lagging);
         QVERIFY(c.runUntil([&] { return c.node(lagging)->lastApplied() == c.node(l)->commitIndex(); }, 5000));
         QVERIFY(c.node(lagging)->snapshotIndex() > 0);
+        QVERIFY(c.stats().snapshotsInstalled >= 1);
+        QVERIFY(c.stats().snapshotChunks > 1);
         QCOMPARE(c.stateMachine(lagging)->value(u"k"_s), c.stateMachine(l)->value(u"k"_s));
         QVERIFY2(c.invariants().hold(), qPrintable(c.invariants().report()));
     }
@@ -652,14 +658,15 @@ private Q_SLOTS:
             total.crashes += o.stats.crashes;
             total.writeCrashes += o.stats.writeCrashes;
             total.snapshotsInstalled += o.stats.snapshotsInstalled;
+            total.snapshotChunks += o.stats.snapshotChunks;
             total.refusedWrites += o.stats.refusedWrites;
             total.elections += o.stats.elections;
         }
         qInfo("%s: %d schedules of %lld s simulated in %lld ms: %llu writes acknowledged, %llu reads checked, "
-              "%llu messages, %llu leader terms, %llu crashes (%llu mid-write), %llu snapshots installed, "
-              "%llu writes refused by a full disk",
+              "%llu messages, %llu leader terms, %llu crashes (%llu mid-write), %llu snapshots installed "
+              "(%llu chunks), %llu writes refused by a full disk",
             s.name, seeds, s.multiplier * kScheduleMs / 1000, timer.elapsed(), writes, reads, messages, total.elections,
-            total.crashes, total.writeCrashes, total.snapshotsInstalled, total.refusedWrites);
+            total.crashes, total.writeCrashes, total.snapshotsInstalled, total.snapshotChunks, total.refusedWrites);
     }
 };
 

@@ -226,11 +226,26 @@ void TestRpc::raftCodecRoundTrip()
     snap.snapshot.configuration.servers = {raft::Server{u"a"_s, u"127.0.0.2:8300"_s},
                                            raft::Server{u"c"_s, u"127.0.0.4:8300"_s, raft::Suffrage::Nonvoter}};
     snap.snapshotData = QByteArray(5000, 's');
+    snap.snapshotOffset = 1 << 20;
+    snap.snapshotDone = true;
     QVERIFY2(decodeRaftMessage(encodeRaftMessage(snap), &out, &error), qPrintable(error));
     QCOMPARE(out.snapshot.index, 100u);
     QCOMPARE(out.snapshot.term, 4u);
     QCOMPARE(out.snapshot.configuration, snap.snapshot.configuration);
     QCOMPARE(out.snapshotData, snap.snapshotData);
+    QCOMPARE(out.snapshotOffset, quint64(1 << 20));
+    QVERIFY(out.snapshotDone);
+
+    raft::Message chunkAck; // the answer to one chunk names the snapshot and the bytes held
+    chunkAck.type = raft::Message::Type::InstallSnapshotResponse;
+    chunkAck.from = u"c"_s;
+    chunkAck.snapshot.index = 100;
+    chunkAck.snapshot.term = 4;
+    chunkAck.snapshotOffset = 5000;
+    QVERIFY2(decodeRaftMessage(encodeRaftMessage(chunkAck), &out, &error), qPrintable(error));
+    QCOMPARE(out.snapshot.index, 100u);
+    QCOMPARE(out.snapshot.term, 4u);
+    QCOMPARE(out.snapshotOffset, 5000u);
 }
 
 void TestRpc::raftCodecRejectsMalformed()
