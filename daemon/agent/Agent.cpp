@@ -7,6 +7,7 @@
 #include "cluster/RequestRouter.h"
 #include "cluster/ServerList.h"
 #include "cluster/ServerNode.h"
+#include "cluster/WanRouter.h"
 #include "config/ConfigLoader.h"
 #include "core/Duration.h"
 #include "core/Logging.h"
@@ -15,6 +16,7 @@
 #include "dns/DnsServer.h"
 #include "http/HttpServer.h"
 #include "http/v1/Api.h"
+#include "http/v1/QueryExecution.h"
 #include "raft/RaftNode.h"
 #include "rpc/ConnectionPool.h"
 #include "rpc/RpcServer.h"
@@ -103,8 +105,9 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     if (!m_config.dev) {
         cluster::Upstream *upstream = m_server ? static_cast<cluster::Upstream *>(m_server.get()) : m_servers.get();
         m_router = std::make_unique<cluster::RequestRouter>(
-            m_api.get(), &m_clock, m_pool.get(), upstream, m_server.get(),
-            cluster::RequestRouter::Options{m_config.rpcHoldTimeout / kMillisecond, m_config.nodeName});
+            m_api.get(), &m_clock, m_pool.get(), upstream, m_server.get(), m_wan.get(),
+            cluster::RequestRouter::Options{m_config.rpcHoldTimeout / kMillisecond, m_config.nodeName,
+                                            m_config.datacenter});
     }
     if (m_server) {
         m_server->setHttpHandler([this](const http::HttpRequest &req, std::shared_ptr<http::HttpResponder> out) {
@@ -144,6 +147,7 @@ void Agent::createCluster()
     o.rpcHoldMs = m_config.rpcHoldTimeout / kMillisecond;
     m_server = std::make_unique<cluster::ServerNode>(o, &m_clock, m_store.get(), m_pool.get());
     m_committer = m_server->committer();
+    m_wan = std::make_unique<cluster::WanRouter>(m_config.datacenter, &m_clock, poolOptions, o.rpcHoldMs);
 }
 
 Agent::~Agent()
@@ -176,6 +180,7 @@ bool Agent::start(QString *error)
         m_server->setServerList(m_servers.get());
         m_reconciler = std::make_unique<cluster::MemberReconciler>(&m_clock, m_committer, m_store.get(), m_server.get());
         serveDnsForClients();
+        servePreparedQueryFailover();
         // Session TTLs are a leader duty: a new leader re-arms a full TTL for every session (as
         // Consul does), a former one drops its timers so it never destroys a renewed session.
         connect(m_server.get(), &cluster::ServerNode::leadershipChanged, this, [this](bool leader) {
@@ -228,6 +233,12 @@ bool Agent::start(QString *error)
                 server->setUpstream([this](const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer) {
                     askServerDns(packet, tcp, std::move(answer));
                 });
+            if (m_wan)
+                server->setDatacenterForwarder([this](const QString &dc) { return m_wan->knows(dc); },
+                                               [this](const QByteArray &packet, bool tcp, const QString &dc,
+                                                      std::function<void(const QByteArray &)> answer) {
+                                                   askDatacenterDns(packet, tcp, dc, std::move(answer));
+                                               });
             if (!server->listen(QHostAddress(addr), quint16(m_config.ports.dns), error)) {
                 *error = QStringLiteral("Failed to start DNS server on %1:%2: %3").arg(addr).arg(m_config.ports.dns).arg(*error);
                 return false;
@@ -250,6 +261,8 @@ bool Agent::start(QString *error)
         if (m_reconciler)
             m_reconciler->attach(lan); // the leader keeps the catalog's nodes in step with it
     }
+    if (m_wan)
+        m_wan->attach(m_gossip->wan()); // the other datacenters' servers
     connect(m_gossip.get(), &GossipPools::retryJoinExhausted, this, &Agent::shutdownRequested);
     m_gossip->startRetryJoin();
     registerSelf();
@@ -269,15 +282,34 @@ bool Agent::start(QString *error)
 void Agent::serveDnsForClients()
 {
     m_serverDns = std::make_unique<dns::DnsResolver>(m_store.get(), dns::DnsSettings::fromAgentConfig(m_config));
+    m_serverDns->setRemoteDatacenters([this](const QString &dc) { return m_wan->knows(dc); });
     m_server->rpcServer()->setHandler(QStringLiteral("Dns.Query"), [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
         const QCborMap query = args.toMap();
-        dns::DnsResolver::Outcome out = m_serverDns->handle(query.value(QStringLiteral("p")).toByteArray(),
-                                                            query.value(QStringLiteral("t")).toBool());
-        if (out.action == dns::DnsResolver::Action::Reply)
+        const QByteArray packet = query.value(QStringLiteral("p")).toByteArray();
+        const bool tcp = query.value(QStringLiteral("t")).toBool();
+        dns::DnsResolver::Outcome out = m_serverDns->handle(packet, tcp);
+        if (out.action == dns::DnsResolver::Action::Reply) {
             reply(out.reply, {});
-        else
+        } else if (out.action == dns::DnsResolver::Action::Forward) {
+            askDatacenterDns(packet, tcp, QString::fromUtf8(out.datacenter),
+                             [this, reply, q = out.query](const QByteArray &bytes) {
+                                 reply(bytes.isEmpty() ? m_serverDns->forwardFailed(q) : bytes, {});
+                             });
+        } else {
             reply({}, QStringLiteral("not a question this server answers"));
+        }
     });
+}
+
+// A question for another datacenter: a server there answers the same packet from its catalog.
+void Agent::askDatacenterDns(const QByteArray &packet, bool tcp, const QString &datacenter,
+                             std::function<void(const QByteArray &)> answer)
+{
+    constexpr qint64 kDnsReplyMs = 2000;
+    m_wan->call(datacenter, QStringLiteral("Dns.Query"), QCborMap{{QStringLiteral("p"), packet}, {QStringLiteral("t"), tcp}},
+                kDnsReplyMs, [answer = std::move(answer)](const QCborValue &result, const QString &error) {
+                    answer(error.isEmpty() ? result.toByteArray() : QByteArray());
+                });
 }
 
 void Agent::askServerDns(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer)
@@ -288,6 +320,38 @@ void Agent::askServerDns(const QByteArray &packet, bool tcp, std::function<void(
                           [answer = std::move(answer)](const QCborValue &result, const QString &error) {
                               answer(error.isEmpty() ? result.toByteArray() : QByteArray());
                           });
+}
+
+QStringList Agent::datacenters() const
+{
+    return m_wan ? m_wan->datacentersByDistance() : QStringList{m_config.datacenter};
+}
+
+// Prepared query failover: a server of another datacenter runs the query's definition here
+// (Consul's PreparedQuery.ExecuteRemote), from this server's copy of the catalog.
+void Agent::servePreparedQueryFailover()
+{
+    m_server->rpcServer()->setHandler(QStringLiteral("PreparedQuery.ExecuteRemote"),
+                                      [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
+                                          const QJsonObject a = args.toJsonValue().toObject();
+                                          const QJsonObject body = http::v1::executePreparedQuery(
+                                              m_api->context(), a.value(u"Query").toObject(), a.value(u"Limit").toInt());
+                                          reply(QCborValue::fromJsonValue(body), {});
+                                      });
+}
+
+void Agent::executeQueryRemote(const QString &dc, const QJsonObject &args,
+                               std::function<void(const QJsonObject &, const QString &)> done)
+{
+    constexpr qint64 kReplyMs = 10000;
+    if (!m_wan) {
+        done({}, cluster::kNoDcPath);
+        return;
+    }
+    m_wan->call(dc, QStringLiteral("PreparedQuery.ExecuteRemote"), QCborValue::fromJsonValue(args), kReplyMs,
+                [done = std::move(done)](const QCborValue &result, const QString &error) {
+                    done(result.toJsonValue().toObject(), error);
+                });
 }
 
 LocalState::Options Agent::localOptions(const config::AgentConfig &config) const

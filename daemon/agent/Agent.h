@@ -33,6 +33,7 @@ namespace qonsul::cluster {
 class ServerNode;
 class ServerList;
 class RequestRouter;
+class WanRouter;
 class ForwardingCommitter;
 class MemberReconciler;
 } // namespace qonsul::cluster
@@ -70,6 +71,9 @@ public:
     QString nodeName() const override { return m_config.nodeName; }
     QString nodeId() const override { return m_config.nodeId; }
     QString datacenter() const override { return m_config.datacenter; }
+    QStringList datacenters() const override;
+    void executeQueryRemote(const QString &dc, const QJsonObject &args,
+                            std::function<void(const QJsonObject &, const QString &)> done) override;
     QString advertiseAddress() const override;
     bool devMode() const override { return m_config.dev; }
     QJsonObject self() const override;
@@ -110,7 +114,10 @@ private:
     // forwarding committer on clients.
     void createCluster();
     void serveDnsForClients();
+    void servePreparedQueryFailover();
     void askServerDns(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer);
+    void askDatacenterDns(const QByteArray &packet, bool tcp, const QString &datacenter,
+                          std::function<void(const QByteArray &)> answer);
     QMap<QString, QString> gossipTags(bool wan) const;
     QJsonObject serfStats(const gossip::Serf *pool) const;
     QJsonObject memberJson(const QJsonObject &base, const QString &name, const QString &addr, int port,
@@ -126,6 +133,7 @@ private:
     std::unique_ptr<cluster::ServerNode> m_server;           // servers
     std::unique_ptr<cluster::ForwardingCommitter> m_forwarder; // client agents
     std::unique_ptr<cluster::MemberReconciler> m_reconciler;   // servers: catalog follows gossip
+    std::unique_ptr<cluster::WanRouter> m_wan;                 // servers: the other datacenters
     std::unique_ptr<cluster::RequestRouter> m_router;
     std::unique_ptr<state::Committer> m_localCommitter; // -dev
     state::Committer *m_committer = nullptr;

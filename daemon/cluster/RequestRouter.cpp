@@ -2,6 +2,7 @@
 #include "cluster/HttpForward.h"
 #include "cluster/ServerNode.h"
 #include "cluster/Upstream.h"
+#include "cluster/WanRouter.h"
 
 #include "core/Duration.h"
 #include "http/v1/Api.h"
@@ -25,10 +26,19 @@ bool agentLocal(const QString &path)
     return !path.startsWith(u"/v1/") || path.startsWith(u"/v1/agent/") || path.startsWith(u"/v1/event/");
 }
 
-// What every server answers from its own copy of the Raft state.
+// What every server answers from its own copy of the Raft state (and its WAN pool).
 bool serverLocalRead(const QString &path)
 {
-    return path.startsWith(u"/v1/status/");
+    return path.startsWith(u"/v1/status/") || path == u"/v1/catalog/datacenters";
+}
+
+// Endpoints whose ?dc= names the datacenter that answers (the agent's own endpoints and the
+// lists of datacenters ignore it, as Consul's do).
+bool takesDatacenter(const QString &path)
+{
+    if (path == u"/v1/catalog/datacenters" || path == u"/v1/coordinate/datacenters")
+        return false;
+    return path.startsWith(u"/v1/event/fire/") || !agentLocal(path);
 }
 
 bool isRead(const http::HttpRequest &r)
@@ -49,21 +59,46 @@ qint64 replyTimeout(const http::HttpRequest &r)
     const qint64 waitMs = wait && *wait > 0 ? *wait / kMillisecond : kDefaultBlockingWaitMs;
     return waitMs + waitMs / 16 + kBlockingMarginMs;
 }
+
+// The answer of the server a request was forwarded to, headers (X-Consul-Index, KnownLeader,
+// LastContact) and all, or the RPC error as Consul's HTTP layer shows one.
+void sendForwardedReply(const std::shared_ptr<http::HttpResponder> &out, const QCborValue &result, const QString &error)
+{
+    if (!out->isOpen())
+        return;
+    http::HttpResponse response;
+    QString decodeError;
+    if (!error.isEmpty())
+        out->send(http::HttpResponse::text(500, error));
+    else if (!decodeResponse(result, &response, &decodeError))
+        out->send(http::HttpResponse::text(500, decodeError));
+    else
+        out->send(std::move(response));
+}
 } // namespace
 
 RequestRouter::RequestRouter(http::v1::Api *api, Clock *clock, rpc::ConnectionPool *pool, Upstream *upstream,
-                             ServerNode *server, Options options)
+                             ServerNode *server, WanRouter *wan, Options options)
     : m_api(api)
     , m_clock(clock)
     , m_pool(pool)
     , m_upstream(upstream)
     , m_server(server)
+    , m_wan(wan)
     , m_options(std::move(options))
 {
 }
 
 void RequestRouter::handle(const http::HttpRequest &request, const std::shared_ptr<http::HttpResponder> &out)
 {
+    const QString dc = request.queryValue(u"dc");
+    if (!dc.isEmpty() && dc != m_options.datacenter && takesDatacenter(request.path)) {
+        if (m_wan)
+            forwardToDatacenter(dc, request, out);
+        else
+            forward(request, out); // a client agent: its servers know the other datacenters
+        return;
+    }
     if (agentLocal(request.path)) {
         m_api->handle(request, out);
         return;
@@ -116,17 +151,19 @@ void RequestRouter::forward(http::HttpRequest request, const std::shared_ptr<htt
     ++m_forwarded;
     callUpstream(m_clock, m_pool, m_upstream, kHttpMethod, encodeRequest(request), m_options.holdMs,
                  replyTimeout(request), [out](const QCborValue &result, const QString &error) {
-                     if (!out->isOpen())
-                         return;
-                     http::HttpResponse response;
-                     QString decodeError;
-                     if (!error.isEmpty())
-                         out->send(http::HttpResponse::text(500, error));
-                     else if (!decodeResponse(result, &response, &decodeError))
-                         out->send(http::HttpResponse::text(500, decodeError));
-                     else
-                         out->send(std::move(response));
+                     sendForwardedReply(out, result, error);
                  });
+}
+
+void RequestRouter::forwardToDatacenter(const QString &datacenter, http::HttpRequest request,
+                                        const std::shared_ptr<http::HttpResponder> &out)
+{
+    // The hop count guards against loops inside one datacenter; over there the request starts
+    // afresh (it names that datacenter, so it never comes back).
+    request.headers.removeIf([](const auto &h) { return h.first == kForwardedHeader; });
+    ++m_forwarded;
+    m_wan->call(datacenter, kHttpMethod, encodeRequest(request), replyTimeout(request),
+                [out](const QCborValue &result, const QString &error) { sendForwardedReply(out, result, error); });
 }
 
 } // namespace qonsul::cluster

@@ -5,7 +5,9 @@
 //     (default: the leader lease; ?consistent: a quorum round);
 //   - on a follower: ?stale reads and the server's own Raft view (/v1/status/*) locally,
 //     everything else forwarded to the leader;
-//   - on a client agent: everything else forwarded to a server.
+//   - on a client agent: everything else forwarded to a server;
+//   - a request for another datacenter (?dc=): a client agent sends it to a server, a server to
+//     a server of that datacenter (WanRouter), where it meets the same rules.
 // Forwarded requests travel whole over the server RPC ("Http.Request") and run through the
 // receiving server's router, so they meet the same rules there.
 #include <memory>
@@ -26,6 +28,7 @@ namespace qonsul::cluster {
 
 class ServerNode;
 class Upstream;
+class WanRouter;
 
 class RequestRouter
 {
@@ -34,10 +37,11 @@ public:
     {
         qint64 holdMs = 7000;  // rpc_hold_timeout
         QString nodeName;      // the agent's node: the default Node of sessions created through it
+        QString datacenter;    // this agent's
     };
-    // `server` is null on client agents.
+    // `server` and `wan` are null on client agents.
     RequestRouter(http::v1::Api *api, Clock *clock, rpc::ConnectionPool *pool, Upstream *upstream, ServerNode *server,
-                  Options options);
+                  WanRouter *wan, Options options);
 
     void handle(const http::HttpRequest &request, const std::shared_ptr<http::HttpResponder> &out);
 
@@ -45,12 +49,15 @@ public:
 
 private:
     void forward(http::HttpRequest request, const std::shared_ptr<http::HttpResponder> &out);
+    void forwardToDatacenter(const QString &datacenter, http::HttpRequest request,
+                             const std::shared_ptr<http::HttpResponder> &out);
 
     http::v1::Api *m_api;
     Clock *m_clock;
     rpc::ConnectionPool *m_pool;
     Upstream *m_upstream;
     ServerNode *m_server;
+    WanRouter *m_wan;
     Options m_options;
     quint64 m_forwarded = 0;
 };

@@ -27,9 +27,10 @@ bool serverFromMember(const gossip::Member &m, ServerMember *out)
     return true;
 }
 
-ServerList::ServerList(QString datacenter, QObject *parent)
+ServerList::ServerList(QString datacenter, QObject *parent, QString pool)
     : QObject(parent)
     , m_datacenter(std::move(datacenter))
+    , m_pool(std::move(pool))
 {
 }
 
@@ -57,14 +58,14 @@ void ServerList::update(const gossip::Member &member)
         if (!m_order.contains(server.rpcAddress))
             m_order.insert(qsizetype(QRandomGenerator::global()->bounded(quint32(m_order.size() + 1))), server.rpcAddress);
         if (!previous.alive || previous.rpcAddress != server.rpcAddress || previous.expect != server.expect) {
-            qCInfo(lcServer).noquote() << "Adding LAN server" << u"server=%1 (Addr: %2) (DC: %3)"_s.arg(server.name, server.rpcAddress, server.datacenter);
+            qCInfo(lcServer).noquote() << u"Adding %1 server"_s.arg(m_pool) << u"server=%1 (Addr: %2) (DC: %3)"_s.arg(server.name, server.rpcAddress, server.datacenter);
             Q_EMIT serverAlive(server);
         }
         return;
     }
     m_order.removeAll(server.rpcAddress);
     if (previous.alive || server.left) {
-        qCInfo(lcServer).noquote() << "Removing LAN server" << u"server=%1 (Addr: %2) (DC: %3)"_s.arg(server.name, server.rpcAddress, server.datacenter);
+        qCInfo(lcServer).noquote() << u"Removing %1 server"_s.arg(m_pool) << u"server=%1 (Addr: %2) (DC: %3)"_s.arg(server.name, server.rpcAddress, server.datacenter);
         Q_EMIT serverGone(server, server.left);
     }
 }

@@ -36,7 +36,8 @@ class ServerList final : public QObject, public Upstream
 {
     Q_OBJECT
 public:
-    explicit ServerList(QString datacenter, QObject *parent = nullptr);
+    // `pool` names the gossip pool in the log ("LAN"; "WAN" for another datacenter's servers).
+    explicit ServerList(QString datacenter, QObject *parent = nullptr, QString pool = QStringLiteral("LAN"));
 
     // Follows the LAN pool from now on (its current members first).
     void attach(gossip::Serf *lan);
@@ -60,6 +61,7 @@ private:
     void remove(const QString &name);
 
     QString m_datacenter;
+    QString m_pool;
     QHash<QString, ServerMember> m_servers; // by member name
     QStringList m_order;                    // rotation of alive servers' addresses
 };

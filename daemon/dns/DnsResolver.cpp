@@ -404,7 +404,14 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp)
     }
     bool recurse = false;
     QByteArray wire;
+    m_forwardDc.clear();
     Message r = answer(q, tcp, &recurse, &wire);
+    if (!m_forwardDc.isEmpty()) {
+        out.action = Action::Forward;
+        out.query = q;
+        out.datacenter = std::exchange(m_forwardDc, {});
+        return out;
+    }
     if (recurse) {
         out.action = Action::Recurse;
         out.query = q;
@@ -420,6 +427,21 @@ QByteArray DnsResolver::recursionFailed(const Message &query) const
     r.header.ra = true;
     setEdns(query, &r);
     return encode(r, {!m_settings.config.disableCompression});
+}
+
+QByteArray DnsResolver::forwardFailed(const Message &query) const
+{
+    Message r = replyTo(query, rcode::ServFail);
+    r.header.ra = m_settings.haveRecursors;
+    setEdns(query, &r);
+    return encode(r, {!m_settings.config.disableCompression});
+}
+
+DnsResolver::Result DnsResolver::otherDatacenter(const QByteArray &dc)
+{
+    if (m_remoteDc && m_remoteDc(QString::fromUtf8(dc)))
+        m_forwardDc = dc;
+    return Result::NameError;
 }
 
 Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse, QByteArray *wire)
@@ -565,7 +587,7 @@ DnsResolver::Result DnsResolver::preparedQuery(const Message &q, Message *resp, 
                                                const QByteArray &dc, const QByteArray &name)
 {
     if (dc != m_settings.datacenter)
-        return Result::NameError;
+        return otherDatacenter(dc);
     QString error;
     std::optional<state::PreparedQuery> query;
     m_store->resolvePreparedQuery(QString::fromUtf8(name), &query, &error);
@@ -598,7 +620,7 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
                                               bool connect)
 {
     if (dc != m_settings.datacenter)
-        return Result::NameError; // no path to another datacenter (no WAN federation yet)
+        return otherDatacenter(dc);
     const ServiceCache *cache = this->service(service, connect);
     QList<const Instance *> nodes;
     nodes.reserve(cache->instances.size());
@@ -735,7 +757,7 @@ DnsResolver::Result DnsResolver::serviceAnswers(const Message &q, Message *resp,
 DnsResolver::Result DnsResolver::nodeQuery(const Message &q, Message *resp, const QByteArray &dc, const QByteArray &name)
 {
     if (dc != m_settings.datacenter)
-        return Result::NameError;
+        return otherDatacenter(dc);
     service(QByteArray()); // builds the name indexes
     const auto real = m_nodeNames.constFind(name);
     if (real == m_nodeNames.constEnd())

@@ -39,18 +39,28 @@ public:
     DnsResolver(const state::StateStore *store, DnsSettings settings);
     ~DnsResolver();
 
-    enum class Action { Reply, Drop, Recurse };
+    // Forward: the question names another datacenter this agent has a path to; a server of that
+    // datacenter answers the same packet.
+    enum class Action { Reply, Drop, Recurse, Forward };
     struct Outcome
     {
         Action action = Action::Drop;
-        QByteArray reply; // Reply: the encoded response
-        Message query;    // Recurse: the parsed query (for the SERVFAIL when every recursor fails)
+        QByteArray reply;      // Reply: the encoded response
+        Message query;         // Recurse, Forward: the parsed query (for the SERVFAIL when it fails)
+        QByteArray datacenter; // Forward: where to
     };
     // Handles one query as received over UDP (tcp = false) or TCP.
     Outcome handle(QByteArrayView packet, bool tcp);
 
     // The reply when recursion failed (SERVFAIL, RA set, EDNS echoed).
     QByteArray recursionFailed(const Message &query) const;
+    // The reply when no server of the other datacenter answered (SERVFAIL, EDNS echoed).
+    QByteArray forwardFailed(const Message &query) const;
+
+    // Which other datacenters questions may be forwarded to (servers: those in the WAN pool).
+    // Without it, or for a datacenter it does not know, such names do not exist (NXDOMAIN,
+    // Consul's answer when there is no path to the datacenter).
+    void setRemoteDatacenters(std::function<bool(const QString &datacenter)> known) { m_remoteDc = std::move(known); }
 
     // Seeds the shuffle (tests).
     void seed(quint32 s) { m_random.seed(s); }
@@ -85,8 +95,13 @@ private:
     QByteArray respDomainFor(QByteArrayView lowerQname) const;
     quint32 serviceTtl(const QByteArray &lowerService) const;
 
+    // Another datacenter's name: NXDOMAIN, and m_forwardDc set when there is a path to it.
+    Result otherDatacenter(const QByteArray &dc);
+
     const state::StateStore *m_store;
     DnsSettings m_settings;
+    std::function<bool(const QString &)> m_remoteDc;
+    QByteArray m_forwardDc; // set while answering a question for another datacenter
     QRandomGenerator m_random;
     struct NodeHealth
     {

@@ -158,6 +158,11 @@ void DnsServer::onUdpReady()
             c.port = senderPort;
             c.maxUdpSize = out.query.edns ? std::max<int>(512, out.query.edns->udpSize) : 512;
             startForward(c, QByteArrayView(m_buffer.constData(), len), out.query);
+        } else if (out.action == DnsResolver::Action::Forward) {
+            Client c;
+            c.address = sender;
+            c.port = senderPort;
+            forwardToDatacenter(c, QByteArrayView(m_buffer.constData(), len), out);
         }
     }
     if (m_udp->hasPendingDatagrams())
@@ -216,6 +221,11 @@ void DnsServer::onTcpReady(QTcpSocket *socket)
             c.tcp = true;
             c.socket = socket;
             startForward(c, packet, out.query);
+        } else if (out.action == DnsResolver::Action::Forward) {
+            Client c;
+            c.tcp = true;
+            c.socket = socket;
+            forwardToDatacenter(c, packet, out);
         } else {
             socket->disconnectFromHost(); // garbage on a stream: nothing sensible follows
             return;
@@ -234,6 +244,21 @@ void DnsServer::answer(const Client &client, QByteArrayView packet, QByteArray l
                    if (self)
                        self->reply(client, bytes.isEmpty() ? localReply : bytes);
                });
+}
+
+void DnsServer::setDatacenterForwarder(std::function<bool(const QString &)> known, DatacenterForwarder forward)
+{
+    m_resolver.setRemoteDatacenters(std::move(known));
+    m_datacenterForwarder = std::move(forward);
+}
+
+void DnsServer::forwardToDatacenter(const Client &client, QByteArrayView packet, const DnsResolver::Outcome &outcome)
+{
+    m_datacenterForwarder(packet.toByteArray(), client.tcp, QString::fromUtf8(outcome.datacenter),
+                          [self = QPointer<DnsServer>(this), client, query = outcome.query](const QByteArray &bytes) {
+                              if (self)
+                                  self->reply(client, bytes.isEmpty() ? self->m_resolver.forwardFailed(query) : bytes);
+                          });
 }
 
 void DnsServer::reply(const Client &client, const QByteArray &bytes)

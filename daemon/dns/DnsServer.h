@@ -43,6 +43,11 @@ public:
     // bytes when no server could answer (the local answer goes out then).
     using Upstream = std::function<void(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer)>;
     void setUpstream(Upstream ask) { m_upstream = std::move(ask); }
+    // Servers: questions for another datacenter (<name>.service.<dc>.consul, ...) go to a server
+    // of that datacenter; `answer` gets its reply, or empty bytes when none answered (SERVFAIL).
+    using DatacenterForwarder = std::function<void(const QByteArray &packet, bool tcp, const QString &datacenter,
+                                                   std::function<void(const QByteArray &)> answer)>;
+    void setDatacenterForwarder(std::function<bool(const QString &)> known, DatacenterForwarder forward);
 
     // TCP connections idle longer than this are closed.
     static constexpr int kTcpIdleMs = 10000;
@@ -69,6 +74,7 @@ private:
     void reply(const Client &client, const QByteArray &bytes);
     void answer(const Client &client, QByteArrayView packet, QByteArray localReply);
     void startForward(const Client &client, QByteArrayView packet, const Message &query);
+    void forwardToDatacenter(const Client &client, QByteArrayView packet, const DnsResolver::Outcome &outcome);
     void tryNext(const std::shared_ptr<Forward> &f);
     void sendTcp(const std::shared_ptr<Forward> &f);
     void finish(const std::shared_ptr<Forward> &f, QByteArray response);
@@ -85,6 +91,7 @@ private:
     int m_tcpConnections = 0;
     QHash<Forward *, std::shared_ptr<Forward>> m_forwards; // recursions in flight
     Upstream m_upstream;
+    DatacenterForwarder m_datacenterForwarder;
 };
 
 } // namespace qonsul::dns

@@ -27,6 +27,18 @@ public:
     virtual QString nodeName() const = 0;
     virtual QString nodeId() const = 0;
     virtual QString datacenter() const = 0;
+    // Every datacenter this agent knows of, nearest first (/v1/catalog/datacenters); servers
+    // know them from the WAN pool.
+    virtual QStringList datacenters() const { return {datacenter()}; }
+    // Runs a prepared query ({"Query": definition, "Limit": n}) on a server of `dc` (prepared
+    // query failover); `done` gets that server's execute reply or an error.
+    virtual void executeQueryRemote(const QString &dc, const QJsonObject &args,
+                                    std::function<void(const QJsonObject &reply, const QString &error)> done)
+    {
+        Q_UNUSED(dc);
+        Q_UNUSED(args);
+        done({}, QStringLiteral("No path to datacenter"));
+    }
     virtual QString advertiseAddress() const = 0;
     virtual bool devMode() const = 0;
 

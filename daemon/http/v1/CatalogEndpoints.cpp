@@ -91,7 +91,7 @@ void Api::registerCatalog()
         });
     add(QStringLiteral("/v1/catalog/datacenters"), false, get,
         [ctx](const HttpRequest &req, const QString &, const Responder &out) {
-            sendJson(ctx, req, out, QJsonArray{ctx.agent->datacenter()});
+            sendJson(ctx, req, out, QJsonArray::fromStringList(ctx.agent->datacenters()));
         });
     add(QStringLiteral("/v1/catalog/nodes"), false, get,
         blockingRead(ctx, {}, [ctx](const HttpRequest &req, const QString &, state::WatchSet *ws, QueryReply *reply,

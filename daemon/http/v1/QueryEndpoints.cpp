@@ -2,6 +2,7 @@
 #include "http/v1/AgentBackend.h"
 #include "http/v1/Api.h"
 #include "http/v1/Common.h"
+#include "http/v1/QueryExecution.h"
 
 #include "state/Command.h"
 #include "state/PreparedQuery.h"
@@ -76,6 +77,55 @@ bool resolve(const ApiContext &ctx, const QString &idOrName, const Responder &ou
     return true;
 }
 
+// The datacenters a query with no healthy instance here tries, in order (Consul's
+// queryFailover): the NearestN nearest other datacenters, then those Datacenters (or Targets)
+// name that are known and not tried already.
+QStringList failoverDatacenters(const ApiContext &ctx, const QJsonObject &failover)
+{
+    QStringList nearest = ctx.agent->datacenters();
+    nearest.removeAll(ctx.agent->datacenter());
+    QStringList out = nearest.mid(0, std::max<qsizetype>(0, failover.value(u"NearestN").toInteger()));
+    QStringList listed;
+    const QJsonArray targets = failover.value(u"Targets").toArray();
+    for (const QJsonValue &target : targets) {
+        if (!target.toObject().value(u"Datacenter").toString().isEmpty())
+            listed.append(target.toObject().value(u"Datacenter").toString());
+    }
+    if (targets.isEmpty()) {
+        for (const QJsonValue &dc : failover.value(u"Datacenters").toArray())
+            listed.append(dc.toString());
+    }
+    for (const QString &dc : std::as_const(listed)) {
+        if (nearest.contains(dc) && !out.contains(dc))
+            out.append(dc);
+    }
+    return out;
+}
+
+// Runs the query in dcs[next], then the following ones, until one has instances; `done` gets
+// the last answer that came back, with Failovers = how many datacenters were tried.
+void failover(const ApiContext &ctx, const QJsonObject &definition, int limit, const QStringList &dcs, int next,
+              QJsonObject body, std::function<void(QJsonObject)> done)
+{
+    if (next >= dcs.size()) {
+        body.insert(QStringLiteral("Failovers"), int(dcs.size()));
+        done(std::move(body));
+        return;
+    }
+    const QJsonObject args{{QStringLiteral("Query"), definition}, {QStringLiteral("Limit"), limit}};
+    ctx.agent->executeQueryRemote(dcs.at(next), args,
+        [ctx, definition, limit, dcs, next, body, done](const QJsonObject &reply, const QString &error) mutable {
+            if (error.isEmpty())
+                body = reply; // Service, Nodes, DNS, Datacenter, Index of that datacenter
+            if (error.isEmpty() && !reply.value(u"Nodes").toArray().isEmpty()) {
+                body.insert(QStringLiteral("Failovers"), next + 1);
+                done(std::move(body));
+                return;
+            }
+            failover(ctx, definition, limit, dcs, next + 1, std::move(body), std::move(done));
+        });
+}
+
 void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrName, const Responder &out)
 {
     QueryOptions opts;
@@ -99,22 +149,19 @@ void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
         sendError(out, 400, QStringLiteral("Connect-only prepared queries are not supported by this agent"));
         return;
     }
-    QList<state::HealthEntry> instances;
-    const quint64 serviceIndex = ctx.store->healthService(service.value(u"Service").toString(), &instances);
-    QList<state::HealthEntry> nodes = state::preparedquery::filter(query->definition, instances);
-    // No network coordinates yet, so "near" (and Near) sort like Consul does without them: shuffled.
-    std::shuffle(nodes.begin(), nodes.end(), *QRandomGenerator::global());
-    if (limit > 0 && nodes.size() > limit)
-        nodes.resize(limit);
-    QJsonArray list;
-    for (const state::HealthEntry &e : std::as_const(nodes))
-        list.append(toJson(e));
-    const quint64 replyIndex = std::max(index, serviceIndex);
-    QJsonObject body { { QStringLiteral("Service"), service.value(u"Service") },
-        { QStringLiteral("Nodes"), list }, { QStringLiteral("DNS"), query->definition.value(u"DNS") },
-        { QStringLiteral("Datacenter"), ctx.agent->datacenter() }, { QStringLiteral("Failovers"), 0 } };
-    addQueryMeta(ctx, opts, replyIndex, &body);
-    sendJson(ctx, req, out, body, replyIndex);
+    const quint64 queryIndex = index;
+    QJsonObject body = executePreparedQuery(ctx, query->definition, limit);
+    auto reply = [ctx, req, out, opts, queryIndex](QJsonObject body) {
+        const quint64 replyIndex = std::max<quint64>(queryIndex, quint64(body.take(u"Index").toDouble()));
+        addQueryMeta(ctx, opts, replyIndex, &body);
+        sendJson(ctx, req, out, body, replyIndex);
+    };
+    const QStringList failovers = failoverDatacenters(ctx, service.value(u"Failover").toObject());
+    if (!body.value(u"Nodes").toArray().isEmpty() || failovers.isEmpty()) {
+        reply(std::move(body));
+        return;
+    }
+    failover(ctx, query->definition, limit, failovers, 0, std::move(body), std::move(reply));
 }
 
 void explain(const ApiContext &ctx, const HttpRequest &req, const QString &idOrName, const Responder &out)
@@ -132,6 +179,25 @@ void explain(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
 }
 
 } // namespace
+
+QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &definition, int limit)
+{
+    const QJsonObject service = definition.value(u"Service").toObject();
+    QList<state::HealthEntry> instances;
+    const quint64 serviceIndex = ctx.store->healthService(service.value(u"Service").toString(), &instances);
+    QList<state::HealthEntry> nodes = state::preparedquery::filter(definition, instances);
+    // No network coordinates yet, so "near" (and Near) sort like Consul does without them: shuffled.
+    std::shuffle(nodes.begin(), nodes.end(), *QRandomGenerator::global());
+    if (limit > 0 && nodes.size() > limit)
+        nodes.resize(limit);
+    QJsonArray list;
+    for (const state::HealthEntry &e : std::as_const(nodes))
+        list.append(toJson(e));
+    return QJsonObject { { QStringLiteral("Service"), service.value(u"Service") },
+        { QStringLiteral("Nodes"), list }, { QStringLiteral("DNS"), definition.value(u"DNS") },
+        { QStringLiteral("Datacenter"), ctx.agent->datacenter() }, { QStringLiteral("Failovers"), 0 },
+        { QStringLiteral("Index"), double(serviceIndex) } };
+}
 
 void Api::registerQuery()
 {

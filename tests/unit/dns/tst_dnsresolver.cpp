@@ -210,6 +210,23 @@ private Q_SLOTS:
         QCOMPARE(ask(*resolver, query("node1.node.dc2.consul.", type::A)).header.rcode, rcode::NXDomain);
     }
 
+    void otherDatacentersAreForwardedWhenKnown()
+    {
+        resolver->setRemoteDatacenters([](const QString &dc) { return dc == u"dc2"; });
+        for (const char *name : {"web.service.dc2.consul.", "node1.node.dc2.consul.", "q.query.dc2.consul.",
+                                 "web.connect.dc2.dc.consul."}) {
+            const DnsResolver::Outcome out = resolver->handle(query(name, type::A), false);
+            QCOMPARE(int(out.action), int(DnsResolver::Action::Forward));
+            QCOMPARE(out.datacenter, QByteArray("dc2"));
+            QCOMPARE(out.query.questions[0].name, QByteArray(name));
+            const Message failed = *parse(resolver->forwardFailed(out.query));
+            QCOMPARE(failed.header.rcode, rcode::ServFail);
+        }
+        // No path to it: NXDOMAIN, as without WAN federation; this datacenter answers itself.
+        QCOMPARE(ask(*resolver, query("web.service.dc3.consul.", type::A)).header.rcode, rcode::NXDomain);
+        QCOMPARE(ask(*resolver, query("web.service.dc1.consul.", type::A)).header.rcode, rcode::NoError);
+    }
+
     void serviceHostnameIsCname()
     {
         const Message m = ask(*resolver, query("ext.service.consul.", type::A));

@@ -1,0 +1,15 @@
+#pragma once
+// Running a prepared query's definition against this server's catalog: the step /v1/query/<id>/execute
+// takes locally and the one a server of another datacenter takes for a failover
+// ("PreparedQuery.ExecuteRemote", Consul's ExecuteRemote).
+#include <QJsonObject>
+
+#include "http/v1/Api.h"
+
+namespace qonsul::http::v1 {
+
+// {Service, Nodes, DNS, Datacenter (this one), Failovers: 0, Index}: the healthy instances the
+// (rendered) definition selects, shuffled, at most `limit` (0: all).
+QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &definition, int limit);
+
+} // namespace qonsul::http::v1

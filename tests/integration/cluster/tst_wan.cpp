@@ -1,0 +1,301 @@
+// Two datacenters of real `qonsul agent` processes joined over the WAN pool (label
+// `integration`): dc1 has a server on 127.0.0.2 and a client agent on 127.0.0.3, dc2 a server
+// on 127.0.0.4 (each server -bootstrap, raft_multiplier 1). Checks /v1/catalog/datacenters (and
+// `qonsul catalog datacenters`), ?dc= reads, writes and blocking queries answered by the other
+// datacenter, DNS names of the other datacenter with dig, the error for an unknown datacenter,
+// and prepared query failover.
+#include "AgentProcess.h"
+#include "TestSupport.h"
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace qonsul::test;
+
+namespace {
+
+struct Agent
+{
+    QString name;
+    QString ip;
+    QString datacenter;
+    bool server = true;
+    QStringList extra;
+    quint16 serfPort = 0;
+    quint16 wanPort = 0;
+    std::unique_ptr<AgentProcess> process;
+
+    QString url(const QString &path) const { return process->baseUrl() + path; }
+
+    bool start(const QString &dataDir, const QString &configFile)
+    {
+        const QHostAddress address(ip);
+        serfPort = freeTcpUdpPort(address);
+        wanPort = freeTcpUdpPort(address);
+        QStringList args{u"-data-dir"_s,      dataDir,  u"-node"_s,          name,
+                         u"-datacenter"_s,    datacenter, u"-bind"_s,        ip,
+                         u"-server-port"_s,   QString::number(freeTcpPort(address)),
+                         u"-serf-lan-port"_s, QString::number(serfPort),
+                         u"-serf-wan-port"_s, QString::number(wanPort),
+                         u"-config-file"_s,   configFile};
+        if (server)
+            args << u"-server"_s << u"-bootstrap"_s;
+        process = std::make_unique<AgentProcess>(args + extra, false);
+        return process->start(20000, true);
+    }
+};
+
+HttpResult get(const Agent &a, const QString &path)
+{
+    return httpRequest("GET", a.url(path), {}, {}, 10000);
+}
+
+QJsonValue json(const HttpResult &r)
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(r.body);
+    return doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
+}
+
+bool waitFor(const std::function<bool()> &done, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (done())
+            return true;
+        QThread::msleep(200);
+    }
+    return done();
+}
+
+// `dig` against the agent's DNS port: the full output.
+QString dig(const Agent &a, const QStringList &args)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(u"dig"_s, QStringList{u"@127.0.0.1"_s, u"-p"_s, QString::number(a.process->dnsPort()), u"+tries=1"_s,
+                                  u"+time=5"_s} + args);
+    if (!p.waitForStarted(5000) || !p.waitForFinished(15000)) {
+        p.kill();
+        p.waitForFinished(1000);
+        return {};
+    }
+    return QString::fromUtf8(p.readAll());
+}
+
+QStringList answers(const QString &digOutput)
+{
+    QStringList out;
+    bool in = false;
+    for (const QString &line : digOutput.split(u'\n')) {
+        if (line.startsWith(u";; ANSWER SECTION:"_s)) {
+            in = true;
+            continue;
+        }
+        if (in) {
+            if (line.trimmed().isEmpty() || line.startsWith(u';'))
+                break;
+            out << line.simplified();
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+class TestWan : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    Agent m_dc1{u"dc1-server"_s, u"127.0.0.2"_s, u"dc1"_s};
+    Agent m_client{u"dc1-client"_s, u"127.0.0.3"_s, u"dc1"_s, false};
+    Agent m_dc2{u"dc2-server"_s, u"127.0.0.4"_s, u"dc2"_s};
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (QStandardPaths::findExecutable(u"dig"_s).isEmpty())
+            QFAIL("dig is needed (apt-get install dnsutils; scripts/install-deps.sh)");
+        QVERIFY(m_dir.isValid());
+        const QString config = m_dir.filePath(u"fast.json"_s);
+        QFile f(config);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"performance": {"raft_multiplier": 1}})");
+        f.close();
+        for (Agent *a : {&m_dc1, &m_dc2}) {
+            QVERIFY(QDir().mkpath(m_dir.filePath(a->name)));
+            QVERIFY2(a->start(m_dir.filePath(a->name), config), qPrintable(a->name));
+        }
+        m_client.extra = {u"-retry-join"_s, u"%1:%2"_s.arg(m_dc1.ip).arg(m_dc1.serfPort), u"-retry-interval"_s, u"1s"_s};
+        QVERIFY(QDir().mkpath(m_dir.filePath(m_client.name)));
+        QVERIFY(m_client.start(m_dir.filePath(m_client.name), config));
+        // dc2's server joins dc1's over the WAN pool.
+        QByteArray out, err;
+        QCOMPARE(m_dc2.process->runCli({u"join"_s, u"-wan"_s, u"%1:%2"_s.arg(m_dc1.ip).arg(m_dc1.wanPort)}, &out, &err), 0);
+    }
+
+    void datacentersNearestFirst()
+    {
+        const QJsonArray dc1First{u"dc1"_s, u"dc2"_s};
+        const QJsonArray dc2First{u"dc2"_s, u"dc1"_s};
+        QVERIFY(waitFor([&] { return json(get(m_dc1, u"/v1/catalog/datacenters"_s)) == dc1First; }, 20000));
+        QVERIFY(waitFor([&] { return json(get(m_dc2, u"/v1/catalog/datacenters"_s)) == dc2First; }, 20000));
+        QCOMPARE(json(get(m_client, u"/v1/catalog/datacenters"_s)), QJsonValue(dc1First));
+        QByteArray out;
+        QCOMPARE(m_client.process->runCli({u"catalog"_s, u"datacenters"_s}, &out), 0);
+        QCOMPARE(out, QByteArray("dc1\ndc2\n"));
+    }
+
+    void readsFromTheOtherDatacenter()
+    {
+        const QJsonObject web{{u"ID"_s, u"web1"_s}, {u"Name"_s, u"web"_s}, {u"Address"_s, u"10.2.0.1"_s}, {u"Port"_s, 80}};
+        QCOMPARE(httpRequest("PUT", m_dc2.url(u"/v1/agent/service/register"_s), QJsonDocument(web).toJson()).status, 200);
+        QVERIFY(waitFor([&] { return json(get(m_dc2, u"/v1/catalog/service/web"_s)).toArray().size() == 1; }, 10000));
+        // Through dc1's client (client -> dc1 server -> dc2 server) and dc1's server.
+        for (const Agent *a : {&m_client, &m_dc1}) {
+            const qint64 before = get(m_dc2, u"/v1/catalog/service/web"_s).header("X-Consul-Index").toLongLong();
+            const HttpResult r = get(*a, u"/v1/catalog/service/web?dc=dc2"_s);
+            const qint64 after = get(m_dc2, u"/v1/catalog/service/web"_s).header("X-Consul-Index").toLongLong();
+            QCOMPARE(r.status, 200);
+            const QJsonArray nodes = json(r).toArray();
+            QCOMPARE(nodes.size(), 1);
+            QCOMPARE(nodes[0].toObject().value(u"Datacenter").toString(), u"dc2"_s);
+            QCOMPARE(nodes[0].toObject().value(u"ServiceAddress").toString(), u"10.2.0.1"_s);
+            // The meta headers are dc2's (a write there may land between the reads).
+            const qint64 index = r.header("X-Consul-Index").toLongLong();
+            QVERIFY2(before > 0 && before <= index && index <= after, r.header("X-Consul-Index").constData());
+            QCOMPARE(r.header("X-Consul-KnownLeader"), QByteArray("true"));
+            QVERIFY(!r.header("X-Consul-LastContact").isEmpty());
+        }
+        QCOMPARE(json(get(m_dc1, u"/v1/catalog/service/web"_s)).toArray().size(), 0); // not in dc1
+        const HttpResult health = get(m_client, u"/v1/health/service/web?dc=dc2&passing"_s);
+        QCOMPARE(json(health).toArray().size(), 1);
+    }
+
+    void unknownDatacenter()
+    {
+        for (const Agent *a : {&m_client, &m_dc1}) {
+            const HttpResult r = get(*a, u"/v1/kv/x?dc=nowhere"_s);
+            QCOMPARE(r.status, 500);
+            QCOMPARE(r.body, QByteArray("No path to datacenter"));
+        }
+    }
+
+    void writeToTheOtherDatacenter()
+    {
+        const HttpResult put = httpRequest("PUT", m_client.url(u"/v1/kv/from-dc1?dc=dc2"_s), "hello");
+        QCOMPARE(put.status, 200);
+        QCOMPARE(put.body.trimmed(), QByteArray("true"));
+        QCOMPARE(get(m_dc2, u"/v1/kv/from-dc1?raw"_s).body, QByteArray("hello"));
+        QCOMPARE(get(m_dc1, u"/v1/kv/from-dc1?raw"_s).status, 404);
+        QCOMPARE(get(m_client, u"/v1/kv/from-dc1?raw&dc=dc2"_s).body, QByteArray("hello"));
+    }
+
+    void blockingQueryAcrossDatacenters()
+    {
+        const HttpResult first = get(m_dc2, u"/v1/kv/from-dc1"_s);
+        const QByteArray index = first.header("X-Consul-Index");
+        QVERIFY(!index.isEmpty());
+        // Parked in dc2 through dc1's client; answers when dc2's key changes.
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, m_client.process->httpPort());
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write("GET /v1/kv/from-dc1?dc=dc2&wait=20s&index=" + index + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        QVERIFY(socket.waitForBytesWritten(5000));
+        QVERIFY(!socket.waitForReadyRead(1500)); // still blocked
+        QElapsedTimer timer;
+        timer.start();
+        QCOMPARE(httpRequest("PUT", m_dc2.url(u"/v1/kv/from-dc1"_s), "changed").status, 200);
+        QByteArray reply;
+        while (!reply.contains("\r\n\r\n[") && socket.waitForReadyRead(10000))
+            reply += socket.readAll();
+        while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(2000))
+            reply += socket.readAll();
+        reply += socket.readAll();
+        QVERIFY2(reply.startsWith("HTTP/1.1 200"), reply.constData());
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(reply.contains("\"Value\":\"Y2hhbmdlZA==\"")); // base64("changed")
+        const QByteArray newIndex = get(m_dc2, u"/v1/kv/from-dc1"_s).header("X-Consul-Index");
+        QVERIFY2(reply.contains(QByteArray("X-Consul-Index: " + newIndex)) || reply.contains(QByteArray("x-consul-index: " + newIndex)), reply.constData());
+    }
+
+    void dnsNamesOfTheOtherDatacenter()
+    {
+        for (const Agent *a : {&m_dc1, &m_client}) {
+            const QString service = dig(*a, {u"web.service.dc2.consul"_s, u"A"_s});
+            QVERIFY2(service.contains(u"status: NOERROR"_s), qPrintable(service));
+            QCOMPARE(answers(service).size(), 1);
+            QVERIFY2(answers(service).at(0).endsWith(u"IN A 10.2.0.1"_s), qPrintable(service));
+            QVERIFY(answers(service).at(0).startsWith(u"web.service.dc2.consul. "_s));
+            const QString node = dig(*a, {u"dc2-server.node.dc2.consul"_s, u"A"_s});
+            QVERIFY2(answers(node).size() == 1 && answers(node).at(0).endsWith(u"IN A 127.0.0.4"_s), qPrintable(node));
+            const QString unknown = dig(*a, {u"web.service.nowhere.consul"_s, u"A"_s});
+            QVERIFY2(unknown.contains(u"status: NXDOMAIN"_s), qPrintable(unknown));
+            // Not in dc1 itself.
+            QVERIFY(dig(*a, {u"web.service.consul"_s, u"A"_s}).contains(u"status: NXDOMAIN"_s));
+        }
+        // A prepared query of dc2, created through dc1, asked for by name in dc2.
+        const HttpResult created = httpRequest("POST", m_client.url(u"/v1/query?dc=dc2"_s),
+                                               R"({"Name": "web-in-dc2", "Service": {"Service": "web"}})");
+        QCOMPARE(created.status, 200);
+        const QString query = dig(m_client, {u"web-in-dc2.query.dc2.consul"_s, u"A"_s});
+        QVERIFY2(answers(query).size() == 1 && answers(query).at(0).endsWith(u"IN A 10.2.0.1"_s), qPrintable(query));
+    }
+
+    void preparedQueryFailover()
+    {
+        // dc1 has no web at all: NearestN picks dc2 by distance, Datacenters names it.
+        int n = 0;
+        for (const QByteArray &failover : {QByteArray(R"({"NearestN": 1})"), QByteArray(R"({"Datacenters": ["nowhere", "dc2"]})")}) {
+            const HttpResult created = httpRequest(
+                "POST", m_client.url(u"/v1/query"_s),
+                R"({"Name": "web-failover-)" + QByteArray::number(++n) + R"(", "Service": {"Service": "web", "Failover": )" + failover + "}}");
+            QCOMPARE(created.status, 200);
+            const QString id = json(created).toObject().value(u"ID").toString();
+            for (const Agent *a : {&m_client, &m_dc1}) {
+                const HttpResult r = get(*a, u"/v1/query/%1/execute"_s.arg(id));
+                QCOMPARE(r.status, 200);
+                const QJsonObject body = json(r).toObject();
+                QCOMPARE(body.value(u"Datacenter").toString(), u"dc2"_s);
+                QCOMPARE(body.value(u"Failovers").toInt(), 1);
+                QCOMPARE(body.value(u"Service").toString(), u"web"_s);
+                const QJsonArray nodes = body.value(u"Nodes").toArray();
+                QCOMPARE(nodes.size(), 1);
+                QCOMPARE(nodes[0].toObject().value(u"Service").toObject().value(u"Address").toString(), u"10.2.0.1"_s);
+            }
+        }
+        // Without failover: no nodes, dc1 answers.
+        const HttpResult plain = httpRequest("POST", m_client.url(u"/v1/query"_s), R"({"Name": "web-here", "Service": {"Service": "web"}})");
+        const QJsonObject body = json(get(m_client, u"/v1/query/web-here/execute"_s)).toObject();
+        QCOMPARE(plain.status, 200);
+        QCOMPARE(body.value(u"Datacenter").toString(), u"dc1"_s);
+        QCOMPARE(body.value(u"Failovers").toInt(), 0);
+        QCOMPARE(body.value(u"Nodes").toArray().size(), 0);
+    }
+
+    void cleanupTestCase()
+    {
+        for (Agent *a : {&m_client, &m_dc2, &m_dc1}) {
+            if (a->process)
+                a->process->stop();
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWan)
+#include "tst_wan.moc"
