@@ -3,27 +3,106 @@
 #include "core/Logging.h"
 #include "http/HttpServer.h"
 
-#include <QTimer>
+#include <QEvent>
 #include <climits>
 #include <cstring>
 
 #ifdef Q_OS_WIN
 #include <winsock2.h>
+#include <ws2tcpip.h>
 #else
 #include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #endif
 
 namespace qonsul::http {
 
 namespace {
 
-constexpr qint64 kSocketReadBuffer = 64 * 1024; // Qt's per-socket buffer; bounds one read
+// One recv() reads at most this, into a stack buffer; only what arrived is kept (copied into an
+// exact-size input buffer), so a read costs no large allocation that would fragment the heap
+// under thousands of long-lived parked connections.
+constexpr qint64 kReadChunk = 16 * 1024;
+constexpr qint64 kMaxReadPerEvent = 64 * 1024; // then other descriptors get their turn
 // Pipelined input held while a reply is pending; beyond it we stop reading (TCP flow control).
 constexpr qsizetype kMaxBufferedWhileBusy = 64 * 1024;
 constexpr qint64 kLingerMs = 2000; // after an error reply: how long to drain the client's input
 constexpr qint64 kDefaultFlushMs = 120000;
 constexpr qsizetype kCoalesceChunkBytes = 16 * 1024;
+
+#ifdef Q_OS_WIN
+bool wouldBlock() { return WSAGetLastError() == WSAEWOULDBLOCK; }
+bool interrupted() { return WSAGetLastError() == WSAEINTR; }
+qint64 sysRecv(qintptr fd, char *buf, qint64 size) { return ::recv(SOCKET(fd), buf, int(size), 0); }
+qint64 sysSend(qintptr fd, const char *data, qint64 size)
+{
+    return ::send(SOCKET(fd), data, int(qMin<qint64>(size, INT_MAX)), 0);
+}
+void sysClose(qintptr fd) { ::closesocket(SOCKET(fd)); }
+void sysShutdownWrite(qintptr fd) { ::shutdown(SOCKET(fd), SD_SEND); }
+qint64 sysPendingInput(qintptr fd)
+{
+    u_long n = 0;
+    return ::ioctlsocket(SOCKET(fd), FIONREAD, &n) == 0 ? qint64(n) : 0;
+}
+void sysPrepare(qintptr fd)
+{
+    u_long on = 1;
+    ::ioctlsocket(SOCKET(fd), FIONBIO, &on);
+    const BOOL noDelay = TRUE;
+    ::setsockopt(SOCKET(fd), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char *>(&noDelay), sizeof noDelay);
+}
+QHostAddress peerOf(qintptr fd)
+{
+    sockaddr_storage address {};
+    int length = sizeof address;
+    if (::getpeername(SOCKET(fd), reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return {};
+    return QHostAddress(reinterpret_cast<const sockaddr *>(&address));
+}
+#else
+bool wouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK; }
+bool interrupted() { return errno == EINTR; }
+qint64 sysRecv(qintptr fd, char *buf, qint64 size) { return ::recv(int(fd), buf, size_t(size), 0); }
+qint64 sysSend(qintptr fd, const char *data, qint64 size)
+{
+#ifdef MSG_NOSIGNAL
+    constexpr int flags = MSG_NOSIGNAL; // a peer that went away is an error, not SIGPIPE
+#else
+    constexpr int flags = 0;
+#endif
+    return ::send(int(fd), data, size_t(size), flags);
+}
+void sysClose(qintptr fd) { ::close(int(fd)); }
+void sysShutdownWrite(qintptr fd) { ::shutdown(int(fd), SHUT_WR); }
+qint64 sysPendingInput(qintptr fd)
+{
+    int n = 0;
+    return ::ioctl(int(fd), FIONREAD, &n) == 0 ? n : 0;
+}
+void sysPrepare(qintptr fd)
+{
+    ::fcntl(int(fd), F_SETFL, ::fcntl(int(fd), F_GETFL) | O_NONBLOCK);
+    const int on = 1;
+    ::setsockopt(int(fd), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+#ifdef SO_NOSIGPIPE
+    ::setsockopt(int(fd), SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#endif
+}
+QHostAddress peerOf(qintptr fd)
+{
+    sockaddr_storage address {};
+    socklen_t length = sizeof address;
+    if (::getpeername(int(fd), reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return {};
+    return QHostAddress(reinterpret_cast<const sockaddr *>(&address));
+}
+#endif
 
 void appendDecimal(QByteArray &out, qint64 v)
 {
@@ -75,40 +154,49 @@ bool connectionHasClose(QByteArrayView value)
 
 } // namespace
 
-HttpConnection::HttpConnection(QTcpSocket *socket, HttpServer *server)
-    : QObject(server)
-    , m_socket(socket)
+HttpConnection::HttpConnection(qintptr fd, HttpServer *server)
+    : QSocketNotifier(fd, QSocketNotifier::Read, server)
+    , m_fd(fd)
     , m_server(server)
     , m_limits(server->m_limits)
     , m_parser(server->m_limits)
-    , m_peer(socket->peerAddress())
-    , m_fd(socket->socketDescriptor())
+    , m_peer(peerOf(fd))
 {
-    socket->setParent(this);
-    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    socket->setReadBufferSize(kSocketReadBuffer);
-    connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    sysPrepare(fd);
     m_idleSince = server->now();
     armTimer(m_idleSince);
-    if (socket->bytesAvailable() > 0) {
-        m_resumeQueued = true;
-        QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
-    }
 }
 
 HttpConnection::~HttpConnection()
 {
-    m_socket->disconnect(this);
     if (HttpResponder *r = std::exchange(m_current, nullptr))
         r->detach();
+    closeDescriptor();
+}
+
+bool HttpConnection::event(QEvent *e)
+{
+    if (e->type() == QEvent::SockAct || e->type() == QEvent::SockClose) {
+        onReadable();
+        return true;
+    }
+    return QSocketNotifier::event(e);
+}
+
+void HttpConnection::closeDescriptor()
+{
+    if (m_fd < 0)
+        return;
+    // Unregister before closing: the number may be reused by the next accepted connection.
+    setEnabled(false);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+    sysClose(m_fd);
+    m_fd = -1;
 }
 
 void HttpConnection::abort()
 {
-    if (m_closed)
-        return;
-    m_socket->abort(); // emits disconnected() when it was connected
     if (!m_closed)
         onDisconnected();
 }
@@ -119,6 +207,7 @@ void HttpConnection::onDisconnected()
         return;
     m_closed = true;
     m_deadline = 0;
+    closeDescriptor();
     if (HttpResponder *r = std::exchange(m_current, nullptr))
         r->detach();
     m_server->connectionClosed(this);
@@ -127,55 +216,110 @@ void HttpConnection::onDisconnected()
 
 void HttpConnection::writeOut(const char *data, qsizetype size)
 {
-    if (size <= 0)
+    if (size <= 0 || m_closed)
         return;
-    // QAbstractSocket::write() buffers and arms a write notifier, flush() sends and disarms it:
-    // with the glib dispatcher that is two extra wakeup syscalls per response. When nothing is
-    // queued, send directly; only what the kernel does not take goes through Qt's buffer.
-    if (m_fd >= 0 && m_socket->bytesToWrite() == 0) {
-#ifdef Q_OS_WIN
-        const int n = ::send(SOCKET(m_fd), data, int(qMin<qsizetype>(size, INT_MAX)), 0);
-#else
-#ifdef MSG_NOSIGNAL
-        constexpr int flags = MSG_NOSIGNAL;
-#else
-        constexpr int flags = 0;
-#endif
-        qint64 n;
-        do {
-            n = ::send(int(m_fd), data, size_t(size), flags);
-        } while (n < 0 && errno == EINTR);
-#endif
-        if (n == size)
-            return;
+    if (m_outPos < m_out.size()) { // already waiting for the kernel: keep the order
+        if (m_outPos > m_out.size() / 2) {
+            m_out.remove(0, m_outPos);
+            m_outPos = 0;
+        }
+        m_out.append(data, size);
+        return;
+    }
+    while (size > 0) {
+        const qint64 n = sysSend(m_fd, data, size);
         if (n > 0) {
             data += n;
             size -= n;
+        } else if (n < 0 && interrupted()) {
+            continue;
+        } else if (n < 0 && wouldBlock()) {
+            break;
+        } else {
+            onDisconnected(); // reset or gone: as a read would find out
+            return;
         }
-        // Otherwise EAGAIN, or an error that Qt's write path below reports and handles.
     }
-    m_socket->write(data, size);
-    m_socket->flush();
+    if (size == 0)
+        return;
+    m_out = QByteArray(data, size);
+    m_outPos = 0;
+    if (!m_writeNotifier) {
+        m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+        connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
+    } else {
+        m_writeNotifier->setEnabled(true);
+    }
 }
 
-void HttpConnection::onReadyRead()
+void HttpConnection::onWritable()
+{
+    while (!m_closed && m_outPos < m_out.size()) {
+        const qint64 n = sysSend(m_fd, m_out.constData() + m_outPos, m_out.size() - m_outPos);
+        if (n > 0) {
+            m_outPos += n;
+        } else if (n < 0 && interrupted()) {
+            continue;
+        } else if (n < 0 && wouldBlock()) {
+            return;
+        } else {
+            onDisconnected();
+            return;
+        }
+    }
+    if (m_closed)
+        return;
+    m_out = QByteArray();
+    m_outPos = 0;
+    m_writeNotifier->setEnabled(false);
+    if (m_lingering)
+        halfClose();
+    else if (m_closing)
+        onDisconnected(); // a graceful close waited for the reply to be sent
+}
+
+void HttpConnection::onReadable()
 {
     if (m_closed)
         return;
-    if (m_closing) {
-        m_socket->skip(m_socket->bytesAvailable()); // draining until the peer closes
-        return;
+    char buffer[kReadChunk];
+    bool gone = false;
+    for (qint64 budget = kMaxReadPerEvent; budget > 0;) {
+        if (!m_closing && m_busy && m_in.size() - m_inPos >= kMaxBufferedWhileBusy) {
+            setEnabled(false); // TCP flow control until the reply is finished (finishResponse)
+            break;
+        }
+        const qint64 n = sysRecv(m_fd, buffer, kReadChunk);
+        if (n > 0) {
+            budget -= n;
+            if (m_closing) {
+                // Draining until the peer closes.
+            } else if (m_inPos == m_in.size()) {
+                m_in = QByteArray(buffer, n);
+                m_inPos = 0;
+            } else {
+                compactInput();
+                m_in.append(buffer, n);
+            }
+            if (n < kReadChunk)
+                break;
+        } else if (n < 0 && interrupted()) {
+            continue;
+        } else if (n < 0 && wouldBlock()) {
+            break;
+        } else {
+            gone = true; // end of stream or reset; what arrived before it is still answered
+            break;
+        }
     }
-    pull();
     processInput();
+    if (gone)
+        onDisconnected();
 }
 
 void HttpConnection::resume()
 {
     m_resumeQueued = false;
-    if (m_closed || m_closing || m_busy)
-        return;
-    pull();
     processInput();
 }
 
@@ -188,31 +332,6 @@ void HttpConnection::compactInput()
         std::memmove(m_in.data(), m_in.constData() + m_inPos, size_t(rest));
     m_in.resize(rest);
     m_inPos = 0;
-}
-
-void HttpConnection::pull()
-{
-    while (true) {
-        const qint64 available = m_socket->bytesAvailable();
-        if (available <= 0)
-            return;
-        if (m_busy && m_in.size() - m_inPos >= kMaxBufferedWhileBusy)
-            return;
-        // Reading all that is buffered as a QByteArray takes over Qt's read chunk (16 KiB,
-        // allocated per read) instead of copying out of it; read into a char buffer, the socket
-        // would keep that chunk for the life of the connection: most of a parked blocking
-        // query's memory.
-        QByteArray chunk = m_socket->read(available);
-        if (chunk.isEmpty())
-            return;
-        if (m_inPos == m_in.size()) {
-            m_in = std::move(chunk);
-            m_inPos = 0;
-        } else {
-            compactInput();
-            m_in.append(chunk);
-        }
-    }
 }
 
 void HttpConnection::processInput()
@@ -434,11 +553,6 @@ void HttpConnection::responderAbandoned(bool streaming)
     respond(HttpResponse::text(500, QStringLiteral("internal error: the request was not answered")));
 }
 
-qint64 HttpConnection::bufferedBytes() const
-{
-    return m_socket->bytesToWrite();
-}
-
 void HttpConnection::finishResponse(bool close)
 {
     m_busy = false;
@@ -451,9 +565,11 @@ void HttpConnection::finishResponse(bool close)
     }
     if (m_dispatching || m_closed)
         return; // processInput's loop carries on
+    if (!isEnabled())
+        setEnabled(true); // reading was paused while pipelined input waited
     // Answered later, from some other event: parse what is buffered on a fresh event loop pass,
     // so the handler is never re-entered from inside a responder call.
-    if (m_inPos < m_in.size() || m_socket->bytesAvailable() > 0) {
+    if (m_inPos < m_in.size()) {
         if (!m_resumeQueued) {
             m_resumeQueued = true;
             QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
@@ -484,16 +600,19 @@ void HttpConnection::startClose(bool linger)
         return;
     // Input we will never read (say, requests pipelined after "Connection: close") would turn the
     // close into a reset, so drain it as after an error.
-    linger = linger || m_inPos < m_in.size() || m_socket->bytesAvailable() > 0;
+    linger = linger || m_inPos < m_in.size() || sysPendingInput(m_fd) > 0;
     m_closing = true;
     m_busy = false;
     m_in = QByteArray();
     m_inPos = 0;
     m_parser.reset();
+    if (!isEnabled())
+        setEnabled(true); // input is drained from now on
     const qint64 now = m_server->now();
     if (!linger) {
         m_deadline = now + (m_limits.idleTimeoutMs > 0 ? m_limits.idleTimeoutMs : kDefaultFlushMs);
-        m_socket->disconnectFromHost(); // after pending writes; may emit disconnected() right away
+        if (bufferedBytes() == 0)
+            onDisconnected(); // else onWritable() closes once the reply is out
         return;
     }
     // The client may still be sending (a body we refused): closing with unread input makes the
@@ -501,31 +620,14 @@ void HttpConnection::startClose(bool linger)
     // then read and discard until the client closes or the linger time is up.
     m_lingering = true;
     m_deadline = now + kLingerMs;
-    if (m_socket->bytesToWrite() == 0)
-        halfClose();
-    else
-        connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
-}
-
-void HttpConnection::onBytesWritten()
-{
-    if (m_lingering && !m_closed && m_socket->bytesToWrite() == 0) {
-        disconnect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
-        halfClose();
-    }
+    if (bufferedBytes() == 0)
+        halfClose(); // else onWritable() does once the reply is out
 }
 
 void HttpConnection::halfClose()
 {
-    const qintptr fd = m_socket->socketDescriptor();
-    if (fd >= 0) {
-#ifdef Q_OS_WIN
-        ::shutdown(SOCKET(fd), SD_SEND);
-#else
-        ::shutdown(int(fd), SHUT_WR);
-#endif
-    }
-    m_socket->skip(m_socket->bytesAvailable());
+    if (m_fd >= 0)
+        sysShutdownWrite(m_fd);
 }
 
 void HttpConnection::armTimer(qint64 now)
@@ -568,7 +670,8 @@ void HttpConnection::checkTimeout(qint64 now)
     // Idle keep-alive connection.
     m_closing = true;
     m_deadline = now + kLingerMs;
-    m_socket->disconnectFromHost();
+    if (bufferedBytes() == 0)
+        onDisconnected();
 }
 
 } // namespace qonsul::http

@@ -6,15 +6,31 @@
 
 namespace qonsul::http {
 
+// Hands each accepted descriptor to the server instead of wrapping it in a QTcpSocket.
+class HttpServer::Listener final : public QTcpServer
+{
+public:
+    explicit Listener(HttpServer *server)
+        : QTcpServer(server)
+        , m_server(server)
+    {
+    }
+
+protected:
+    void incomingConnection(qintptr fd) override { m_server->onIncoming(fd); }
+
+private:
+    HttpServer *m_server;
+};
+
 HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, QObject *parent)
     : QObject(parent)
     , m_limits(std::move(limits))
     , m_handler(std::move(handler))
+    , m_tcp(new Listener(this))
 {
     m_clock.start();
-    m_tcp.setListenBacklogSize(1024);
-    m_tcp.setMaxPendingConnections(1024);
-    connect(&m_tcp, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
+    m_tcp->setListenBacklogSize(1024);
 
     // Timeouts are enforced by one sweep over the connections, not a timer per connection (which
     // would be restarted on every request). A deadline is missed by at most a quarter of it.
@@ -38,27 +54,27 @@ HttpServer::~HttpServer()
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port)
 {
-    return m_tcp.listen(address, port);
+    return m_tcp->listen(address, port);
 }
 
 quint16 HttpServer::serverPort() const
 {
-    return m_tcp.serverPort();
+    return m_tcp->serverPort();
 }
 
 QHostAddress HttpServer::serverAddress() const
 {
-    return m_tcp.serverAddress();
+    return m_tcp->serverAddress();
 }
 
 QString HttpServer::errorString() const
 {
-    return m_tcp.errorString();
+    return m_tcp->errorString();
 }
 
 void HttpServer::close()
 {
-    m_tcp.close();
+    m_tcp->close();
     const auto connections = m_connections;
     for (HttpConnection *c : connections)
         c->abort();
@@ -71,16 +87,10 @@ int HttpServer::connectionCount() const
     return int(m_connections.size());
 }
 
-void HttpServer::onNewConnection()
+void HttpServer::onIncoming(qintptr fd)
 {
-    while (QTcpSocket *socket = m_tcp.nextPendingConnection()) {
-        if (socket->state() != QAbstractSocket::ConnectedState) {
-            socket->deleteLater();
-            continue;
-        }
-        m_connections.insert(new HttpConnection(socket, this));
-    }
-    if (!m_connections.isEmpty() && !m_sweepTimer.isActive())
+    m_connections.insert(new HttpConnection(fd, this));
+    if (!m_sweepTimer.isActive())
         m_sweepTimer.start();
 }
 

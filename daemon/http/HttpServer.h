@@ -1,5 +1,5 @@
 #pragma once
-// Qonsul's HTTP/1.1 server: QTcpServer plus our own parser, single-threaded on the Qt event loop.
+// Qonsul's HTTP/1.1 server: QTcpServer's listening socket plus our own connections and parser, single-threaded on the Qt event loop.
 // Keep-alive, pipelining (answered strictly in order), deferred and streamed replies, request
 // limits and timeouts. See docs/http-server.md for why this replaced Qt HttpServer.
 #include "http/HttpParser.h"
@@ -39,7 +39,8 @@ public:
 
 private:
     friend class HttpConnection;
-    void onNewConnection();
+    class Listener;
+    void onIncoming(qintptr fd);
     void connectionClosed(HttpConnection *connection);
     void sweep();
     qint64 now() const { return m_clock.elapsed(); }
@@ -63,7 +64,7 @@ private:
     HttpLimits m_limits;
     HttpHandler m_handler;
     LastReply m_lastReply;
-    QTcpServer m_tcp;
+    Listener *m_tcp; // accepts; each descriptor goes straight to an HttpConnection
     QSet<HttpConnection *> m_connections;
     QTimer m_sweepTimer;
     QElapsedTimer m_clock;

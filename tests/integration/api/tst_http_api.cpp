@@ -10,6 +10,9 @@
 #include <QNetworkReply>
 #include <QTcpSocket>
 #include <QtTest>
+#include <memory>
+#include <optional>
+#include <vector>
 
 using qonsul::test::AgentProcess;
 using qonsul::test::HttpResult;
@@ -172,6 +175,78 @@ private Q_SLOTS:
         QVERIFY(waitFor(reply, 2000));
         QVERIFY(reply->rawHeader("X-Consul-Index").toULongLong() > afterNew);
         delete reply;
+    }
+
+    // A write under a prefix answers all its watchers with one reply, sent together (by several
+    // threads once there are hundreds); a write elsewhere answers none; a watcher that left is
+    // skipped, and an HTTP/1.0 watcher's connection is closed after its reply.
+    void manyPrefixWatchersAnsweredTogether()
+    {
+        put(QStringLiteral("/v1/kv/herd/seed"), "s");
+        const QByteArray index = get(QStringLiteral("/v1/kv/herd/?recurse")).header("X-Consul-Index");
+        const QByteArray target = "/v1/kv/herd/?recurse&index=" + index + "&wait=30s";
+        constexpr int kWatchers = 700;
+        constexpr int kLeaver = 1;
+        constexpr int kHttp10 = kWatchers - 1;
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        std::vector<QByteArray> received(kWatchers);
+        for (int i = 0; i < kWatchers; ++i) {
+            sockets.push_back(std::make_unique<QTcpSocket>());
+            sockets.back()->connectToHost(QHostAddress::LocalHost, m_agent.httpPort());
+        }
+        for (int i = 0; i < kWatchers; ++i) {
+            QVERIFY(sockets[i]->waitForConnected(5000));
+            sockets[i]->write("GET " + target + (i == kHttp10 ? " HTTP/1.0\r\n\r\n" : " HTTP/1.1\r\nHost: x\r\n\r\n"));
+        }
+        const auto collect = [&] {
+            for (int i = 0; i < kWatchers; ++i)
+                received[i] += sockets[i]->readAll();
+        };
+        QTest::qWait(1500);
+        sockets[kLeaver]->abort();
+        put(QStringLiteral("/v1/kv/elsewhere/x"), "x"); // wakes none of them
+        QTest::qWait(500);
+        collect();
+        for (int i = 0; i < kWatchers; ++i)
+            QVERIFY2(received[i].isEmpty(), received[i].constData());
+
+        put(QStringLiteral("/v1/kv/herd/changed"), "c");
+        // One complete reply each: head, then a body of Content-Length bytes.
+        const auto body = [&](int i) -> std::optional<QByteArray> {
+            const qsizetype end = received[i].indexOf("\r\n\r\n");
+            if (end < 0)
+                return std::nullopt;
+            const QByteArray head = received[i].left(end);
+            const qsizetype at = head.indexOf("Content-Length: ");
+            if (at < 0)
+                return std::nullopt;
+            const qsizetype length = head.mid(at + 16, head.indexOf("\r\n", at) - at - 16).toLongLong();
+            if (received[i].size() < end + 4 + length)
+                return std::nullopt;
+            return received[i].mid(end + 4, length);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     collect();
+                                     for (int i = 0; i < kWatchers; ++i) {
+                                         if (i != kLeaver && !body(i))
+                                             return false;
+                                     }
+                                     return true;
+                                 }()),
+                                 15000);
+        const QByteArray first = *body(0);
+        QVERIFY(first.contains(QByteArray("c").toBase64()));
+        for (int i = 0; i < kWatchers; ++i) {
+            if (i == kLeaver)
+                continue;
+            QVERIFY2(received[i].startsWith("HTTP/1.1 200 OK\r\n"), received[i].constData());
+            QVERIFY(received[i].contains("X-Consul-Index: "));
+            QVERIFY(!received[i].contains(QByteArray("X-Consul-Index: " + index + "\r\n")));
+            QCOMPARE(*body(i), first);
+        }
+        QVERIFY(received[kHttp10].contains("Connection: close\r\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(sockets[kHttp10]->state(), QAbstractSocket::UnconnectedState, 5000);
+        QCOMPARE(sockets[0]->state(), QAbstractSocket::ConnectedState); // keep-alive
     }
 
     void blockingQueryTimesOutWithSameIndex()
