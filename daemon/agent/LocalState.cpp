@@ -143,9 +143,7 @@ AgentError LocalState::prepareCheck(const QJsonObject &def, Source source, Prepa
         return {400, QStringLiteral("Invalid check status: '%1'").arg(check.status)};
     checks::CheckSpec spec;
     if (!checks::parseCheckSpec(def, &spec, &error))
-        return {400, error.startsWith(u"Request decode failed") || error.startsWith(u"Check type")
-                         ? error
-                         : QStringLiteral("Invalid check: ") + error};
+        return {400, error.startsWith(u"Request decode failed") ? error : QStringLiteral("Invalid check: ") + error};
     if (spec.isScript()) {
         if (source == Source::Local && !m_options.enableLocalScriptChecks)
             return {400, QStringLiteral("Scripts are disabled on this agent; to enable, configure "

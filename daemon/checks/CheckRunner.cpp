@@ -1,5 +1,10 @@
 #include "checks/CheckRunner.h"
 
+#include "checks/DockerRunner.h"
+#include "checks/GrpcRunner.h"
+#include "checks/H2PingRunner.h"
+#include "checks/OsServiceRunner.h"
+
 #include <QHostAddress>
 #include <QHostInfo>
 #include <QNetworkAccessManager>
@@ -748,6 +753,10 @@ std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam
     case Kind::Tcp: return std::make_unique<TcpRunner>(clock, spec, std::move(notify));
     case Kind::Udp: return std::make_unique<UdpRunner>(clock, spec, std::move(notify));
     case Kind::Script: return std::make_unique<ScriptRunner>(clock, spec, outputMaxSize, std::move(notify));
+    case Kind::Grpc: return std::make_unique<GrpcRunner>(clock, nam, spec, std::move(notify));
+    case Kind::H2Ping: return std::make_unique<H2PingRunner>(clock, spec, std::move(notify));
+    case Kind::OsService: return std::make_unique<OsServiceRunner>(clock, spec, std::move(notify));
+    case Kind::Docker: return std::make_unique<DockerRunner>(clock, spec, outputMaxSize, std::move(notify));
     case Kind::Ttl:
     case Kind::Alias: break;
     }

@@ -5,6 +5,7 @@
 // injected Clock: when the timeout fires the probe is aborted and reported critical. A script
 // check that times out has its whole process group killed; the next run starts only after it
 // has exited.
+#include <QAbstractNetworkCache>
 #include <QByteArray>
 #include <QObject>
 #include <functional>
@@ -184,7 +185,28 @@ private:
     bool m_timedOut = false;
 };
 
-// The runner for an interval check (HTTP, TCP, UDP, script); nullptr for TTL and alias.
+// A network cache that never stores or answers anything, for the checks' QNetworkAccessManager.
+// Without any cache Qt complains on every HTTP/2 reply with trailers (gRPC's grpc-status):
+// the second header block makes it try to enable caching after the body has arrived, and it
+// logs "QNetworkReplyImpl: backend error: caching was enabled after some bytes had been
+// written". With a cache, caching is switched on at the first header block and stays on;
+// this one keeps nothing, so checks always go to the network.
+class NoStoreCache final : public QAbstractNetworkCache
+{
+public:
+    explicit NoStoreCache(QObject *parent) : QAbstractNetworkCache(parent) {}
+    QNetworkCacheMetaData metaData(const QUrl &) override { return {}; }
+    void updateMetaData(const QNetworkCacheMetaData &) override {}
+    QIODevice *data(const QUrl &) override { return nullptr; }
+    bool remove(const QUrl &) override { return false; }
+    qint64 cacheSize() const override { return 0; }
+    QIODevice *prepare(const QNetworkCacheMetaData &) override { return nullptr; }
+    void insert(QIODevice *) override {}
+    void clear() override {}
+};
+
+// The runner for an interval check (HTTP, TCP, UDP, script, gRPC, H2PING, OS service, Docker);
+// nullptr for TTL and alias.
 std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec,
                                         int outputMaxSize, CheckRunner::Notify notify);
 

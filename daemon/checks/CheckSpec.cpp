@@ -68,6 +68,10 @@ QString kindName(Kind kind)
     case Kind::Udp: return QStringLiteral("udp");
     case Kind::Script: return QStringLiteral("script");
     case Kind::Alias: return QStringLiteral("alias");
+    case Kind::Grpc: return QStringLiteral("grpc");
+    case Kind::H2Ping: return QStringLiteral("h2ping");
+    case Kind::Docker: return QStringLiteral("docker");
+    case Kind::OsService: return QStringLiteral("os_service");
     }
     return {};
 }
@@ -104,15 +108,6 @@ bool durationField(const QJsonObject &o, QStringView key, Nanoseconds *out, QStr
 bool parseCheckSpec(const QJsonObject &def, CheckSpec *spec, QString *error)
 {
     CheckSpec s;
-    // Kinds this agent cannot run yet are named in the refusal.
-    static const char *const unsupported[][2] = {{"GRPC", "gRPC"}, {"H2PING", "H2PING"},
-                                                 {"DockerContainerID", "Docker"}, {"OSService", "OS service"}};
-    for (const auto &u : unsupported) {
-        if (present(api::lookup(def, QString::fromLatin1(u[0])))) {
-            *error = QStringLiteral("Check type %1 is not supported by this agent yet").arg(QString::fromLatin1(u[1]));
-            return false;
-        }
-    }
     QJsonValue args = api::lookup(def, u"Args");
     if (!present(args))
         args = api::lookup(def, u"ScriptArgs");
@@ -134,6 +129,11 @@ bool parseCheckSpec(const QJsonObject &def, CheckSpec *spec, QString *error)
         || !stringField(def, u"TLSServerName", &s.tlsServerName, error)
         || !boolField(def, u"TLSSkipVerify", &s.tlsSkipVerify, error)
         || !boolField(def, u"DisableRedirects", &s.disableRedirects, error)
+        || !stringField(def, u"GRPC", &s.grpc, error) || !boolField(def, u"GRPCUseTLS", &s.grpcUseTls, error)
+        || !stringField(def, u"H2PING", &s.h2ping, error) || !boolField(def, u"H2PingUseTLS", &s.h2pingUseTls, error)
+        || !stringField(def, u"OSService", &s.osService, error)
+        || !stringField(def, u"DockerContainerID", &s.dockerContainerId, error)
+        || !stringField(def, u"Shell", &s.shell, error)
         || !stringField(def, u"TCP", &s.tcp, error) || !stringField(def, u"UDP", &s.udp, error)
         || !stringField(def, u"AliasService", &s.aliasService, error)
         || !stringField(def, u"AliasNode", &s.aliasNode, error)
@@ -173,7 +173,8 @@ bool parseCheckSpec(const QJsonObject &def, CheckSpec *spec, QString *error)
 
     const bool script = !s.args.isEmpty() || !s.script.isEmpty();
     const bool alias = !s.aliasService.isEmpty() || !s.aliasNode.isEmpty();
-    const bool intervalCheck = script || !s.http.isEmpty() || !s.tcp.isEmpty() || !s.udp.isEmpty();
+    const bool intervalCheck = script || !s.http.isEmpty() || !s.tcp.isEmpty() || !s.udp.isEmpty() || !s.grpc.isEmpty()
+        || !s.h2ping.isEmpty() || !s.osService.isEmpty();
     if (s.interval < 0 || s.timeout < 0 || s.ttl < 0 || s.deregisterCriticalServiceAfter < 0) {
         *error = QStringLiteral("Durations must not be negative");
         return false;
@@ -183,7 +184,7 @@ bool parseCheckSpec(const QJsonObject &def, CheckSpec *spec, QString *error)
         return false;
     }
     if (intervalCheck && s.interval <= 0) {
-        *error = QStringLiteral("Interval must be > 0 for Script, HTTP, H2PING, TCP or UDP checks");
+        *error = QStringLiteral("Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks");
         return false;
     }
     if (intervalCheck && alias) {
@@ -207,16 +208,27 @@ bool parseCheckSpec(const QJsonObject &def, CheckSpec *spec, QString *error)
                                 "failures_before_critical) must not be negative");
         return false;
     }
-    if (script)
-        s.kind = Kind::Script;
+    // Consul's precedence (CheckType.Type) when a definition names several kinds.
+    if (!s.grpc.isEmpty())
+        s.kind = Kind::Grpc;
     else if (!s.http.isEmpty())
         s.kind = Kind::Http;
+    else if (s.ttl > 0)
+        s.kind = Kind::Ttl;
     else if (!s.tcp.isEmpty())
         s.kind = Kind::Tcp;
     else if (!s.udp.isEmpty())
         s.kind = Kind::Udp;
     else if (alias)
         s.kind = Kind::Alias;
+    else if (script && !s.dockerContainerId.isEmpty())
+        s.kind = Kind::Docker;
+    else if (script)
+        s.kind = Kind::Script;
+    else if (!s.h2ping.isEmpty())
+        s.kind = Kind::H2Ping;
+    else if (!s.osService.isEmpty())
+        s.kind = Kind::OsService;
     else
         s.kind = Kind::Ttl;
     *spec = s;

@@ -1,8 +1,9 @@
 #pragma once
 // One check definition as the HTTP API (PascalCase) or a config file (snake_case) gives it,
 // parsed and validated with Consul's rules and error texts (structs.CheckType.Validate):
-//   - exactly one kind: script (args / legacy script), http, tcp, udp, ttl, alias; gRPC,
-//     H2PING, Docker and OS-service checks are refused as not supported yet;
+//   - exactly one kind, chosen in Consul's order (CheckType.Type): grpc, http, ttl, tcp, udp,
+//     alias, docker (args or script + docker_container_id), script (args / legacy script),
+//     h2ping, os_service;
 //   - interval checks need interval > 0 (clamped to 1s minimum by the agent), TTL checks a
 //     ttl > 0, alias checks neither;
 //   - timeout defaults to 10s (30s for scripts); output_max_size only lowers the agent cap.
@@ -15,9 +16,10 @@
 
 namespace qonsul::checks {
 
-enum class Kind { Ttl, Http, Tcp, Udp, Script, Alias };
+enum class Kind { Ttl, Http, Tcp, Udp, Script, Alias, Grpc, H2Ping, Docker, OsService };
 
-QString kindName(Kind kind); // Consul's HealthCheck.Type: "ttl", "http", "tcp", "udp", "script", "alias"
+QString kindName(Kind kind); // Consul's HealthCheck.Type: "ttl", "http", "tcp", "udp", "script", "alias", "grpc",
+                             // "h2ping", "docker", "os_service"
 
 constexpr Nanoseconds kMinInterval = kSecond;
 constexpr Nanoseconds kDefaultTimeout = 10 * kSecond;
@@ -36,6 +38,17 @@ struct CheckSpec
     QString tlsServerName;
     bool tlsSkipVerify = false;
     bool disableRedirects = false;
+    // grpc: "host:port" or "host:port/service"; TLS (ALPN h2) when grpcUseTls
+    QString grpc;
+    bool grpcUseTls = false;
+    // h2ping: "host:port"; TLS (ALPN h2) when h2pingUseTls
+    QString h2ping;
+    bool h2pingUseTls = false;
+    // os_service: a systemd unit
+    QString osService;
+    // docker: args (or script, run with shell -c) executed in the container
+    QString dockerContainerId;
+    QString shell; // empty = $SHELL, else /bin/sh
     // tcp / udp: "host:port"
     QString tcp;
     QString udp;
@@ -55,14 +68,18 @@ struct CheckSpec
     int failuresBeforeCritical = 0;
     int outputMaxSize = 0; // 0 = agent default
 
-    bool isScript() const { return kind == Kind::Script; }
+    // Script and Docker checks run commands: both need enable_script_checks.
+    bool isScript() const { return kind == Kind::Script || kind == Kind::Docker; }
     bool needsRunner() const { return kind != Kind::Ttl && kind != Kind::Alias; }
     Nanoseconds effectiveInterval() const { return interval < kMinInterval ? kMinInterval : interval; }
     Nanoseconds effectiveTimeout() const
     {
         if (timeout > 0)
             return timeout;
-        return kind == Kind::Script ? kDefaultScriptTimeout : kDefaultTimeout;
+        // Consul: 30s for scripts and OS services; Docker checks have no timeout there (ours
+        // takes the script default).
+        return kind == Kind::Script || kind == Kind::Docker || kind == Kind::OsService ? kDefaultScriptTimeout
+                                                                                      : kDefaultTimeout;
     }
     // The agent cap (check_output_max_size) lowered by the check's own output_max_size.
     int outputLimit(int agentCap) const
@@ -74,7 +91,7 @@ struct CheckSpec
 
 // Parses the kind-specific and common fields of `definition` (either spelling). On failure
 // returns false with *error set to Consul's text without the "Invalid check: " prefix the HTTP
-// API adds, e.g. "Interval must be > 0 for Script, HTTP, H2PING, TCP or UDP checks".
+// API adds, e.g. "Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks".
 bool parseCheckSpec(const QJsonObject &definition, CheckSpec *spec, QString *error);
 
 // A duration field: a Go duration string ("10s") or a number of nanoseconds; absent → 0.

@@ -276,7 +276,7 @@ private Q_SLOTS:
         // Bad definitions are refused with Consul's texts and change nothing.
         r = put(agent, u"/v1/agent/check/register"_s, "{\"Name\":\"no-interval\",\"HTTP\":\"http://127.0.0.1:1/\"}");
         QCOMPARE(r.status, 400);
-        QCOMPARE(r.body, QByteArray("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP or UDP checks"));
+        QCOMPARE(r.body, QByteArray("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks"));
         r = put(agent, u"/v1/agent/service/register"_s, R"({"Name":"bad","Check":{"TCP":"127.0.0.1:1","Interval":"soon"}})");
         QCOMPARE(r.status, 400);
         QVERIFY(!localChecks(agent).contains(u"no-interval"_s));
@@ -324,7 +324,7 @@ private Q_SLOTS:
         writeFile(dir + u"/d.json"_s, R"({"service":{"name":"delta","port":5}})");
         r = put(agent, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 500);
-        QVERIFY2(r.body.contains("Interval must be > 0 for Script, HTTP, H2PING, TCP or UDP checks"), r.body);
+        QVERIFY2(r.body.contains("Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks"), r.body);
         QVERIFY2(r.body.contains("epsilon"), r.body);
         QCOMPARE(services().keys(), (QStringList{u"alpha"_s, u"beta"_s, u"delta"_s, u"from-api"_s}));
         QCOMPARE(services().value(u"delta"_s).toObject().value(u"Port"_s).toInt(), 4);

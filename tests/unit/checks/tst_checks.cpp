@@ -5,6 +5,9 @@
 #include "checks/Alias.h"
 #include "checks/CheckRunner.h"
 #include "checks/CheckSpec.h"
+#include "checks/DockerRunner.h"
+#include "checks/GrpcRunner.h"
+#include "checks/OsServiceRunner.h"
 #include "checks/LocalPersistence.h"
 #include "checks/StatusHandler.h"
 
@@ -89,6 +92,35 @@ private Q_SLOTS:
         QCOMPARE(spec({{u"udp"_s, u"a:1"_s}, {u"interval"_s, u"1s"_s}}).kind, Kind::Udp);
         QCOMPARE(spec({{u"ttl"_s, u"1s"_s}}).kind, Kind::Ttl);
         QCOMPARE(spec({{u"AliasService"_s, u"web"_s}}).kind, Kind::Alias);
+        // gRPC, both spellings; it wins over http as in Consul's CheckType.Type
+        s = spec({{u"grpc"_s, u"127.0.0.1:1/web"_s}, {u"grpc_use_tls"_s, true}, {u"tls_skip_verify"_s, true},
+                  {u"tls_server_name"_s, u"db"_s}, {u"interval"_s, u"1s"_s}});
+        QCOMPARE(s.kind, Kind::Grpc);
+        QVERIFY(s.grpcUseTls && s.tlsSkipVerify);
+        QCOMPARE(s.tlsServerName, u"db"_s);
+        QCOMPARE(s.effectiveTimeout(), 10 * kSecond);
+        s = spec({{u"GRPC"_s, u"a:1"_s}, {u"GRPCUseTLS"_s, true}, {u"HTTP"_s, u"http://a"_s}, {u"Interval"_s, u"1s"_s}});
+        QCOMPARE(s.kind, Kind::Grpc);
+        QVERIFY(s.grpcUseTls);
+        QCOMPARE(kindName(s.kind), u"grpc"_s);
+        s = spec({{u"h2ping"_s, u"a:1"_s}, {u"h2ping_use_tls"_s, true}, {u"interval"_s, u"1s"_s}});
+        QCOMPARE(s.kind, Kind::H2Ping);
+        QVERIFY(s.h2pingUseTls);
+        QCOMPARE(spec({{u"H2PING"_s, u"a:1"_s}, {u"H2PingUseTLS"_s, true}, {u"Interval"_s, u"1s"_s}}).h2pingUseTls, true);
+        s = spec({{u"os_service"_s, u"nginx.service"_s}, {u"interval"_s, u"1s"_s}});
+        QCOMPARE(s.kind, Kind::OsService);
+        QCOMPARE(s.effectiveTimeout(), 30 * kSecond);
+        QCOMPARE(kindName(s.kind), u"os_service"_s);
+        QCOMPARE(spec({{u"OSService"_s, u"x"_s}, {u"Interval"_s, u"1s"_s}}).osService, u"x"_s);
+        // Docker: a script (args, or script run with shell -c) plus a container; it is a script check
+        s = spec({{u"docker_container_id"_s, u"f00"_s}, {u"args"_s, QJsonArray{u"true"_s}}, {u"shell"_s, u"/bin/bash"_s},
+                  {u"interval"_s, u"1s"_s}});
+        QCOMPARE(s.kind, Kind::Docker);
+        QVERIFY(s.isScript());
+        QCOMPARE(s.shell, u"/bin/bash"_s);
+        QCOMPARE(s.effectiveTimeout(), 30 * kSecond);
+        QCOMPARE(kindName(s.kind), u"docker"_s);
+        QCOMPARE(spec({{u"DockerContainerID"_s, u"f00"_s}, {u"Script"_s, u"exit 0"_s}, {u"Interval"_s, u"1s"_s}}).kind, Kind::Docker);
         // failures_before_warning defaults to failures_before_critical
         s = spec({{u"ttl"_s, u"1s"_s}, {u"failures_before_critical"_s, 3}});
         QCOMPARE(s.failuresBeforeWarning, 3);
@@ -105,7 +137,7 @@ private Q_SLOTS:
 
     void validationTexts()
     {
-        QCOMPARE(specError({{u"HTTP"_s, u"http://x"_s}}), u"Interval must be > 0 for Script, HTTP, H2PING, TCP or UDP checks"_s);
+        QCOMPARE(specError({{u"HTTP"_s, u"http://x"_s}}), u"Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks"_s);
         QCOMPARE(specError({{u"HTTP"_s, u"http://x"_s}, {u"Interval"_s, u"-5s"_s}}), u"Durations must not be negative"_s);
         QCOMPARE(specError({{u"Name"_s, u"x"_s}}), u"TTL must be > 0 for TTL checks"_s);
         QCOMPARE(specError({{u"TTL"_s, u"1s"_s}, {u"Interval"_s, u"1s"_s}}), u"Interval and TTL cannot both be specified"_s);
@@ -114,9 +146,58 @@ private Q_SLOTS:
                  u"Interval cannot be set for Alias checks"_s);
         QCOMPARE(specError({{u"TTL"_s, u"1s"_s}, {u"OutputMaxSize"_s, -1}}), u"MaxOutputMaxSize must be positive"_s);
         QCOMPARE(specError({{u"TTL"_s, u"soon"_s}}), u"Request decode failed: time: invalid duration \"soon\""_s);
-        QCOMPARE(specError({{u"GRPC"_s, u"a:1"_s}, {u"Interval"_s, u"1s"_s}}), u"Check type gRPC is not supported by this agent yet"_s);
+        QCOMPARE(specError({{u"GRPC"_s, u"a:1"_s}}), u"Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks"_s);
         QCOMPARE(specError({{u"TTL"_s, u"1s"_s}, {u"SuccessBeforePassing"_s, u"two"_s}}),
                  u"Request decode failed: field SuccessBeforePassing: expected integer"_s);
+    }
+
+    void grpcHealthMessages()
+    {
+        // HealthCheckRequest{service: "web"} behind the 5-byte gRPC prefix; an empty service is empty.
+        QCOMPARE(grpcHealthRequest(u"web"_s), QByteArray::fromHex("00000000050a03776562"));
+        QCOMPARE(grpcHealthRequest(QString()), QByteArray::fromHex("0000000000"));
+        QCOMPARE(grpcHealthStatus(QByteArray::fromHex("00000000020801")), 1);
+        QCOMPARE(grpcHealthStatus(QByteArray::fromHex("00000000020802")), 2);
+        QCOMPARE(grpcHealthStatus(QByteArray::fromHex("0000000000")), 0); // all defaults: UNKNOWN
+        // unknown fields are skipped; truncated or compressed messages are refused
+        QCOMPARE(grpcHealthStatus(QByteArray::fromHex("0000000006120268690801")), 1);
+        QCOMPARE(grpcHealthStatus(QByteArray::fromHex("00000000061202686908")), -1);
+        QCOMPARE(grpcHealthStatus(QByteArray::fromHex("000000000308")), -1);
+        QCOMPARE(grpcHealthStatus(QByteArray::fromHex("01000000020801")), -1);
+        QCOMPARE(grpcServingStatusName(2), u"NOT_SERVING"_s);
+        QCOMPARE(grpcCodeName(5), u"NotFound"_s);
+        QCOMPARE(grpcCodeName(99), u"Code(99)"_s);
+    }
+
+    void osServiceStates()
+    {
+        QCOMPARE(osServiceResult(u"web"_s, "active\n", "", 0).status, u"passing"_s);
+        QCOMPARE(osServiceResult(u"web"_s, "active\n", "", 0).output, u"Service \"web\" is healthy"_s);
+        QCOMPARE(osServiceResult(u"web"_s, "inactive\n", "", 3).status, u"critical"_s);
+        QCOMPARE(osServiceResult(u"web"_s, "failed\n", "", 3).output, u"service status: failed - OS Service unhealthy"_s);
+        QCOMPARE(osServiceResult(u"web"_s, "deactivating\n", "", 3).status, u"warning"_s);
+        QCOMPARE(osServiceResult(u"web"_s, "reloading\n", "", 3).output, u"service status: reloading"_s);
+        const CheckResult noBus = osServiceResult(u"web"_s, "", "Failed to connect to bus: No such file or directory\n", 1);
+        QCOMPARE(noBus.status, u"warning"_s);
+        QCOMPARE(noBus.output, u"error querying service status: Failed to connect to bus: No such file or directory"_s);
+    }
+
+    void httpResponseParsing()
+    {
+        int status = 0;
+        QByteArray headers, body;
+        QVERIFY(parseHttpResponse("HTTP/1.1 201 Created\r\nContent-Length: 11\r\n\r\n{\"Id\":\"ab\"}", &status, &headers, &body));
+        QCOMPARE(status, 201);
+        QCOMPARE(body, QByteArray("{\"Id\":\"ab\"}"));
+        QVERIFY(parseHttpResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n",
+                                  &status, &headers, &body));
+        QCOMPARE(body, QByteArray("abcde"));
+        QVERIFY(parseHttpResponse("HTTP/1.0 404 Not Found\r\n\r\nuntil close", &status, &headers, &body));
+        QCOMPARE(status, 404);
+        QCOMPARE(body, QByteArray("until close"));
+        QVERIFY(!parseHttpResponse("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort", &status, &headers, &body));
+        QVERIFY(!parseHttpResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", &status, &headers, &body));
+        QVERIFY(!parseHttpResponse("SSH-2.0-OpenSSH\r\n\r\n", &status, &headers, &body));
     }
 
     void statusHandlerCounters()

@@ -1,0 +1,456 @@
+// The check kinds that talk to other programs, against a real `qonsul agent -dev` and real
+// peers the test starts: gRPC and H2PING (a Python grpcio health server, plain h2c and TLS;
+// an HTTP/1.1-only server for H2PING), OS service (a fake `systemctl` first on the agent's
+// PATH: CI machines and containers run no systemd, and the test must not depend on the host's
+// units) and Docker (a fake Docker Engine API on a unix socket: CI has no Docker daemon). Each
+// kind is registered from a config file (snake_case) and over HTTP (PascalCase), and its bad
+// definitions are refused with Consul's texts. Every wait polls with a deadline.
+#include "AgentProcess.h"
+#include "TestSupport.h"
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace qonsul::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QJsonObject jsonObject(const HttpResult &r)
+{
+    return QJsonDocument::fromJson(r.body).object();
+}
+
+void writeFile(const QString &path, const QByteArray &content)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(content);
+}
+
+QString sourceDir()
+{
+    return qEnvironmentVariable("QONSUL_SOURCE_DIR");
+}
+
+// A helper program that prints its port on the first line and runs until stdin closes.
+class Peer
+{
+public:
+    ~Peer() { stop(); }
+    bool start(const QString &program, const QStringList &args)
+    {
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start(program, args);
+        if (!m_process.waitForStarted(5000))
+            return false;
+        QDeadlineTimer deadline(15000);
+        while (!m_process.canReadLine() && !deadline.hasExpired())
+            m_process.waitForReadyRead(200);
+        m_port = quint16(m_process.readLine().trimmed().toUInt());
+        return m_port != 0;
+    }
+    void stop()
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        m_process.closeWriteChannel();
+        if (!m_process.waitForFinished(3000)) {
+            m_process.kill();
+            m_process.waitForFinished(3000);
+        }
+    }
+    quint16 port() const { return m_port; }
+
+private:
+    QProcess m_process;
+    quint16 m_port = 0;
+};
+
+// Answers every connection like an HTTP/1.1-only server, then closes it.
+class Http1Server : public QTcpServer
+{
+public:
+    Http1Server()
+    {
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [s] {
+                    s->readAll();
+                    s->write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    s->disconnectFromHost();
+                });
+                connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+            }
+        });
+    }
+};
+
+// The three Docker Engine API calls a Docker check makes. Container "web1" runs anything:
+// the command's output is "out:<Cmd joined by spaces>" on stdout and "err" on stderr, and its
+// exit code is N when the last argument ends in "exit N". "gone" does not exist (404),
+// "paused" is paused (409). Inspect answers are chunked, as Go servers send them.
+class FakeDocker : public QLocalServer
+{
+public:
+    FakeDocker()
+    {
+        connect(this, &QLocalServer::newConnection, this, [this] {
+            while (QLocalSocket *s = nextPendingConnection()) {
+                connect(s, &QLocalSocket::readyRead, s, [this, s] {
+                    const QByteArray buffered = s->property("in").toByteArray() + s->readAll();
+                    s->setProperty("in", buffered);
+                    const qsizetype end = buffered.indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    qsizetype length = 0;
+                    for (const QByteArray &line : buffered.left(end).split('\n'))
+                        if (line.toLower().startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                    if (buffered.size() < end + 4 + length)
+                        return;
+                    ++requests;
+                    s->write(answer(buffered.left(end).split(' '), buffered.mid(end + 4, length)));
+                    s->disconnectFromServer();
+                });
+                connect(s, &QLocalSocket::disconnected, s, &QObject::deleteLater);
+            }
+        });
+    }
+    int requests = 0;
+
+private:
+    static QByteArray json(const QByteArray &status, const QByteArray &body)
+    {
+        return "HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    }
+    static QByteArray frame(char stream, const QByteArray &payload)
+    {
+        QByteArray f(8, '\0');
+        f[0] = stream;
+        f[7] = char(payload.size()); // short payloads
+        return f + payload;
+    }
+    QByteArray answer(const QList<QByteArray> &requestLine, const QByteArray &body)
+    {
+        const QByteArray method = requestLine.value(0);
+        const QList<QByteArray> path = requestLine.value(1).split('/');
+        if (method == "POST" && path.value(1) == "containers" && path.value(3) == "exec") {
+            if (path.value(2) == "gone")
+                return json("404 Not Found", R"({"message":"No such container: gone"})");
+            if (path.value(2) == "paused")
+                return json("409 Conflict", R"({"message":"Container paused is paused"})");
+            QStringList cmd;
+            for (const QJsonValue &v : QJsonDocument::fromJson(body).object().value(u"Cmd").toArray())
+                cmd.append(v.toString());
+            const QString id = u"exec%1"_s.arg(m_execs.size());
+            const qsizetype exitAt = cmd.value(cmd.size() - 1).lastIndexOf(u"exit "_s);
+            m_execs.insert(id, {cmd.join(u' ').toUtf8(), exitAt < 0 ? 0 : cmd.last().mid(exitAt + 5).toInt()});
+            return json("201 Created", QJsonDocument(QJsonObject{{u"Id"_s, id}}).toJson(QJsonDocument::Compact));
+        }
+        const auto exec = m_execs.constFind(QString::fromUtf8(path.value(2)));
+        if (path.value(1) != "exec" || exec == m_execs.constEnd())
+            return json("404 Not Found", R"({"message":"No such exec instance"})");
+        if (method == "POST" && path.value(3) == "start")
+            return "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n\r\n"
+                + frame(1, "out:" + exec->first + "\n") + frame(2, "err\n");
+        const QByteArray inspect = R"({"ExitCode":)" + QByteArray::number(exec->second) + R"(,"Running":false})";
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + QByteArray::number(inspect.size(), 16) + "\r\n" + inspect + "\r\n0\r\n\r\n";
+    }
+    QMap<QString, QPair<QByteArray, int>> m_execs;
+};
+
+} // namespace
+
+class TestChecksKinds : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    HttpResult get(const AgentProcess &a, const QString &path) { return httpRequest("GET", a.baseUrl() + path); }
+    HttpResult put(const AgentProcess &a, const QString &path, const QByteArray &body = QByteArray())
+    {
+        return httpRequest("PUT", a.baseUrl() + path, body);
+    }
+
+    // Polls the agent's local view of a check until its status (and output prefix) match.
+    bool waitForCheck(const AgentProcess &a, const QString &id, const QString &status, const QString &outputPrefix = QString(),
+                      int timeoutMs = 10000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        QJsonObject last;
+        while (!deadline.hasExpired()) {
+            last = jsonObject(get(a, u"/v1/agent/checks"_s)).value(id).toObject();
+            if (last.value(u"Status").toString() == status && last.value(u"Output").toString().startsWith(outputPrefix))
+                return true;
+            QTest::qWait(50);
+        }
+        qWarning().noquote() << "check" << id << "is" << QJsonDocument(last).toJson(QJsonDocument::Compact);
+        return false;
+    }
+
+    QString configDir(const QString &name, const QJsonObject &config)
+    {
+        const QString dir = m_dir.filePath(name);
+        QDir().mkpath(dir);
+        writeFile(dir + u"/checks.json"_s, QJsonDocument(config).toJson());
+        return dir;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void grpc()
+    {
+        Peer plain, tls;
+        const QString server = sourceDir() + u"/tests/integration/checks/grpc_health_server.py"_s;
+        QVERIFY2(plain.start(u"/usr/bin/python3"_s, {server}), "needs python3-grpcio (scripts/install-deps.sh)");
+        const QString certs = sourceDir() + u"/tests/gui/tls/"_s;
+        QVERIFY(tls.start(u"/usr/bin/python3"_s, {server, certs + u"agent-cert.pem"_s, certs + u"agent-key.pem"_s}));
+        const QString target = u"127.0.0.1:%1"_s.arg(plain.port());
+        const QString tlsTarget = u"127.0.0.1:%1"_s.arg(tls.port());
+        const quint16 closed = freeTcpPort();
+
+        auto check = [](const QString &id, QJsonObject def) {
+            def.insert(u"id"_s, id);
+            def.insert(u"name"_s, id);
+            def.insert(u"interval"_s, u"1s"_s);
+            return def;
+        };
+        const QJsonObject config{
+            {u"check_update_interval"_s, u"0s"_s},
+            {u"service"_s, QJsonObject{{u"name"_s, u"web"_s}, {u"port"_s, int(plain.port())},
+                                      {u"check"_s, QJsonObject{{u"grpc"_s, QString(target + u"/web"_s)}, {u"interval"_s, u"1s"_s}}}}},
+            {u"checks"_s, QJsonArray{
+                check(u"grpc-app"_s, {{u"grpc"_s, target}}),
+                check(u"grpc-down"_s, {{u"grpc"_s, QString(target + u"/down"_s)}}),
+                check(u"grpc-unknown"_s, {{u"grpc"_s, QString(target + u"/nope"_s)}}),
+                check(u"grpc-closed"_s, {{u"grpc"_s, u"127.0.0.1:%1"_s.arg(closed)}}),
+                check(u"grpc-tls"_s, {{u"grpc"_s, QString(tlsTarget + u"/web"_s)}, {u"grpc_use_tls"_s, true}, {u"tls_skip_verify"_s, true}}),
+                check(u"grpc-tls-untrusted"_s, {{u"grpc"_s, tlsTarget}, {u"grpc_use_tls"_s, true}}),
+            }},
+        };
+        AgentProcess agent({u"-config-dir"_s, configDir(u"grpc"_s, config)});
+        QVERIFY(agent.start());
+
+        QVERIFY(waitForCheck(agent, u"service:web"_s, u"passing"_s, u"gRPC check %1/web: success"_s.arg(target)));
+        QVERIFY(waitForCheck(agent, u"grpc-app"_s, u"passing"_s, u"gRPC check %1: success"_s.arg(target)));
+        QVERIFY(waitForCheck(agent, u"grpc-down"_s, u"critical"_s, u"gRPC %1/down serving status: NOT_SERVING"_s.arg(target)));
+        QVERIFY(waitForCheck(agent, u"grpc-unknown"_s, u"critical"_s, u"rpc error: code = NotFound desc = unknown service"_s));
+        QVERIFY(waitForCheck(agent, u"grpc-closed"_s, u"critical"_s,
+                             u"rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: "
+                             "dial tcp 127.0.0.1:%1: connect: connection refused\""_s.arg(closed)));
+        QVERIFY(waitForCheck(agent, u"grpc-tls"_s, u"passing"_s, u"gRPC check %1/web: success"_s.arg(tlsTarget)));
+        QVERIFY(waitForCheck(agent, u"grpc-tls-untrusted"_s, u"critical"_s, u"rpc error: code = Unavailable desc = "_s));
+        QCOMPARE(jsonObject(get(agent, u"/v1/agent/checks"_s)).value(u"grpc-app"_s).toObject().value(u"Type"_s).toString(), u"grpc"_s);
+
+        // Over HTTP (PascalCase); a check without an interval is refused.
+        QCOMPARE(put(agent, u"/v1/agent/check/register"_s,
+                     QJsonDocument(QJsonObject{{u"Name"_s, u"api-grpc"_s}, {u"GRPC"_s, QString(tlsTarget + u"/web"_s)}, {u"GRPCUseTLS"_s, true},
+                                               {u"TLSSkipVerify"_s, true}, {u"TLSServerName"_s, u"127.0.0.1"_s},
+                                               {u"Interval"_s, u"1s"_s}})
+                         .toJson())
+                     .status,
+                 200);
+        QVERIFY(waitForCheck(agent, u"api-grpc"_s, u"passing"_s, u"gRPC check %1/web: success"_s.arg(tlsTarget)));
+        const HttpResult r = put(agent, u"/v1/agent/check/register"_s, R"({"Name":"g2","GRPC":"127.0.0.1:1"})");
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.body.startsWith("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP"), r.body);
+
+        // The server goes away: the check turns critical.
+        plain.stop();
+        QVERIFY(waitForCheck(agent, u"grpc-app"_s, u"critical"_s, u"rpc error: code = Unavailable"_s));
+    }
+
+    void h2ping()
+    {
+        // grpc's server speaks HTTP/2 (h2c, and h2 over TLS through ALPN) and answers PINGs.
+        Peer plain, tls;
+        const QString server = sourceDir() + u"/tests/integration/checks/grpc_health_server.py"_s;
+        QVERIFY2(plain.start(u"/usr/bin/python3"_s, {server}), "needs python3-grpcio (scripts/install-deps.sh)");
+        const QString certs = sourceDir() + u"/tests/gui/tls/"_s;
+        QVERIFY(tls.start(u"/usr/bin/python3"_s, {server, certs + u"agent-cert.pem"_s, certs + u"agent-key.pem"_s}));
+        Http1Server http1;
+        QVERIFY(http1.listen(QHostAddress::LocalHost));
+        const QString target = u"127.0.0.1:%1"_s.arg(plain.port());
+        const QString tlsTarget = u"127.0.0.1:%1"_s.arg(tls.port());
+        const QString closed = u"127.0.0.1:%1"_s.arg(freeTcpPort());
+        const QString http1Target = u"127.0.0.1:%1"_s.arg(http1.serverPort());
+
+        const QJsonObject config{
+            {u"check_update_interval"_s, u"0s"_s},
+            {u"checks"_s, QJsonArray{
+                QJsonObject{{u"id"_s, u"h2"_s}, {u"name"_s, u"h2"_s}, {u"h2ping"_s, target}, {u"h2ping_use_tls"_s, false}, {u"interval"_s, u"1s"_s}},
+                QJsonObject{{u"id"_s, u"h2-tls"_s}, {u"name"_s, u"h2-tls"_s}, {u"h2ping"_s, tlsTarget}, {u"h2ping_use_tls"_s, true},
+                            {u"tls_skip_verify"_s, true}, {u"interval"_s, u"1s"_s}},
+                QJsonObject{{u"id"_s, u"h2-closed"_s}, {u"name"_s, u"h2-closed"_s}, {u"h2ping"_s, closed}, {u"interval"_s, u"1s"_s}},
+                QJsonObject{{u"id"_s, u"h2-http1"_s}, {u"name"_s, u"h2-http1"_s}, {u"h2ping"_s, http1Target}, {u"interval"_s, u"1s"_s}},
+            }},
+        };
+        AgentProcess agent({u"-config-dir"_s, configDir(u"h2ping"_s, config)});
+        QVERIFY(agent.start());
+        QVERIFY(waitForCheck(agent, u"h2"_s, u"passing"_s, u"HTTP2 ping was successful"_s));
+        QVERIFY(waitForCheck(agent, u"h2-tls"_s, u"passing"_s, u"HTTP2 ping was successful"_s));
+        QVERIFY(waitForCheck(agent, u"h2-closed"_s, u"critical"_s,
+                             u"Failed to dial to %1: dial tcp %1: connect: connection refused"_s.arg(closed)));
+        QVERIFY(waitForCheck(agent, u"h2-http1"_s, u"critical"_s, u"HTTP2 ping failed: "_s));
+        QCOMPARE(jsonObject(get(agent, u"/v1/agent/checks"_s)).value(u"h2"_s).toObject().value(u"Type"_s).toString(), u"h2ping"_s);
+
+        QCOMPARE(put(agent, u"/v1/agent/check/register"_s,
+                     QJsonDocument(QJsonObject{{u"Name"_s, u"api-h2"_s}, {u"H2PING"_s, tlsTarget}, {u"H2PingUseTLS"_s, true},
+                                               {u"TLSSkipVerify"_s, true}, {u"Interval"_s, u"1s"_s}})
+                         .toJson())
+                     .status,
+                 200);
+        QVERIFY(waitForCheck(agent, u"api-h2"_s, u"passing"_s, u"HTTP2 ping was successful"_s));
+        // Without tls_skip_verify the test certificate is not trusted.
+        QCOMPARE(put(agent, u"/v1/agent/check/register"_s,
+                     QJsonDocument(QJsonObject{{u"Name"_s, u"api-h2-untrusted"_s}, {u"H2PING"_s, tlsTarget},
+                                               {u"H2PingUseTLS"_s, true}, {u"Interval"_s, u"1s"_s}})
+                         .toJson())
+                     .status,
+                 200);
+        QVERIFY(waitForCheck(agent, u"api-h2-untrusted"_s, u"critical"_s, u"Failed to dial to %1: "_s.arg(tlsTarget)));
+        const HttpResult r = put(agent, u"/v1/agent/check/register"_s, R"({"Name":"h","H2PING":"127.0.0.1:1"})");
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.body, QByteArray("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks"));
+    }
+
+    void osService()
+    {
+        // A fake systemctl first on the agent's PATH answers `is-active -- <unit>` per unit.
+        const QString bin = m_dir.filePath(u"fakebin"_s);
+        QVERIFY(QDir().mkpath(bin));
+        writeFile(bin + u"/systemctl"_s,
+                  "#!/bin/sh\n"
+                  "[ \"$1 $2\" = \"is-active --\" ] || { echo \"unexpected: $*\" >&2; exit 2; }\n"
+                  "case \"$3\" in\n"
+                  "web.service) echo active ;;\n"
+                  "db.service) echo inactive; exit 3 ;;\n"
+                  "crashy.service) echo failed; exit 3 ;;\n"
+                  "slow.service) echo activating; exit 3 ;;\n"
+                  "hang.service) exec sleep 30 ;;\n"
+                  "*) echo \"System has not been booted with systemd as init system (PID 1). Can't operate.\" >&2; exit 1 ;;\n"
+                  "esac\n");
+        QVERIFY(QFile::setPermissions(bin + u"/systemctl"_s, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        auto check = [](const QString &id, const QString &unit) {
+            return QJsonObject{{u"id"_s, id}, {u"name"_s, id}, {u"os_service"_s, unit}, {u"interval"_s, u"1s"_s}};
+        };
+        QJsonObject hang = check(u"os-hang"_s, u"hang.service"_s);
+        hang.insert(u"timeout"_s, u"1s"_s);
+        const QJsonObject config{
+            {u"check_update_interval"_s, u"0s"_s},
+            {u"checks"_s, QJsonArray{check(u"os-web"_s, u"web.service"_s), check(u"os-db"_s, u"db.service"_s),
+                                     check(u"os-crashy"_s, u"crashy.service"_s), check(u"os-slow"_s, u"slow.service"_s),
+                                     check(u"os-nosystemd"_s, u"other.service"_s), hang}},
+        };
+        AgentProcess agent({u"-config-dir"_s, configDir(u"os"_s, config)});
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"PATH"_s, bin + u":"_s + env.value(u"PATH"_s));
+        agent.process().setProcessEnvironment(env);
+        QVERIFY(agent.start());
+        QVERIFY(waitForCheck(agent, u"os-web"_s, u"passing"_s, u"Service \"web.service\" is healthy"_s));
+        QVERIFY(waitForCheck(agent, u"os-db"_s, u"critical"_s, u"service status: inactive - OS Service unhealthy"_s));
+        QVERIFY(waitForCheck(agent, u"os-crashy"_s, u"critical"_s, u"service status: failed - OS Service unhealthy"_s));
+        QVERIFY(waitForCheck(agent, u"os-slow"_s, u"warning"_s, u"service status: activating"_s));
+        QVERIFY(waitForCheck(agent, u"os-nosystemd"_s, u"warning"_s,
+                             u"error querying service status: System has not been booted with systemd"_s));
+        QVERIFY(waitForCheck(agent, u"os-hang"_s, u"critical"_s, u"Timed out (1s) running check"_s));
+        QCOMPARE(jsonObject(get(agent, u"/v1/agent/checks"_s)).value(u"os-web"_s).toObject().value(u"Type"_s).toString(),
+                 u"os_service"_s);
+
+        QCOMPARE(put(agent, u"/v1/agent/check/register"_s, R"({"Name":"api-os","OSService":"web.service","Interval":"1s"})").status, 200);
+        QVERIFY(waitForCheck(agent, u"api-os"_s, u"passing"_s, u"Service \"web.service\" is healthy"_s));
+        HttpResult r = put(agent, u"/v1/agent/check/register"_s, R"({"Name":"o","OSService":"web.service"})");
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.body, QByteArray("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks"));
+        // Docker checks run commands: refused over HTTP while script checks are off.
+        r = put(agent, u"/v1/agent/check/register"_s, R"({"Name":"d","DockerContainerID":"web1","Args":["true"],"Interval":"1s"})");
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.body, QByteArray("Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true"));
+    }
+
+    void docker()
+    {
+        FakeDocker docker;
+        const QString socket = m_dir.filePath(u"docker.sock"_s);
+        QVERIFY(docker.listen(socket));
+        auto check = [](const QString &id, const QString &container, QJsonObject def) {
+            def.insert(u"id"_s, id);
+            def.insert(u"name"_s, id);
+            def.insert(u"docker_container_id"_s, container);
+            def.insert(u"interval"_s, u"1s"_s);
+            return def;
+        };
+        const QJsonObject config{
+            {u"check_update_interval"_s, u"0s"_s},
+            {u"enable_local_script_checks"_s, true},
+            {u"checks"_s, QJsonArray{
+                check(u"docker-ok"_s, u"web1"_s, {{u"args"_s, QJsonArray{u"/bin/check"_s, u"ok"_s}}}),
+                check(u"docker-warn"_s, u"web1"_s, {{u"script"_s, u"exit 1"_s}, {u"shell"_s, u"/bin/bash"_s}}),
+                check(u"docker-crit"_s, u"web1"_s, {{u"args"_s, QJsonArray{u"sh"_s, u"-c"_s, u"exit 2"_s}}}),
+                check(u"docker-gone"_s, u"gone"_s, {{u"args"_s, QJsonArray{u"true"_s}}}),
+                check(u"docker-paused"_s, u"paused"_s, {{u"args"_s, QJsonArray{u"true"_s}}}),
+            }},
+        };
+        AgentProcess agent({u"-config-dir"_s, configDir(u"docker"_s, config)});
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"DOCKER_HOST"_s, u"unix://"_s + socket);
+        agent.process().setProcessEnvironment(env);
+        QVERIFY(agent.start());
+        QVERIFY(waitForCheck(agent, u"docker-ok"_s, u"passing"_s, u"out:/bin/check ok\nerr\n"_s));
+        QVERIFY(waitForCheck(agent, u"docker-warn"_s, u"warning"_s, u"out:/bin/bash -c exit 1\nerr\n"_s));
+        QVERIFY(waitForCheck(agent, u"docker-crit"_s, u"critical"_s, u"out:sh -c exit 2\nerr\n"_s));
+        QVERIFY(waitForCheck(agent, u"docker-gone"_s, u"critical"_s, u"create exec failed for unknown container gone"_s));
+        QVERIFY(waitForCheck(agent, u"docker-paused"_s, u"critical"_s,
+                             u"create exec failed since container paused is paused or stopped"_s));
+        QCOMPARE(jsonObject(get(agent, u"/v1/agent/checks"_s)).value(u"docker-ok"_s).toObject().value(u"Type"_s).toString(),
+                 u"docker"_s);
+        // enable_local_script_checks alone: allowed from files, refused over HTTP.
+        HttpResult r = put(agent, u"/v1/agent/check/register"_s,
+                           R"({"Name":"api-docker","DockerContainerID":"web1","Args":["true"],"Interval":"1s"})");
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.body.startsWith("Scripts are disabled on this agent from remote calls"), r.body);
+
+        // The daemon goes away: the dial error, as Go prints it.
+        docker.close();
+        QFile::remove(socket);
+        QVERIFY(waitForCheck(agent, u"docker-ok"_s, u"critical"_s,
+                             u"create exec failed for container web1: Post \"http://docker/containers/web1/exec\": dial unix %1: "
+                             "connect: no such file or directory"_s.arg(socket)));
+    }
+
+    void dockerOverHttpRegistration()
+    {
+        FakeDocker docker;
+        const QString socket = m_dir.filePath(u"docker2.sock"_s);
+        QVERIFY(docker.listen(socket));
+        AgentProcess agent({u"-enable-script-checks"_s});
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"DOCKER_HOST"_s, u"unix://"_s + socket);
+        agent.process().setProcessEnvironment(env);
+        QVERIFY(agent.start());
+        QCOMPARE(put(agent, u"/v1/agent/check/register"_s,
+                     R"({"Name":"api-docker","DockerContainerID":"web1","Shell":"/bin/zsh","Script":"check-web","Interval":"1s"})")
+                     .status,
+                 200);
+        QVERIFY(waitForCheck(agent, u"api-docker"_s, u"passing"_s, u"out:/bin/zsh -c check-web\nerr\n"_s));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestChecksKinds)
+#include "tst_checks_kinds.moc"
