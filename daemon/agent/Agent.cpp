@@ -238,7 +238,8 @@ bool Agent::start(QString *error)
                 server->setDatacenterForwarder([this](const QString &dc) { return m_wan->knows(dc); },
                                                [this](const QByteArray &packet, bool tcp, const QString &dc,
                                                       std::function<void(const QByteArray &)> answer) {
-                                                   askDatacenterDns(packet, tcp, dc, std::move(answer));
+                                                   askDatacenterDns(packet, tcp, dc, m_config.translateWanAddrs,
+                                                                    std::move(answer));
                                                });
             if (!server->listen(QHostAddress(addr), quint16(m_config.ports.dns), error)) {
                 *error = QStringLiteral("Failed to start DNS server on %1:%2: %3").arg(addr).arg(m_config.ports.dns).arg(*error);
@@ -288,11 +289,13 @@ void Agent::serveDnsForClients()
         const QCborMap query = args.toMap();
         const QByteArray packet = query.value(QStringLiteral("p")).toByteArray();
         const bool tcp = query.value(QStringLiteral("t")).toBool();
-        dns::DnsResolver::Outcome out = m_serverDns->handle(packet, tcp);
+        // "w": a server of another datacenter asks for an agent with translate_wan_addrs; "x":
+        // a client agent of this one says whether it has translate_wan_addrs.
+        dns::DnsResolver::Outcome out = m_serverDns->handle(packet, tcp, query.value(QStringLiteral("w")).toBool());
         if (out.action == dns::DnsResolver::Action::Reply) {
             reply(out.reply, {});
         } else if (out.action == dns::DnsResolver::Action::Forward) {
-            askDatacenterDns(packet, tcp, QString::fromUtf8(out.datacenter),
+            askDatacenterDns(packet, tcp, QString::fromUtf8(out.datacenter), query.value(QStringLiteral("x")).toBool(),
                              [this, reply, q = out.query](const QByteArray &bytes) {
                                  reply(bytes.isEmpty() ? m_serverDns->forwardFailed(q) : bytes, {});
                              });
@@ -303,11 +306,12 @@ void Agent::serveDnsForClients()
 }
 
 // A question for another datacenter: a server there answers the same packet from its catalog.
-void Agent::askDatacenterDns(const QByteArray &packet, bool tcp, const QString &datacenter,
+void Agent::askDatacenterDns(const QByteArray &packet, bool tcp, const QString &datacenter, bool translateWan,
                              std::function<void(const QByteArray &)> answer)
 {
     constexpr qint64 kDnsReplyMs = 2000;
-    m_wan->call(datacenter, QStringLiteral("Dns.Query"), QCborMap{{QStringLiteral("p"), packet}, {QStringLiteral("t"), tcp}},
+    m_wan->call(datacenter, QStringLiteral("Dns.Query"),
+                QCborMap{{QStringLiteral("p"), packet}, {QStringLiteral("t"), tcp}, {QStringLiteral("w"), translateWan}},
                 kDnsReplyMs, [answer = std::move(answer)](const QCborValue &result, const QString &error) {
                     answer(error.isEmpty() ? result.toByteArray() : QByteArray());
                 });
@@ -317,7 +321,9 @@ void Agent::askServerDns(const QByteArray &packet, bool tcp, std::function<void(
 {
     constexpr qint64 kDnsHoldMs = 2000; // DNS clients retry after a few seconds themselves
     cluster::callUpstream(&m_clock, m_pool.get(), m_servers.get(), QStringLiteral("Dns.Query"),
-                          QCborMap{{QStringLiteral("p"), packet}, {QStringLiteral("t"), tcp}}, kDnsHoldMs, kDnsHoldMs,
+                          QCborMap{{QStringLiteral("p"), packet}, {QStringLiteral("t"), tcp},
+                                   {QStringLiteral("x"), m_config.translateWanAddrs}},
+                          kDnsHoldMs, kDnsHoldMs,
                           [answer = std::move(answer)](const QCborValue &result, const QString &error) {
                               answer(error.isEmpty() ? result.toByteArray() : QByteArray());
                           });

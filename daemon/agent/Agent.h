@@ -116,7 +116,7 @@ private:
     void serveDnsForClients();
     void servePreparedQueryFailover();
     void askServerDns(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer);
-    void askDatacenterDns(const QByteArray &packet, bool tcp, const QString &datacenter,
+    void askDatacenterDns(const QByteArray &packet, bool tcp, const QString &datacenter, bool translateWan,
                           std::function<void(const QByteArray &)> answer);
     QMap<QString, QString> gossipTags(bool wan) const;
     QJsonObject serfStats(const gossip::Serf *pool) const;

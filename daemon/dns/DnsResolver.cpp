@@ -167,6 +167,11 @@ struct DnsResolver::Instance
     Addr nodeAddress, nodeV4, nodeV6;
     Addr serviceAddress, serviceV4, serviceV6;
     quint16 port = 0;
+    // What translate_wan_addrs answers with (Consul's TranslateAddress / TranslateServiceAddress /
+    // TranslateServicePort): the "wan" tagged address in place of the default one when there is
+    // one, the wan_ipv4 / wan_ipv6 ones in place of the LAN ones, the "wan" port when set.
+    Addr wanNode, wanNodeV4, wanNodeV6, wanService, wanServiceV4, wanServiceV6;
+    quint16 wanPort = 0;
     quint16 weight = 1;
     QList<QByteArray> tags; // lower case
     QList<QByteArray> metaTxt;
@@ -191,6 +196,16 @@ static DnsResolver::Instance makeInstance(const api::Node &node, const api::Serv
     i.serviceV4 = makeAddr(serviceTaggedAddress(service, "lan_ipv4"));
     i.serviceV6 = makeAddr(serviceTaggedAddress(service, "lan_ipv6"));
     i.port = quint16(service.port);
+    const QJsonObject serviceWan = service.taggedAddresses.value(QLatin1StringView("wan")).toObject();
+    i.wanNode = node.taggedAddresses.contains(QStringLiteral("wan")) ? makeAddr(node.taggedAddresses.value(QStringLiteral("wan")))
+                                                                      : i.nodeAddress;
+    i.wanNodeV4 = makeAddr(node.taggedAddresses.value(QStringLiteral("wan_ipv4")));
+    i.wanNodeV6 = makeAddr(node.taggedAddresses.value(QStringLiteral("wan_ipv6")));
+    i.wanService = serviceWan.isEmpty() ? i.serviceAddress : makeAddr(serviceWan.value(QLatin1StringView("Address")).toString());
+    i.wanServiceV4 = makeAddr(serviceTaggedAddress(service, "wan_ipv4"));
+    i.wanServiceV6 = makeAddr(serviceTaggedAddress(service, "wan_ipv6"));
+    const int wanPort = serviceWan.value(QLatin1StringView("Port")).toInt();
+    i.wanPort = wanPort > 0 && wanPort <= 65535 ? quint16(wanPort) : i.port;
     i.weight = quint16(warning ? service.weights.warning : service.weights.passing);
     for (const QString &t : service.tags)
         i.tags.append(lower(t));
@@ -374,8 +389,9 @@ void DnsResolver::setEdns(const Message &query, Message *resp) const
     resp->edns = std::move(e);
 }
 
-DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp)
+DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool translateWan)
 {
+    m_translateWan = translateWan;
     Outcome out;
     ParseError error = ParseError::None;
     Header header;
@@ -635,7 +651,7 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
 }
 
 DnsResolver::Result DnsResolver::serviceAnswers(const Message &q, Message *resp, const QByteArray &respDomain,
-                                                const QByteArray &dc, const QList<const Instance *> &nodes,
+                                                const QByteArray &dc, const QList<const Instance *> &givenNodes,
                                                 quint32 ttl)
 {
     const Question &question = q.questions.first();
@@ -643,6 +659,22 @@ DnsResolver::Result DnsResolver::serviceAnswers(const Message &q, Message *resp,
     const int accept = acceptFor(qtype);
     const QByteArray dcDomain = qtype == type::SRV ? QByteArray(dc + '.' + respDomain) : QByteArray();
     const int aLimit = m_settings.config.aRecordLimit;
+    // translate_wan_addrs (a question from another datacenter): copies with the WAN addresses.
+    QList<Instance> wanCopies;
+    QList<const Instance *> wanNodes;
+    if (m_translateWan) {
+        wanCopies.reserve(givenNodes.size());
+        for (const Instance *n : givenNodes) {
+            Instance t = *n;
+            t.nodeAddress = t.wanNode, t.nodeV4 = t.wanNodeV4, t.nodeV6 = t.wanNodeV6;
+            t.serviceAddress = t.wanService, t.serviceV4 = t.wanServiceV4, t.serviceV6 = t.wanServiceV6;
+            t.port = t.wanPort;
+            wanCopies.append(std::move(t));
+        }
+        for (const Instance &t : std::as_const(wanCopies))
+            wanNodes.append(&t);
+    }
+    const QList<const Instance *> &nodes = m_translateWan ? wanNodes : givenNodes;
 
     // Records for one instance (Consul's makeNodeServiceRecords): answers + additional.
     auto records = [&](const Instance &i, QList<Record> *answers, QList<Record> *extra) {
@@ -771,8 +803,11 @@ DnsResolver::Result DnsResolver::nodeQuery(const Message &q, Message *resp, cons
         return Result::NoData;
     const quint32 ttl = seconds(m_settings.config.nodeTtl);
     if (qtype != type::TXT) {
-        const Addr def = makeAddr(node->address), v4 = makeAddr(node->taggedAddresses.value(QStringLiteral("lan_ipv4"))),
-                   v6 = makeAddr(node->taggedAddresses.value(QStringLiteral("lan_ipv6")));
+        const QString wan = m_translateWan ? node->taggedAddresses.value(QStringLiteral("wan")) : QString();
+        const QString prefix = m_translateWan ? QStringLiteral("wan") : QStringLiteral("lan");
+        const Addr def = makeAddr(wan.isEmpty() ? node->address : wan),
+                   v4 = makeAddr(node->taggedAddresses.value(prefix + QStringLiteral("_ipv4"))),
+                   v6 = makeAddr(node->taggedAddresses.value(prefix + QStringLiteral("_ipv6")));
         const Addr *chosen = translate(acceptFor(qtype), def, v4, v6);
         const QString addr = chosen ? chosen->text : QString();
         const QByteArray ip = chosen ? chosen->ip : QByteArray();

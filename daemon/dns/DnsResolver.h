@@ -49,8 +49,10 @@ public:
         Message query;         // Recurse, Forward: the parsed query (for the SERVFAIL when it fails)
         QByteArray datacenter; // Forward: where to
     };
-    // Handles one query as received over UDP (tcp = false) or TCP.
-    Outcome handle(QByteArrayView packet, bool tcp);
+    // Handles one query as received over UDP (tcp = false) or TCP. `translateWan`: the question
+    // came from another datacenter whose agent has translate_wan_addrs, so answers carry the
+    // nodes' and services' WAN addresses (and WAN ports) where they have them.
+    Outcome handle(QByteArrayView packet, bool tcp, bool translateWan = false);
 
     // The reply when recursion failed (SERVFAIL, RA set, EDNS echoed).
     QByteArray recursionFailed(const Message &query) const;
@@ -102,6 +104,7 @@ private:
     DnsSettings m_settings;
     std::function<bool(const QString &)> m_remoteDc;
     QByteArray m_forwardDc; // set while answering a question for another datacenter
+    bool m_translateWan = false; // set while answering with WAN addresses
     QRandomGenerator m_random;
     struct NodeHealth
     {

@@ -3,7 +3,7 @@
 // on 127.0.0.4 (each server -bootstrap, raft_multiplier 1). Checks /v1/catalog/datacenters (and
 // `qonsul catalog datacenters`), ?dc= reads, writes and blocking queries answered by the other
 // datacenter, DNS names of the other datacenter with dig, the error for an unknown datacenter,
-// and prepared query failover.
+// translate_wan_addrs on the client, and prepared query failover.
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
@@ -141,7 +141,13 @@ private Q_SLOTS:
             QVERIFY(QDir().mkpath(m_dir.filePath(a->name)));
             QVERIFY2(a->start(m_dir.filePath(a->name), config), qPrintable(a->name));
         }
-        m_client.extra = {u"-retry-join"_s, u"%1:%2"_s.arg(m_dc1.ip).arg(m_dc1.serfPort), u"-retry-interval"_s, u"1s"_s};
+        // dc1's client answers other datacenters' names with WAN addresses.
+        const QString translate = m_dir.filePath(u"translate.json"_s);
+        QFile t(translate);
+        QVERIFY(t.open(QIODevice::WriteOnly));
+        t.write(R"({"translate_wan_addrs": true})");
+        t.close();
+        m_client.extra = {u"-config-file"_s, translate, u"-retry-join"_s, u"%1:%2"_s.arg(m_dc1.ip).arg(m_dc1.serfPort), u"-retry-interval"_s, u"1s"_s};
         QVERIFY(QDir().mkpath(m_dir.filePath(m_client.name)));
         QVERIFY(m_client.start(m_dir.filePath(m_client.name), config));
         // dc2's server joins dc1's over the WAN pool.
@@ -249,6 +255,17 @@ private Q_SLOTS:
             // Not in dc1 itself.
             QVERIFY(dig(*a, {u"web.service.consul"_s, u"A"_s}).contains(u"status: NXDOMAIN"_s));
         }
+        // translate_wan_addrs (dc1's client only): a service's "wan" tagged address and port.
+        const QJsonObject api{{u"ID"_s, u"api1"_s}, {u"Name"_s, u"api"_s}, {u"Address"_s, u"10.2.0.2"_s}, {u"Port"_s, 81},
+                              {u"TaggedAddresses"_s, QJsonObject{{u"wan"_s, QJsonObject{{u"Address"_s, u"198.51.100.7"_s}, {u"Port"_s, 8443}}}}}};
+        QCOMPARE(httpRequest("PUT", m_dc2.url(u"/v1/agent/service/register"_s), QJsonDocument(api).toJson()).status, 200);
+        QVERIFY(waitFor([&] { return json(get(m_dc2, u"/v1/catalog/service/api"_s)).toArray().size() == 1; }, 10000));
+        const QString lan = dig(m_dc1, {u"api.service.dc2.consul"_s, u"A"_s});
+        QVERIFY2(answers(lan).size() == 1 && answers(lan).at(0).endsWith(u"IN A 10.2.0.2"_s), qPrintable(lan));
+        const QString wan = dig(m_client, {u"api.service.dc2.consul"_s, u"SRV"_s});
+        QVERIFY2(answers(wan).size() == 1 && answers(wan).at(0).contains(u" 8443 "_s), qPrintable(wan));
+        QVERIFY2(wan.simplified().contains(u"c6336407.addr.dc2.consul. 0 IN A 198.51.100.7"_s), qPrintable(wan));
+
         // A prepared query of dc2, created through dc1, asked for by name in dc2.
         const HttpResult created = httpRequest("POST", m_client.url(u"/v1/query?dc=dc2"_s),
                                                R"({"Name": "web-in-dc2", "Service": {"Service": "web"}})");

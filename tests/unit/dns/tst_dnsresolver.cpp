@@ -227,6 +227,28 @@ private Q_SLOTS:
         QCOMPARE(ask(*resolver, query("web.service.dc1.consul.", type::A)).header.rcode, rcode::NoError);
     }
 
+    void wanAddressesForAnotherDatacentersAgent()
+    {
+        fp->apply(QJsonObject{{"Node", "edge"}, {"Address", "10.9.0.9"},
+                              {"TaggedAddresses", QJsonObject{{"lan", "10.9.0.9"}, {"wan", "203.0.113.9"}}}});
+        fp->service("edge", QJsonObject{{"ID", "api1"}, {"Service", "api"}, {"Address", "10.9.0.1"}, {"Port", 80},
+                                        {"TaggedAddresses", QJsonObject{{"wan", QJsonObject{{"Address", "198.51.100.7"}, {"Port", 8443}}}}}});
+        fp->service("edge", QJsonObject{{"ID", "db1"}, {"Service", "db"}, {"Port", 5432}});
+        auto translated = [&](const QByteArray &packet) {
+            const DnsResolver::Outcome out = resolver->handle(packet, false, true);
+            return out.action == DnsResolver::Action::Reply ? *parse(out.reply) : Message{};
+        };
+        QCOMPARE(addresses(ask(*resolver, query("api.service.consul.", type::A)).answers), (QList<QByteArray>{"0a090001"}));
+        QCOMPARE(addresses(translated(query("api.service.consul.", type::A)).answers), (QList<QByteArray>{"c6336407"}));
+        const Message srv = translated(query("api.service.consul.", type::SRV));
+        QCOMPARE(srv.answers.size(), 1);
+        QCOMPARE(srv.answers[0].port, 8443);
+        // Without a service address the node's WAN address answers; node lookups too.
+        QCOMPARE(addresses(translated(query("db.service.consul.", type::A)).answers), (QList<QByteArray>{"cb007109"}));
+        QCOMPARE(addresses(translated(query("edge.node.consul.", type::A)).answers), (QList<QByteArray>{"cb007109"}));
+        QCOMPARE(addresses(ask(*resolver, query("edge.node.consul.", type::A)).answers), (QList<QByteArray>{"0a090009"}));
+    }
+
     void serviceHostnameIsCname()
     {
         const Message m = ask(*resolver, query("ext.service.consul.", type::A));
