@@ -230,6 +230,7 @@ bool Agent::start(QString *error)
             auto *server = new dns::DnsServer(m_store.get(), dns::DnsSettings::fromAgentConfig(m_config), recursors,
                                               m_config.dnsConfig.recursorStrategy, m_config.dnsConfig.recursorTimeout);
             m_dnsServers.append(server);
+            server->resolver().setNearLookup([this](const QString &node) { return nearSource(node); });
             if (m_forwarder)
                 server->setUpstream([this](const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer) {
                     askServerDns(packet, tcp, std::move(answer));
@@ -285,6 +286,7 @@ void Agent::serveDnsForClients()
 {
     m_serverDns = std::make_unique<dns::DnsResolver>(m_store.get(), dns::DnsSettings::fromAgentConfig(m_config));
     m_serverDns->setRemoteDatacenters([this](const QString &dc) { return m_wan->knows(dc); });
+    m_serverDns->setNearLookup([this](const QString &node) { return nearSource(node); });
     m_server->rpcServer()->setHandler(QStringLiteral("Dns.Query"), [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
         const QCborMap query = args.toMap();
         const QByteArray packet = query.value(QStringLiteral("p")).toByteArray();
@@ -342,7 +344,7 @@ void Agent::servePreparedQueryFailover()
                                       [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
                                           const QJsonObject a = args.toJsonValue().toObject();
                                           const QJsonObject body = http::v1::executePreparedQuery(
-                                              m_api->context(), a.value(u"Query").toObject(), a.value(u"Limit").toInt());
+                                              m_api->context(), a.value(u"Query").toObject(), a.value(u"Limit").toInt(), QString());
                                           reply(QCborValue::fromJsonValue(body), {});
                                       });
 }
@@ -829,6 +831,22 @@ QJsonArray Agent::coordinates(bool wan) const
                                {QStringLiteral("Coord"), coordinateJson(all.value(name))}});
     }
     return out;
+}
+
+state::NearSource Agent::nearSource(const QString &node) const
+{
+    state::NearSource source;
+    source.node = node == u"_agent" ? m_config.nodeName : node;
+    const gossip::Serf *pool = m_gossip ? m_gossip->lan() : nullptr;
+    if (source.node.isEmpty() || !pool)
+        return source;
+    const QHash<QString, gossip::Coordinate> all = pool->coordinates();
+    const auto from = all.constFind(source.node);
+    if (from == all.constEnd())
+        return source;
+    for (auto it = all.cbegin(); it != all.cend(); ++it)
+        source.rtt.insert(it.key(), from->distanceTo(*it));
+    return source;
 }
 
 QJsonArray Agent::keyringList() const

@@ -95,6 +95,7 @@ public:
     http::v1::AgentError forceLeave(const QString &node, bool prune) override;
     QJsonArray keyringList() const override;
     QJsonArray coordinates(bool wan) const override;
+    state::NearSource nearSource(const QString &node) const override;
     http::v1::AgentError keyringOperation(const QString &op, const QString &key) override;
     QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
                           const QString &serviceFilter, const QString &tagFilter, http::v1::AgentError *error) override;

@@ -612,8 +612,15 @@ DnsResolver::Result DnsResolver::preparedQuery(const Message &q, Message *resp, 
     const QJsonObject service = query->definition.value(u"Service").toObject();
     QList<state::HealthEntry> all;
     m_store->healthService(service.value(u"Service").toString(), &all);
+    QList<state::HealthEntry> entries = state::preparedquery::filter(query->definition, all);
+    // Shuffled, then (with Near, "_agent" being this agent: DNS has no way to name a source)
+    // sorted by estimated round trip, the source's own instance first.
+    std::shuffle(entries.begin(), entries.end(), m_random);
+    const QString near = service.value(u"Near").toString();
+    if (m_near && !near.isEmpty())
+        state::sortPreparedQueryNear(&entries, m_near(near), [](const state::HealthEntry &e) { return e.node.node; });
     QList<Instance> instances;
-    for (const state::HealthEntry &e : state::preparedquery::filter(query->definition, all)) {
+    for (const state::HealthEntry &e : std::as_const(entries)) {
         const bool warning = std::any_of(e.checks.cbegin(), e.checks.cend(),
                                          [](const api::HealthCheck &c) { return c.status == u"warning"; });
         instances.append(makeInstance(e.node, e.service, warning));
@@ -623,7 +630,6 @@ DnsResolver::Result DnsResolver::preparedQuery(const Message &q, Message *resp, 
     QList<const Instance *> nodes;
     for (const Instance &i : std::as_const(instances))
         nodes.append(&i);
-    std::shuffle(nodes.begin(), nodes.end(), m_random);
     // The query's own DNS TTL wins; without one, the agent's service_ttl for the service.
     const QString ttlText = query->definition.value(u"DNS").toObject().value(u"TTL").toString();
     const quint32 ttl = ttlText.isEmpty() ? serviceTtl(lower(service.value(u"Service").toString()))

@@ -15,6 +15,7 @@
 
 #include "config/AgentConfig.h"
 #include "dns/DnsMessage.h"
+#include "state/NearSort.h"
 
 namespace qonsul::state {
 class StateStore;
@@ -66,6 +67,10 @@ public:
 
     // Seeds the shuffle (tests).
     void seed(quint32 s) { m_random.seed(s); }
+    // Where a prepared query's Near (a node or "_agent") gets its distances: the agent's network
+    // coordinates. Without it, Near is ignored and answers stay shuffled.
+    using NearLookup = std::function<state::NearSource(const QString &node)>;
+    void setNearLookup(NearLookup lookup) { m_near = std::move(lookup); }
     const DnsSettings &settings() const { return m_settings; }
 
     struct Instance;
@@ -106,6 +111,7 @@ private:
     QByteArray m_forwardDc; // set while answering a question for another datacenter
     bool m_translateWan = false; // set while answering with WAN addresses
     QRandomGenerator m_random;
+    NearLookup m_near;
     struct NodeHealth
     {
         int node = 0;                   // worst node-check severity: 0 passing, 1 warning, 2 critical

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "state/WatchHub.h"
+#include "state/NearSort.h"
 
 namespace qonsul::http::v1 {
 
@@ -72,6 +73,9 @@ public:
     // Network coordinates of the pool's alive members: [{"Node", "Segment", "Coord"}], this
     // agent included (/v1/coordinate/nodes, /node/<n>; `wan`: /v1/coordinate/datacenters).
     virtual QJsonArray coordinates(bool wan) const = 0;
+    // The source of a ?near= sort or a prepared query's Near: `node` ("_agent": this agent's
+    // node) and the round trips estimated from its LAN coordinate (none when it has none).
+    virtual state::NearSource nearSource(const QString &node) const = 0;
 
     // User events (ring buffer of the last 256 on this agent).
     // An empty object with *error when the event is too large to gossip.

@@ -174,6 +174,21 @@ QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items)
     return kept;
 }
 
+QJsonArray sortedNear(const ApiContext &ctx, const QString &near, const QJsonArray &items)
+{
+    if (near.isEmpty())
+        return items;
+    QList<QJsonValue> list(items.begin(), items.end());
+    state::sortByDistance(&list, ctx.agent->nearSource(near), [](const QJsonValue &v) {
+        const QJsonValue node = v.toObject().value(u"Node");
+        return node.isObject() ? node.toObject().value(u"Node").toString() : node.toString();
+    });
+    QJsonArray out;
+    for (const QJsonValue &v : std::as_const(list))
+        out.append(v);
+    return out;
+}
+
 namespace {
 
 HttpResponse replyResponse(const ApiContext &ctx, bool pretty, quint64 index, const QueryReply &reply)

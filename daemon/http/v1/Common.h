@@ -54,6 +54,10 @@ void blockingQuery(const ApiContext &ctx, const HttpRequest &req, const Responde
                    QueryRun run, state::WatchHub *hub = nullptr);
 
 QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items);
+// ?near=<node> (or "_agent"): items (each naming its node in "Node", as a name or a node object)
+// sorted by the round trip estimated from that node's network coordinate, nodes without one
+// last. Unchanged when `near` is empty or that node has no coordinate, as in Consul.
+QJsonArray sortedNear(const ApiContext &ctx, const QString &near, const QJsonArray &items);
 
 // One service instance with its node and checks, as /v1/health/service and query execute show it.
 QJsonObject toJson(const state::HealthEntry &entry);

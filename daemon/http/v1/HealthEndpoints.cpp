@@ -15,10 +15,11 @@ QJsonArray checksJson(const QList<api::HealthCheck> &checks)
 
 using CheckRead = std::function<quint64(const QString &, QList<api::HealthCheck> *, state::WatchSet *)>;
 
-RouteHandler checkList(const ApiContext &ctx, const QString &missing, CheckRead read,
+// `near`: whether ?near= sorts the list (Consul offers it on checks/<service> and state/<state>).
+RouteHandler checkList(const ApiContext &ctx, const QString &missing, bool near, CheckRead read,
                        std::function<bool(const QString &, const Responder &)> validate = {})
 {
-    return [ctx, missing, read, validate](const HttpRequest &req, const QString &tail, const Responder &out) {
+    return [ctx, missing, near, read, validate](const HttpRequest &req, const QString &tail, const Responder &out) {
         QueryOptions opts;
         if (!parseQueryOptions(ctx, req, out, &opts))
             return;
@@ -28,10 +29,11 @@ RouteHandler checkList(const ApiContext &ctx, const QString &missing, CheckRead 
         }
         if (validate && !validate(tail, out))
             return;
-        blockingQuery(ctx, req, out, opts, [tail, read, opts](state::WatchSet *ws, QueryReply *reply) {
+        const QString source = near ? req.queryValue(u"near") : QString();
+        blockingQuery(ctx, req, out, opts, [ctx, tail, read, opts, source](state::WatchSet *ws, QueryReply *reply) {
             QList<api::HealthCheck> checks;
             const quint64 index = read(tail, &checks, ws);
-            reply->body = filtered(opts, checksJson(checks));
+            reply->body = sortedNear(ctx, source, filtered(opts, checksJson(checks)));
             return index;
         });
     };
@@ -45,18 +47,18 @@ void Api::registerHealth()
     state::StateStore *store = ctx.store;
 
     add(QStringLiteral("/v1/health/node/"), true, get,
-        checkList(ctx, QStringLiteral("Missing node name"),
+        checkList(ctx, QStringLiteral("Missing node name"), false,
                   [store](const QString &n, QList<api::HealthCheck> *c, state::WatchSet *ws) {
                       return store->nodeChecks(n, c, ws);
                   }));
     add(QStringLiteral("/v1/health/checks/"), true, get,
-        checkList(ctx, QStringLiteral("Missing service name"),
+        checkList(ctx, QStringLiteral("Missing service name"), true,
                   [store](const QString &s, QList<api::HealthCheck> *c, state::WatchSet *ws) {
                       return store->serviceChecks(s, c, ws);
                   }));
     add(QStringLiteral("/v1/health/state/"), true, get,
         checkList(
-            ctx, QStringLiteral("Missing check state"),
+            ctx, QStringLiteral("Missing check state"), true,
             [store](const QString &s, QList<api::HealthCheck> *c, state::WatchSet *ws) {
                 return store->checksInState(s, c, ws);
             },
@@ -87,8 +89,9 @@ void Api::registerHealth()
             }
             const QStringList tags = req.queryValues(u"tag");
             const QStringList nodeMeta = req.queryValues(u"node-meta");
+            const QString near = req.queryValue(u"near");
             blockingQuery(ctx, req, out, opts,
-                          [ctx, name, passingOnly, tags, nodeMeta, opts](state::WatchSet *ws, QueryReply *reply) {
+                          [ctx, name, passingOnly, tags, nodeMeta, opts, near](state::WatchSet *ws, QueryReply *reply) {
                               QList<state::HealthEntry> entries;
                               const quint64 index = ctx.store->healthService(name, &entries, ws);
                               QJsonArray array;
@@ -110,7 +113,7 @@ void Api::registerHealth()
                                       continue;
                                   array.append(toJson(e));
                               }
-                              reply->body = filtered(opts, array);
+                              reply->body = sortedNear(ctx, near, filtered(opts, array));
                               return index;
                           });
         });

@@ -150,7 +150,9 @@ void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
         return;
     }
     const quint64 queryIndex = index;
-    QJsonObject body = executePreparedQuery(ctx, query->definition, limit);
+    const QString near = req.queryValue(u"near");
+    QJsonObject body = executePreparedQuery(ctx, query->definition, limit,
+                                            near.isEmpty() ? service.value(u"Near").toString() : near);
     auto reply = [ctx, req, out, opts, queryIndex](QJsonObject body) {
         const quint64 replyIndex = std::max<quint64>(queryIndex, quint64(body.take(u"Index").toDouble()));
         addQueryMeta(ctx, opts, replyIndex, &body);
@@ -180,14 +182,16 @@ void explain(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
 
 } // namespace
 
-QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &definition, int limit)
+QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &definition, int limit, const QString &near)
 {
     const QJsonObject service = definition.value(u"Service").toObject();
     QList<state::HealthEntry> instances;
     const quint64 serviceIndex = ctx.store->healthService(service.value(u"Service").toString(), &instances);
     QList<state::HealthEntry> nodes = state::preparedquery::filter(definition, instances);
-    // No network coordinates yet, so "near" (and Near) sort like Consul does without them: shuffled.
+    // Shuffled, then sorted by distance from `near` (without coordinates the order stays random),
+    // the source's own instance first.
     std::shuffle(nodes.begin(), nodes.end(), *QRandomGenerator::global());
+    state::sortPreparedQueryNear(&nodes, ctx.agent->nearSource(near), [](const state::HealthEntry &e) { return e.node.node; });
     if (limit > 0 && nodes.size() > limit)
         nodes.resize(limit);
     QJsonArray list;

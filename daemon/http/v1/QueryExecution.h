@@ -9,7 +9,9 @@
 namespace qonsul::http::v1 {
 
 // {Service, Nodes, DNS, Datacenter (this one), Failovers: 0, Index}: the healthy instances the
-// (rendered) definition selects, shuffled, at most `limit` (0: all).
-QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &definition, int limit);
+// (rendered) definition selects, shuffled, at most `limit` (0: all). `near` (a node of this
+// datacenter or "_agent"; empty for another datacenter's query, as coordinates do not compare
+// across datacenters) orders them by estimated round trip, its own instance first.
+QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &definition, int limit, const QString &near);
 
 } // namespace qonsul::http::v1

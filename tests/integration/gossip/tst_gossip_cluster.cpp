@@ -1,18 +1,22 @@
 // Five real agents gossiping on 127.0.0.2–127.0.0.6 (label `integration`): they join, every one
 // lists all five alive; a kill -9 is seen as failed everywhere; a graceful leave as left;
-// force-leave turns the dead one left and -prune forgets it; a user event reaches every agent.
+// force-leave turns the dead one left and -prune forgets it; a user event reaches every agent;
+// ?near= and prepared-query Near (HTTP and DNS) order by the coordinates gossip computes.
 #include "AgentProcess.h"
 #include "TestSupport.h"
+#include "gossip/Coordinate.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -175,6 +179,122 @@ private Q_SLOTS:
         const HttpResult one = httpRequest("GET", m_nodes[0].agent->baseUrl() + QStringLiteral("/v1/coordinate/node/gossip-3"));
         QCOMPARE(one.status, 200);
         QCOMPARE(QJsonDocument::fromJson(one.body).array().at(0).toObject().value(u"Coord").toObject().value(u"Vec").toArray().size(), 8);
+    }
+
+    // ?near= on catalog and health reads, a prepared query's Near (HTTP and DNS): ordered by the
+    // round trip estimated from the coordinates /v1/coordinate/nodes shows, unknown nodes last.
+    // Agent 0's catalog (a dev agent's own) gets the other four as external nodes plus one
+    // that gossips nowhere, so it has no coordinate.
+    void nearSortsByEstimatedRtt()
+    {
+        const AgentProcess &agent = *m_nodes[0].agent;
+        const QString base = agent.baseUrl();
+        auto registerNode = [&](const QString &node, const QString &ip) {
+            const QByteArray body = QJsonDocument(QJsonObject{
+                {QStringLiteral("Node"), node}, {QStringLiteral("Address"), ip},
+                {QStringLiteral("Service"), QJsonObject{{QStringLiteral("Service"), QStringLiteral("web")}, {QStringLiteral("Port"), 80}}},
+                {QStringLiteral("Check"), QJsonObject{{QStringLiteral("CheckID"), QStringLiteral("web-up")}, {QStringLiteral("ServiceID"), QStringLiteral("web")}, {QStringLiteral("Status"), QStringLiteral("passing")}}}}).toJson();
+            return httpRequest("PUT", base + QStringLiteral("/v1/catalog/register"), body).status == 200;
+        };
+        // gossip-1 is the agent's own node: its service goes through the agent (anti-entropy
+        // would take a catalog registration away again).
+        QCOMPARE(httpRequest("PUT", base + QStringLiteral("/v1/agent/service/register"), R"({"Name":"web","Port":80})").status, 200);
+        for (size_t i = 1; i < m_nodes.size(); ++i)
+            QVERIFY(registerNode(m_nodes[i].name, m_nodes[i].ip));
+        QVERIFY(registerNode(QStringLiteral("no-coordinate"), QStringLiteral("127.0.0.99")));
+        const HttpResult created = httpRequest("POST", base + QStringLiteral("/v1/query"), R"({"Name":"web-near","Service":{"Service":"web","Near":"_agent"}})");
+        QCOMPARE(created.status, 200);
+
+        auto coordinates = [&] { return httpRequest("GET", base + QStringLiteral("/v1/coordinate/nodes")).body; };
+        QVERIFY(waitFor([&] { return QJsonDocument::fromJson(coordinates()).array().size() == kAgents; }, 20000));
+        // Node names in the order a reply lists them ("Node" is a name, or an object naming it).
+        auto order = [&](const QString &path, const QString &array = {}) {
+            const QJsonDocument doc = QJsonDocument::fromJson(httpRequest("GET", base + path).body);
+            QStringList names;
+            for (const QJsonValue &v : array.isEmpty() ? doc.array() : doc.object().value(array).toArray()) {
+                const QJsonValue node = v.toObject().value(u"Node");
+                names.append(node.isObject() ? node.toObject().value(u"Node").toString() : node.toString());
+            }
+            return names;
+        };
+        auto digOrder = [&] {
+            QProcess p;
+            p.start(QStringLiteral("dig"), {QStringLiteral("@127.0.0.1"), QStringLiteral("-p"), QString::number(agent.dnsPort()),
+                                            QStringLiteral("+tries=1"), QStringLiteral("+time=3"), QStringLiteral("+short"),
+                                            QStringLiteral("web-near.query.consul"), QStringLiteral("A")});
+            p.waitForFinished(10000);
+            QStringList names;
+            for (const QByteArray &ip : p.readAllStandardOutput().trimmed().split('\n')) {
+                for (const Node &n : m_nodes) {
+                    if (n.ip.toUtf8() == ip)
+                        names.append(n.name);
+                }
+                if (ip == "127.0.0.99")
+                    names.append(QStringLiteral("no-coordinate"));
+            }
+            return names;
+        };
+        // Whether `names` (at least `expected` of them) go by non-decreasing estimated RTT from
+        // `source`, and (for a prepared query) start with the source itself.
+        auto sorted = [](const QByteArray &coords, const QString &source, const QStringList &names, int expected, bool sourceFirst) {
+            QHash<QString, qonsul::gossip::Coordinate> all;
+            for (const QJsonValue &v : QJsonDocument::fromJson(coords).array()) {
+                const QJsonObject c = v.toObject().value(u"Coord").toObject();
+                qonsul::gossip::Coordinate coord;
+                const QJsonArray vec = c.value(u"Vec").toArray();
+                for (int i = 0; i < qonsul::gossip::Coordinate::kDimensions && i < vec.size(); ++i)
+                    coord.vec[size_t(i)] = vec.at(i).toDouble();
+                coord.error = c.value(u"Error").toDouble();
+                coord.adjustment = c.value(u"Adjustment").toDouble();
+                coord.height = c.value(u"Height").toDouble();
+                all.insert(v.toObject().value(u"Node").toString(), coord);
+            }
+            if (names.size() < expected || (sourceFirst && names.first() != source))
+                return false;
+            double last = -1;
+            for (qsizetype i = sourceFirst ? 1 : 0; i < names.size(); ++i) {
+                const double d = all.contains(names[i]) ? all[source].distanceTo(all[names[i]]) : std::numeric_limits<double>::infinity();
+                if (d < last)
+                    return false;
+                last = d;
+            }
+            return true;
+        };
+        // Coordinates move with every probe: a check counts when they were the same before and after.
+        auto check = [&](const std::function<QStringList()> &read, const QString &source, int expected, bool sourceFirst = false) {
+            for (int attempt = 0; attempt < 50; ++attempt) {
+                const QByteArray before = coordinates();
+                const QStringList names = read();
+                if (coordinates() == before)
+                    return sorted(before, source, names, expected, sourceFirst) ? QString() : names.join(u' ');
+            }
+            return QStringLiteral("coordinates never held still");
+        };
+        const int all = kAgents + 1;
+        for (const QString &path : {QStringLiteral("/v1/catalog/nodes?near=gossip-3"), QStringLiteral("/v1/catalog/service/web?near=gossip-3"),
+                                    QStringLiteral("/v1/health/service/web?near=gossip-3"), QStringLiteral("/v1/health/checks/web?near=gossip-3")}) {
+            // health/checks/web: the four web-up checks (gossip-1's web has none) and no-coordinate's
+            const QString bad = check([&] { return order(path); }, QStringLiteral("gossip-3"), path.contains(u"checks") ? all - 1 : all);
+            QVERIFY2(bad.isEmpty(), qPrintable(path + u": " + bad));
+        }
+        QStringList names = order(QStringLiteral("/v1/catalog/nodes?near=gossip-3"));
+        QCOMPARE(names.last(), QStringLiteral("no-coordinate"));
+        QString bad = check([&] { return order(QStringLiteral("/v1/health/state/any?near=_agent")); }, m_nodes[0].name, all);
+        QVERIFY2(bad.isEmpty(), qPrintable(bad)); // five web-up checks and gossip-1's serfHealth
+        // Prepared query: Near "_agent" is gossip-1, ?near= overrides it; the source comes first.
+        bad = check([&] { return order(QStringLiteral("/v1/query/web-near/execute"), QStringLiteral("Nodes")); }, m_nodes[0].name, all, true);
+        QVERIFY2(bad.isEmpty(), qPrintable(bad));
+        bad = check([&] { return order(QStringLiteral("/v1/query/web-near/execute?near=gossip-4"), QStringLiteral("Nodes")); }, QStringLiteral("gossip-4"), all, true);
+        QVERIFY2(bad.isEmpty(), qPrintable(bad));
+        bad = check(digOrder, m_nodes[0].name, 3, true); // DNS answers up to a_record_limit/UDP size
+        QVERIFY2(bad.isEmpty(), qPrintable(bad));
+        // Without ?near= the catalog keeps its name order; an unknown source sorts nothing.
+        QCOMPARE(order(QStringLiteral("/v1/catalog/nodes")), (QStringList{QStringLiteral("gossip-1"), QStringLiteral("gossip-2"), QStringLiteral("gossip-3"), QStringLiteral("gossip-4"), QStringLiteral("gossip-5"), QStringLiteral("no-coordinate")}));
+        QCOMPARE(order(QStringLiteral("/v1/catalog/nodes?near=nobody")), order(QStringLiteral("/v1/catalog/nodes")));
+        for (size_t i = 1; i < m_nodes.size(); ++i)
+            httpRequest("PUT", base + QStringLiteral("/v1/catalog/deregister"), QJsonDocument(QJsonObject{{QStringLiteral("Node"), m_nodes[i].name}}).toJson());
+        httpRequest("PUT", base + QStringLiteral("/v1/catalog/deregister"), R"({"Node":"no-coordinate"})");
+        httpRequest("PUT", base + QStringLiteral("/v1/agent/service/deregister/web"));
     }
 
     void killedAgentFailsEverywhere()
