@@ -4,15 +4,33 @@
 // 100 % of the members, how long a crash takes to be known by all, and the gossip bytes per
 // member and second at steady state.
 //
-//   qonsul-gossip-bench [sizes...]      default: 100 300 1000
+//   qonsul-gossip-bench [sizes...]            default: 100 300 1000
+//   qonsul-gossip-bench --model [sizes...]    default: 100 300 1000 2000 5000 10000
+//
+// The real code keeps a full member list in every member, so one process holding N of them
+// needs N^2 member records (about 1.4 KB each here: ~490 MB at 600 members, ~140 GB at 10,000).
+// --model therefore follows only the broadcast of one user event through N members, with the
+// rules the real code applies to it: the same BroadcastQueue with the retransmit limit
+// mult x ceil(log10(N + 1)), one take per gossip target (3 random members every 200 ms, each
+// member on its own phase), piggybacking on every probe (one random member a second) and on
+// its ack, and 1-20 ms links. Membership is static and complete, which is what the real
+// simulation reaches before it fires its event. Ten seeds per size; it prints the mean of each
+// percentile and the worst run.
 #include "GossipSim.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 
+#include "core/SplitMix64.h"
+#include "gossip/BroadcastQueue.h"
+#include "gossip/Config.h"
+
 #include <algorithm>
 #include <cstdio>
+#include <memory>
+#include <queue>
+#include <vector>
 
 using namespace qonsul;
 using namespace qonsul::gossip;
@@ -121,6 +139,118 @@ void run(int n)
     std::fflush(stdout);
 }
 
+// One event spreading through n members under the model above; per member the arrival time
+// (ms after firing) or -1.
+std::vector<qint64> modelSpread(int n, quint64 seed)
+{
+    const MemberlistConfig config = MemberlistConfig::lan();
+    const int limit = config.retransmitLimit(n);
+    SplitMix64 random(seed);
+    enum Kind { Gossip, Probe, Deliver };
+    struct Event
+    {
+        qint64 at;
+        quint64 seq;
+        Kind kind;
+        int member;
+        bool operator>(const Event &o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    };
+    std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
+    quint64 seq = 0;
+    auto schedule = [&](qint64 at, Kind kind, int member) { events.push(Event{at, seq++, kind, member}); };
+    auto latency = [&] { return 1 + qint64(random.below(20)); };
+    auto other = [&](int self) {
+        const int o = int(random.below(quint64(n - 1)));
+        return o >= self ? o + 1 : o;
+    };
+    std::vector<qint64> arrived(size_t(n), -1);
+    std::vector<qint64> gossipPhase(static_cast<size_t>(n));
+    std::vector<std::unique_ptr<BroadcastQueue>> queues(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        gossipPhase[size_t(i)] = qint64(random.below(quint64(config.gossipIntervalMs)));
+        schedule(qint64(random.below(quint64(config.probeIntervalMs))), Probe, i);
+    }
+    // Sends what member `from` has queued (one transmit) to `to`, if anything.
+    auto piggyback = [&](int from, int to, qint64 now) {
+        BroadcastQueue *q = queues[size_t(from)].get();
+        if (q && !q->take(0, config.packetBudget, limit).isEmpty())
+            schedule(now + latency(), Deliver, to);
+    };
+    auto receive = [&](int member, qint64 now) {
+        if (arrived[size_t(member)] >= 0)
+            return;
+        arrived[size_t(member)] = now;
+        queues[size_t(member)] = std::make_unique<BroadcastQueue>();
+        queues[size_t(member)]->queue(QString(), QByteArray("event"));
+        const qint64 phase = gossipPhase[size_t(member)];
+        schedule(phase + ((now - phase) / config.gossipIntervalMs + 1) * config.gossipIntervalMs, Gossip, member);
+    };
+    receive(0, 0);
+    int reached = 1;
+    while (!events.empty() && reached < n) {
+        const Event e = events.top();
+        events.pop();
+        switch (e.kind) {
+        case Gossip: {
+            BroadcastQueue *q = queues[size_t(e.member)].get();
+            if (q->size() == 0)
+                break; // sent `limit` times: this member has nothing more to gossip
+            for (int i = 0; i < config.gossipNodes; ++i)
+                piggyback(e.member, other(e.member), e.at);
+            schedule(e.at + config.gossipIntervalMs, Gossip, e.member);
+            break;
+        }
+        case Probe: {
+            // A ping carries the prober's broadcasts; the ack, sent when the ping arrives,
+            // the target's.
+            const int target = other(e.member);
+            piggyback(e.member, target, e.at);
+            const qint64 pingArrives = e.at + latency();
+            if (queues[size_t(target)] && arrived[size_t(target)] <= pingArrives)
+                piggyback(target, e.member, pingArrives);
+            schedule(e.at + config.probeIntervalMs, Probe, e.member);
+            break;
+        }
+        case Deliver:
+            if (arrived[size_t(e.member)] < 0)
+                ++reached;
+            receive(e.member, e.at);
+            break;
+        }
+    }
+    return arrived;
+}
+
+void runModel(int n)
+{
+    constexpr int kSeeds = 10;
+    QElapsedTimer wall;
+    wall.start();
+    double sum[4] = {};
+    qint64 worst[4] = {};
+    int missed = 0;
+    for (int seed = 1; seed <= kSeeds; ++seed) {
+        QList<qint64> spread;
+        for (qint64 t : modelSpread(n, quint64(seed) * 7919)) {
+            if (t < 0)
+                ++missed;
+            else
+                spread.append(t);
+        }
+        const double ps[4] = {0.5, 0.99, 0.999, 1.0};
+        for (int i = 0; i < 4; ++i) {
+            const qint64 v = percentile(spread, ps[i]);
+            sum[i] += double(v);
+            worst[i] = std::max(worst[i], v);
+        }
+    }
+    std::printf("model members=%d seeds=%d event_ms mean p50=%.0f p99=%.0f p99.9=%.0f max=%.0f worst_p99.9=%lld worst_max=%lld "
+                "missed=%d retransmit_limit=%d wall_s=%.1f\n",
+                n, kSeeds, sum[0] / kSeeds, sum[1] / kSeeds, sum[2] / kSeeds, sum[3] / kSeeds, worst[2], worst[3], missed,
+                MemberlistConfig::lan().retransmitLimit(n), double(wall.elapsed()) / 1000.0);
+    std::fflush(stdout);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -128,11 +258,16 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QLoggingCategory::setFilterRules(QStringLiteral("agent.*=false"));
     QList<int> sizes;
-    for (int i = 1; i < argc; ++i)
+    const bool model = argc > 1 && qstrcmp(argv[1], "--model") == 0;
+    for (int i = model ? 2 : 1; i < argc; ++i)
         sizes.append(std::atoi(argv[i]));
     if (sizes.isEmpty())
-        sizes = {100, 300, 1000};
-    for (int n : sizes)
-        run(n);
+        sizes = model ? QList<int>{100, 300, 1000, 2000, 5000, 10000} : QList<int>{100, 300, 1000};
+    for (int n : sizes) {
+        if (model)
+            runModel(n);
+        else
+            run(n);
+    }
     return 0;
 }
