@@ -13,8 +13,16 @@ FramedSocket::FramedSocket(QTcpSocket *socket, QString datacenter, qsizetype max
     , m_decoder(maxFrameSize)
 {
     m_socket->setParent(this);
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+    // Qt applies socket options only to a socket that exists: an outgoing one gets them once
+    // connected (set earlier, they were silently dropped and Nagle delayed Raft's small frames).
+    const auto setOptions = [socket] {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+    };
+    if (socket->state() == QAbstractSocket::ConnectedState)
+        setOptions();
+    else
+        connect(m_socket, &QTcpSocket::connected, this, setOptions);
     connect(m_socket, &QTcpSocket::readyRead, this, &FramedSocket::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
         // Bytes of an unfinished frame left in the buffer: the peer truncated it.
@@ -47,6 +55,11 @@ void FramedSocket::send(Frame frame)
     frame.version = kProtocolVersion;
     frame.datacenter = m_datacenter;
     m_socket->write(encodeFrame(frame));
+    // Sent now rather than when the event loop next polls the write notifier: a leader sends its
+    // AppendEntries and then writes (fsyncs) its own log in the same turn, and a deferred send
+    // would start the followers' fsync only after the leader's instead of beside it.
+    if (m_socket->state() == QAbstractSocket::ConnectedState)
+        m_socket->flush();
 }
 
 void FramedSocket::refuse(const QString &reason, quint64 id)

@@ -19,8 +19,12 @@
 #   BENCH_KEYS       keys loaded before reading RSS (default 100000, 64-byte values)
 #   BENCH_REPEAT     runs of every timed case per system, alternating; the median is kept (default 1)
 #   BENCH_ONLY       "qonsul" or "etcd": one system only
+#   BENCH_CASES      extended regex on the timed cases' names ("put 1", "put 64", "get 64",
+#                    "get-consistent 64", "get-serializable 64"; default: all)
+#   BENCH_FAILOVER   0: skip the kill -9 test (default 1)
 #   BENCH_DATA       where the data directories go (default: <build-dir>/etcd-compare, real disk)
-# Everything it starts is stopped on exit, also on failure or ^C, by process id.
+# Everything it starts is stopped on exit, also on failure or ^C, by process id; the servers' logs
+# are kept in <build-dir>/etcd-compare-logs.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 ROOT=$PWD
@@ -30,6 +34,8 @@ CONNS=${BENCH_CONNS:-64}
 KEYS=${BENCH_KEYS:-100000}
 REPEAT=${BENCH_REPEAT:-1}
 ONLY=${BENCH_ONLY:-}
+CASES=${BENCH_CASES:-.}
+FAILOVER=${BENCH_FAILOVER:-1}
 QONSUL=$BUILD/bin/qonsul
 LOAD=$BUILD/tests/bench/kv-load
 
@@ -55,6 +61,8 @@ cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     sleep 0.5
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    mkdir -p "$BUILD/etcd-compare-logs"
+    cp "$DATA"/*.log "$BUILD/etcd-compare-logs/" 2>/dev/null || true
     rm -rf "$DATA"
 }
 trap cleanup EXIT
@@ -98,12 +106,20 @@ start_qonsul() {
         [ $SECONDS -lt $deadline ] || { echo "qonsul cluster has no leader after 30 s; see $DATA/q*.log" >&2; exit 1; }
         sleep 0.2
     done
+    find_qleader
+    echo "qonsul: leader q$QLEADER (${IPS[$QLEADER]}), http ports ${QHTTP[*]}"
+}
+
+# Leadership can move under load (and does after the kill): asked again before every case.
+find_qleader() {
+    local i leader
+    leader=$(curl -s -m 2 "http://${IPS[0]}:${QHTTP[0]}/v1/status/leader" || true)
+    [ -n "${QPID[0]:-}" ] && ! kill -0 "${QPID[0]}" 2>/dev/null && leader=$(curl -s -m 2 "http://${IPS[1]}:${QHTTP[1]}/v1/status/leader")
     leader=${leader//\"/}
     for i in 0 1 2; do
         [ "$leader" = "${IPS[$i]}:${QRPC[$i]}" ] && QLEADER=$i
     done
     QFOLLOWER=$(((QLEADER + 1) % 3))
-    echo "qonsul: leader q$QLEADER (${IPS[$QLEADER]}), http ports ${QHTTP[*]}"
 }
 
 # ------------------------------------------------------------------ etcd
@@ -131,6 +147,12 @@ start_etcd() {
         [ $SECONDS -lt $deadline ] || { echo "etcd cluster not ready after 30 s; see $DATA/e*.log" >&2; exit 1; }
         sleep 0.2
     done
+    find_eleader
+    echo "etcd: leader e$ELEADER (${IPS[$ELEADER]}), client urls ${EURL[*]}"
+}
+
+find_eleader() {
+    local i status leader id
     for i in 0 1 2; do
         status=$(curl -s -m 2 -XPOST -d '{}' "${EURL[$i]}/v3/maintenance/status")
         leader=$(echo "$status" | json 'd["leader"]')
@@ -138,7 +160,6 @@ start_etcd() {
         [ "$leader" = "$id" ] && ELEADER=$i
     done
     EFOLLOWER=$(((ELEADER + 1) % 3))
-    echo "etcd: leader e$ELEADER (${IPS[$ELEADER]}), client urls ${EURL[*]}"
 }
 
 # ------------------------------------------------------------------ runs
@@ -148,13 +169,14 @@ run() {
     local sys=$1 name=$2
     shift 2
     local addr out lines=()
+    if [ "$sys" = qonsul ]; then find_qleader; else find_eleader; fi
     if [ "$sys" = qonsul ]; then addr="${IPS[$QLEADER]}:${QHTTP[$QLEADER]}"; else addr="${EURL[$ELEADER]#http://}"; fi
     for _ in $(seq "$REPEAT"); do
         out=$("$LOAD" --target "$sys" --addr "$addr" "$@" | grep '^RESULT') || true
         lines+=("$out")
     done
     RES[$sys.$name]=$(printf '%s\n' "${lines[@]}" | sort -t= -k7 -n | awk -v m=$(((REPEAT + 1) / 2)) 'NR == m')
-    printf '%-7s %-26s %s\n' "$sys" "$name" "$(echo "${RES[$sys.$name]}" | cut -d' ' -f4-)"
+    printf '%-7s %-26s %s (leader %s)\n' "$sys" "$name" "$(echo "${RES[$sys.$name]}" | cut -d' ' -f4-)" "${addr%:*}"
 }
 
 systems=(qonsul etcd)
@@ -163,14 +185,16 @@ for s in "${systems[@]}"; do
     if [ "$s" = qonsul ]; then start_qonsul; else start_etcd; fi
 done
 sleep 2
+systems_mem=("${systems[@]}")
 
 # Memory first, on fresh clusters: exactly KEYS distinct keys, then RSS after 3 s idle.
 declare -A RSS
-for s in "${systems[@]}"; do
+[ "$KEYS" -gt 0 ] || systems_mem=()
+for s in "${systems_mem[@]}"; do
     run "$s" "load $KEYS keys" --op put --conns "$CONNS" --count "$KEYS" --prefix mem
 done
-sleep 3
-for s in "${systems[@]}"; do
+[ "$KEYS" -gt 0 ] && sleep 3
+for s in "${systems_mem[@]}"; do
     if [ "$s" = qonsul ]; then pids=("${QPID[@]}"); else pids=("${EPID[@]}"); fi
     RSS[$s]="$(rss_mb "${pids[0]}") $(rss_mb "${pids[1]}") $(rss_mb "${pids[2]}")"
     printf '%-7s %-26s %s MB\n' "$s" "RSS per server" "${RSS[$s]}"
@@ -183,6 +207,7 @@ VALUE=$(head -c 64 /dev/zero | tr '\0' v)
 for c in "put 1:--op put --conns 1" "put $CONNS:--op put --conns $CONNS" "get $CONNS:--op get --conns $CONNS" \
          "get-consistent $CONNS:--op get-consistent --conns $CONNS" "get-serializable $CONNS:--op get-serializable --conns $CONNS"; do
     for s in "${systems[@]}"; do
+        [[ ${c%%:*} =~ $CASES ]] || continue
         [ "$s" = etcd ] && [[ $c = get-consistent* ]] && continue # the gateway's ranges are linearizable already
         # shellcheck disable=SC2086
         run "$s" "${c%%:*}" ${c#*:} --duration "$DURATION" --prefix "run/$RANDOM"
@@ -191,10 +216,13 @@ done
 
 # Failover last: kill -9 the leader, write through a follower, time to the first accepted write.
 declare -A FAIL
+[ "$FAILOVER" = 1 ] || exit 0
 for s in "${systems[@]}"; do
     if [ "$s" = qonsul ]; then
+        find_qleader
         out=$("$LOAD" --target qonsul --addr "${IPS[$QFOLLOWER]}:${QHTTP[$QFOLLOWER]}" --op put --prefix failover --kill-pid "${QPID[$QLEADER]}" || true)
     else
+        find_eleader
         out=$("$LOAD" --target etcd --addr "${EURL[$EFOLLOWER]#http://}" --op put --prefix failover --kill-pid "${EPID[$ELEADER]}" || true)
     fi
     FAIL[$s]=$out
