@@ -3,6 +3,7 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -308,6 +309,7 @@ void RaftNode::becomeFollower(quint64 term, const ServerId &leader)
         m_clock->cancel(m_heartbeatTimer);
         m_clock->cancel(m_flushTimer);
         m_heartbeatTimer = m_flushTimer = 0;
+        m_readRoundWanted = false;
         // Entries never written here were never counted; they go with the leadership.
         m_unsynced.clear();
         forgetConfigurationsAfter(durableLastIndex());
@@ -853,11 +855,14 @@ void RaftNode::scheduleFlush()
 {
     if (m_flushTimer)
         return;
-    // Proposals made in the same event loop turn share one AppendEntries per follower.
+    // Proposals made in the same event loop turn share one AppendEntries per follower, and reads
+    // one heartbeat round.
     m_flushTimer = m_clock->schedule(0, [this] {
         m_flushTimer = 0;
         if (m_state != State::Leader)
             return;
+        if (std::exchange(m_readRoundWanted, false))
+            broadcastHeartbeat();
         // Replicate first, then write the batch with one append: the followers write it while
         // this leader does (thesis 10.2.1), and the leader counts itself only once it is durable.
         for (auto it = m_progress.cbegin(); it != m_progress.cend(); ++it)
@@ -1133,9 +1138,12 @@ void RaftNode::read(ReadMode mode, ReadDone done)
         done(m_commit, QString()); // leader applies synchronously: applied == commit
         return;
     }
+    // Confirmed by the next heartbeat round, which goes out when this event loop turn ends and
+    // serves every read made in it (ReadIndex batching, thesis 6.4).
     m_reads.push_back(PendingRead { m_commit, m_round + 1, std::move(done) });
-    broadcastHeartbeat();
-    serveReads();
+    m_readRoundWanted = true;
+    scheduleFlush();
+    serveReads(); // a single voter needs no round
 }
 
 void RaftNode::serveReads()

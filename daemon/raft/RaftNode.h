@@ -251,6 +251,7 @@ private:
     std::deque<PendingRead> m_readsReady;  // confirmed, waiting for apply
     std::deque<std::pair<ReadMode, ReadDone>> m_readsBlocked; // until the term's first commit
     quint64 m_round = 0;
+    bool m_readRoundWanted = false; // a ReadIndex read waits for the round sent at the next flush
     quint64 m_noopIndex = 0;
     ServerId m_transferTarget;
     qint64 m_transferDeadline = 0;
