@@ -22,6 +22,7 @@
 #   BENCH_CASES      extended regex on the timed cases' names ("put 1", "put 64", "get 64",
 #                    "get-consistent 64", "get-serializable 64"; default: all)
 #   BENCH_FAILOVER   0: skip the kill -9 test (default 1)
+#   BENCH_HOLD       seconds to wait after the RSS reading, to inspect the loaded servers
 #   BENCH_DATA       where the data directories go (default: <build-dir>/etcd-compare, real disk)
 # Everything it starts is stopped on exit, also on failure or ^C, by process id; the servers' logs
 # are kept in <build-dir>/etcd-compare-logs.
@@ -197,8 +198,9 @@ done
 for s in "${systems_mem[@]}"; do
     if [ "$s" = qonsul ]; then pids=("${QPID[@]}"); else pids=("${EPID[@]}"); fi
     RSS[$s]="$(rss_mb "${pids[0]}") $(rss_mb "${pids[1]}") $(rss_mb "${pids[2]}")"
-    printf '%-7s %-26s %s MB\n' "$s" "RSS per server" "${RSS[$s]}"
+    printf '%-7s %-26s %s MB (pids %s)\n' "$s" "RSS per server" "${RSS[$s]}" "${pids[*]}"
 done
+sleep "${BENCH_HOLD:-0}" # time to look at the loaded servers (gdb, /proc) before the timed cases
 
 VALUE=$(head -c 64 /dev/zero | tr '\0' v)
 [ -n "${QHTTP[0]:-}" ] && curl -s -XPUT -d "$VALUE" "http://${IPS[0]}:${QHTTP[0]}/v1/kv/bench/get" >/dev/null
