@@ -11,6 +11,10 @@
 //   qonsul-bench wake     --port P --pid PID [--count N]
 //         N watchers on GET /v1/kv/p/?recurse&index=<i>; a write elsewhere must wake none within
 //         1 s; a write under p/ must wake all: latency from the write to each watcher's reply.
+//   qonsul-bench sendfloor [--count 9900] [--threads 1] [--bytes 400]
+//         no agent: the kernel's own cost of answering N parked loopback connections, i.e. N
+//         connection pairs in this process and one send() of the given size on each server
+//         end, spread over T threads; wall and CPU time. The floor under `wake`.
 //   qonsul-bench startup  --bin PATH [--runs 20]
 //         starts `PATH agent -dev` on free ports, times process start -> first 200 from
 //         /v1/status/leader with a leader, then VmRSS after 1 s idle; median and max.
@@ -40,6 +44,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -900,6 +905,69 @@ int modeWake(const Args &a)
     return ok ? 0 : 1;
 }
 
+int modeSendFloor(const Args &a)
+{
+    raiseFdLimit();
+    const long count = std::min(a.num("count", 9900), (fdLimit() - 100) / 2);
+    const long threads = std::max(1L, a.num("threads", 1));
+    const std::string reply(size_t(a.num("bytes", 400)), 'x');
+    const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (listener < 0 || bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0
+        || getsockname(listener, reinterpret_cast<sockaddr *>(&addr), &len) != 0 || listen(listener, 1024) != 0) {
+        std::perror("qonsul-bench sendfloor: listen");
+        return 1;
+    }
+    std::vector<int> servers, clients;
+    for (long i = 0; i < count; ++i) {
+        const int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (c < 0 || connect(c, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
+            std::perror("qonsul-bench sendfloor: connect");
+            return 1;
+        }
+        const int s = accept(listener, nullptr, nullptr);
+        const int one = 1;
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        // A request the server reads, as a parked blocking query's connection has had.
+        char buf[64];
+        if (send(c, "GET / HTTP/1.1\r\n\r\n", 18, 0) != 18 || recv(s, buf, sizeof buf, 0) <= 0) {
+            std::perror("qonsul-bench sendfloor: request");
+            return 1;
+        }
+        clients.push_back(c);
+        servers.push_back(s);
+    }
+    usleep(300000); // let delayed ACKs go out
+    const auto sendRange = [&](size_t from, size_t to) {
+        for (size_t i = from; i < to; ++i) {
+            if (send(servers[i], reply.data(), reply.size(), MSG_NOSIGNAL) != ssize_t(reply.size()))
+                std::abort();
+        }
+    };
+    const int64_t cpu0 = nowNs(CLOCK_PROCESS_CPUTIME_ID), t0 = nowNs();
+    std::vector<std::thread> helpers;
+    for (long t = 1; t < threads; ++t)
+        helpers.emplace_back(sendRange, servers.size() * size_t(t) / size_t(threads),
+                             servers.size() * size_t(t + 1) / size_t(threads));
+    sendRange(0, servers.size() / size_t(threads));
+    for (std::thread &t : helpers)
+        t.join();
+    const double wallMs = double(nowNs() - t0) / 1e6, cpuMs = double(nowNs(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / 1e6;
+    std::printf("sendfloor: %ld sends of %zu bytes on %ld thread(s): %.1f ms wall, %.1f ms CPU (%.2f us per send)\n",
+                count, reply.size(), threads, wallMs, cpuMs, count ? cpuMs * 1000.0 / double(count) : 0);
+    std::printf("RESULT sends=%ld bytes=%zu threads=%ld wall_ms=%.1f cpu_ms=%.1f cpu_us_per_send=%.2f\n", count,
+                reply.size(), threads, wallMs, cpuMs, count ? cpuMs * 1000.0 / double(count) : 0);
+    for (const int fd : servers)
+        close(fd);
+    for (const int fd : clients)
+        close(fd);
+    close(listener);
+    return 0;
+}
+
 int modeStartup(const Args &a)
 {
     const std::string bin = a.str("bin", "qonsul");
@@ -987,7 +1055,9 @@ int main(int argc, char **argv)
         return modeWake(a);
     if (a.mode == "startup")
         return modeStartup(a);
-    std::fprintf(stderr, "usage: qonsul-bench freeport | ready | watchers | wake | startup [--option value ...]\n"
+    if (a.mode == "sendfloor")
+        return modeSendFloor(a);
+    std::fprintf(stderr, "usage: qonsul-bench freeport | ready | watchers | wake | sendfloor | startup [--option value ...]\n"
                          "       (see the comment at the top of tests/bench/qonsul_bench.cpp)\n");
     return 2;
 }
