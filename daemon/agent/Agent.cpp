@@ -242,6 +242,10 @@ bool Agent::start(QString *error)
                                                    askDatacenterDns(packet, tcp, dc, m_config.translateWanAddrs,
                                                                     std::move(answer));
                                                });
+            if (m_wan)
+                server->setQueryFailover([this](const QJsonObject &definition, auto done) {
+                    dnsQueryFailover(definition, std::move(done));
+                });
             if (!server->listen(QHostAddress(addr), quint16(m_config.ports.dns), error)) {
                 *error = QStringLiteral("Failed to start DNS server on %1:%2: %3").arg(addr).arg(m_config.ports.dns).arg(*error);
                 return false;
@@ -296,6 +300,11 @@ void Agent::serveDnsForClients()
         dns::DnsResolver::Outcome out = m_serverDns->handle(packet, tcp, query.value(QStringLiteral("w")).toBool());
         if (out.action == dns::DnsResolver::Action::Reply) {
             reply(out.reply, {});
+        } else if (out.action == dns::DnsResolver::Action::Failover) {
+            dnsQueryFailover(out.definition, [this, reply, q = out.query, tcp, definition = out.definition](
+                                                 const QByteArray &dc, const QList<state::HealthEntry> &entries) {
+                reply(m_serverDns->answerFailover(q, tcp, definition, dc, entries), {});
+            });
         } else if (out.action == dns::DnsResolver::Action::Forward) {
             askDatacenterDns(packet, tcp, QString::fromUtf8(out.datacenter), query.value(QStringLiteral("x")).toBool(),
                              [this, reply, q = out.query](const QByteArray &bytes) {
@@ -304,6 +313,34 @@ void Agent::serveDnsForClients()
         } else {
             reply({}, QStringLiteral("not a question this server answers"));
         }
+    });
+}
+
+// <name>.query.<domain> with no healthy instance here: the query's Failover runs as for
+// /v1/query/<id>/execute, and the instances of the datacenter that had some are the answer.
+void Agent::dnsQueryFailover(const QJsonObject &definition,
+                             std::function<void(const QByteArray &, const QList<state::HealthEntry> &)> done)
+{
+    const QJsonObject failover = definition.value(u"Service").toObject().value(u"Failover").toObject();
+    const QStringList dcs = http::v1::failoverDatacenters(m_api->context(), failover);
+    const QJsonObject none{{QStringLiteral("Datacenter"), m_config.datacenter}, {QStringLiteral("Nodes"), QJsonArray()}};
+    http::v1::failover(m_api->context(), definition, 0, dcs, 0, none, [done = std::move(done)](const QJsonObject &body) {
+        QList<state::HealthEntry> entries;
+        for (const QJsonValue &v : body.value(u"Nodes").toArray()) {
+            const QJsonObject o = v.toObject();
+            state::HealthEntry e;
+            QString error;
+            bool ok = api::fromJson(o.value(u"Node").toObject(), &e.node, &error)
+                && api::fromJson(o.value(u"Service").toObject(), &e.service, &error);
+            for (const QJsonValue &c : o.value(u"Checks").toArray()) {
+                api::HealthCheck check;
+                ok = ok && api::fromJson(c.toObject(), &check, &error);
+                e.checks.append(check);
+            }
+            if (ok)
+                entries.append(e);
+        }
+        done(body.value(u"Datacenter").toString().toUtf8(), entries);
     });
 }
 

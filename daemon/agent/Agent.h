@@ -18,6 +18,7 @@ class StateStore;
 class Committer;
 class SessionTimers;
 class TombstoneGc;
+struct HealthEntry;
 } // namespace qonsul::state
 
 namespace qonsul::dns {
@@ -119,6 +120,8 @@ private:
     void askServerDns(const QByteArray &packet, bool tcp, std::function<void(const QByteArray &)> answer);
     void askDatacenterDns(const QByteArray &packet, bool tcp, const QString &datacenter, bool translateWan,
                           std::function<void(const QByteArray &)> answer);
+    void dnsQueryFailover(const QJsonObject &definition,
+                          std::function<void(const QByteArray &dc, const QList<state::HealthEntry> &entries)> done);
     QMap<QString, QString> gossipTags(bool wan) const;
     QJsonObject serfStats(const gossip::Serf *pool) const;
     QJsonObject memberJson(const QJsonObject &base, const QString &name, const QString &addr, int port,

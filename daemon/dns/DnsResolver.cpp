@@ -421,7 +421,15 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool t
     bool recurse = false;
     QByteArray wire;
     m_forwardDc.clear();
+    m_failover.reset();
     Message r = answer(q, tcp, &recurse, &wire);
+    if (m_failover) {
+        out.action = Action::Failover;
+        out.query = q;
+        out.definition = std::move(*m_failover);
+        m_failover.reset();
+        return out;
+    }
     if (!m_forwardDc.isEmpty()) {
         out.action = Action::Forward;
         out.query = q;
@@ -613,14 +621,29 @@ DnsResolver::Result DnsResolver::preparedQuery(const Message &q, Message *resp, 
     QList<state::HealthEntry> all;
     m_store->healthService(service.value(u"Service").toString(), &all);
     QList<state::HealthEntry> entries = state::preparedquery::filter(query->definition, all);
+    const QJsonObject failover = service.value(u"Failover").toObject();
+    if (entries.isEmpty() && m_remoteDc
+        && (failover.value(u"NearestN").toInt() > 0 || !failover.value(u"Datacenters").toArray().isEmpty()
+            || !failover.value(u"Targets").toArray().isEmpty())) {
+        m_failover = query->definition; // the agent tries the other datacenters
+        return Result::NameError;
+    }
     // Shuffled, then (with Near, "_agent" being this agent: DNS has no way to name a source)
     // sorted by estimated round trip, the source's own instance first.
     std::shuffle(entries.begin(), entries.end(), m_random);
     const QString near = service.value(u"Near").toString();
     if (m_near && !near.isEmpty())
         state::sortPreparedQueryNear(&entries, m_near(near), [](const state::HealthEntry &e) { return e.node.node; });
+    return queryAnswers(q, resp, respDomain, dc, query->definition, entries);
+}
+
+// The instances in the given order (a failover answer comes shuffled by the datacenter that ran it).
+DnsResolver::Result DnsResolver::queryAnswers(const Message &q, Message *resp, const QByteArray &respDomain,
+                                              const QByteArray &dc, const QJsonObject &definition,
+                                              const QList<state::HealthEntry> &entries)
+{
     QList<Instance> instances;
-    for (const state::HealthEntry &e : std::as_const(entries)) {
+    for (const state::HealthEntry &e : entries) {
         const bool warning = std::any_of(e.checks.cbegin(), e.checks.cend(),
                                          [](const api::HealthCheck &c) { return c.status == u"warning"; });
         instances.append(makeInstance(e.node, e.service, warning));
@@ -631,10 +654,31 @@ DnsResolver::Result DnsResolver::preparedQuery(const Message &q, Message *resp, 
     for (const Instance &i : std::as_const(instances))
         nodes.append(&i);
     // The query's own DNS TTL wins; without one, the agent's service_ttl for the service.
-    const QString ttlText = query->definition.value(u"DNS").toObject().value(u"TTL").toString();
-    const quint32 ttl = ttlText.isEmpty() ? serviceTtl(lower(service.value(u"Service").toString()))
-                                          : seconds(parseDuration(ttlText).value_or(0));
+    const QString ttlText = definition.value(u"DNS").toObject().value(u"TTL").toString();
+    const QString serviceName = definition.value(u"Service").toObject().value(u"Service").toString();
+    const quint32 ttl = ttlText.isEmpty() ? serviceTtl(lower(serviceName)) : seconds(parseDuration(ttlText).value_or(0));
     return serviceAnswers(q, resp, respDomain, dc, nodes, ttl);
+}
+
+QByteArray DnsResolver::answerFailover(const Message &q, bool tcp, const QJsonObject &definition, const QByteArray &dc,
+                                       const QList<state::HealthEntry> &entries)
+{
+    refreshCache();
+    Message r = replyTo(q, rcode::NoError);
+    r.header.ra = m_settings.haveRecursors;
+    r.header.aa = true;
+    m_lowerQname = lowerName(q.questions.first().name);
+    const QByteArray respDomain = respDomainFor(m_lowerQname);
+    const Result res = queryAnswers(q, &r, respDomain, dc, definition, entries);
+    if (res == Result::NameError) {
+        r.header.rcode = rcode::NXDomain;
+        r.answers.clear();
+        r.additional.clear();
+    }
+    if (res != Result::Ok)
+        r.authority.append(soa(respDomain));
+    setEdns(q, &r);
+    return trim(q, &r, tcp);
 }
 
 DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, const QByteArray &respDomain,

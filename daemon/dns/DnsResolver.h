@@ -8,10 +8,12 @@
 // query.
 #include <QByteArray>
 #include <QHash>
+#include <QJsonObject>
 #include <QHostAddress>
 #include <QRandomGenerator>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "config/AgentConfig.h"
 #include "dns/DnsMessage.h"
@@ -19,7 +21,8 @@
 
 namespace qonsul::state {
 class StateStore;
-}
+struct HealthEntry;
+} // namespace qonsul::state
 
 namespace qonsul::dns {
 
@@ -42,13 +45,16 @@ public:
 
     // Forward: the question names another datacenter this agent has a path to; a server of that
     // datacenter answers the same packet.
-    enum class Action { Reply, Drop, Recurse, Forward };
+    // Failover: a prepared query with no healthy instance here and a Failover policy; the agent
+    // runs it in other datacenters and answers with answerFailover().
+    enum class Action { Reply, Drop, Recurse, Forward, Failover };
     struct Outcome
     {
         Action action = Action::Drop;
         QByteArray reply;      // Reply: the encoded response
         Message query;         // Recurse, Forward: the parsed query (for the SERVFAIL when it fails)
         QByteArray datacenter; // Forward: where to
+        QJsonObject definition; // Failover: the (rendered) prepared query
     };
     // Handles one query as received over UDP (tcp = false) or TCP. `translateWan`: the question
     // came from another datacenter whose agent has translate_wan_addrs, so answers carry the
@@ -59,6 +65,9 @@ public:
     QByteArray recursionFailed(const Message &query) const;
     // The reply when no server of the other datacenter answered (SERVFAIL, EDNS echoed).
     QByteArray forwardFailed(const Message &query) const;
+    // The reply to a Failover outcome: the instances datacenter `dc` found (none: NXDOMAIN).
+    QByteArray answerFailover(const Message &query, bool tcp, const QJsonObject &definition, const QByteArray &dc,
+                              const QList<state::HealthEntry> &entries);
 
     // Which other datacenters questions may be forwarded to (servers: those in the WAN pool).
     // Without it, or for a datacenter it does not know, such names do not exist (NXDOMAIN,
@@ -102,6 +111,9 @@ private:
     QByteArray respDomainFor(QByteArrayView lowerQname) const;
     quint32 serviceTtl(const QByteArray &lowerService) const;
 
+    // The records for a prepared query's instances (its DNS TTL, else service_ttl).
+    Result queryAnswers(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
+                        const QJsonObject &definition, const QList<state::HealthEntry> &entries);
     // Another datacenter's name: NXDOMAIN, and m_forwardDc set when there is a path to it.
     Result otherDatacenter(const QByteArray &dc);
 
@@ -110,6 +122,7 @@ private:
     std::function<bool(const QString &)> m_remoteDc;
     QByteArray m_forwardDc; // set while answering a question for another datacenter
     bool m_translateWan = false; // set while answering with WAN addresses
+    std::optional<QJsonObject> m_failover; // set while a prepared query needs failover
     QRandomGenerator m_random;
     NearLookup m_near;
     struct NodeHealth

@@ -1,5 +1,6 @@
 // DNS over UDP and TCP on the event loop, plus forwarding to recursors: see DnsServer.h.
 #include "dns/DnsServer.h"
+#include "state/StateStore.h"
 
 #include "core/Logging.h"
 
@@ -163,6 +164,11 @@ void DnsServer::onUdpReady()
             c.address = sender;
             c.port = senderPort;
             forwardToDatacenter(c, QByteArrayView(m_buffer.constData(), len), out);
+        } else if (out.action == DnsResolver::Action::Failover) {
+            Client c;
+            c.address = sender;
+            c.port = senderPort;
+            failover(c, out);
         }
     }
     if (m_udp->hasPendingDatagrams())
@@ -226,6 +232,11 @@ void DnsServer::onTcpReady(QTcpSocket *socket)
             c.tcp = true;
             c.socket = socket;
             forwardToDatacenter(c, packet, out);
+        } else if (out.action == DnsResolver::Action::Failover) {
+            Client c;
+            c.tcp = true;
+            c.socket = socket;
+            failover(c, out);
         } else {
             socket->disconnectFromHost(); // garbage on a stream: nothing sensible follows
             return;
@@ -259,6 +270,16 @@ void DnsServer::forwardToDatacenter(const Client &client, QByteArrayView packet,
                               if (self)
                                   self->reply(client, bytes.isEmpty() ? self->m_resolver.forwardFailed(query) : bytes);
                           });
+}
+
+void DnsServer::failover(const Client &client, const DnsResolver::Outcome &outcome)
+{
+    m_queryFailover(outcome.definition,
+                    [self = QPointer<DnsServer>(this), client, query = outcome.query, definition = outcome.definition](
+                        const QByteArray &dc, const QList<state::HealthEntry> &entries) {
+                        if (self)
+                            self->reply(client, self->m_resolver.answerFailover(query, client.tcp, definition, dc, entries));
+                    });
 }
 
 void DnsServer::reply(const Client &client, const QByteArray &bytes)

@@ -48,6 +48,11 @@ public:
     using DatacenterForwarder = std::function<void(const QByteArray &packet, bool tcp, const QString &datacenter,
                                                    std::function<void(const QByteArray &)> answer)>;
     void setDatacenterForwarder(std::function<bool(const QString &)> known, DatacenterForwarder forward);
+    // Servers: a prepared query with no healthy instance here runs in the datacenters of its
+    // Failover; `done` gets the datacenter that answered and its instances (none: NXDOMAIN).
+    using QueryFailover = std::function<void(const QJsonObject &definition,
+                                             std::function<void(const QByteArray &dc, const QList<state::HealthEntry> &)> done)>;
+    void setQueryFailover(QueryFailover failover) { m_queryFailover = std::move(failover); }
 
     // TCP connections idle longer than this are closed.
     static constexpr int kTcpIdleMs = 10000;
@@ -75,6 +80,7 @@ private:
     void answer(const Client &client, QByteArrayView packet, QByteArray localReply);
     void startForward(const Client &client, QByteArrayView packet, const Message &query);
     void forwardToDatacenter(const Client &client, QByteArrayView packet, const DnsResolver::Outcome &outcome);
+    void failover(const Client &client, const DnsResolver::Outcome &outcome);
     void tryNext(const std::shared_ptr<Forward> &f);
     void sendTcp(const std::shared_ptr<Forward> &f);
     void finish(const std::shared_ptr<Forward> &f, QByteArray response);
@@ -92,6 +98,7 @@ private:
     QHash<Forward *, std::shared_ptr<Forward>> m_forwards; // recursions in flight
     Upstream m_upstream;
     DatacenterForwarder m_datacenterForwarder;
+    QueryFailover m_queryFailover;
 };
 
 } // namespace qonsul::dns

@@ -77,6 +77,8 @@ bool resolve(const ApiContext &ctx, const QString &idOrName, const Responder &ou
     return true;
 }
 
+} // namespace
+
 // The datacenters a query with no healthy instance here tries, in order (Consul's
 // queryFailover): the NearestN nearest other datacenters, then those Datacenters (or Targets)
 // name that are known and not tried already.
@@ -125,6 +127,8 @@ void failover(const ApiContext &ctx, const QJsonObject &definition, int limit, c
             failover(ctx, definition, limit, dcs, next + 1, std::move(body), std::move(done));
         });
 }
+
+namespace {
 
 void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrName, const Responder &out)
 {

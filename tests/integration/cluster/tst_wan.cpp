@@ -296,6 +296,13 @@ private Q_SLOTS:
                 QCOMPARE(nodes[0].toObject().value(u"Service").toObject().value(u"Address").toString(), u"10.2.0.1"_s);
             }
         }
+        // Over DNS too, through dc1's server and its client.
+        for (const Agent *a : {&m_dc1, &m_client}) {
+            const QString addr = dig(*a, {u"web-failover-1.query.consul"_s, u"A"_s});
+            QVERIFY2(answers(addr).size() == 1 && answers(addr).at(0).endsWith(u"IN A 10.2.0.1"_s), qPrintable(addr));
+            const QString srv = dig(*a, {u"web-failover-2.query.consul"_s, u"SRV"_s});
+            QVERIFY2(answers(srv).size() == 1 && answers(srv).at(0).endsWith(u" 80 0a020001.addr.dc2.consul."_s), qPrintable(srv));
+        }
         // Without failover: no nodes, dc1 answers.
         const HttpResult plain = httpRequest("POST", m_client.url(u"/v1/query"_s), R"({"Name": "web-here", "Service": {"Service": "web"}})");
         const QJsonObject body = json(get(m_client, u"/v1/query/web-here/execute"_s)).toObject();
@@ -303,6 +310,7 @@ private Q_SLOTS:
         QCOMPARE(body.value(u"Datacenter").toString(), u"dc1"_s);
         QCOMPARE(body.value(u"Failovers").toInt(), 0);
         QCOMPARE(body.value(u"Nodes").toArray().size(), 0);
+        QVERIFY(dig(m_client, {u"web-here.query.consul"_s, u"A"_s}).contains(u"status: NXDOMAIN"_s));
     }
 
     void cleanupTestCase()

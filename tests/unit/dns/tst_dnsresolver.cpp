@@ -227,6 +227,29 @@ private Q_SLOTS:
         QCOMPARE(ask(*resolver, query("web.service.dc1.consul.", type::A)).header.rcode, rcode::NoError);
     }
 
+    void preparedQueryFailoverOutcome()
+    {
+        const QJsonObject definition{{"ID", "a0000000-0000-0000-0000-000000000001"}, {"Name", "far"},
+                                     {"Service", QJsonObject{{"Service", "nowhere"}, {"Failover", QJsonObject{{"NearestN", 1}}}}}};
+        QVERIFY(fp->store.apply(fp->store.lastIndex() + 1, state::command::querySet(definition, true)).error.isEmpty());
+        // Without other datacenters: NXDOMAIN as before.
+        QCOMPARE(ask(*resolver, query("far.query.consul.", type::A)).header.rcode, rcode::NXDomain);
+        resolver->setRemoteDatacenters([](const QString &dc) { return dc == u"dc2"; });
+        const DnsResolver::Outcome out = resolver->handle(query("far.query.consul.", type::SRV), false);
+        QCOMPARE(int(out.action), int(DnsResolver::Action::Failover));
+        QCOMPARE(out.definition.value("Name").toString(), QString("far"));
+        // dc2's instances become the answer, named in dc2.
+        QList<state::HealthEntry> entries;
+        fp->store.healthService(QStringLiteral("web"), &entries);
+        QVERIFY(!entries.isEmpty());
+        const Message m = *parse(resolver->answerFailover(out.query, false, out.definition, "dc2", entries));
+        QCOMPARE(m.header.rcode, rcode::NoError);
+        QCOMPARE(m.answers.size(), entries.size());
+        QVERIFY(m.answers[0].target.endsWith(".dc2.consul."));
+        const Message none = *parse(resolver->answerFailover(out.query, false, out.definition, "dc1", {}));
+        QCOMPARE(none.header.rcode, rcode::NXDomain);
+    }
+
     void wanAddressesForAnotherDatacentersAgent()
     {
         fp->apply(QJsonObject{{"Node", "edge"}, {"Address", "10.9.0.9"},
