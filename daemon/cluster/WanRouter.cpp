@@ -65,7 +65,13 @@ void WanRouter::update(const QString &datacenter)
 
 bool WanRouter::knows(const QString &datacenter) const
 {
-    return datacenter == m_local || m_remotes.contains(datacenter);
+    if (datacenter == m_local)
+        return true;
+    // Known while one of its servers is in the pool and has not left (failed ones count: they
+    // may come back).
+    const Remote *r = m_remotes.value(datacenter);
+    return r && std::any_of(r->servers->all().cbegin(), r->servers->all().cend(),
+                            [](const ServerMember &s) { return !s.left; });
 }
 
 QStringList WanRouter::datacentersByDistance() const
@@ -101,7 +107,7 @@ void WanRouter::call(const QString &datacenter, const QString &method, const QCb
                      std::function<void(const QCborValue &, const QString &)> done)
 {
     Remote *r = m_remotes.value(datacenter);
-    if (!r) {
+    if (!knows(datacenter)) {
         done({}, kNoDcPath);
         return;
     }

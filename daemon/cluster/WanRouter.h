@@ -48,6 +48,7 @@ public:
     // estimated round trip time from this server to that datacenter's servers (this datacenter
     // first, at zero), then by name — Consul's GetDatacentersByDistance.
     QStringList datacentersByDistance() const;
+    // This datacenter, or one with a server in the pool that has not left.
     bool knows(const QString &datacenter) const;
 
     // Calls `method` on an alive server of `datacenter`; `done` gets kNoDcPath for a datacenter

@@ -313,6 +313,16 @@ private Q_SLOTS:
         QVERIFY(dig(m_client, {u"web-here.query.consul"_s, u"A"_s}).contains(u"status: NXDOMAIN"_s));
     }
 
+    void datacenterGoneAfterItsServersLeave()
+    {
+        QCOMPARE(m_dc2.process->runCli({u"leave"_s}), 0);
+        QVERIFY(waitFor([&] { return json(get(m_dc1, u"/v1/catalog/datacenters"_s)) == QJsonArray{u"dc1"_s}; }, 20000));
+        const HttpResult r = get(m_client, u"/v1/kv/from-dc1?dc=dc2"_s);
+        QCOMPARE(r.status, 500);
+        QCOMPARE(r.body, QByteArray("No path to datacenter"));
+        QVERIFY(dig(m_dc1, {u"web.service.dc2.consul"_s, u"A"_s}).contains(u"status: NXDOMAIN"_s));
+    }
+
     void cleanupTestCase()
     {
         for (Agent *a : {&m_client, &m_dc2, &m_dc1}) {
