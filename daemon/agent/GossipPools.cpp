@@ -44,6 +44,25 @@ bool GossipPools::start(const QMap<QString, QString> &lanTags, const QMap<QStrin
     return failure.isEmpty();
 }
 
+// Consul's LAN merge delegate: agents of another datacenter stay out of the pool (the seed's
+// client config names another datacenter than its servers: Consul refuses that join).
+QString GossipPools::refuseLanMember(const gossip::Member &m, const QString &datacenter)
+{
+    const QString role = m.tags.value(QStringLiteral("role"));
+    const QString dc = m.tags.value(QStringLiteral("dc"));
+    if ((role == u"node" || role == u"consul") && dc != datacenter)
+        return QStringLiteral("Member '%1' part of wrong datacenter '%2'").arg(m.name, dc);
+    return {};
+}
+
+// Consul's WAN merge delegate: only servers.
+QString GossipPools::refuseWanMember(const gossip::Member &m)
+{
+    if (m.tags.value(QStringLiteral("role")) != u"consul")
+        return QStringLiteral("Member '%1' is not a server").arg(m.name);
+    return {};
+}
+
 gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tags, QString *error)
 {
     const QString bindText = wan ? m_config.serfBindAddrWan : m_config.serfBindAddrLan;
@@ -83,6 +102,10 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
         (wan ? m_wanKeyring : m_lanKeyring) = keyring;
     }
     o.keyring = keyring;
+    if (wan)
+        o.refuseMember = refuseWanMember;
+    else
+        o.refuseMember = [dc = m_config.datacenter](const gossip::Member &m) { return refuseLanMember(m, dc); };
     auto *serf = new gossip::Serf(o, m_clock, gossipTransport);
     if (keyring) {
         connect(serf, &gossip::Serf::keyringChanged, this, [this, wan, ring = keyring.get()] {

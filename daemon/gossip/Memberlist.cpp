@@ -146,8 +146,10 @@ QByteArray Memberlist::handleStream(const QByteArray &request, const Address &fr
         return encodeMessage(Ack{ping->seq, {}});
     }
     if (const auto *pp = std::get_if<PushPull>(&*message)) {
+        // As memberlist: our state goes back even when theirs is refused.
         const QByteArray reply = encodeMessage(localPushPull(pp->join));
-        mergeRemote(*pp);
+        if (const QString refused = mergeRemote(*pp); !refused.isEmpty())
+            qCWarning(lcMemberlist).noquote() << QStringLiteral("Failed push/pull merge: %1 from=%2").arg(refused, from.toString());
         return reply;
     }
     ++m_stats.droppedPackets;
@@ -230,6 +232,13 @@ void Memberlist::aliveNode(const Alive &a, bool bootstrap)
     const bool isSelf = a.node == m_name;
     if (m_leaving && isSelf)
         return;
+    if (!isSelf) {
+        const QString refused = m_delegate->refuseNode(NodeInfo{a.node, a.addr, a.meta, NodeState::Alive, a.incarnation, 0});
+        if (!refused.isEmpty()) {
+            qCWarning(lcMemberlist).noquote() << QStringLiteral("ignoring alive message for '%1': %2").arg(a.node, refused);
+            return;
+        }
+    }
     auto it = m_nodes.find(a.node);
     bool created = false;
     if (it == m_nodes.end()) {
@@ -553,7 +562,8 @@ void Memberlist::pushPullTick()
                                  ++m_stats.streamsFailed;
                                  return;
                              }
-                             mergeRemote(std::get<PushPull>(*m));
+                             if (const QString refused = mergeRemote(std::get<PushPull>(*m)); !refused.isEmpty())
+                                 qCWarning(lcMemberlist).noquote() << "Failed push/pull merge:" << refused;
                          });
 }
 
@@ -569,8 +579,15 @@ PushPull Memberlist::localPushPull(bool join) const
     return pp;
 }
 
-void Memberlist::mergeRemote(const PushPull &remote)
+QString Memberlist::mergeRemote(const PushPull &remote)
 {
+    for (const PushNode &n : remote.nodes) {
+        if (n.name == m_name)
+            continue;
+        const QString refused = m_delegate->refuseNode(NodeInfo{n.name, n.addr, n.meta, n.state, n.incarnation, 0});
+        if (!refused.isEmpty())
+            return refused;
+    }
     for (const PushNode &n : remote.nodes) {
         switch (n.state) {
         case NodeState::Alive:
@@ -588,6 +605,7 @@ void Memberlist::mergeRemote(const PushPull &remote)
     }
     if (!remote.userState.isEmpty())
         m_delegate->mergeRemoteState(remote.userState, remote.join);
+    return {};
 }
 
 // ---- join, leave, meta ----------------------------------------------------------------------
@@ -611,12 +629,12 @@ void Memberlist::join(const QList<Address> &addresses, std::function<void(int jo
         m_transport->request(a, request, m_config.streamTimeoutMs, [this, alive, pending, a](std::optional<QByteArray> reply) {
             if (alive.lock()) {
                 const auto m = reply ? decodeMessage(*reply) : std::nullopt;
-                if (m && std::holds_alternative<PushPull>(*m)) {
-                    mergeRemote(std::get<PushPull>(*m));
+                const QString refused = m && std::holds_alternative<PushPull>(*m) ? mergeRemote(std::get<PushPull>(*m))
+                                                                                  : QStringLiteral("no push/pull reply");
+                if (refused.isEmpty())
                     ++pending->joined;
-                } else {
-                    qCWarning(lcMemberlist).noquote() << "Failed to join" << a.toString();
-                }
+                else
+                    qCWarning(lcMemberlist).noquote() << QStringLiteral("Failed to join %1: %2").arg(a.toString(), refused);
             }
             if (--pending->waiting == 0)
                 pending->done(pending->joined);

@@ -55,6 +55,13 @@ public:
     virtual QByteArray ackPayload() = 0;
     virtual void notifyPingComplete(const NodeInfo &node, qint64 rttMs, const QByteArray &payload) = 0;
     virtual void mergeRemoteState(const QByteArray &state, bool join) = 0;
+    // memberlist's merge and alive delegates: a non-empty reason refuses a node, which drops an
+    // alive message about it, or a whole push/pull that carries it (so a join fails).
+    virtual QString refuseNode(const NodeInfo &node)
+    {
+        Q_UNUSED(node);
+        return {};
+    }
 };
 
 struct MemberlistStats
@@ -139,7 +146,8 @@ private:
     void sendPacket(const Address &to, const QByteArray &packet);
     void broadcast(const QString &key, const Message &message, BroadcastQueue::Finished finished = {});
     PushPull localPushPull(bool join) const;
-    void mergeRemote(const PushPull &remote);
+    // Empty, or why the remote state was refused whole (nothing of it merged).
+    QString mergeRemote(const PushPull &remote);
     QList<QString> randomNodes(int count, const std::function<bool(const NodeInfo &)> &accept);
     void applyAwareness(int delta);
     qint64 scaled(qint64 ms) const { return ms * (m_awareness + 1); }

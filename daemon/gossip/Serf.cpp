@@ -322,6 +322,11 @@ void Serf::mergeRemoteState(const QByteArray &state, bool join)
         handleUserEvent(e);
 }
 
+QString Serf::refuseNode(const NodeInfo &node)
+{
+    return m_options.refuseMember ? m_options.refuseMember(fromNode(node, MemberStatus::Alive)) : QString();
+}
+
 // ---- network coordinates --------------------------------------------------------------------
 
 QByteArray Serf::ackPayload() { return m_coordinates.coordinate().encode(); }

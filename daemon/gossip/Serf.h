@@ -4,7 +4,8 @@
 //
 // API for the rest of the agent (stable; add, do not change):
 //   Serf(options, clock, transport)   options: node name, advertise address, tags, SerfConfig
-//                                     (SerfConfig::lan() / ::wan() carry Consul's defaults), seed
+//                                     (SerfConfig::lan() / ::wan() carry Consul's defaults), seed,
+//                                     refuseMember (who may not join: another datacenter)
 //   start()                           announce ourselves; nothing is sent before
 //   join(addresses, done(n))          push/pull with each address; n = how many answered
 //   leave(done())                     graceful leave: status leaving → left, then stops gossiping
@@ -85,6 +86,10 @@ public:
         // fingerprints travel in the reserved tag "_keyring" (primary first), so any member can
         // count which members hold which key.
         std::shared_ptr<Keyring> keyring;
+        // Consul's merge delegate: a non-empty reason keeps a member out of the pool (its alive
+        // messages are ignored, a push/pull or join that carries it fails). Called with the
+        // member as gossiped (status alive), never with this member.
+        std::function<QString(const Member &member)> refuseMember;
     };
 
     struct KeyringStatus
@@ -154,6 +159,7 @@ private:
     QList<QByteArray> userBroadcasts(int overhead, int budget) override;
     QByteArray localState(bool join) override;
     void mergeRemoteState(const QByteArray &state, bool join) override;
+    QString refuseNode(const NodeInfo &node) override;
     QByteArray ackPayload() override;
     void notifyPingComplete(const NodeInfo &node, qint64 rttMs, const QByteArray &payload) override;
 

@@ -68,7 +68,8 @@ GossipNet::~GossipNet()
     qDeleteAll(m_nodes);
 }
 
-gossip::Serf *GossipNet::add(const QString &name, gossip::SerfConfig config)
+gossip::Serf *GossipNet::add(const QString &name, gossip::SerfConfig config,
+                             const std::function<void(gossip::Serf::Options &)> &adjust)
 {
     const int i = int(m_nodes.size()) + 1;
     auto *n = new Node;
@@ -80,6 +81,8 @@ gossip::Serf *GossipNet::add(const QString &name, gossip::SerfConfig config)
     o.tags = {{QStringLiteral("role"), QStringLiteral("node")}, {QStringLiteral("dc"), QStringLiteral("dc1")}};
     o.config = config;
     o.seed = m_random.next();
+    if (adjust)
+        adjust(o);
     n->serf = std::make_unique<gossip::Serf>(o, m_clock, n->link.get());
     m_nodes.append(n);
     m_byAddress.insert(n->address, n);

@@ -334,6 +334,59 @@ private Q_SLOTS:
         QVERIFY(sim.net.serf(0)->coordinate().error < 1.0);
     }
 
+    void refusedMembersStayOut()
+    {
+        // Consul's merge delegate: members of another datacenter get into the pool neither by
+        // joining nor through a member that lets them in (alive gossip and push/pull refused).
+        Sim sim(10);
+        auto in = [](const QString &dc, bool refuses) {
+            return [dc, refuses](Serf::Options &o) {
+                o.tags.insert(QStringLiteral("dc"), dc);
+                if (!refuses)
+                    return;
+                o.refuseMember = [dc](const Member &m) {
+                    const QString theirs = m.tags.value(QStringLiteral("dc"));
+                    return theirs == dc ? QString() : QStringLiteral("Member '%1' part of wrong datacenter '%2'").arg(m.name, theirs);
+                };
+            };
+        };
+        for (int i = 0; i < 3; ++i)
+            sim.net.add(nodeName(i), SerfConfig::lan(), in(QStringLiteral("dc1"), true));
+        sim.net.add(nodeName(3), SerfConfig::lan(), in(QStringLiteral("dc2"), true));
+        sim.net.add(nodeName(4), SerfConfig::lan(), in(QStringLiteral("dc1"), false)); // lets anyone in
+        sim.net.add(nodeName(5), SerfConfig::lan(), in(QStringLiteral("dc2"), false)); // lets anyone in
+        for (int i = 0; i < 6; ++i)
+            sim.start(i);
+        sim.join(1, 0);
+        sim.join(2, 0);
+        QVERIFY(sim.runUntil([&] { return sim.net.serf(0)->stats().alive == 3 && sim.net.serf(2)->stats().alive == 3; }, 30000) >= 0);
+
+        int joined = -1;
+        sim.net.serf(3)->join({sim.net.address(0)}, [&](int n) { joined = n; });
+        QVERIFY(sim.runUntil([&] { return joined >= 0; }, 30000) >= 0);
+        QCOMPARE(joined, 0);
+        joined = -1;
+        sim.net.serf(1)->join({sim.net.address(3)}, [&](int n) { joined = n; });
+        QVERIFY(sim.runUntil([&] { return joined >= 0; }, 30000) >= 0);
+        QCOMPARE(joined, 0);
+
+        QVERIFY(!sim.net.serf(3)->member(nodeName(0)));
+        QVERIFY(!sim.net.serf(1)->member(nodeName(3)));
+
+        // Member 4 of dc1 joins the pool, then lets member 5 of dc2 in: both gossip about it.
+        sim.join(4, 0);
+        QVERIFY(sim.runUntil([&] { return sim.net.serf(0)->stats().alive == 4; }, 30000) >= 0);
+        sim.join(5, 4);
+        QVERIFY(sim.runUntil([&] { return sim.net.serf(4)->member(nodeName(5)).has_value(); }, 30000) >= 0);
+        sim.clock.advance(60000);
+        QVERIFY(sim.net.serf(5)->member(nodeName(0))); // it let the others in
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(!sim.net.serf(i)->member(nodeName(5)));
+            QVERIFY(!sim.net.serf(i)->member(nodeName(3)));
+            QVERIFY(sim.net.serf(i)->member(nodeName(4)));
+        }
+    }
+
     void tagsUpdatePropagate()
     {
         Sim sim(8);
