@@ -623,6 +623,9 @@ QJsonObject Agent::stats() const
     };
     if (out.value(QStringLiteral("raft")).toObject().isEmpty())
         out.remove(QStringLiteral("raft"));
+    // Servers (dev agents included) are in the WAN pool too, and Consul reports it.
+    if (m_config.server)
+        out.insert(QStringLiteral("serf_wan"), serfStats(m_gossip ? m_gossip->wan() : nullptr));
     return out;
 }
 

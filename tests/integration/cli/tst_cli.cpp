@@ -570,7 +570,7 @@ private Q_SLOTS:
         QCOMPARE(r.code, 0);
         const QString text = QString::fromUtf8(r.out);
         for (const char *section :
-            { "agent:\n", "build:\n", "consul:\n", "raft:\n", "runtime:\n", "serf_lan:\n" })
+            { "agent:\n", "build:\n", "consul:\n", "raft:\n", "runtime:\n", "serf_lan:\n", "serf_wan:\n" })
             QVERIFY2(text.contains(QLatin1StringView(section)), section);
         QVERIFY(text.contains(QStringLiteral("\tleader = true\n")));
         QVERIFY(text.indexOf(u"agent:") < text.indexOf(u"build:"));
