@@ -9,10 +9,11 @@ function(qonsul_library name)
     target_compile_options(${name} PRIVATE -Wall -Wextra)
 endfunction()
 
-# qonsul_test(<name> SOURCES ... LIBS ... LABELS ... [TIMEOUT s])
-# One Qt Test executable per class or scenario, registered in CTest with labels.
+# qonsul_test(<name> SOURCES ... LIBS ... LABELS ... [TIMEOUT s] [RESOURCE_LOCK lock...])
+# One Qt Test executable per class or scenario, registered in CTest with labels. Tests that bind
+# fixed ports name a RESOURCE_LOCK (e.g. default_ports) so CTest never runs two of them at once.
 function(qonsul_test name)
-    cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+    cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS;RESOURCE_LOCK" ${ARGN})
     add_executable(${name} ${ARG_SOURCES})
     target_link_libraries(${name} PRIVATE Qt6::Test qonsul_testsupport ${ARG_LIBS})
     set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
@@ -22,4 +23,7 @@ function(qonsul_test name)
     endif()
     set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
         ENVIRONMENT "QONSUL_BIN=${CMAKE_BINARY_DIR}/bin/qonsul;QONSUL_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    if(ARG_RESOURCE_LOCK)
+        set_tests_properties(${name} PROPERTIES RESOURCE_LOCK "${ARG_RESOURCE_LOCK}")
+    endif()
 endfunction()
