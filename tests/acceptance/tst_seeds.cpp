@@ -302,8 +302,9 @@ void TestSeeds::initTestCase()
     // in our place.
     for (const QString &ip : {u"127.0.0.2"_s, u"127.0.0.3"_s, u"127.0.0.4"_s})
         QVERIFY2(!portAccepts(ip, 8300), qPrintable(u"something listens on %1:8300"_s.arg(ip)));
-    for (quint16 port : {8500, 4101, 4102, 4103})
-        QVERIFY2(!portAccepts(u"127.0.0.1"_s, port), qPrintable(u"something listens on 127.0.0.1:%1"_s.arg(port)));
+    // Dev agents started elsewhere on this machine take 127.0.0.1:8301/8302 while they run: wait.
+    for (quint16 port : {8301, 8302, 8500, 8600, 4101, 4102, 4103})
+        QTRY_VERIFY2_WITH_TIMEOUT(!portAccepts(u"127.0.0.1"_s, port), qPrintable(u"something listens on 127.0.0.1:%1"_s.arg(port)), 60000);
 }
 
 void TestSeeds::cleanupTestCase()
@@ -398,7 +399,7 @@ void TestSeeds::seed000DnsNodeLookup()
     Run dig;
     QTRY_VERIFY_WITH_TIMEOUT(
         !digSection((dig = run(u"dig"_s, {u"@127.0.0.1"_s, u"-p"_s, u"4001"_s, u"agent-one.node.consul"_s})).out, u"ANSWER"_s).isEmpty(),
-        15000);
+        45000);
     QCOMPARE(digSection(dig.out, u"QUESTION"_s), QStringList{u";agent-one.node.consul. IN A"_s});
     QCOMPARE(digSection(dig.out, u"ANSWER"_s), QStringList{u"agent-one.node.consul. 0 IN A 127.0.0.2"_s});
 }
@@ -410,7 +411,7 @@ void TestSeeds::seed000DnsServiceLookups()
     Run dig;
     QTRY_VERIFY_WITH_TIMEOUT(
         !digSection((dig = run(u"dig"_s, {u"@127.0.0.1"_s, u"-p"_s, u"8600"_s, u"web.service.consul"_s})).out, u"ANSWER"_s).isEmpty(),
-        15000);
+        45000);
     QCOMPARE(digSection(dig.out, u"QUESTION"_s), QStringList{u";web.service.consul. IN A"_s});
     QCOMPARE(digSection(dig.out, u"ANSWER"_s), QStringList{u"web.service.consul. 0 IN A 127.0.0.1"_s});
 

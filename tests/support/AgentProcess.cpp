@@ -10,6 +10,8 @@
 #include <QTimer>
 #include <QtTest>
 
+#include <algorithm>
+
 namespace qonsul::test {
 
 AgentProcess::AgentProcess(QStringList extraArgs, bool dev)
@@ -54,7 +56,16 @@ bool AgentProcess::start(int timeoutMs, bool waitForLeader)
     if (m_dev)
         args << QStringLiteral("-dev");
     args << QStringLiteral("-http-port") << QString::number(m_httpPort) << QStringLiteral("-dns-port")
-         << QString::number(m_dnsPort) << m_args;
+         << QString::number(m_dnsPort);
+    // A dev agent gossips on 8301/8302 when they are free: keep tests off the default ports,
+    // which tests running the tutorials' commands (tst_seeds) need.
+    for (const QString &flag : {QStringLiteral("-serf-lan-port"), QStringLiteral("-serf-wan-port")}) {
+        const bool given = std::any_of(m_args.cbegin(), m_args.cend(),
+                                       [&flag](const QString &a) { return a == flag || a.startsWith(flag + u'='); });
+        if (m_dev && !given)
+            args << flag << QString::number(freeTcpUdpPort());
+    }
+    args << m_args;
     m_process.start(binary(), args);
     if (!m_process.waitForStarted(5000)) {
         qWarning() << "could not start" << binary() << m_process.errorString();
