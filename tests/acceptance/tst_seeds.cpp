@@ -185,7 +185,9 @@ public:
     ~SeedAgent() { stop(); }
 
     // Starts it and waits until its HTTP API answers (neither servers nor a leader required).
-    bool start(int timeoutMs = 20000)
+    // A default port taken for a while by some other agent on this machine (a dev agent's
+    // gossip) is waited out: the tutorials' ports are fixed.
+    bool start(int timeoutMs = 30000)
     {
         m_output.clear();
         m_process.start(AgentProcess::binary(), m_args);
@@ -196,6 +198,13 @@ public:
         QDeadlineTimer deadline(timeoutMs);
         while (!deadline.hasExpired()) {
             if (m_process.state() != QProcess::Running) {
+                if (output().contains("already in use") && !deadline.hasExpired()) {
+                    QThread::msleep(1000);
+                    m_output.clear();
+                    m_process.start(AgentProcess::binary(), m_args);
+                    m_process.waitForStarted(5000);
+                    continue;
+                }
                 qWarning().noquote() << m_name << "exited early:" << output();
                 return false;
             }
