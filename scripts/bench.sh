@@ -15,6 +15,7 @@
 #   BENCH_WATCHERS         blocking-query watchers (default 50000; capped by RLIMIT_NOFILE)
 #   BENCH_PREFIX_WATCHERS  watchers on one prefix (default 10000)
 #   BENCH_STARTS           agent starts for the start-up time (default 20)
+#   BENCH_TTL_CHECKS       TTL checks renewed at once, once a second (default 10000)
 #   BENCH_PROFILE          1: also `perf record` the agent under the GET and PUT loads
 #   BENCH_SKIP_BUILD       1: use the binaries already in BENCH_BUILD_DIR
 # Everything it starts (agents, nginx, generators) is stopped on exit, also on failure or ^C.
@@ -29,6 +30,7 @@ PIN=${BENCH_PIN:-0}
 WATCHERS=${BENCH_WATCHERS:-50000}
 PREFIX_WATCHERS=${BENCH_PREFIX_WATCHERS:-10000}
 STARTS=${BENCH_STARTS:-20}
+TTL_CHECKS=${BENCH_TTL_CHECKS:-10000}
 PROFILE=${BENCH_PROFILE:-0}
 REPEAT=${BENCH_REPEAT:-3}
 
@@ -307,6 +309,17 @@ OUT=$("$QB" startup --bin "$BIN" --runs "$STARTS")
 echo "$OUT"
 START=$(result_line "$OUT")
 
+# ---------------------------------------------------------------- 5. TTL checks
+echo
+echo "==> 5. $TTL_CHECKS TTL checks, all renewed at once (PUT /v1/agent/check/pass/<id>) once a second"
+start_agent ttl
+set +e
+OUT=$($CLIENT_CPU "$QB" ttl --port "$PORT" --pid "$AGENT" --count "$TTL_CHECKS")
+set -e
+echo "$OUT"
+TTL=$(result_line "$OUT")
+stop_agent
+
 # ---------------------------------------------------------------- summary
 verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "") { print "no result"; exit }
     ok = (op == ">=") ? (a + 0 >= b + 0) : (a + 0 < b + 0); print ok ? "met" : "NOT met" }'; }
@@ -353,5 +366,11 @@ printf '%-44s %-52s %-22s %s\n' "idle agent -dev: VmRSS" "$s_rss MB (median of $
     "<20 MB" "$(verdict "$s_rss" '<' 20)"
 printf '%-44s %-52s %-22s %s\n' "  start -> first /v1/status/leader" "median $s_ms ms, max $s_max ms" "<200 ms" \
     "$(verdict "$s_ms" '<' 200) (max: $(verdict "$s_max" '<' 200))"
+printf '%-44s %-52s %-22s %s\n' "$TTL_CHECKS TTL checks renewed at once, 1/s" \
+    "CPU $(field cpu_pct "$TTL")% of one core, VmRSS $(field rss_end_mb "$TTL") MB" "<25%, <60 MB (HTTP/TCP's)" \
+    "$(verdict "$(field cpu_pct "$TTL")" '<' 25), $(verdict "$(field rss_end_mb "$TTL")" '<' 60)"
+printf '%-44s %-52s %-22s %s\n' "  renewal replies from the burst's start" \
+    "p50 $(field steady_p50_ms "$TTL") ms, p99 $(field steady_p99_ms "$TTL") ms, max $(field steady_max_ms "$TTL") ms" \
+    "(reported)" ""
 echo
 echo "Full output: $RESULTS"

@@ -234,6 +234,7 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
     m_deletedServices.remove(service.id);
     m_services.insert(service.id, service);
     m_serviceMeta.insert(service.id, ServiceMeta{def, source, false});
+    m_unsyncedServices.insert(service.id);
     // Checks already there (and the maintenance check) follow the service's name and tags.
     for (api::HealthCheck &c : m_checks) {
         if (c.serviceId == service.id) {
@@ -284,7 +285,7 @@ void LocalState::installCheck(const PreparedCheck &p, Source source)
         api::HealthCheck &c = m_checks[id];
         c.serviceName = p.check.serviceName;
         c.serviceTags = p.check.serviceTags;
-        existing->second.inSync = false;
+        markCheckUnsynced(id);
         return;
     }
     api::HealthCheck check = p.check;
@@ -300,6 +301,10 @@ void LocalState::installCheck(const PreparedCheck &p, Source source)
     m_checks.insert(id, check);
     CheckState &st = m_state[id];
     st.spec = p.spec;
+    if (p.spec.kind == checks::Kind::Alias)
+        m_aliasChecks.insert(id);
+    else
+        m_aliasChecks.remove(id);
     st.definition = p.definition;
     st.source = source;
     st.handler = checks::StatusHandler(p.spec.successBeforePassing, p.spec.failuresBeforeWarning,
@@ -317,7 +322,7 @@ void LocalState::installCheck(const PreparedCheck &p, Source source)
     if (p.spec.deregisterCriticalServiceAfter > 0 && p.spec.deregisterCriticalServiceAfter < checks::kMinDeregisterAfter)
         qCWarning(lcAgent).noquote() << "check has deregister interval below minimum:"
                                      << QStringLiteral("check=%1 minimum_interval=1m0s").arg(id);
-    st.inSync = false;
+    markCheckUnsynced(id);
 }
 
 void LocalState::dropCheck(const QString &id)
@@ -336,6 +341,7 @@ void LocalState::dropCheck(const QString &id)
             m_clock->cancel(it->second.deferTimer);
         m_state.erase(it);
     }
+    m_aliasChecks.remove(id);
     if (m_checks.remove(id))
         m_deletedChecks.insert(id);
 }
@@ -505,7 +511,7 @@ void LocalState::updateCheck(const QString &id, const QString &status, const QSt
                 if (it == m_state.end())
                     return;
                 it->second.deferTimer = 0;
-                it->second.inSync = false;
+                markCheckUnsynced(id);
                 syncChanges();
             });
         }
@@ -515,7 +521,7 @@ void LocalState::updateCheck(const QString &id, const QString &status, const QSt
         qCDebug(lcAgent).noquote() << "Check status updated:" << QStringLiteral("check=%1 status=%2").arg(id, status);
     cit->status = status;
     cit->output = output;
-    st.inSync = false;
+    markCheckUnsynced(id);
     syncChanges();
     refreshAliases();
 }
@@ -530,9 +536,15 @@ void LocalState::refreshAliases()
     for (int round = 0; round < 8; ++round) {
         m_aliasesDirty = false;
         QList<QPair<QString, checks::CheckResult>> results;
-        for (const auto &[id, st] : m_state) {
-            if (st.spec.kind != checks::Kind::Alias)
+        // Only the alias checks, in ID order: a scan of every check on each status change
+        // was quadratic with 10,000 TTL checks (docs/benchmarks.md, "TTL checks").
+        QStringList aliases = m_aliasChecks.values();
+        std::sort(aliases.begin(), aliases.end());
+        for (const QString &id : std::as_const(aliases)) {
+            const auto found = m_state.find(id);
+            if (found == m_state.end())
                 continue;
+            const CheckState &st = found->second;
             const QString node = st.spec.aliasNode;
             const QString svc = st.spec.aliasService;
             QList<api::HealthCheck> list;
@@ -594,7 +606,7 @@ void LocalState::putMaintenanceCheck(const api::HealthCheck &check)
     st.spec.kind = checks::Kind::Ttl; // no runner, no TTL
     st.spec.ttl = 0;
     st.criticalSinceMs = -1; // maintenance never reaps
-    st.inSync = false;
+    markCheckUnsynced(check.checkId);
     syncChanges();
     refreshAliases();
 }
@@ -761,7 +773,7 @@ void LocalState::compareWithCatalog(const QList<api::Service> &remoteServices, c
     for (auto it = m_services.cbegin(); it != m_services.cend(); ++it) {
         const auto r = rs.constFind(it.key());
         if (r == rs.cend() || *r != comparable(api::toJson(*it)))
-            m_serviceMeta[it.key()].inSync = false;
+            markServiceUnsynced(it.key());
     }
     for (const QString &id : rs.keys()) {
         if (!m_services.contains(id) && id != kConsulServiceId)
@@ -782,14 +794,14 @@ void LocalState::compareWithCatalog(const QList<api::Service> &remoteServices, c
             remote.remove(QStringLiteral("Output"));
         }
         if (st != m_state.end() && local != remote)
-            st->second.inSync = false;
+            markCheckUnsynced(st->first);
     }
     QSet<QString> remoteIds;
     for (const api::HealthCheck &rc : std::as_const(remoteChecks))
         remoteIds.insert(rc.checkId);
     for (auto &[id, st] : m_state) {
         if (!remoteIds.contains(id))
-            st.inSync = false;
+            markCheckUnsynced(id);
     }
 }
 
@@ -807,14 +819,32 @@ void LocalState::syncChanges()
         qCInfo(lcAgent).noquote() << "Deregistered check:" << QStringLiteral("check=%1").arg(id);
     }
     m_deletedChecks.clear();
-    for (auto it = m_serviceMeta.begin(); it != m_serviceMeta.end(); ++it) {
-        if (!it->inSync)
-            syncService(it.key());
+    // Only what was marked: a scan of every service and check per change made 10,000 status
+    // changes at once cost minutes of CPU (docs/benchmarks.md, "TTL checks").
+    for (const QString &id : std::exchange(m_unsyncedServices, {})) {
+        const auto it = m_serviceMeta.constFind(id);
+        if (it != m_serviceMeta.cend() && !it->inSync)
+            syncService(id);
     }
-    for (auto &[id, st] : m_state) {
-        if (!st.inSync)
+    QStringList checks = std::exchange(m_unsyncedChecks, {}).values();
+    std::sort(checks.begin(), checks.end()); // the order the full scan had
+    for (const QString &id : std::as_const(checks)) {
+        const auto it = m_state.find(id);
+        if (it != m_state.end() && !it->second.inSync)
             syncCheck(id);
     }
+}
+
+void LocalState::markCheckUnsynced(const QString &id)
+{
+    m_state[id].inSync = false;
+    m_unsyncedChecks.insert(id);
+}
+
+void LocalState::markServiceUnsynced(const QString &id)
+{
+    m_serviceMeta[id].inSync = false;
+    m_unsyncedServices.insert(id);
 }
 
 void LocalState::syncService(const QString &id)
@@ -840,7 +870,7 @@ void LocalState::syncService(const QString &id)
                              if (!error.isEmpty() || !r.error.isEmpty()) {
                                  qCWarning(lcAgent).noquote() << "Failed to sync service" << id << error << r.error;
                                  if (m_serviceMeta.contains(id))
-                                     m_serviceMeta[id].inSync = false;
+                                     markServiceUnsynced(id);
                              }
                          });
     qCInfo(lcAgent).noquote() << "Synced service:" << QStringLiteral("service=%1").arg(id);
@@ -858,9 +888,8 @@ void LocalState::syncCheck(const QString &id)
                          [this, id](const state::ApplyResult &r, quint64, const QString &error) {
                              if (!error.isEmpty() || !r.error.isEmpty()) {
                                  qCWarning(lcAgent).noquote() << "Failed to sync check" << id << error << r.error;
-                                 auto it = m_state.find(id);
-                                 if (it != m_state.end())
-                                     it->second.inSync = false;
+                                 if (m_state.find(id) != m_state.end())
+                                     markCheckUnsynced(id);
                              }
                          });
     qCDebug(lcAgent).noquote() << "Synced check:" << QStringLiteral("check=%1").arg(id);

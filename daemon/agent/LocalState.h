@@ -155,6 +155,9 @@ private:
     void scheduleRemoteAliasPoll();
     void compareWithCatalog(const QList<api::Service> &services, const QList<api::HealthCheck> &checks);
     void syncChanges();
+    // inSync = false, and the id remembered for the next syncChanges().
+    void markCheckUnsynced(const QString &id);
+    void markServiceUnsynced(const QString &id);
     void syncService(const QString &id);
     void syncCheck(const QString &id);
     QString truncate(const QString &output) const;
@@ -168,6 +171,9 @@ private:
     QMap<QString, api::Service> m_services;
     QMap<QString, api::HealthCheck> m_checks;
     QHash<QString, ServiceMeta> m_serviceMeta;
+    QSet<QString> m_unsyncedChecks;   // may name checks synced or removed since
+    QSet<QString> m_unsyncedServices; // likewise
+    QSet<QString> m_aliasChecks;      // IDs of the alias checks in m_state
     std::map<QString, CheckState> m_state;
     QSet<QString> m_deletedServices;
     QSet<QString> m_deletedChecks;

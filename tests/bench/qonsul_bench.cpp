@@ -18,6 +18,15 @@
 //   qonsul-bench startup  --bin PATH [--runs 20]
 //         starts `PATH agent -dev` on free ports, times process start -> first 200 from
 //         /v1/status/leader with a leader, then VmRSS after 1 s idle; median and max.
+//   qonsul-bench ttl      --port P --pid PID [--count 10000] [--rounds 10] [--connections 50]
+//         registers N TTL checks (ttl 1h, pipelined on one connection), then R rounds: each
+//         writes PUT /v1/agent/check/pass/<id> for all N at once, spread over C new keep-alive
+//         connections and pipelined, and times every reply from the burst's first write.
+//         Round 1 turns every check critical -> passing (a status change each, synced to the
+//         catalog; its CPU is counted until the agent is idle); rounds 2..R, one second apart,
+//         renew an unchanged status (only the TTL timers move): agent CPU (all threads'
+//         schedstat) per round and over their wall time. VmRSS before registering, after
+//         registering, after the rounds.
 //
 // Reply times in `wake` are the kernel's receive timestamps (SO_TIMESTAMPNS), so they do not
 // include the time this single-threaded client takes to get round to reading 10,000 sockets.
@@ -1038,6 +1047,157 @@ int modeStartup(const Args &a)
     return 0;
 }
 
+// One burst of pipelined requests over `conns` (already connected); returns each reply's time
+// from `start` in ms, or an empty vector if a connection failed or a reply was not 200.
+std::vector<double> burst(uint16_t port, std::vector<HttpClient> &conns, const std::vector<std::string> &batches,
+                          int64_t start)
+{
+    // Fresh connections each time: the agent may have closed idle ones after a long round.
+    for (HttpClient &c : conns)
+        if (!c.connect(port))
+            return {};
+    const int ep = epoll_create1(EPOLL_CLOEXEC);
+    size_t expected = 0;
+    std::vector<size_t> pending(conns.size());
+    std::vector<std::string> buffers(conns.size());
+    for (size_t i = 0; i < conns.size(); ++i) {
+        if (!conns[i].sendAll(batches[i]))
+            return {};
+        for (size_t at = batches[i].find(" HTTP/1.1"); at != std::string::npos; at = batches[i].find(" HTTP/1.1", at + 1))
+            ++pending[i];
+        expected += pending[i];
+        epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.u64 = i;
+        epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd(), &ev);
+    }
+    std::vector<double> ms;
+    ms.reserve(expected);
+    bool failed = false;
+    while (ms.size() < expected && !failed) {
+        epoll_event events[64];
+        const int n = epoll_wait(ep, events, 64, 10000);
+        if (n <= 0)
+            break;
+        for (int e = 0; e < n; ++e) {
+            const size_t i = events[e].data.u64;
+            char data[65536];
+            const ssize_t got = ::recv(conns[i].fd(), data, sizeof data, 0);
+            if (got <= 0) {
+                failed = true;
+                break;
+            }
+            buffers[i].append(data, size_t(got));
+            const double at = double(nowNs() - start) / 1e6;
+            Reply r;
+            while (const size_t used = parseResponse(buffers[i], &r)) {
+                buffers[i].erase(0, used);
+                failed |= r.status != 200;
+                ms.push_back(at);
+                --pending[i];
+            }
+        }
+    }
+    ::close(ep);
+    if (failed || ms.size() != expected)
+        return {};
+    return ms;
+}
+
+int modeTtl(const Args &a)
+{
+    const auto port = uint16_t(a.num("port", 8500));
+    const auto pid = pid_t(a.num("pid", 0));
+    const int count = int(a.num("count", 10000));
+    const int rounds = int(a.num("rounds", 10));
+    const int connections = int(std::max(1L, a.num("connections", 50)));
+    if (pid <= 0)
+        die("--pid is required");
+    const long rssStart = procStatusKb(pid, "VmRSS");
+    double registerMs = 0;
+    {
+        HttpClient c;
+        if (!c.connect(port))
+            die("connect");
+        constexpr int kBatch = 200; // pipelined
+        const int64_t t0 = nowNs();
+        for (int i = 0; i < count; i += kBatch) {
+            const int n = std::min(kBatch, count - i);
+            std::string out;
+            for (int j = 0; j < n; ++j)
+                out += HttpClient::format("PUT", "/v1/agent/check/register",
+                                          "{\"Name\":\"ttl-" + std::to_string(i + j) + "\",\"TTL\":\"1h\"}");
+            if (!c.sendAll(out))
+                die("register");
+            for (int j = 0; j < n; ++j) {
+                const auto r = c.read();
+                if (!r || r->status != 200)
+                    die("register reply");
+            }
+        }
+        registerMs = double(nowNs() - t0) / 1e6;
+        std::printf("ttl: registered %d TTL checks in %.0f ms\n", count, registerMs);
+    }
+    sleepMs(1000);
+    const long rssRegistered = procStatusKb(pid, "VmRSS");
+    std::vector<HttpClient> conns(static_cast<size_t>(connections)); // built in place: never copied
+    std::vector<std::string> batches(static_cast<size_t>(connections));
+    for (int i = 0; i < count; ++i)
+        batches[size_t(i % connections)] += HttpClient::format("PUT", "/v1/agent/check/pass/ttl-" + std::to_string(i), {});
+    // Round 1: every check changes status (critical -> passing), each a catalog write.
+    const int64_t cpuFirst = procCpuNs(pid);
+    const int64_t firstStart = nowNs();
+    std::vector<double> first = burst(port, conns, batches, firstStart);
+    if (first.empty())
+        die("renewal burst failed");
+    // The agent may go on syncing after the last reply: wait until it has been idle for 1 s.
+    for (int64_t cpu = procCpuNs(pid), again = 0;; cpu = again) {
+        sleepMs(1000);
+        again = procCpuNs(pid);
+        if (again - cpu < 20000000) // < 2% of a core
+            break;
+    }
+    const double firstCpuMs = double(procCpuNs(pid) - cpuFirst) / 1e6;
+    std::printf("ttl: round  1 (status changes): %d renewals, all answered after %.1f ms (p50 %.1f, p99 %.1f); agent "
+                "CPU %.1f ms until idle\n",
+                count, percentile(first, 100), percentile(first, 50), percentile(first, 99), firstCpuMs);
+    // Rounds 2..R, one second apart: the status stays passing, only the TTL timers move.
+    std::vector<double> steady;
+    std::vector<double> steadyCpuMs;
+    const int64_t cpuStart = procCpuNs(pid);
+    const int64_t wallStart = nowNs();
+    for (int round = 2; round <= rounds; ++round) {
+        const int64_t scheduled = wallStart + int64_t(round - 2) * 1000000000;
+        while (nowNs() < scheduled)
+            sleepMs(1);
+        const int64_t start = nowNs(); // latencies count from the burst's first write
+        const int64_t cpu0 = procCpuNs(pid);
+        std::vector<double> ms = burst(port, conns, batches, start);
+        if (ms.empty())
+            die("renewal burst failed");
+        const int64_t next = std::max(nowNs(), scheduled + 1000000000 - 20000000);
+        while (nowNs() < next)
+            sleepMs(1);
+        const double cpuMs = double(procCpuNs(pid) - cpu0) / 1e6;
+        std::printf("ttl: round %2d: %d renewals, all answered after %.1f ms (p50 %.1f, p99 %.1f); agent CPU %.1f ms\n",
+                    round, count, percentile(ms, 100), percentile(ms, 50), percentile(ms, 99), cpuMs);
+        steady.insert(steady.end(), ms.begin(), ms.end());
+        steadyCpuMs.push_back(cpuMs);
+    }
+    const double wallS = double(nowNs() - wallStart) / 1e9;
+    const double cpuPct = double(procCpuNs(pid) - cpuStart) / 1e9 / wallS * 100.0;
+    const long rssEnd = procStatusKb(pid, "VmRSS");
+    std::printf("ttl: VmRSS %.1f MB before, %.1f MB with %d checks, %.1f MB after %d rounds\n", double(rssStart) / 1024,
+                double(rssRegistered) / 1024, count, double(rssEnd) / 1024, rounds);
+    std::printf("RESULT checks=%d rounds=%d register_ms=%.0f first_round_max_ms=%.1f first_round_cpu_ms=%.1f cpu_pct=%.1f "
+                "steady_round_cpu_ms=%.1f steady_p50_ms=%.1f steady_p99_ms=%.1f steady_max_ms=%.1f rss_registered_mb=%.1f "
+                "rss_end_mb=%.1f\n",
+                count, rounds, registerMs, percentile(first, 100), firstCpuMs, cpuPct, percentile(steadyCpuMs, 50),
+                percentile(steady, 50), percentile(steady, 99), percentile(steady, 100), double(rssRegistered) / 1024,
+                double(rssEnd) / 1024);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -1057,7 +1217,9 @@ int main(int argc, char **argv)
         return modeStartup(a);
     if (a.mode == "sendfloor")
         return modeSendFloor(a);
-    std::fprintf(stderr, "usage: qonsul-bench freeport | ready | watchers | wake | sendfloor | startup [--option value ...]\n"
+    if (a.mode == "ttl")
+        return modeTtl(a);
+    std::fprintf(stderr, "usage: qonsul-bench freeport | ready | watchers | wake | sendfloor | startup | ttl [--option value ...]\n"
                          "       (see the comment at the top of tests/bench/qonsul_bench.cpp)\n");
     return 2;
 }
