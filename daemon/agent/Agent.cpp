@@ -707,6 +707,14 @@ QByteArray Agent::prometheusMetrics() const
         out += "# HELP " + name + ' ' + name + "\n# TYPE " + name + " gauge\n" + name + ' '
             + QByteArray::number(g.toObject().value(u"Value").toDouble(), 'g', 15) + '\n';
     }
+    // memberlist's byte counters (cumulative, as Prometheus counters are), both pools together.
+    const gossip::NetStats traffic = m_gossip ? m_gossip->traffic() : gossip::NetStats{};
+    for (const auto &[name, value] : {std::pair{"consul_memberlist_udp_sent", traffic.udpBytesOut},
+                                      std::pair{"consul_memberlist_udp_received", traffic.udpBytesIn},
+                                      std::pair{"consul_memberlist_tcp_sent", traffic.tcpBytesOut}}) {
+        const QByteArray n(name);
+        out += "# HELP " + n + ' ' + n + "\n# TYPE " + n + " counter\n" + n + ' ' + QByteArray::number(value) + '\n';
+    }
     return out;
 }
 

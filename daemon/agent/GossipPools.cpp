@@ -202,6 +202,23 @@ std::shared_ptr<gossip::Keyring> GossipPools::loadKeyring(bool wan, QString *err
     return keyring;
 }
 
+gossip::NetStats GossipPools::traffic() const
+{
+    gossip::NetStats sum;
+    for (const gossip::NetTransport *t : {m_lanTransport, m_wanTransport}) {
+        if (!t)
+            continue;
+        sum.packetsIn += t->stats().packetsIn;
+        sum.packetsOut += t->stats().packetsOut;
+        sum.udpBytesIn += t->stats().udpBytesIn;
+        sum.udpBytesOut += t->stats().udpBytesOut;
+        sum.tcpBytesIn += t->stats().tcpBytesIn;
+        sum.tcpBytesOut += t->stats().tcpBytesOut;
+        sum.badStreams += t->stats().badStreams;
+    }
+    return sum;
+}
+
 QList<std::pair<bool, gossip::Serf::KeyringStatus>> GossipPools::keyringStatus() const
 {
     QList<std::pair<bool, gossip::Serf::KeyringStatus>> out;

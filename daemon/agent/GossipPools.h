@@ -6,6 +6,7 @@
 // Other parts of the agent (the server's Raft membership, client agents' server discovery) use
 // lan() / wan(): see gossip/Serf.h for the membership API and its signals.
 #include "config/AgentConfig.h"
+#include "gossip/NetTransport.h"
 #include "gossip/Serf.h"
 
 #include <QObject>
@@ -14,7 +15,6 @@
 
 namespace qonsul::gossip {
 class Keyring;
-class NetTransport;
 class SecureTransport;
 } // namespace qonsul::gossip
 
@@ -35,6 +35,8 @@ public:
 
     gossip::Serf *lan() const { return m_lan; } // null when not running
     gossip::Serf *wan() const { return m_wan; } // null on clients and when not running
+    // What both pools' sockets carried so far (the consul.memberlist.* byte counters).
+    gossip::NetStats traffic() const;
 
     // Joins through `address` ("ip", "ip:port", "host:port"); `done` gets an error text or "".
     void join(const QString &address, bool wan, std::function<void(const QString &error)> done);

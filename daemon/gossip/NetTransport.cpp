@@ -87,7 +87,7 @@ void NetTransport::sendPacket(const Address &to, const QByteArray &packet)
     if (host.isNull())
         return; // members advertise IP addresses; anything else is not ours to resolve here
     ++m_stats.packetsOut;
-    m_stats.bytesOut += quint64(packet.size());
+    m_stats.udpBytesOut += quint64(packet.size());
     m_udp->writeDatagram(packet, host, to.port);
 }
 
@@ -96,7 +96,7 @@ void NetTransport::readPackets()
     while (m_udp->hasPendingDatagrams()) {
         const QNetworkDatagram d = m_udp->receiveDatagram(kMaxPacketBytes);
         ++m_stats.packetsIn;
-        m_stats.bytesIn += quint64(d.data().size());
+        m_stats.udpBytesIn += quint64(d.data().size());
         if (m_onPacket)
             m_onPacket(d.data(), Address{plainAddress(d.senderAddress()), quint16(d.senderPort())});
     }
@@ -126,13 +126,14 @@ void NetTransport::acceptStream()
             }
             if (!request)
                 return;
-            m_stats.bytesIn += quint64(request->size());
+            m_stats.tcpBytesIn += quint64(request->size()) + 4;
             const Address from{plainAddress(socket->peerAddress()), socket->peerPort()};
             const QByteArray reply = m_onStream ? m_onStream(*request, from) : QByteArray();
             timer->stop();
             if (!reply.isEmpty()) {
-                m_stats.bytesOut += quint64(reply.size());
-                socket->write(frame(reply));
+                const QByteArray framed = frame(reply);
+                m_stats.tcpBytesOut += quint64(framed.size());
+                socket->write(framed);
             }
             socket->disconnectFromHost();
         });
@@ -163,8 +164,9 @@ void NetTransport::request(const Address &to, const QByteArray &request, qint64 
     });
     timer->start(int(std::max<qint64>(1, timeoutMs)));
     connect(socket, &QTcpSocket::connected, socket, [this, socket, request] {
-        m_stats.bytesOut += quint64(request.size());
-        socket->write(frame(request));
+        const QByteArray framed = frame(request);
+        m_stats.tcpBytesOut += quint64(framed.size());
+        socket->write(framed);
     });
     connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer, finish] {
         *buffer += socket->readAll();
@@ -174,7 +176,7 @@ void NetTransport::request(const Address &to, const QByteArray &request, qint64 
             ++m_stats.badStreams;
             finish(std::nullopt);
         } else if (reply) {
-            m_stats.bytesIn += quint64(reply->size());
+            m_stats.tcpBytesIn += quint64(reply->size()) + 4;
             finish(*reply);
         }
     });

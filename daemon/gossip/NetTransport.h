@@ -16,8 +16,10 @@ struct NetStats
 {
     quint64 packetsIn = 0;
     quint64 packetsOut = 0;
-    quint64 bytesIn = 0;  // packets and streams
-    quint64 bytesOut = 0;
+    quint64 udpBytesIn = 0; // datagrams as they cross the socket
+    quint64 udpBytesOut = 0;
+    quint64 tcpBytesIn = 0; // stream frames (length prefix included)
+    quint64 tcpBytesOut = 0;
     quint64 badStreams = 0; // oversized, truncated or timed out
 };
 
