@@ -85,9 +85,12 @@ void MemberReconciler::reconcile(const gossip::Member &member)
                                                {u"Name"_s, u"Serf Health Status"_s},
                                                {u"Status"_s, status},
                                                {u"Output"_s, failed ? kFailedOutput : kAliveOutput}}}};
-    if (node && node->address == member.addr)
-        body.insert(u"SkipNodeUpdate"_s, true); // keep the node's own metadata
-    else if (const QString id = member.tags.value(u"id"_s); !id.isEmpty())
+    // Only an address change rewrites the node. A new node is created only if it is still absent
+    // when this applies: the agent's own registration (with its meta and tagged addresses) may
+    // commit between this read and the apply, and must not be overwritten.
+    if (!node || node->address == member.addr)
+        body.insert(u"SkipNodeUpdate"_s, true);
+    if (const QString id = member.tags.value(u"id"_s); !id.isEmpty() && !(node && node->address == member.addr))
         body.insert(u"ID"_s, id);
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()), logFailure);
 }
