@@ -146,6 +146,7 @@ void Agent::createCluster()
     o.raft.snapshotThreshold = quint64(m_config.raft.snapshotThreshold);
     o.raft.trailingLogs = quint64(m_config.raft.trailingLogs);
     o.rpcHoldMs = m_config.rpcHoldTimeout / kMillisecond;
+    o.autopilot = m_config.autopilot;
     m_server = std::make_unique<cluster::ServerNode>(o, &m_clock, m_store.get(), m_pool.get());
     m_committer = m_server->committer();
     m_wan = std::make_unique<cluster::WanRouter>(m_config.datacenter, &m_clock, poolOptions, o.rpcHoldMs);

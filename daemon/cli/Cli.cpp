@@ -77,6 +77,7 @@ CommandTable buildTable()
     addWatchCommand(table);
     addServiceCommands(table);
     addOperatorCommands(table);
+    addAutopilotCommands(table);
     addKeyringCommand(table);
     addRttCommand(table);
     return table;

@@ -63,6 +63,7 @@ void addLockCommand(CommandTable &table);
 void addWatchCommand(CommandTable &table);
 void addServiceCommands(CommandTable &table); // service install, uninstall, start, stop
 void addOperatorCommands(CommandTable &table); // operator raft ...
+void addAutopilotCommands(CommandTable &table); // operator autopilot ...
 void addKeyringCommand(CommandTable &table);
 void addRttCommand(CommandTable &table);
 void addSnapshotCommands(CommandTable &table); // snapshot save, restore, inspect

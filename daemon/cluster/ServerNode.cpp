@@ -1,6 +1,7 @@
 #include "cluster/ServerNode.h"
 #include "cluster/HttpForward.h"
 #include "cluster/ServerList.h"
+#include "config/Autopilot.h"
 
 #include "cluster/ClusterLogging.h"
 #include "rpc/RpcLogging.h"
@@ -125,10 +126,13 @@ void ServerNode::setServerList(ServerList *servers)
         maybeBootstrap();
         reconcile();
     });
-    // A server that left (or was reaped) leaves Raft too; a failed one stays a voter until it
-    // comes back or leaves.
+    // A server that left (or was reaped) leaves Raft too; a failed one is autopilot's to prune.
     connect(servers, &ServerList::serverGone, this, [this](const ServerMember &server, bool left) {
-        if (!left || !isLeader() || server.id == m_options.nodeId || !m_node->configuration().find(server.id))
+        if (!left) {
+            reconcile();
+            return;
+        }
+        if (!isLeader() || server.id == m_options.nodeId || !m_node->configuration().find(server.id))
             return;
         removeRaftPeer(server.id, {}, [name = server.name](const QString &error) {
             if (!error.isEmpty())
@@ -219,6 +223,42 @@ void ServerNode::reconcile()
             return;
         }
     }
+    pruneDeadServers();
+}
+
+// Autopilot's dead-server cleanup (cleanup_dead_servers): a server that gossip reports failed is
+// removed from the Raft configuration, one at a time, as long as that takes away at most a
+// minority of the voters, (n-1)/2, and leaves at least min_quorum — Consul's limits, so that a
+// partition of this leader from the rest never strips the configuration.
+void ServerNode::pruneDeadServers()
+{
+    QJsonObject stored;
+    m_store->autopilotConfiguration(&stored);
+    const config::AutopilotConfig autopilot = config::effectiveAutopilot(stored, m_options.autopilot);
+    if (!autopilot.cleanupDeadServers || m_pruning || m_adding)
+        return;
+    const raft::Configuration &configuration = m_node->configuration();
+    QList<ServerMember> failed;
+    for (const ServerMember &s : m_servers->all()) {
+        if (!s.alive && !s.left && s.id != m_options.nodeId && configuration.find(s.id))
+            failed.append(s);
+    }
+    if (failed.isEmpty())
+        return;
+    const int voters = int(configuration.voters().size());
+    if (int(failed.size()) > (voters - 1) / 2 || voters - int(failed.size()) < autopilot.minQuorum) {
+        qCWarning(lcServer).noquote() << "Failed to remove dead servers: too many dead servers:"
+                                      << u"failed=%1 voters=%2 min_quorum=%3"_s.arg(failed.size()).arg(voters).arg(autopilot.minQuorum);
+        return;
+    }
+    const ServerMember dead = failed.constFirst();
+    qCInfo(lcServer).noquote() << "Attempting removal of failed server node:" << u"id=%1 name=%2 address=%3"_s.arg(dead.id, dead.name, dead.rpcAddress);
+    m_pruning = true;
+    removeRaftPeer(dead.id, {}, [this, name = dead.name](const QString &error) {
+        m_pruning = false;
+        if (!error.isEmpty())
+            qCWarning(lcServer).noquote() << "failed to remove dead server" << u"server=%1 error=\"%2\""_s.arg(name, error);
+    });
 }
 
 void ServerNode::registerRpcHandlers()

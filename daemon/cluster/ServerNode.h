@@ -8,6 +8,7 @@
 
 #include "cluster/ForwardingCommitter.h"
 #include "cluster/Upstream.h"
+#include "config/AgentConfig.h"
 #include "http/HttpResponder.h"
 #include "http/v1/RaftBackend.h"
 #include "raft/Types.h"
@@ -49,6 +50,7 @@ public:
         int bootstrapExpect = 0; // bootstrap once this many servers are visible in LAN gossip
         raft::Options raft;
         qint64 rpcHoldMs = 7000;
+        config::AutopilotConfig autopilot; // until an operator stores one through Raft
     };
     using HttpHandler = std::function<void(const http::HttpRequest &, std::shared_ptr<http::HttpResponder>)>;
 
@@ -93,6 +95,7 @@ private:
     void watchLeadership();
     void maybeBootstrap();
     void reconcile();
+    void pruneDeadServers();
 
     Options m_options;
     Clock *m_clock;
@@ -113,6 +116,7 @@ private:
     bool m_bootstrapSettled = false; // set while the settle timer's check runs
     bool m_bootstrapInFlight = false;
     bool m_adding = false; // a server is being added to Raft
+    bool m_pruning = false; // a dead server is being removed from Raft
     bool m_wasLeader = false;
     QString m_lastLeader;
 };

@@ -74,6 +74,14 @@ QCborMap queryDelete(const QString &id)
     return QCborMap{{QStringLiteral("t"), QStringLiteral("query-delete")}, {QStringLiteral("id"), id}};
 }
 
+QCborMap autopilotSet(const QJsonObject &config, std::optional<quint64> cas)
+{
+    QCborMap m{{QStringLiteral("t"), QStringLiteral("autopilot-set")}, {QStringLiteral("config"), fromJson(config)}};
+    if (cas)
+        m.insert(QStringLiteral("cas"), qint64(*cas));
+    return m;
+}
+
 QCborMap restore(const QByteArray &snapshot)
 {
     return QCborMap{{QStringLiteral("t"), QStringLiteral("restore")}, {QStringLiteral("data"), snapshot}};

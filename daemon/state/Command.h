@@ -14,9 +14,11 @@
 //   {"t":"tombstone-reap", "index"}
 //   {"t":"query-set", "query"(definition json with ID), "create"(bool)}
 //   {"t":"query-delete", "id"}
+//   {"t":"autopilot-set", "config"(API JSON), "cas"(optional ModifyIndex)}
 //   {"t":"restore", "data"(a state snapshot: replaces everything)}
 #include <QCborMap>
 #include <QJsonObject>
+#include <optional>
 
 namespace qonsul::state::command {
 
@@ -30,6 +32,7 @@ QCborMap sessionDestroy(const QString &id, qint64 now);
 QCborMap tombstoneReap(quint64 index);
 QCborMap querySet(const QJsonObject &definition, bool create);
 QCborMap queryDelete(const QString &id);
+QCborMap autopilotSet(const QJsonObject &config, std::optional<quint64> cas);
 QCborMap restore(const QByteArray &snapshot);
 
 // CBOR <-> JSON for catalog payloads embedded in commands.

@@ -54,6 +54,7 @@ struct Tables
     QMap<QString, QMap<QString, api::HealthCheck>> checks;
     QMap<QString, api::Session> sessions;
     QMap<QString, PreparedQuery> queries;
+    QJsonObject autopilot;
 
     QByteArray serialize() const;
 };
@@ -100,7 +101,8 @@ QByteArray Tables::serialize() const
                        {QStringLiteral("services"), serviceRows},
                        {QStringLiteral("checks"), checkRows},
                        {QStringLiteral("sessions"), sessionRows},
-                       {QStringLiteral("queries"), queryRows}};
+                       {QStringLiteral("queries"), queryRows},
+                       {QStringLiteral("autopilot"), withIndexes(autopilot)}};
     return doc.toCborValue().toCbor();
 }
 } // namespace
@@ -108,7 +110,7 @@ QByteArray Tables::serialize() const
 std::function<QByteArray()> StateStore::capture() const
 {
     return [tables = Tables{m_lastIndex, m_tableIndex, m_serviceIndex, m_kv, m_tombstones, m_nodes, m_services,
-                            m_checks, m_sessions, m_queries}] { return tables.serialize(); };
+                            m_checks, m_sessions, m_queries, m_autopilot}] { return tables.serialize(); };
 }
 
 QByteArray StateStore::snapshot() const
@@ -236,6 +238,8 @@ bool StateStore::restore(const QByteArray &data, QString *error)
         q.definition = o;
         fresh.m_queries.insert(q.id(), q);
     }
+    // So did the autopilot configuration.
+    fresh.m_autopilot = command::toJson(doc.value(QStringLiteral("autopilot")));
     // Keep the live watch hub: everyone blocked must wake, since everything may have changed.
     ChangeSet all;
     for (const QString &k : m_kv.keys() + fresh.m_kv.keys())
@@ -257,9 +261,10 @@ bool StateStore::restore(const QByteArray &data, QString *error)
     m_serviceInstances = std::move(fresh.m_serviceInstances);
     m_sessions = std::move(fresh.m_sessions);
     m_queries = std::move(fresh.m_queries);
+    m_autopilot = std::move(fresh.m_autopilot);
     for (const QString &t : {QStringLiteral("nodes"), QStringLiteral("services"), QStringLiteral("checks"),
                              QStringLiteral("kvs"), QStringLiteral("tombstones"), QStringLiteral("sessions"),
-                             QStringLiteral("prepared-queries")})
+                             QStringLiteral("prepared-queries"), QStringLiteral("autopilot-config")})
         all.table(t);
     m_watches.notify(all);
     return true;

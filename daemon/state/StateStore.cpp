@@ -53,6 +53,8 @@ ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
         result = applyQuerySet(command);
     else if (type == u"query-delete")
         result = applyQueryDelete(command);
+    else if (type == u"autopilot-set")
+        result = applyAutopilotSet(command);
     else if (type == u"restore")
         result = applyRestore(command);
     else

@@ -95,6 +95,10 @@ public:
     quint64 resolvePreparedQuery(const QString &idOrName, std::optional<PreparedQuery> *out, QString *error,
                                  WatchSet *ws = nullptr) const;
 
+    // ---- Autopilot configuration: stored by operators through Raft (with CreateIndex and
+    // ModifyIndex); empty until then, when the servers' own `autopilot` settings apply.
+    quint64 autopilotConfiguration(QJsonObject *out) const;
+
     quint64 tableIndex(QStringView table) const { return m_tableIndex.value(table.toString()); }
     // Tombstones older than `index` may be reaped (used by the tombstone GC).
     qsizetype tombstoneCount() const { return m_tombstones.size(); }
@@ -120,6 +124,7 @@ private:
     ApplyResult applyTombstoneReap(const QCborMap &cmd);
     ApplyResult applyQuerySet(const QCborMap &cmd);
     ApplyResult applyQueryDelete(const QCborMap &cmd);
+    ApplyResult applyAutopilotSet(const QCborMap &cmd);
     ApplyResult applyRestore(const QCborMap &cmd);
 
     // KV primitives; `now` is the proposer's wall clock in ms (lock delays).
@@ -158,6 +163,7 @@ private:
 
     QMap<QString, api::Session> m_sessions;
     QMap<QString, PreparedQuery> m_queries; // by ID
+    QJsonObject m_autopilot;
 
     WatchHub m_watches;
     ChangeSet m_changes;

@@ -17,6 +17,7 @@ Api::Api(ApiContext context)
     registerMisc();
     registerQuery();
     registerOperatorRaft();
+    registerOperatorAutopilot();
     registerOperatorKeyring();
     registerCoordinate();
     registerSnapshot();

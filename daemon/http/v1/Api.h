@@ -74,6 +74,7 @@ private:
     void registerMisc();
     void registerQuery();
     void registerOperatorRaft();
+    void registerOperatorAutopilot();
     void registerOperatorKeyring();
     void registerCoordinate();
     void registerSnapshot();

@@ -1,15 +1,11 @@
-// /v1/status/*, /v1/event/*, /v1/operator/autopilot/health.
+// /v1/status/*, /v1/event/*.
 #include "http/v1/AgentBackend.h"
 #include "http/v1/Api.h"
 #include "http/v1/Common.h"
 #include "http/v1/RaftBackend.h"
 
-#include "config/AgentConfig.h"
-#include "core/Duration.h"
-#include "core/Version.h"
 #include "state/Committer.h"
 
-#include <QDateTime>
 
 #include <QRegularExpression>
 #include <QUuid>
@@ -66,59 +62,6 @@ void Api::registerMisc()
                 peers.append(leader);
             }
             sendJson(ctx, req, out, peers);
-        });
-    // Autopilot's view of server health: from Raft on servers (the leader knows every server's
-    // log and last contact), one healthy voter on a dev agent.
-    add(QStringLiteral("/v1/operator/autopilot/health"), false, get,
-        [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
-            if (!checkDatacenter(ctx, req, out))
-                return;
-            static const QString stableSince = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-            QList<RaftBackend::Server> servers;
-            if (ctx.raft) {
-                servers = ctx.raft->raftServers();
-            } else {
-                RaftBackend::Server self{agent->nodeId(), agent->nodeName(), ctx.committer->leaderAddress(),
-                                         ctx.committer->isLeader(), true, ctx.store->lastIndex()};
-                self.lastTerm = 1;
-                self.lastContactMs = 0;
-                self.serfStatus = QStringLiteral("alive");
-                servers.append(self);
-            }
-            const Nanoseconds threshold = ctx.config ? ctx.config->autopilot.lastContactThreshold : 200 * kMillisecond;
-            const quint64 maxTrailing = quint64(ctx.config ? ctx.config->autopilot.maxTrailingLogs : 250);
-            quint64 leaderIndex = 0;
-            for (const RaftBackend::Server &s : std::as_const(servers)) {
-                if (s.leader)
-                    leaderIndex = s.lastIndex;
-            }
-            QJsonArray list;
-            int voters = 0, healthyVoters = 0;
-            bool allHealthy = true;
-            for (const RaftBackend::Server &s : std::as_const(servers)) {
-                const bool contact = s.leader || (s.lastContactMs >= 0 && s.lastContactMs * kMillisecond <= threshold);
-                const bool healthy = s.serfStatus == u"alive" && contact && leaderIndex <= s.lastIndex + maxTrailing;
-                allHealthy = allHealthy && healthy;
-                voters += s.voter;
-                healthyVoters += s.voter && healthy;
-                list.append(QJsonObject{{QStringLiteral("ID"), s.id},
-                                        {QStringLiteral("Name"), s.node},
-                                        {QStringLiteral("Address"), s.address},
-                                        {QStringLiteral("SerfStatus"), s.serfStatus},
-                                        {QStringLiteral("Version"), consulCompatVersion()},
-                                        {QStringLiteral("Leader"), s.leader},
-                                        {QStringLiteral("LastContact"),
-                                         s.lastContactMs < 0 ? QStringLiteral("-1ns") : formatDuration(s.lastContactMs * kMillisecond)},
-                                        {QStringLiteral("LastTerm"), double(s.lastTerm)},
-                                        {QStringLiteral("LastIndex"), double(s.lastIndex)},
-                                        {QStringLiteral("Healthy"), healthy},
-                                        {QStringLiteral("Voter"), s.voter},
-                                        {QStringLiteral("StableSince"), stableSince}});
-            }
-            sendJson(ctx, req, out,
-                     QJsonObject{{QStringLiteral("Healthy"), allHealthy},
-                                 {QStringLiteral("FailureTolerance"), std::max(0, healthyVoters - (voters / 2 + 1))},
-                                 {QStringLiteral("Servers"), list}});
         });
     add(QStringLiteral("/v1/event/fire/"), true, {QStringLiteral("PUT")},
         [ctx, agent](const HttpRequest &req, const QString &name, const Responder &out) {

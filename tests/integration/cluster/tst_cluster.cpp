@@ -7,7 +7,9 @@
 // three servers with -bootstrap-expect=3 and a client agent on 127.0.0.5 find each other
 // through LAN gossip; the client forwards reads, writes and DNS questions, syncs its services to
 // the catalog, and keeps writing through the death of the leader; a server that leaves leaves
-// Raft and the catalog; a killed client's serfHealth turns critical.
+// Raft and the catalog; a killed client's serfHealth turns critical. Autopilot: its configuration
+// is kept in Raft (set on one server, read on another) and a server killed for good is removed
+// from Raft once gossip declares it failed, unless min_quorum forbids it.
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
@@ -90,6 +92,7 @@ private Q_SLOTS:
     void singleServerKeepsAcknowledgedWrites();
     void threeServers();
     void gossipClusterWithClient();
+    void autopilotPrunesDeadServers();
 
 private:
     QTemporaryDir m_dir;
@@ -360,6 +363,81 @@ void TestCluster::gossipClusterWithClient()
     for (Server &a : agents) {
         if (a.process)
             a.process->stop();
+    }
+}
+
+void TestCluster::autopilotPrunesDeadServers()
+{
+    std::array<Server, 3> servers;
+    QStringList join;
+    for (int i = 0; i < 3; ++i) {
+        Server &s = servers[i];
+        s.name = u"autopilot-%1"_s.arg(i + 1);
+        s.ip = u"127.0.0.%1"_s.arg(i + 2);
+        s.dataDir = m_dir.filePath(s.name);
+        s.rpcPort = freeTcpPort(QHostAddress(s.ip));
+        s.serfPort = freeTcpUdpPort(QHostAddress(s.ip));
+        QVERIFY(QDir().mkpath(s.dataDir));
+        join << u"-retry-join"_s << s.serfAddress();
+    }
+    for (Server &s : servers) {
+        s.extra = join + QStringList{u"-bootstrap-expect"_s, u"3"_s};
+        QVERIFY(s.start(m_config, false));
+    }
+    for (const Server &s : servers)
+        QTRY_VERIFY_WITH_TIMEOUT(leaderOf(s).size() > 2, 20000);
+    auto peers = [&servers](int i) {
+        return QJsonDocument::fromJson(httpRequest("GET", servers[i].url(u"/v1/operator/raft/configuration"_s)).body)
+            .object()
+            .value(u"Servers")
+            .toArray()
+            .size();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(peers(0), 3, 10000);
+
+    // The configuration starts as the servers' own settings and is replicated once set.
+    QByteArray out;
+    QCOMPARE(servers[1].process->runCli({u"operator"_s, u"autopilot"_s, u"get-config"_s}, &out), 0);
+    QVERIFY2(out.startsWith("CleanupDeadServers = true\nLastContactThreshold = 200ms\nMaxTrailingLogs = 250\nMinQuorum = 0\n"), out.constData());
+    QCOMPARE(servers[2].process->runCli({u"operator"_s, u"autopilot"_s, u"set-config"_s, u"-min-quorum=3"_s}, &out), 0);
+    QCOMPARE(out.trimmed(), QByteArray("Configuration updated!"));
+    QTRY_COMPARE_WITH_TIMEOUT(QJsonDocument::fromJson(httpRequest("GET", servers[0].url(u"/v1/operator/autopilot/configuration?stale"_s)).body)
+                                  .object()
+                                  .value(u"MinQuorum")
+                                  .toInt(),
+                              3, 5000);
+    const HttpResult stale = httpRequest("PUT", servers[0].url(u"/v1/operator/autopilot/configuration?cas=1"_s), "{}");
+    QCOMPARE(stale.status, 200);
+    QCOMPARE(stale.body.trimmed(), QByteArray("false"));
+    QCOMPARE(httpRequest("PUT", servers[0].url(u"/v1/operator/autopilot/configuration"_s), R"({"MinQuorum":-1})").status, 400);
+
+    // Kill a follower for good. Gossip declares it failed; with min_quorum 3 it stays in Raft.
+    const QByteArray leader = leaderOf(servers[0]);
+    int victim = 0;
+    while (leader == u"\"%1\""_s.arg(servers[victim].rpcAddress()).toUtf8())
+        ++victim;
+    const int witness = (victim + 1) % 3;
+    servers[victim].process->kill();
+    auto victimFailed = [&] {
+        QByteArray members;
+        servers[witness].process->runCli({u"members"_s}, &members);
+        for (const QByteArray &line : members.split('\n')) {
+            if (line.startsWith(servers[victim].name.toUtf8()) && line.contains(" failed "))
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(victimFailed(), 30000);
+    QTest::qWait(3000); // a few of the leader's reconcile rounds
+    QCOMPARE(peers(witness), 3);
+    // Lifting min_quorum lets autopilot prune it.
+    QCOMPARE(servers[witness].process->runCli({u"operator"_s, u"autopilot"_s, u"set-config"_s, u"-min-quorum=0"_s}, &out), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(peers(witness), 2, 10000);
+    QVERIFY(!httpRequest("GET", servers[witness].url(u"/v1/status/peers"_s)).body.contains(servers[victim].rpcAddress().toUtf8()));
+    QVERIFY(put(servers[witness], u"after/prune"_s, "ok"));
+    for (Server &s : servers) {
+        if (s.process)
+            s.process->stop();
     }
 }
 

@@ -459,6 +459,7 @@ private Q_SLOTS:
     void watchWokenBySessionInvalidation();
     void watchWokenByRestore();
     void watchTenThousandOnOnePrefix();
+    void autopilotConfigurationCasAndSnapshot();
 };
 
 // A restore through the log (snapshot restore) replaces everything; the store's index never goes
@@ -2354,6 +2355,37 @@ void TestStateStore::watchTenThousandOnOnePrefix()
     QVERIFY2(timer.elapsed() < 200, qPrintable(QString::number(timer.elapsed())));
     watches.clear();
     QCOMPARE(s.watches().watchCount(), 0);
+}
+
+// The autopilot configuration: none until set, replaced whole, check-and-set against its
+// ModifyIndex (0 while none is stored), and carried by snapshots.
+void TestStateStore::autopilotConfigurationCasAndSnapshot()
+{
+    StateStore s;
+    QJsonObject stored;
+    s.autopilotConfiguration(&stored);
+    QVERIFY(stored.isEmpty());
+    const QJsonObject config{{u"CleanupDeadServers"_s, false}, {u"MinQuorum"_s, 3}};
+    QCOMPARE(apply(s, command::autopilotSet(config, quint64(1))).value.toBool(), false); // none stored: cas must be 0
+    QCOMPARE(apply(s, command::autopilotSet(config, quint64(0))).value.toBool(), true);
+    s.autopilotConfiguration(&stored);
+    const double created = stored.value(u"CreateIndex"_s).toDouble();
+    QVERIFY(created > 0);
+    QCOMPARE(stored.value(u"MinQuorum"_s).toInt(), 3);
+    QCOMPARE(apply(s, command::autopilotSet(QJsonObject{{u"MinQuorum"_s, 5}}, quint64(0))).value.toBool(), false);
+    QCOMPARE(apply(s, command::autopilotSet(QJsonObject{{u"MinQuorum"_s, 5}}, std::nullopt)).value.toBool(), true);
+    s.autopilotConfiguration(&stored);
+    QCOMPARE(stored.value(u"MinQuorum"_s).toInt(), 5);
+    QVERIFY(!stored.contains(u"CleanupDeadServers"_s)); // replaced whole
+    QCOMPARE(stored.value(u"CreateIndex"_s).toDouble(), created);
+    QVERIFY(stored.value(u"ModifyIndex"_s).toDouble() > created);
+
+    StateStore restored;
+    QString error;
+    QVERIFY2(restored.restore(s.snapshot(), &error), qPrintable(error));
+    QJsonObject again;
+    restored.autopilotConfiguration(&again);
+    QCOMPARE(again, stored);
 }
 
 QTEST_APPLESS_MAIN(TestStateStore)
