@@ -41,7 +41,52 @@ bool GossipPools::start(const QMap<QString, QString> &lanTags, const QMap<QStrin
         m_wan = startPool(true, wanTags, &failure);
     if (!failure.isEmpty())
         *error = failure;
+    else if (m_lan && m_wan)
+        startFloodJoin();
     return failure.isEmpty();
+}
+
+// Consul's servers flood-join the WAN pool: every server of our LAN pool (so of our datacenter)
+// that is not in the WAN pool yet is joined at its address and wan_join_port, whenever a LAN
+// member joins and every 60 s.
+void GossipPools::startFloodJoin()
+{
+    connect(m_lan, &gossip::Serf::memberJoined, this, &GossipPools::floodJoinWan);
+    startFloodTimer();
+}
+
+void GossipPools::startFloodTimer()
+{
+    m_clock->schedule(kFloodIntervalMs, [this, alive = QPointer<GossipPools>(this)] {
+        if (!alive)
+            return;
+        floodJoinWan();
+        startFloodTimer();
+    });
+}
+
+void GossipPools::floodJoinWan()
+{
+    if (!m_lan || !m_wan || m_leaving)
+        return;
+    const QString suffix = u'.' + m_config.datacenter;
+    QSet<QString> inWan;
+    for (const gossip::Member &m : m_wan->members()) {
+        if (m.tags.value(QStringLiteral("role")) == u"consul" && m.name.endsWith(suffix))
+            inWan.insert(m.name.chopped(suffix.size()));
+    }
+    for (const gossip::Member &m : m_lan->members()) {
+        if (m.status != gossip::MemberStatus::Alive || m.tags.value(QStringLiteral("role")) != u"consul" || inWan.contains(m.name))
+            continue;
+        const int port = m.tags.value(QStringLiteral("wan_join_port")).toInt();
+        const Address target{m.addr, quint16(port > 0 ? port : m_config.ports.serfWan)};
+        m_wan->join({target}, [name = m.name, target](int joined) {
+            if (joined > 0)
+                qCDebug(lcAgent).noquote() << QStringLiteral("(WAN) Successfully performed flood-join for server at address: server=%1 address=%2").arg(name, target.toString());
+            else
+                qCDebug(lcAgent).noquote() << QStringLiteral("(WAN) Failed to flood-join server at address: server=%1 address=%2").arg(name, target.toString());
+        });
+    }
 }
 
 // Consul's LAN merge delegate: agents of another datacenter stay out of the pool (the seed's

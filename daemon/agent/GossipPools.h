@@ -68,6 +68,11 @@ private:
     void followSnapshot(bool wan, gossip::Serf *pool);
     void saveSnapshot(bool wan);
     void retryJoin(bool wan, int attempt);
+    // Servers: Consul's flood join of the WAN pool (see the .cpp).
+    void startFloodJoin();
+    void startFloodTimer();
+    void floodJoinWan();
+    static constexpr qint64 kFloodIntervalMs = 60000;
 
     config::AgentConfig m_config;
     QString m_advertise;
