@@ -891,7 +891,7 @@ void RaftNode::sendAppend(const ServerId &peer, bool allowEmpty)
         return;
     }
     const quint64 last = std::min(lastIndex(), prev + quint64(m_options.maxAppendEntries));
-    if (last == prev && !allowEmpty && !pr.probing && pr.sentCommit >= m_commit)
+    if (last == prev && !allowEmpty && !pr.probing)
         return; // nothing new; heartbeats carry liveness
     Message m;
     m.type = Message::Type::AppendEntries;
@@ -903,7 +903,6 @@ void RaftNode::sendAppend(const ServerId &peer, bool allowEmpty)
     m.leaderCommit = m_commit;
     m.stamp = now();
     m.round = m_round;
-    pr.sentCommit = m_commit;
     const bool wasWaiting = pr.probeSent || !pr.inflight.empty();
     if (!wasWaiting)
         pr.waitingSince = now();
@@ -966,11 +965,9 @@ void RaftNode::maybeCommit()
     if (n <= m_commit || termAt(n) != m_term)
         return;
     m_commit = n;
+    // Followers learn it from the next AppendEntries or heartbeat (one interval at most): a
+    // message per follower per commit only for that doubled the messages of every write.
     applyCommitted();
-    if (m_state != State::Leader)
-        return;
-    for (auto it = m_progress.cbegin(); it != m_progress.cend(); ++it)
-        sendAppend(it.key(), false); // carries the new commit index
 }
 
 void RaftNode::applyCommitted()

@@ -132,7 +132,6 @@ private:
         qint64 lastResponse = 0;      // receipt time of any response in this term (check-quorum)
         qint64 ackedStamp = -1;       // latest leader send time acknowledged (lease)
         quint64 ackedRound = 0;       // latest round acknowledged (ReadIndex)
-        quint64 sentCommit = 0;
     };
     struct Pending
     {
