@@ -47,7 +47,7 @@ struct Tables
     quint64 lastIndex = 0;
     QHash<QString, quint64> tableIndex;
     QHash<QString, quint64> serviceIndex;
-    QMap<QString, api::KvEntry> kv;
+    KvTable kv;
     QMap<QString, quint64> tombstones;
     QMap<QString, api::Node> nodes;
     QMap<QString, QMap<QString, api::Service>> services;

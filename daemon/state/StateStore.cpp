@@ -72,10 +72,10 @@ ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
 
 void StateStore::kvWrite(api::KvEntry entry)
 {
-    auto it = m_kv.find(entry.key);
+    const auto it = m_kv.constFind(entry.key);
     entry.modifyIndex = m_applying;
-    entry.createIndex = it != m_kv.end() ? it->createIndex : m_applying;
-    if (it != m_kv.end() && !it->session.isEmpty() && it->session != entry.session)
+    entry.createIndex = it != m_kv.constEnd() ? it->createIndex : m_applying;
+    if (it != m_kv.constEnd() && !it->session.isEmpty() && it->session != entry.session)
         m_sessionKeys[it->session].remove(entry.key);
     if (!entry.session.isEmpty())
         m_sessionKeys[entry.session].insert(entry.key);
@@ -88,12 +88,12 @@ void StateStore::kvWrite(api::KvEntry entry)
 
 void StateStore::kvErase(const QString &key)
 {
-    auto it = m_kv.find(key);
-    if (it == m_kv.end())
+    const auto it = m_kv.constFind(key);
+    if (it == m_kv.constEnd())
         return;
     if (!it->session.isEmpty())
         m_sessionKeys[it->session].remove(key);
-    m_kv.erase(it);
+    m_kv.remove(key);
     m_tombstones.insert(key, m_applying);
     m_changes.key(key);
     touchTable(kKvs);

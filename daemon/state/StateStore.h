@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "api/Types.h"
+#include "state/KvTable.h"
 #include "state/PreparedQuery.h"
 #include "state/WatchHub.h"
 
@@ -51,7 +52,8 @@ public:
     // Whole-state snapshot and restore (Raft snapshots, `snapshot save/restore`).
     QByteArray snapshot() const;
     // The same snapshot in two steps: capture() freezes every table at lastIndex() in O(1) (the
-    // tables are implicitly shared; the first write after it copies the table it changes), and
+    // tables are implicitly shared; the first write after it copies the table it changes, and of
+    // the KV table only the chunk it changes), and
     // the returned function serializes that frozen state. It may run on another thread while
     // this store goes on applying.
     std::function<QByteArray()> capture() const;
@@ -150,7 +152,7 @@ private:
     quint64 m_applying = 0; // index of the command being applied
     QHash<QString, quint64> m_tableIndex;
 
-    QMap<QString, api::KvEntry> m_kv;
+    KvTable m_kv;
     QMap<QString, quint64> m_tombstones;
     QHash<QString, qint64> m_lockDelays;
     QHash<QString, QSet<QString>> m_sessionKeys; // session -> keys it locks

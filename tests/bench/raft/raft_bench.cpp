@@ -270,7 +270,7 @@ void snapshotRestore(const QString &dir)
 
     // What a snapshot costs the event loop now: RaftNode captures the store (the tables are
     // shared copy-on-write) and a worker thread serializes and writes it. The first write after
-    // the capture copies the table it changes (the KV map); later writes cost what they did.
+    // the capture copies the chunk of the KV table it changes; later writes cost what they did.
     const auto write = [&] {
         QElapsedTimer w;
         w.start();
@@ -286,7 +286,7 @@ void snapshotRestore(const QString &dir)
     t.restart();
     const qint64 frozenSize = frozen().size();
     std::printf("event-loop pause for that snapshot: before %lld ms (serialized inline); now capture %lld us, "
-                "first write after it %lld us (copies the KV table; a write otherwise %lld us, the next %lld us), "
+                "first write after it %lld us (copies one KV chunk; a write otherwise %lld us, the next %lld us), "
                 "serialize on the worker %lld ms (%.1f MB)\n",
         serializeMs, captureUs, firstWriteUs, plainWriteUs, secondWriteUs, qint64(t.elapsed()), double(frozenSize) / 1e6);
 }
