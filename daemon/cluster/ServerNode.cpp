@@ -238,20 +238,27 @@ void ServerNode::pruneDeadServers()
     if (!autopilot.cleanupDeadServers || m_pruning || m_adding)
         return;
     const raft::Configuration &configuration = m_node->configuration();
-    QList<ServerMember> failed;
+    const QList<raft::ServerId> voterIds = configuration.voters();
+    QList<ServerMember> failedVoters, failedOthers;
     for (const ServerMember &s : m_servers->all()) {
         if (!s.alive && !s.left && s.id != m_options.nodeId && configuration.find(s.id))
-            failed.append(s);
+            (voterIds.contains(s.id) ? failedVoters : failedOthers).append(s);
     }
-    if (failed.isEmpty())
+    // Failed non-voters go first and freely; voters only while a minority of them failed and
+    // one fewer still leaves min_quorum (one server is removed per pass).
+    ServerMember dead;
+    const int voters = int(voterIds.size());
+    if (!failedOthers.isEmpty()) {
+        dead = failedOthers.constFirst();
+    } else if (failedVoters.isEmpty()) {
         return;
-    const int voters = int(configuration.voters().size());
-    if (int(failed.size()) > (voters - 1) / 2 || voters - int(failed.size()) < autopilot.minQuorum) {
+    } else if (int(failedVoters.size()) > (voters - 1) / 2 || voters - 1 < autopilot.minQuorum) {
         qCWarning(lcServer).noquote() << "Failed to remove dead servers: too many dead servers:"
-                                      << u"failed=%1 voters=%2 min_quorum=%3"_s.arg(failed.size()).arg(voters).arg(autopilot.minQuorum);
+                                      << u"failed=%1 voters=%2 min_quorum=%3"_s.arg(failedVoters.size()).arg(voters).arg(autopilot.minQuorum);
         return;
+    } else {
+        dead = failedVoters.constFirst();
     }
-    const ServerMember dead = failed.constFirst();
     qCInfo(lcServer).noquote() << "Attempting removal of failed server node:" << u"id=%1 name=%2 address=%3"_s.arg(dead.id, dead.name, dead.rpcAddress);
     m_pruning = true;
     removeRaftPeer(dead.id, {}, [this, name = dead.name](const QString &error) {

@@ -107,7 +107,7 @@ void WanRouter::call(const QString &datacenter, const QString &method, const QCb
                      std::function<void(const QCborValue &, const QString &)> done)
 {
     Remote *r = m_remotes.value(datacenter);
-    if (!knows(datacenter)) {
+    if (!r || !knows(datacenter)) {
         done({}, kNoDcPath);
         return;
     }

@@ -306,6 +306,8 @@ void RaftNode::becomeFollower(quint64 term, const ServerId &leader)
     m_state = State::Follower;
     m_leader = leader;
     if (wasLeader) {
+        m_outgoing.reset(); // only a leader sends snapshots: drop its copy
+        m_outgoingData.clear();
         m_clock->cancel(m_heartbeatTimer);
         m_clock->cancel(m_flushTimer);
         m_heartbeatTimer = m_flushTimer = 0;
@@ -921,8 +923,11 @@ void RaftNode::sendSnapshot(const ServerId &peer, Progress &pr)
     if (!meta)
         return;
     if (!m_outgoing || m_outgoing->index != meta->index || m_outgoing->term != meta->term) {
+        QByteArray data = m_snapshots->latestData();
+        if (data.isEmpty())
+            return; // unreadable (the store logged why): never sent as an empty snapshot; retried next round
         m_outgoing = meta;
-        m_outgoingData = m_snapshots->latestData();
+        m_outgoingData = std::move(data);
     }
     if (pr.snapshotIndex != meta->index || pr.snapshotTerm != meta->term) {
         pr.snapshotIndex = meta->index;
@@ -1009,7 +1014,7 @@ void RaftNode::applyCommitted()
 void RaftNode::armSnapshotTimer()
 {
     // hashicorp/raft waits a random time in [interval, 2 * interval) before each check.
-    const qint64 interval = std::max<qint64>(1, m_options.snapshotIntervalMs);
+    const qint64 interval = std::max<qint64>(5, m_options.snapshotIntervalMs); // hashicorp/raft's minimum
     m_snapshotTimer = m_clock->schedule(interval + qint64(m_random() % quint64(interval)), [this] {
         m_snapshotTimer = 0;
         armSnapshotTimer();

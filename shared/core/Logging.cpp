@@ -1,9 +1,11 @@
 #include "core/Logging.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
+#include <QThread>
 #include <cstdio>
 
 Q_LOGGING_CATEGORY(lcAgent, "agent")
@@ -52,6 +54,16 @@ const char *levelName(LogLevel level)
     return names[int(level)];
 }
 
+void deliver(LogLevel level, const QByteArray &line)
+{
+    // Copy: a sink may remove itself (a monitor whose client went away).
+    const auto current = sinks();
+    for (const SinkEntry &entry : current) {
+        if (level >= entry.minimum)
+            entry.sink(level, line);
+    }
+}
+
 void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
     const LogLevel level = fromQt(type);
@@ -61,12 +73,14 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
         std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
         std::fflush(stderr);
     }
-    // Copy: a sink may remove itself (a monitor whose client went away).
-    const auto current = sinks();
-    for (const SinkEntry &entry : current) {
-        if (level >= entry.minimum)
-            entry.sink(level, LogHub::format(level, category, message, false));
-    }
+    // Sinks (a monitor's HTTP stream) belong to the main thread: a message logged on another
+    // thread (the snapshot thread) is handed over to it rather than written from here.
+    QCoreApplication *app = QCoreApplication::instance();
+    QByteArray line = LogHub::format(level, category, message, false);
+    if (app && QThread::currentThread() != app->thread())
+        QMetaObject::invokeMethod(app, [level, line = std::move(line)] { deliver(level, line); }, Qt::QueuedConnection);
+    else
+        deliver(level, line);
     if (type == QtFatalMsg)
         std::abort();
 }

@@ -70,10 +70,8 @@ void Api::registerOperatorAutopilot()
                     [ctx, req, out, cas](const state::ApplyResult &result, quint64) {
                         if (!result.error.isEmpty())
                             sendError(out, 500, result.error);
-                        else if (cas)
-                            sendJson(ctx, req, out, result.value.toBool());
                         else
-                            sendEmpty(out); // Consul answers a plain PUT with an empty body
+                            sendJson(ctx, req, out, cas ? result.value.toBool() : true); // as Consul does
                     });
         });
     // Autopilot's view of server health: from Raft on servers (the leader knows every server's
@@ -128,7 +126,8 @@ void Api::registerOperatorAutopilot()
             sendJson(ctx, req, out,
                      QJsonObject{{QStringLiteral("Healthy"), allHealthy},
                                  {QStringLiteral("FailureTolerance"), std::max(0, healthyVoters - (voters / 2 + 1))},
-                                 {QStringLiteral("Servers"), list}});
+                                 {QStringLiteral("Servers"), list}},
+                     std::nullopt, allHealthy ? 200 : 429); // Consul's status for an unhealthy cluster
         });
 }
 
