@@ -89,6 +89,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
         m_local->setPersistence(m_persistence.get());
     }
     if (m_forwarder) {
+        connect(m_servers.get(), &cluster::ServerList::serverAlive, this, [this] { m_local->serverUp(); });
         m_local->setRemoteCatalog([this](const QString &node, cluster::NodeCatalogDone done) {
             cluster::fetchNodeCatalog(&m_clock, m_pool.get(), m_servers.get(), m_config.rpcHoldTimeout / kMillisecond,
                                       node, std::move(done));

@@ -24,6 +24,11 @@ qint64 stagger(qint64 ms)
     return ms > 0 ? qint64(QRandomGenerator::global()->bounded(quint64(ms))) : 0;
 }
 
+// Consul's anti-entropy timings: a failed sync is retried after retryFailIntv plus a stagger of
+// up to as much; a server joining brings the full sync forward to within serverUpIntv.
+constexpr qint64 kRetryFailMs = 15000;
+constexpr qint64 kServerUpMs = 3000;
+
 // What the catalog keeps of a check or service, for the full sync's comparison.
 QJsonObject comparable(QJsonObject o)
 {
@@ -729,10 +734,22 @@ AgentError LocalState::applyConfigDefinitions(const QJsonArray &serviceDefs, con
 // ---------------------------------------------------------------------------------------
 // Anti-entropy
 
+void LocalState::serverUp()
+{
+    fullSyncWithin(stagger(kServerUpMs));
+}
+
+void LocalState::fullSyncWithin(qint64 delayMs)
+{
+    if (!m_fullSyncTimer || m_clock->monotonicMs() + delayMs < m_fullSyncDueMs)
+        scheduleFullSync(delayMs);
+}
+
 void LocalState::scheduleFullSync(qint64 delayMs)
 {
     if (m_fullSyncTimer)
         m_clock->cancel(m_fullSyncTimer);
+    m_fullSyncDueMs = m_clock->monotonicMs() + delayMs;
     m_fullSyncTimer = m_clock->schedule(delayMs, [this] {
         m_fullSyncTimer = 0;
         fullSync();
@@ -871,6 +888,7 @@ void LocalState::syncService(const QString &id)
                                  qCWarning(lcAgent).noquote() << "Failed to sync service" << id << error << r.error;
                                  if (m_serviceMeta.contains(id))
                                      markServiceUnsynced(id);
+                                 fullSyncWithin(kRetryFailMs + stagger(kRetryFailMs));
                              }
                          });
     qCInfo(lcAgent).noquote() << "Synced service:" << QStringLiteral("service=%1").arg(id);
@@ -890,6 +908,7 @@ void LocalState::syncCheck(const QString &id)
                                  qCWarning(lcAgent).noquote() << "Failed to sync check" << id << error << r.error;
                                  if (m_state.find(id) != m_state.end())
                                      markCheckUnsynced(id);
+                                 fullSyncWithin(kRetryFailMs + stagger(kRetryFailMs));
                              }
                          });
     qCDebug(lcAgent).noquote() << "Synced check:" << QStringLiteral("check=%1").arg(id);

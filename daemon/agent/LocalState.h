@@ -39,6 +39,9 @@ namespace qonsul::agent {
 class LocalState
 {
 public:
+    // A server became reachable (client agents): full sync within a few seconds, as Consul's
+    // anti-entropy does on a server joining, instead of waiting for the periodic one.
+    void serverUp();
     // Where a definition came from: config files (local) or the HTTP API (remote). Decides
     // which script-check switch applies and what a reload may replace or remove.
     enum class Source { Local, Remote };
@@ -151,6 +154,7 @@ private:
     void refreshAliases();
     void reapCriticalServices();
     void scheduleFullSync(qint64 delayMs);
+    void fullSyncWithin(qint64 delayMs); // sooner than the scheduled one, never later
     void scheduleReap();
     void scheduleRemoteAliasPoll();
     void compareWithCatalog(const QList<api::Service> &services, const QList<api::HealthCheck> &checks);
@@ -178,6 +182,7 @@ private:
     QSet<QString> m_deletedServices;
     QSet<QString> m_deletedChecks;
     Clock::TimerId m_fullSyncTimer = 0;
+    qint64 m_fullSyncDueMs = 0; // monotonic
     Clock::TimerId m_reapTimer = 0;
     Clock::TimerId m_remoteAliasTimer = 0;
     bool m_refreshingAliases = false;
