@@ -112,6 +112,7 @@ void DockerRunner::request(const QByteArray &method, const QString &path, const 
 {
     m_raw.clear();
     m_frames.clear();
+    m_frameLeft = 0;
     m_streaming = m_multiplexed = m_sniffed = false;
     m_onDone = std::move(onDone);
     m_what = what;
@@ -205,13 +206,21 @@ void DockerRunner::received(const QByteArray &data)
         return;
     }
     // [stream type, 0, 0, 0, size (32-bit big-endian)] + payload; stdout and stderr both count.
-    while (m_frames.size() >= 8) {
-        const quint32 size = (quint32(quint8(m_frames.at(4))) << 24) | (quint32(quint8(m_frames.at(5))) << 16)
-            | (quint32(quint8(m_frames.at(6))) << 8) | quint32(quint8(m_frames.at(7)));
-        if (quint32(m_frames.size()) < 8 + size)
-            return;
-        m_output->write(m_frames.mid(8, size));
-        m_frames.remove(0, 8 + size);
+    // A payload is written as it arrives (the output buffer keeps only its tail), so a frame
+    // that declares gigabytes never gets buffered whole.
+    while (!m_frames.isEmpty()) {
+        if (m_frameLeft == 0) {
+            if (m_frames.size() < 8)
+                return;
+            m_frameLeft = (quint32(quint8(m_frames.at(4))) << 24) | (quint32(quint8(m_frames.at(5))) << 16)
+                | (quint32(quint8(m_frames.at(6))) << 8) | quint32(quint8(m_frames.at(7)));
+            m_frames.remove(0, 8);
+            continue;
+        }
+        const qsizetype n = std::min<qsizetype>(m_frameLeft, m_frames.size());
+        m_output->write(m_frames.left(n));
+        m_frames.remove(0, n);
+        m_frameLeft -= quint32(n);
     }
 }
 

@@ -57,7 +57,8 @@ private:
     bool m_streaming = false; // exec start: the body goes to m_output as it arrives
     bool m_multiplexed = false;
     bool m_sniffed = false;
-    QByteArray m_frames; // partial multiplexed frame
+    QByteArray m_frames; // what is not yet written: a partial frame header, or raw output
+    quint32 m_frameLeft = 0; // payload bytes of the current multiplexed frame still to come
     Handler m_onDone;
     QString m_what;
     QString m_execId;
