@@ -1,26 +1,51 @@
 #include "TestSupport.h"
 
+#include <QSet>
 #include <QTcpServer>
 #include <QUdpSocket>
 
 namespace qonsul::test {
 
+namespace {
+
+// Ports handed out by this process. A port is released as soon as it is probed, so the kernel
+// may offer it again on the next call; a test that asks for an HTTP, a DNS and a gossip port
+// must get three different ones (CI once saw "Serf Advertise LAN address ... already configured
+// for DNS").
+QSet<quint16> &handedOut()
+{
+    static QSet<quint16> ports;
+    return ports;
+}
+
+bool claim(quint16 port)
+{
+    if (port == 0 || handedOut().contains(port))
+        return false;
+    handedOut().insert(port);
+    return true;
+}
+
+} // namespace
+
 quint16 freeTcpPort(const QHostAddress &address)
 {
-    QTcpServer server;
-    if (!server.listen(address, 0))
-        return 0;
-    return server.serverPort();
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        QTcpServer server;
+        if (server.listen(address, 0) && claim(server.serverPort()))
+            return server.serverPort();
+    }
+    return 0;
 }
 
 quint16 freeTcpUdpPort(const QHostAddress &address)
 {
     for (int attempt = 0; attempt < 50; ++attempt) {
         QTcpServer tcp;
-        if (!tcp.listen(address, 0))
+        if (!tcp.listen(address, 0) || handedOut().contains(tcp.serverPort()))
             continue;
         QUdpSocket udp;
-        if (udp.bind(address, tcp.serverPort()))
+        if (udp.bind(address, tcp.serverPort()) && claim(tcp.serverPort()))
             return tcp.serverPort();
     }
     return 0;

@@ -5,7 +5,8 @@
 
 namespace qonsul::test {
 
-// A TCP port on `address` that was free a moment ago (bound and released).
+// A TCP port on `address` that was free a moment ago (bound and released), never one this
+// process was given before.
 quint16 freeTcpPort(const QHostAddress &address = QHostAddress::LocalHost);
 // A port free for both TCP and UDP (DNS, gossip).
 quint16 freeTcpUdpPort(const QHostAddress &address = QHostAddress::LocalHost);
