@@ -603,7 +603,14 @@ DnsResolver::Result DnsResolver::dispatch(const Message &q, Message *resp, const
         return serviceQuery(q, resp, respDomain, dc, parts.last().toByteArray(), QByteArray(), true);
     if (kind == "query")
         return preparedQuery(q, resp, respDomain, dc, join(parts));
-    // virtual, ingress: not served yet.
+    if (kind == "virtual") {
+        // Consul answers with the service's virtual IP, which its servers allocate only to
+        // Connect-enabled services when the service mesh runs. Without a mesh no service has
+        // one, and Consul's answer is NOERROR with no records and no SOA.
+        return Result::Ok;
+    }
+    // ingress: Consul's instances are the ingress gateways that an ingress-gateway config entry
+    // routes to the service. Without config entries none is, and Consul's answer is NXDOMAIN.
     return Result::NameError;
 }
 

@@ -316,6 +316,22 @@ private Q_SLOTS:
                  QStringList{QStringLiteral("web.connect.consul. 0 IN SRV 1 1 21000 0a010009.addr.dc1.consul.")});
     }
 
+    void virtualAndIngressNames()
+    {
+        // No mesh: no virtual IPs (NOERROR, empty) and no ingress-gateway config entries routing
+        // to a service (NXDOMAIN with SOA), even with an ingress gateway registered.
+        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/register"),
+                    QJsonObject{{"ID", "ingress"}, {"Name", "ingress"}, {"Kind", "ingress-gateway"}, {"Port", 8888}}));
+        DigResult r = dig({QStringLiteral("web.virtual.consul")});
+        QCOMPARE(r.status(), QStringLiteral("NOERROR"));
+        QVERIFY(r.answers().isEmpty());
+        QVERIFY(r.section(QStringLiteral("AUTHORITY")).isEmpty());
+        r = kdig({QStringLiteral("web.ingress.consul")});
+        QCOMPARE(r.status(), QStringLiteral("NXDOMAIN"));
+        QCOMPARE(r.ofType(QStringLiteral("AUTHORITY"), QStringLiteral("SOA")).size(), 1);
+        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/deregister/ingress")));
+    }
+
     void addrAndPtr()
     {
         DigResult r = dig({QStringLiteral("0a010001.addr.dc1.consul")});

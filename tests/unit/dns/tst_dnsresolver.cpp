@@ -544,9 +544,21 @@ private Q_SLOTS:
 
     void unsupportedFormsAreNxdomain()
     {
-        for (const char *name : {"nosuch.connect.consul.", "web.virtual.consul.", "web.ingress.consul.", "q.query.consul.",
+        for (const char *name : {"nosuch.connect.consul.", "web.ingress.consul.", "q.query.consul.", "virtual.consul.",
                                  "service.consul.", "x.y.node.a.b.c.consul.", "foo.bar.consul."})
-            QCOMPARE(ask(*resolver, query(name, type::A)).header.rcode, rcode::NXDomain);
+            QVERIFY2(ask(*resolver, query(name, type::A)).header.rcode == rcode::NXDomain, name);
+    }
+
+    void virtualNamesHaveNoAddressWithoutAMesh()
+    {
+        // Consul's answer for a service without a virtual IP: NOERROR, nothing, no SOA.
+        for (const char *name : {"web.virtual.consul.", "nosuch.virtual.consul.", "web.virtual.peer1.consul."}) {
+            const Message m = ask(*resolver, query(name, type::A));
+            QCOMPARE(m.header.rcode, rcode::NoError);
+            QVERIFY(m.header.aa);
+            QVERIFY(m.answers.isEmpty());
+            QVERIFY(m.authority.isEmpty());
+        }
     }
 
     void badInput()
