@@ -4,6 +4,7 @@
 #include "checks/GrpcRunner.h"
 #include "checks/H2PingRunner.h"
 #include "checks/OsServiceRunner.h"
+#include "checks/ProcessReaper.h"
 
 #include <QHostAddress>
 #include <QHostInfo>
@@ -737,11 +738,9 @@ void ScriptRunner::cancel()
 {
     if (QProcess *p = m_process) {
         m_process = nullptr;
-        p->disconnect(this);
         killGroup();
         m_pid = 0;
-        p->waitForFinished(2000);
-        p->deleteLater();
+        ProcessReaper::instance()->adopt(p);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "checks/OsServiceRunner.h"
+#include "checks/ProcessReaper.h"
 
 #include <QProcess>
 
@@ -75,10 +76,8 @@ void OsServiceRunner::abort()
 void OsServiceRunner::cancel()
 {
     if (QProcess *p = std::exchange(m_process, nullptr)) {
-        p->disconnect(this);
         p->kill();
-        p->waitForFinished(1000);
-        p->deleteLater();
+        ProcessReaper::instance()->adopt(p);
     }
 }
 

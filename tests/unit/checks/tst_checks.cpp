@@ -9,11 +9,14 @@
 #include "checks/GrpcRunner.h"
 #include "checks/OsServiceRunner.h"
 #include "checks/LocalPersistence.h"
+#include "checks/ProcessReaper.h"
 #include "checks/StatusHandler.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -331,6 +334,42 @@ private Q_SLOTS:
         QVERIFY(!r.running());
         QTest::qWait(3500);
         QVERIFY2(!QFile::exists(marker), "the background child outlived the timeout");
+    }
+
+    void stoppedProcessesAreReapedWithoutWaiting()
+    {
+        // A script or OS-service check stopped (deregistered, replaced) while its child runs:
+        // the runner kills the child and hands the process to the reaper instead of waiting
+        // for it on the event loop; the reaper drops it once the child has exited.
+        QTemporaryDir bin;
+        QFile fake(bin.filePath(u"systemctl"_s));
+        QVERIFY(fake.open(QIODevice::WriteOnly));
+        fake.write("#!/bin/sh\nexec sleep 30\n");
+        fake.close();
+        fake.setPermissions(fake.permissions() | QFileDevice::ExeOwner);
+        const QByteArray path = qgetenv("PATH");
+        qputenv("PATH", bin.path().toUtf8() + ':' + path);
+        SimClock clock;
+        const CheckRunner::Notify ignore = [](const CheckResult &) { QFAIL("a stopped check reported"); };
+        auto script = std::make_unique<ScriptRunner>(&clock, spec({{u"script"_s, u"sleep 30"_s}, {u"interval"_s, u"10s"_s}}),
+                                                     4096, ignore);
+        auto service = std::make_unique<OsServiceRunner>(&clock, spec({{u"os_service"_s, u"web"_s}, {u"interval"_s, u"10s"_s}}),
+                                                         ignore);
+        script->start(0);
+        service->start(0);
+        clock.advance(0);
+        qputenv("PATH", path);
+        QVERIFY(script->running() && service->running());
+        QTest::qWait(200); // both children are running
+        ProcessReaper *reaper = ProcessReaper::instance();
+        const int before = reaper->pending();
+        QElapsedTimer took;
+        took.start();
+        script->stop();
+        service.reset();
+        QVERIFY2(took.elapsed() < 100, "stopping waited for the children");
+        QCOMPARE(reaper->pending(), before + 2); // still to be reaped by the event loop
+        QTRY_COMPARE_WITH_TIMEOUT(reaper->pending(), before, 5000);
     }
 
     void aliasEvaluation()
