@@ -1,35 +1,78 @@
 #include "gossip/Keyring.h"
 
+#include "core/LazyLibrary.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QSaveFile>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
+#include <cstring>
 #include <memory>
 
 namespace qonsul::gossip {
 
 namespace {
 
+// libcrypto is opened the first time a packet is encrypted or decrypted: agents without
+// `encrypt` never map it.
+struct Libcrypto
+{
+    core::LazyLibrary lib{"crypto", 3, "gossip encryption"};
+    QONSUL_LAZY_FUNCTION(EVP_aes_128_gcm);
+    QONSUL_LAZY_FUNCTION(EVP_aes_192_gcm);
+    QONSUL_LAZY_FUNCTION(EVP_aes_256_gcm);
+    QONSUL_LAZY_FUNCTION(EVP_CIPHER_CTX_new);
+    QONSUL_LAZY_FUNCTION(EVP_CIPHER_CTX_free);
+    QONSUL_LAZY_FUNCTION(EVP_CIPHER_CTX_ctrl);
+    QONSUL_LAZY_FUNCTION(EVP_DecryptInit_ex);
+    QONSUL_LAZY_FUNCTION(EVP_DecryptUpdate);
+    QONSUL_LAZY_FUNCTION(EVP_DecryptFinal_ex);
+    QONSUL_LAZY_FUNCTION(EVP_EncryptInit_ex);
+    QONSUL_LAZY_FUNCTION(EVP_EncryptUpdate);
+    QONSUL_LAZY_FUNCTION(EVP_EncryptFinal_ex);
+};
+
+const Libcrypto &crypto()
+{
+    static const Libcrypto lib;
+    return lib;
+}
+
+bool validKeySize(qsizetype size)
+{
+    return size == 16 || size == 24 || size == 32;
+}
+
 const EVP_CIPHER *cipherFor(const QByteArray &key)
 {
     switch (key.size()) {
     case 16:
-        return EVP_aes_128_gcm();
+        return crypto().EVP_aes_128_gcm();
     case 24:
-        return EVP_aes_192_gcm();
+        return crypto().EVP_aes_192_gcm();
     case 32:
-        return EVP_aes_256_gcm();
+        return crypto().EVP_aes_256_gcm();
     }
     return nullptr;
 }
 
 using Ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+// Nonces and keys come from the operating system's CSPRNG (getrandom on Linux), not libcrypto's, so
+// `qonsul keygen` does not load libcrypto.
+void randomBytes(unsigned char *out, qsizetype n)
+{
+    quint32 words[8];
+    Q_ASSERT(n <= qsizetype(sizeof words));
+    QRandomGenerator::system()->fillRange(words, (n + 3) / 4);
+    std::memcpy(out, words, size_t(n));
+}
 
 std::optional<QByteArray> open(const QByteArray &key, const QByteArray &message)
 {
@@ -40,13 +83,13 @@ std::optional<QByteArray> open(const QByteArray &key, const QByteArray &message)
     const auto *body = nonce + Keyring::kNonceBytes;
     const int bodyLen = int(message.size()) - Keyring::kOverhead;
     QByteArray tag = message.right(Keyring::kTagBytes);
-    Ctx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+    Ctx ctx(crypto().EVP_CIPHER_CTX_new(), crypto().EVP_CIPHER_CTX_free);
     QByteArray out(bodyLen, Qt::Uninitialized);
     int len = 0, tail = 0;
-    if (!ctx || EVP_DecryptInit_ex(ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char *>(key.constData()), nonce) != 1
-        || EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char *>(out.data()), &len, body, bodyLen) != 1
-        || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, Keyring::kTagBytes, tag.data()) != 1
-        || EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char *>(out.data()) + len, &tail) != 1)
+    if (!ctx || crypto().EVP_DecryptInit_ex(ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char *>(key.constData()), nonce) != 1
+        || crypto().EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char *>(out.data()), &len, body, bodyLen) != 1
+        || crypto().EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, Keyring::kTagBytes, tag.data()) != 1
+        || crypto().EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char *>(out.data()) + len, &tail) != 1)
         return std::nullopt; // wrong key, or tampered with
     out.resize(len + tail);
     return out;
@@ -61,7 +104,7 @@ std::optional<QByteArray> Keyring::parseKey(const QString &base64, QString *erro
         *error = QStringLiteral("Invalid key: illegal base64 data");
         return std::nullopt;
     }
-    if (!cipherFor(*decoded)) {
+    if (!validKeySize((*decoded).size())) {
         *error = QStringLiteral("Invalid key: key size must be 16, 24 or 32 bytes");
         return std::nullopt;
     }
@@ -71,7 +114,7 @@ std::optional<QByteArray> Keyring::parseKey(const QString &base64, QString *erro
 QString Keyring::generateKey()
 {
     QByteArray key(32, Qt::Uninitialized);
-    RAND_bytes(reinterpret_cast<unsigned char *>(key.data()), int(key.size()));
+    randomBytes(reinterpret_cast<unsigned char *>(key.data()), key.size());
     return QString::fromLatin1(key.toBase64());
 }
 
@@ -113,14 +156,14 @@ QByteArray Keyring::encrypt(const QByteArray &plaintext) const
     QByteArray out(kOverhead + plaintext.size(), Qt::Uninitialized);
     out[0] = kVersion;
     auto *nonce = reinterpret_cast<unsigned char *>(out.data() + 1);
-    RAND_bytes(nonce, kNonceBytes);
+    randomBytes(nonce, kNonceBytes);
     auto *body = nonce + kNonceBytes;
-    Ctx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+    Ctx ctx(crypto().EVP_CIPHER_CTX_new(), crypto().EVP_CIPHER_CTX_free);
     int len = 0, tail = 0;
-    EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char *>(key.constData()), nonce);
-    EVP_EncryptUpdate(ctx.get(), body, &len, reinterpret_cast<const unsigned char *>(plaintext.constData()), int(plaintext.size()));
-    EVP_EncryptFinal_ex(ctx.get(), body + len, &tail);
-    EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, body + len + tail);
+    crypto().EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char *>(key.constData()), nonce);
+    crypto().EVP_EncryptUpdate(ctx.get(), body, &len, reinterpret_cast<const unsigned char *>(plaintext.constData()), int(plaintext.size()));
+    crypto().EVP_EncryptFinal_ex(ctx.get(), body + len, &tail);
+    crypto().EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, body + len + tail);
     return out;
 }
 

@@ -1,6 +1,8 @@
 // Snapshot archives: tar.gz through libarchive, SHA-256 sums checked on read.
 #include "snapshot/SnapshotArchive.h"
 
+#include "core/LazyLibrary.h"
+
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QJsonDocument>
@@ -22,9 +24,45 @@ const QString kSumsFile = QStringLiteral("SHA256SUMS");
 // Bounds what an upload may expand to, so a small hostile gzip can't exhaust memory.
 constexpr qsizetype kMaxUnpackedBytes = qsizetype(1) << 31;
 
+// libarchive is opened the first time a snapshot is written or read: most agents never do.
+struct Libarchive
+{
+    core::LazyLibrary lib{"archive", 13, "snapshots"};
+    QONSUL_LAZY_FUNCTION(archive_entry_free);
+    QONSUL_LAZY_FUNCTION(archive_entry_new);
+    QONSUL_LAZY_FUNCTION(archive_entry_pathname);
+    QONSUL_LAZY_FUNCTION(archive_entry_set_filetype);
+    QONSUL_LAZY_FUNCTION(archive_entry_set_mtime);
+    QONSUL_LAZY_FUNCTION(archive_entry_set_pathname);
+    QONSUL_LAZY_FUNCTION(archive_entry_set_perm);
+    QONSUL_LAZY_FUNCTION(archive_entry_set_size);
+    QONSUL_LAZY_FUNCTION(archive_error_string);
+    QONSUL_LAZY_FUNCTION(archive_free);
+    QONSUL_LAZY_FUNCTION(archive_read_data);
+    QONSUL_LAZY_FUNCTION(archive_read_new);
+    QONSUL_LAZY_FUNCTION(archive_read_next_header);
+    QONSUL_LAZY_FUNCTION(archive_read_open_memory);
+    QONSUL_LAZY_FUNCTION(archive_read_support_filter_gzip);
+    QONSUL_LAZY_FUNCTION(archive_read_support_format_tar);
+    QONSUL_LAZY_FUNCTION(archive_write_add_filter_gzip);
+    QONSUL_LAZY_FUNCTION(archive_write_close);
+    QONSUL_LAZY_FUNCTION(archive_write_data);
+    QONSUL_LAZY_FUNCTION(archive_write_header);
+    QONSUL_LAZY_FUNCTION(archive_write_new);
+    QONSUL_LAZY_FUNCTION(archive_write_open);
+    QONSUL_LAZY_FUNCTION(archive_write_set_bytes_in_last_block);
+    QONSUL_LAZY_FUNCTION(archive_write_set_format_pax_restricted);
+};
+
+const Libarchive &la()
+{
+    static const Libarchive lib;
+    return lib;
+}
+
 struct ArchiveDeleter
 {
-    void operator()(struct archive *a) const { archive_free(a); }
+    void operator()(struct archive *a) const { la().archive_free(a); }
 };
 using ArchivePtr = std::unique_ptr<struct archive, ArchiveDeleter>;
 
@@ -36,15 +74,15 @@ la_ssize_t appendToBuffer(struct archive *, void *buffer, const void *data, size
 
 void addFile(struct archive *a, const QString &name, const QByteArray &data, qint64 mtime)
 {
-    struct archive_entry *entry = archive_entry_new();
-    archive_entry_set_pathname(entry, name.toUtf8().constData());
-    archive_entry_set_size(entry, data.size());
-    archive_entry_set_filetype(entry, AE_IFREG);
-    archive_entry_set_perm(entry, 0600);
-    archive_entry_set_mtime(entry, mtime, 0);
-    archive_write_header(a, entry);
-    archive_write_data(a, data.constData(), size_t(data.size()));
-    archive_entry_free(entry);
+    struct archive_entry *entry = la().archive_entry_new();
+    la().archive_entry_set_pathname(entry, name.toUtf8().constData());
+    la().archive_entry_set_size(entry, data.size());
+    la().archive_entry_set_filetype(entry, AE_IFREG);
+    la().archive_entry_set_perm(entry, 0600);
+    la().archive_entry_set_mtime(entry, mtime, 0);
+    la().archive_write_header(a, entry);
+    la().archive_write_data(a, data.constData(), size_t(data.size()));
+    la().archive_entry_free(entry);
 }
 
 QByteArray sha256Hex(const QByteArray &data)
@@ -65,41 +103,41 @@ QByteArray write(const Meta &meta, const QByteArray &state)
     const QByteArray sums = sha256Hex(metaJson) + "  " + kMetaFile.toUtf8() + '\n' + sha256Hex(state) + "  "
         + kStateFile.toUtf8() + '\n';
     QByteArray out;
-    ArchivePtr a(archive_write_new());
-    archive_write_add_filter_gzip(a.get());
-    archive_write_set_format_pax_restricted(a.get());
-    archive_write_set_bytes_in_last_block(a.get(), 1); // no zero padding after the gzip stream
-    archive_write_open(a.get(), &out, nullptr, appendToBuffer, nullptr);
+    ArchivePtr a(la().archive_write_new());
+    la().archive_write_add_filter_gzip(a.get());
+    la().archive_write_set_format_pax_restricted(a.get());
+    la().archive_write_set_bytes_in_last_block(a.get(), 1); // no zero padding after the gzip stream
+    la().archive_write_open(a.get(), &out, nullptr, appendToBuffer, nullptr);
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     addFile(a.get(), kMetaFile, metaJson, now);
     addFile(a.get(), kStateFile, state, now);
     addFile(a.get(), kSumsFile, sums, now);
-    archive_write_close(a.get());
+    la().archive_write_close(a.get());
     return out;
 }
 
 std::optional<Archive> read(const QByteArray &bytes, QString *error)
 {
-    ArchivePtr a(archive_read_new());
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_format_tar(a.get());
-    if (archive_read_open_memory(a.get(), bytes.constData(), size_t(bytes.size())) != ARCHIVE_OK) {
-        *error = QStringLiteral("failed to read snapshot file: %1").arg(QString::fromUtf8(archive_error_string(a.get())));
+    ArchivePtr a(la().archive_read_new());
+    la().archive_read_support_filter_gzip(a.get());
+    la().archive_read_support_format_tar(a.get());
+    if (la().archive_read_open_memory(a.get(), bytes.constData(), size_t(bytes.size())) != ARCHIVE_OK) {
+        *error = QStringLiteral("failed to read snapshot file: %1").arg(QString::fromUtf8(la().archive_error_string(a.get())));
         return std::nullopt;
     }
     QMap<QString, QByteArray> files;
     qsizetype unpacked = 0;
     struct archive_entry *entry = nullptr;
     while (true) {
-        const int r = archive_read_next_header(a.get(), &entry);
+        const int r = la().archive_read_next_header(a.get(), &entry);
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK) {
             *error = QStringLiteral("failed to read snapshot file: %1")
-                         .arg(QString::fromUtf8(archive_error_string(a.get())));
+                         .arg(QString::fromUtf8(la().archive_error_string(a.get())));
             return std::nullopt;
         }
-        const QString name = QString::fromUtf8(archive_entry_pathname(entry));
+        const QString name = QString::fromUtf8(la().archive_entry_pathname(entry));
         if (name != kMetaFile && name != kStateFile && name != kSumsFile) {
             *error = QStringLiteral("unexpected file \"%1\" in snapshot").arg(name);
             return std::nullopt;
@@ -112,7 +150,7 @@ std::optional<Archive> read(const QByteArray &bytes, QString *error)
         QByteArray data;
         char chunk[65536];
         la_ssize_t n = 0;
-        while ((n = archive_read_data(a.get(), chunk, sizeof chunk)) > 0) {
+        while ((n = la().archive_read_data(a.get(), chunk, sizeof chunk)) > 0) {
             unpacked += n;
             if (unpacked > kMaxUnpackedBytes) {
                 *error = QStringLiteral("failed to read snapshot file: larger than %1 bytes unpacked")
@@ -123,7 +161,7 @@ std::optional<Archive> read(const QByteArray &bytes, QString *error)
         }
         if (n < 0) {
             *error = QStringLiteral("failed to read snapshot file: %1")
-                         .arg(QString::fromUtf8(archive_error_string(a.get())));
+                         .arg(QString::fromUtf8(la().archive_error_string(a.get())));
             return std::nullopt;
         }
         files.insert(name, data);
