@@ -785,8 +785,14 @@ void LocalState::fullSync()
 void LocalState::compareWithCatalog(const QList<api::Service> &remoteServices, const QList<api::HealthCheck> &remoteChecks)
 {
     QHash<QString, QJsonObject> rs;
-    for (const api::Service &s : std::as_const(remoteServices))
+    for (const api::Service &s : std::as_const(remoteServices)) {
         rs.insert(s.id, comparable(api::toJson(s)));
+        // enable_tag_override: the catalog's tags win and become the agent's (as Consul's
+        // anti-entropy copies them), so tags changed by something else are not reverted.
+        const auto local = m_services.find(s.id);
+        if (local != m_services.end() && local->enableTagOverride)
+            local->tags = s.tags;
+    }
     for (auto it = m_services.cbegin(); it != m_services.cend(); ++it) {
         const auto r = rs.constFind(it.key());
         if (r == rs.cend() || *r != comparable(api::toJson(*it)))

@@ -1,6 +1,6 @@
 // LocalState on a simulated clock with a real state store: TTL expiry, the critical-service
 // reaper, output-only changes deferred by check_update_interval, anti-entropy's full sync
-// repairing the catalog, alias checks following what they mirror, and config definitions
+// repairing the catalog (catalog tags kept with enable_tag_override), alias checks following what they mirror, and config definitions
 // applied and re-applied (reload) with unchanged checks keeping their state.
 #include "SimClock.h"
 #include "agent/LocalState.h"
@@ -145,6 +145,37 @@ private Q_SLOTS:
         QVERIFY(!f.store.findService(u"n1"_s, u"stray"_s));
         QVERIFY(f.catalogCheck(u"serfHealth"_s)); // never removed
         // In sync: another full sync writes nothing.
+        const quint64 writes = f.local->syncWrites();
+        f.local->fullSync();
+        QCOMPARE(f.local->syncWrites(), writes);
+    }
+
+    void tagOverrideKeepsCatalogTags()
+    {
+        Fixture f;
+        QVERIFY(!f.local->addService(obj(R"({"Name":"web","Tags":["a"],"EnableTagOverride":true})"), false));
+        QVERIFY(!f.local->applyConfigDefinitions(
+            QJsonArray{obj(R"({"name":"db","tags":["a"],"enable_tag_override":true})"), obj(R"({"name":"api","tags":["a"]})")}, {}));
+        QVERIFY(f.local->services().value(u"db"_s).enableTagOverride);
+        // Someone else retags all three in the catalog.
+        for (const QString &id : {u"web"_s, u"db"_s, u"api"_s}) {
+            f.committer.propose(state::command::registerNode(
+                                    QJsonObject{{u"Node"_s, u"n1"_s}, {u"Address"_s, u"127.0.0.1"_s}, {u"SkipNodeUpdate"_s, true},
+                                                {u"Service"_s, QJsonObject{{u"ID"_s, id}, {u"Service"_s, id},
+                                                                           {u"Tags"_s, QJsonArray{u"b"_s}},
+                                                                           {u"EnableTagOverride"_s, id != u"api"_s}}}},
+                                    f.clock.wallMs()),
+                                {});
+        }
+        f.local->fullSync();
+        // With enable_tag_override the catalog's tags stay and become the agent's own.
+        for (const QString &id : {u"web"_s, u"db"_s}) {
+            QCOMPARE(f.store.findService(u"n1"_s, id)->tags, QStringList{u"b"_s});
+            QCOMPARE(f.local->services().value(id).tags, QStringList{u"b"_s});
+        }
+        // Without it anti-entropy puts the agent's tags back.
+        QCOMPARE(f.store.findService(u"n1"_s, u"api"_s)->tags, QStringList{u"a"_s});
+        QCOMPARE(f.local->services().value(u"api"_s).tags, QStringList{u"a"_s});
         const quint64 writes = f.local->syncWrites();
         f.local->fullSync();
         QCOMPARE(f.local->syncWrites(), writes);
