@@ -80,7 +80,7 @@ void GossipPools::floodJoinWan()
             continue;
         const int port = m.tags.value(QStringLiteral("wan_join_port")).toInt();
         const Address target{m.addr, quint16(port > 0 ? port : m_config.ports.serfWan)};
-        m_wan->join({target}, [name = m.name, target](int joined) {
+        m_wan->join({target}, [name = m.name, target](int joined, const QString &) {
             if (joined > 0)
                 qCDebug(lcAgent).noquote() << QStringLiteral("(WAN) Successfully performed flood-join for server at address: server=%1 address=%2").arg(name, target.toString());
             else
@@ -203,7 +203,7 @@ void GossipPools::followSnapshot(bool wan, gossip::Serf *pool)
     }
     if (targets.isEmpty())
         return;
-    pool->join(targets, [wan](int joined) {
+    pool->join(targets, [wan](int joined, const QString &) {
         qCInfo(lcAgent).noquote() << QStringLiteral("(%1) re-joined %2 previously known nodes").arg(wan ? u"WAN" : u"LAN").arg(joined);
     });
 }
@@ -304,12 +304,14 @@ void GossipPools::join(const QString &address, bool wan, std::function<void(cons
         return;
     }
     qCInfo(lcAgent).noquote() << QStringLiteral("(%1) joining: %2").arg(wan ? u"WAN" : u"LAN", target->toString());
-    pool->join({*target}, [wan, target = *target, done](int joined) {
+    pool->join({*target}, [wan, done](int joined, const QString &error) {
+        const QString label = wan ? QStringLiteral("WAN") : QStringLiteral("LAN");
         if (joined > 0) {
-            qCInfo(lcAgent).noquote() << QStringLiteral("(%1) joined: number_of_nodes=%2").arg(wan ? u"WAN" : u"LAN").arg(joined);
+            qCInfo(lcAgent).noquote() << QStringLiteral("(%1) joined: number_of_nodes=%2").arg(label).arg(joined);
             done({});
         } else {
-            done(QStringLiteral("1 error occurred:\n\t* Failed to join %1: no reply from the member\n\n").arg(target.toString()));
+            qCWarning(lcAgent).noquote() << QStringLiteral("(%1) couldn't join: number_of_nodes=0 error=\"%2\"").arg(label, error);
+            done(error);
         }
     });
 }
@@ -344,7 +346,7 @@ void GossipPools::retryJoin(bool wan, int attempt)
     const QString label = wan ? QStringLiteral("WAN") : QStringLiteral("LAN");
     qCInfo(lcAgent).noquote() << QStringLiteral("Retry join is supported for the following discovery methods: cluster=%1 discovery_methods=\"aliyun aws azure digitalocean gce hcp k8s linode mdns os packet scaleway softlayer tencentcloud triton vsphere\"").arg(label);
     qCInfo(lcAgent).noquote() << QStringLiteral("Joining cluster...: cluster=%1").arg(label);
-    pool->join(addresses, [this, wan, attempt, label](int joined) {
+    pool->join(addresses, [this, wan, attempt, label](int joined, const QString &error) {
         if (joined > 0) {
             qCInfo(lcAgent).noquote() << QStringLiteral("Join cluster completed. Synced with initial agents: cluster=%1 num_agents=%2").arg(label).arg(joined);
             return;
@@ -357,7 +359,7 @@ void GossipPools::retryJoin(bool wan, int attempt)
             return;
         }
         const qint64 interval = (wan ? m_config.retryIntervalWan : m_config.retryInterval) / 1000000;
-        qCWarning(lcAgent).noquote() << QStringLiteral("Join cluster failed, will retry: cluster=%1 retry_interval=%2s").arg(label).arg(interval / 1000);
+        qCWarning(lcAgent).noquote() << QStringLiteral("Join cluster failed, will retry: cluster=%1 retry_interval=%2s error=\"%3\"").arg(label).arg(interval / 1000).arg(error);
         m_clock->schedule(interval, [this, wan, attempt, alive = QPointer<GossipPools>(this)] {
             if (alive)
                 retryJoin(wan, attempt + 1);

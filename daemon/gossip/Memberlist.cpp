@@ -610,17 +610,32 @@ QString Memberlist::mergeRemote(const PushPull &remote)
 
 // ---- join, leave, meta ----------------------------------------------------------------------
 
-void Memberlist::join(const QList<Address> &addresses, std::function<void(int joined)> done)
+void Memberlist::join(const QList<Address> &addresses, std::function<void(int joined, const QString &error)> done)
 {
     struct Pending
     {
         int waiting;
         int joined = 0;
-        std::function<void(int)> done;
+        std::function<void(int, const QString &)> done;
+        QStringList errors;
+
+        void finish()
+        {
+            // go-multierror's text, as Consul's join error shows it.
+            QString text;
+            if (joined == 0 && !errors.isEmpty()) {
+                text = errors.size() == 1 ? QStringLiteral("1 error occurred:\n")
+                                          : QStringLiteral("%1 errors occurred:\n").arg(errors.size());
+                for (const QString &e : std::as_const(errors))
+                    text += QStringLiteral("\t* ") + e + u'\n';
+                text += u'\n';
+            }
+            done(joined, text);
+        }
     };
-    auto pending = std::make_shared<Pending>(Pending{int(addresses.size()), 0, std::move(done)});
+    auto pending = std::make_shared<Pending>(Pending{int(addresses.size()), 0, std::move(done), {}});
     if (addresses.isEmpty()) {
-        after(0, [pending] { pending->done(0); });
+        after(0, [pending] { pending->finish(); });
         return;
     }
     const QByteArray request = encodeMessage(localPushPull(true));
@@ -629,15 +644,18 @@ void Memberlist::join(const QList<Address> &addresses, std::function<void(int jo
         m_transport->request(a, request, m_config.streamTimeoutMs, [this, alive, pending, a](std::optional<QByteArray> reply) {
             if (alive.lock()) {
                 const auto m = reply ? decodeMessage(*reply) : std::nullopt;
-                const QString refused = m && std::holds_alternative<PushPull>(*m) ? mergeRemote(std::get<PushPull>(*m))
-                                                                                  : QStringLiteral("no push/pull reply");
-                if (refused.isEmpty())
+                const QString refused = !reply ? QStringLiteral("no reply from the member")
+                                        : m && std::holds_alternative<PushPull>(*m) ? mergeRemote(std::get<PushPull>(*m))
+                                                                                    : QStringLiteral("no push/pull reply");
+                if (refused.isEmpty()) {
                     ++pending->joined;
-                else
-                    qCWarning(lcMemberlist).noquote() << QStringLiteral("Failed to join %1: %2").arg(a.toString(), refused);
+                } else {
+                    pending->errors.append(QStringLiteral("Failed to join %1: %2").arg(a.toString(), refused));
+                    qCWarning(lcMemberlist).noquote() << pending->errors.constLast();
+                }
             }
             if (--pending->waiting == 0)
-                pending->done(pending->joined);
+                pending->finish();
         });
     }
 }

@@ -85,8 +85,10 @@ public:
 
     // Announces this node alive with `meta` and starts probing, gossip and push/pull.
     void start(const QByteArray &meta);
-    // Push/pull with each address; `done(count of successes)` runs once all have answered.
-    void join(const QList<Address> &addresses, std::function<void(int joined)> done);
+    // Push/pull with each address; `done(count of successes, error)` runs once all have
+    // answered. With no success, `error` lists each address's reason as memberlist's multierror
+    // does ("1 error occurred:\n\t* Failed to join <addr>: <reason>\n\n"), else it is empty.
+    void join(const QList<Address> &addresses, std::function<void(int joined, const QString &error)> done);
     // Broadcasts our departure and calls `done` once it has been gossiped (or after timeoutMs).
     void leave(qint64 timeoutMs, std::function<void()> done);
     // Stops timers and ignores the network from now on.

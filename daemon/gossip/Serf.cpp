@@ -354,12 +354,12 @@ QHash<QString, Coordinate> Serf::coordinates() const
 
 // ---- operations -----------------------------------------------------------------------------
 
-void Serf::join(const QList<Address> &addresses, std::function<void(int joined)> done)
+void Serf::join(const QList<Address> &addresses, std::function<void(int joined, const QString &error)> done)
 {
     m_joinIgnoreOld = true; // a joining member does not replay the cluster's past events
-    m_memberlist->join(addresses, [this, alive = std::weak_ptr<bool>(m_alive), done](int joined) {
+    m_memberlist->join(addresses, [this, alive = std::weak_ptr<bool>(m_alive), done](int joined, const QString &error) {
         if (!alive.lock()) {
-            done(joined);
+            done(joined, error);
             return;
         }
         m_joinIgnoreOld = false;
@@ -369,7 +369,7 @@ void Serf::join(const QList<Address> &addresses, std::function<void(int joined)>
                 self->statusLTime = ltime;
             broadcastIntent(m_options.name, JoinIntent{ltime, m_options.name});
         }
-        done(joined);
+        done(joined, error);
     });
 }
 
@@ -578,7 +578,7 @@ void Serf::reconnect()
     if (failed.isEmpty() || m_random.unit() > double(failed.size()) / double(std::max(1, alive)))
         return;
     const Address target = failed.at(qsizetype(m_random.below(quint64(failed.size()))));
-    m_memberlist->join({target}, [](int) {});
+    m_memberlist->join({target}, [](int, const QString &) {});
 }
 
 QList<Member> Serf::members() const

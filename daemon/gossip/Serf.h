@@ -7,7 +7,7 @@
 //                                     (SerfConfig::lan() / ::wan() carry Consul's defaults), seed,
 //                                     refuseMember (who may not join: another datacenter)
 //   start()                           announce ourselves; nothing is sent before
-//   join(addresses, done(n))          push/pull with each address; n = how many answered
+//   join(addresses, done(n, error))   push/pull with each address; n = how many answered
 //   leave(done())                     graceful leave: status leaving → left, then stops gossiping
 //   forceLeave(node, prune)           a failed member becomes left (prune: forgotten at once)
 //   setTags(tags)                     new tags for this member, gossiped to all
@@ -103,7 +103,7 @@ public:
     ~Serf() override;
 
     void start();
-    void join(const QList<Address> &addresses, std::function<void(int joined)> done);
+    void join(const QList<Address> &addresses, std::function<void(int joined, const QString &error)> done);
     void leave(std::function<void()> done);
     bool forceLeave(const QString &node, bool prune);
     void setTags(const QMap<QString, QString> &tags);

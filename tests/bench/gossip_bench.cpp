@@ -85,7 +85,7 @@ void run(int n)
     for (int i = 0; i < n; ++i) {
         c.net.serf(i)->start();
         if (i > 0)
-            c.net.serf(i)->join({c.net.address(0)}, [](int) {});
+            c.net.serf(i)->join({c.net.address(0)}, [](int, const QString &) {});
         c.clock.advance(5);
     }
     qint64 settle = 0;

@@ -53,7 +53,7 @@ struct Sim
     }
     void join(int i, int via)
     {
-        net.serf(i)->join({net.address(via)}, [](int) {});
+        net.serf(i)->join({net.address(via)}, [](int, const QString &) {});
     }
     // Starts members [from, to) one every `spacingMs`, each joining a random started member.
     void startAndJoin(int from, int to, qint64 spacingMs, SimRandom &random)
@@ -362,11 +362,11 @@ private Q_SLOTS:
         QVERIFY(sim.runUntil([&] { return sim.net.serf(0)->stats().alive == 3 && sim.net.serf(2)->stats().alive == 3; }, 30000) >= 0);
 
         int joined = -1;
-        sim.net.serf(3)->join({sim.net.address(0)}, [&](int n) { joined = n; });
+        sim.net.serf(3)->join({sim.net.address(0)}, [&](int n, const QString &) { joined = n; });
         QVERIFY(sim.runUntil([&] { return joined >= 0; }, 30000) >= 0);
         QCOMPARE(joined, 0);
         joined = -1;
-        sim.net.serf(1)->join({sim.net.address(3)}, [&](int n) { joined = n; });
+        sim.net.serf(1)->join({sim.net.address(3)}, [&](int n, const QString &) { joined = n; });
         QVERIFY(sim.runUntil([&] { return joined >= 0; }, 30000) >= 0);
         QCOMPARE(joined, 0);
 

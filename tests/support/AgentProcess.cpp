@@ -78,7 +78,9 @@ bool AgentProcess::start(int timeoutMs, bool waitForLeader)
             return false;
         }
         const HttpResult r = httpRequest("GET", baseUrl() + QStringLiteral("/v1/status/leader"), {}, {}, 1000);
-        if (r.status == 200 && (!waitForLeader || r.body != "\"\""))
+        // Without waitForLeader any answer will do: a client agent that knows no server yet
+        // answers 500 "No known Consul servers".
+        if (waitForLeader ? r.status == 200 && r.body != "\"\"" : r.status != 0)
             return true;
         QThread::msleep(20);
     }

@@ -90,6 +90,7 @@ class TestCluster : public QObject
 private Q_SLOTS:
     void initTestCase();
     void singleServerKeepsAcknowledgedWrites();
+    void joinOfAnotherDatacenterRefused();
     void threeServers();
     void gossipClusterWithClient();
     void autopilotPrunesDeadServers();
@@ -131,6 +132,36 @@ void TestCluster::singleServerKeepsAcknowledgedWrites()
     QCOMPARE(servers[0].toObject().value(u"Node").toString(), u"single"_s);
     QCOMPARE(servers[0].toObject().value(u"Leader").toBool(), true);
     s.process->stop();
+}
+
+// A client of another datacenter asks to join: Consul's merge delegate refuses, and `join` shows
+// memberlist's multierror of that refusal, as Consul's CLI prints it.
+void TestCluster::joinOfAnotherDatacenterRefused()
+{
+    Server server{u"dc1-server"_s, u"127.0.0.2"_s, m_dir.filePath(u"dc1-server"_s), freeTcpPort(QHostAddress(u"127.0.0.2"_s)),
+                  {u"-bootstrap"_s}};
+    Server client{u"other-client"_s, u"127.0.0.3"_s, m_dir.filePath(u"other-client"_s), freeTcpPort(QHostAddress(u"127.0.0.3"_s)),
+                  {u"-datacenter"_s, u"other"_s, u"-config-file"_s, m_dir.filePath(u"short-hold.json"_s)}};
+    client.server = false;
+    QVERIFY(QDir().mkpath(server.dataDir) && QDir().mkpath(client.dataDir));
+    // Without a server its /v1/status/leader waits rpc_hold_timeout before it answers.
+    QFile shortHold(m_dir.filePath(u"short-hold.json"_s));
+    QVERIFY(shortHold.open(QIODevice::WriteOnly));
+    shortHold.write(R"({"performance": {"rpc_hold_timeout": "100ms"}})");
+    shortHold.close();
+    QVERIFY(server.start(m_config, true));
+    QVERIFY(client.start(m_config, false));
+    QByteArray out, err;
+    QCOMPARE(client.process->runCli({u"join"_s, server.serfAddress()}, &out, &err), 1);
+    QCOMPARE(QString::fromUtf8(err),
+             u"Error joining address '%1': Unexpected response code: 500 (1 error occurred:\n\t* Failed to join %1: "
+             "Member 'dc1-server' part of wrong datacenter 'dc1')\nFailed to join any nodes.\n"_s.arg(server.serfAddress()));
+    QVERIFY(out.isEmpty());
+    // The server refused the client as well: neither lists the other.
+    QCOMPARE(server.process->runCli({u"members"_s}, &out), 0);
+    QVERIFY2(!out.contains("other-client"), out.constData());
+    client.process->stop();
+    server.process->stop();
 }
 
 void TestCluster::threeServers()
