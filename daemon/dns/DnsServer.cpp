@@ -12,6 +12,12 @@
 
 #include <algorithm>
 
+#ifdef Q_OS_LINUX
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
+
 namespace qonsul::dns {
 
 namespace {
@@ -140,39 +146,125 @@ bool DnsServer::listen(const QHostAddress &address, quint16 port, QString *error
 
 void DnsServer::onUdpReady()
 {
+    // Bounded per wakeup so TCP clients and timers get their turn under a flood.
+    int budget = 256;
+#ifdef Q_OS_LINUX
+    budget -= readBatches(budget);
+    if (budget <= 0) {
+        QTimer::singleShot(0, this, &DnsServer::onUdpReady);
+        return;
+    }
+#endif
+    // Elsewhere this is the whole loop; on Linux the queue is empty by now and the read that
+    // finds it empty re-arms Qt's read notifier (QUdpSocket does that in readDatagram).
     QHostAddress sender;
     quint16 senderPort = 0;
-    // Bounded per wakeup so TCP clients and timers get their turn under a flood.
-    for (int n = 0; n < 256; ++n) {
+    for (; budget > 0; --budget) {
         const qint64 len = m_udp->readDatagram(m_buffer.data(), m_buffer.size(), &sender, &senderPort);
         if (len < 0)
             break;
-        DnsResolver::Outcome out = m_resolver.handle(QByteArrayView(m_buffer.constData(), len), false);
-        if (out.action == DnsResolver::Action::Reply) {
-            Client c;
-            c.address = sender;
-            c.port = senderPort;
-            answer(c, QByteArrayView(m_buffer.constData(), len), std::move(out.reply));
-        } else if (out.action == DnsResolver::Action::Recurse) {
-            Client c;
-            c.address = sender;
-            c.port = senderPort;
-            c.maxUdpSize = out.query.edns ? std::max<int>(512, out.query.edns->udpSize) : 512;
-            startForward(c, QByteArrayView(m_buffer.constData(), len), out.query);
-        } else if (out.action == DnsResolver::Action::Forward) {
-            Client c;
-            c.address = sender;
-            c.port = senderPort;
-            forwardToDatacenter(c, QByteArrayView(m_buffer.constData(), len), out);
-        } else if (out.action == DnsResolver::Action::Failover) {
-            Client c;
-            c.address = sender;
-            c.port = senderPort;
-            failover(c, out);
-        }
+        Client c;
+        c.address = sender;
+        c.port = senderPort;
+        const QByteArrayView packet(m_buffer.constData(), len);
+        dispatch(c, packet, m_resolver.handle(packet, false));
     }
     if (m_udp->hasPendingDatagrams())
         QTimer::singleShot(0, this, &DnsServer::onUdpReady);
+}
+
+#ifdef Q_OS_LINUX
+int DnsServer::readBatches(int budget)
+{
+    // recvmmsg/sendmmsg: one system call per batch of queries and one per batch of replies
+    // instead of one each per query, and the client is woken once per batch.
+    constexpr int kBatch = 32;
+    constexpr int kSlot = 65536; // any UDP datagram fits; pages the kernel never writes stay unmapped
+    if (!m_batch)
+        m_batch.reset(new char[size_t(kBatch) * kSlot]);
+    const int fd = int(m_udp->socketDescriptor());
+    int handled = 0;
+    while (handled < budget) {
+        mmsghdr in[kBatch];
+        iovec inIov[kBatch];
+        sockaddr_storage from[kBatch];
+        const int want = std::min(kBatch, budget - handled);
+        for (int i = 0; i < want; ++i) {
+            inIov[i] = {m_batch.get() + size_t(i) * kSlot, kSlot};
+            in[i] = {};
+            in[i].msg_hdr.msg_name = &from[i];
+            in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+            in[i].msg_hdr.msg_iov = &inIov[i];
+            in[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int n = ::recvmmsg(fd, in, unsigned(want), MSG_DONTWAIT, nullptr);
+        if (n <= 0)
+            break; // empty (or an error, which Qt's read then reports)
+        handled += n;
+        QByteArray replies[kBatch];
+        mmsghdr out[kBatch];
+        iovec outIov[kBatch];
+        int m = 0;
+        for (int i = 0; i < n; ++i) {
+            const QByteArrayView packet(m_batch.get() + size_t(i) * kSlot, qsizetype(in[i].msg_len));
+            DnsResolver::Outcome outcome = m_resolver.handle(packet, false);
+            if (outcome.action == DnsResolver::Action::Reply && !m_upstream) {
+                replies[m] = std::move(outcome.reply);
+                outIov[m] = {replies[m].data(), size_t(replies[m].size())};
+                out[m] = {};
+                out[m].msg_hdr.msg_name = &from[i];
+                out[m].msg_hdr.msg_namelen = in[i].msg_hdr.msg_namelen;
+                out[m].msg_hdr.msg_iov = &outIov[m];
+                out[m].msg_hdr.msg_iovlen = 1;
+                ++m;
+                continue;
+            }
+            if (outcome.action == DnsResolver::Action::Drop)
+                continue;
+            const auto *sa = reinterpret_cast<const sockaddr *>(&from[i]);
+            Client c;
+            c.address = QHostAddress(sa);
+            c.port = ntohs(sa->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6 *>(sa)->sin6_port
+                                                     : reinterpret_cast<const sockaddr_in *>(sa)->sin_port);
+            dispatch(c, packet, std::move(outcome));
+        }
+        for (int sent = 0; sent < m;) {
+            const int r = ::sendmmsg(fd, out + sent, unsigned(m - sent), 0);
+            if (r < 0 && errno == EINTR)
+                continue;
+            sent += r > 0 ? r : 1; // a reply the kernel refuses is lost, as a failed writeDatagram's is
+        }
+        if (n < want)
+            break; // the queue is empty
+    }
+    return handled;
+}
+#endif
+
+void DnsServer::dispatch(const Client &client, QByteArrayView packet, DnsResolver::Outcome out)
+{
+    switch (out.action) {
+    case DnsResolver::Action::Reply:
+        answer(client, packet, std::move(out.reply));
+        break;
+    case DnsResolver::Action::Recurse: {
+        Client c = client;
+        if (!c.tcp)
+            c.maxUdpSize = out.query.edns ? std::max<int>(512, out.query.edns->udpSize) : 512;
+        startForward(c, packet, out.query);
+        break;
+    }
+    case DnsResolver::Action::Forward:
+        forwardToDatacenter(client, packet, out);
+        break;
+    case DnsResolver::Action::Failover:
+        failover(client, out);
+        break;
+    case DnsResolver::Action::Drop:
+        if (client.tcp && client.socket)
+            client.socket->disconnectFromHost(); // garbage on a stream: nothing sensible follows
+        break;
+    }
 }
 
 void DnsServer::onNewConnection()
@@ -216,31 +308,14 @@ void DnsServer::onTcpReady(QTcpSocket *socket)
             return;
         socket->read(len, 2);
         const QByteArray packet = socket->read(size);
+        Client c;
+        c.tcp = true;
+        c.socket = socket;
         DnsResolver::Outcome out = m_resolver.handle(packet, true);
-        if (out.action == DnsResolver::Action::Reply) {
-            Client c;
-            c.tcp = true;
-            c.socket = socket;
-            answer(c, packet, std::move(out.reply));
-        } else if (out.action == DnsResolver::Action::Recurse) {
-            Client c;
-            c.tcp = true;
-            c.socket = socket;
-            startForward(c, packet, out.query);
-        } else if (out.action == DnsResolver::Action::Forward) {
-            Client c;
-            c.tcp = true;
-            c.socket = socket;
-            forwardToDatacenter(c, packet, out);
-        } else if (out.action == DnsResolver::Action::Failover) {
-            Client c;
-            c.tcp = true;
-            c.socket = socket;
-            failover(c, out);
-        } else {
-            socket->disconnectFromHost(); // garbage on a stream: nothing sensible follows
+        const bool drop = out.action == DnsResolver::Action::Drop;
+        dispatch(c, packet, std::move(out));
+        if (drop)
             return;
-        }
     }
 }
 

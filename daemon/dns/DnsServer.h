@@ -74,6 +74,12 @@ private:
     struct Forward;
 
     void onUdpReady();
+#ifdef Q_OS_LINUX
+    // Answers up to `budget` queued datagrams in batches; returns how many it read.
+    int readBatches(int budget);
+#endif
+    // Acts on the resolver's outcome for one query (reply, recurse, forward, failover, drop).
+    void dispatch(const Client &client, QByteArrayView packet, DnsResolver::Outcome out);
     void onNewConnection();
     void onTcpReady(QTcpSocket *socket);
     void reply(const Client &client, const QByteArray &bytes);
@@ -94,6 +100,7 @@ private:
     QTcpServer *m_tcp = nullptr;
     quint16 m_port = 0;
     QByteArray m_buffer;
+    std::unique_ptr<char[]> m_batch; // recvmmsg slots, allocated on the first query
     int m_tcpConnections = 0;
     QHash<Forward *, std::shared_ptr<Forward>> m_forwards; // recursions in flight
     Upstream m_upstream;
