@@ -16,6 +16,7 @@
 #   BENCH_PREFIX_WATCHERS  watchers on one prefix (default 10000)
 #   BENCH_STARTS           agent starts for the start-up time (default 20)
 #   BENCH_TTL_CHECKS       TTL checks renewed at once, once a second (default 10000)
+#   BENCH_INTERVAL_CHECKS  HTTP checks and as many TCP checks at a 1 s interval (default 1000)
 #   BENCH_PROFILE          1: also `perf record` the agent under the GET and PUT loads
 #   BENCH_SKIP_BUILD       1: use the binaries already in BENCH_BUILD_DIR
 # Everything it starts (agents, nginx, generators) is stopped on exit, also on failure or ^C.
@@ -31,6 +32,7 @@ WATCHERS=${BENCH_WATCHERS:-50000}
 PREFIX_WATCHERS=${BENCH_PREFIX_WATCHERS:-10000}
 STARTS=${BENCH_STARTS:-20}
 TTL_CHECKS=${BENCH_TTL_CHECKS:-10000}
+INTERVAL_CHECKS=${BENCH_INTERVAL_CHECKS:-1000}
 PROFILE=${BENCH_PROFILE:-0}
 REPEAT=${BENCH_REPEAT:-3}
 
@@ -320,6 +322,17 @@ echo "$OUT"
 TTL=$(result_line "$OUT")
 stop_agent
 
+# ---------------------------------------------------------------- 6. HTTP and TCP checks
+echo
+echo "==> 6. $INTERVAL_CHECKS HTTP + $INTERVAL_CHECKS TCP checks at a 1 s interval against local targets"
+start_agent checks
+set +e
+OUT=$($CLIENT_CPU "$QB" checks --port "$PORT" --pid "$AGENT" --http "$INTERVAL_CHECKS" --tcp "$INTERVAL_CHECKS")
+set -e
+echo "$OUT"
+CHECKS=$(result_line "$OUT")
+stop_agent
+
 # ---------------------------------------------------------------- summary
 verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "") { print "no result"; exit }
     ok = (op == ">=") ? (a + 0 >= b + 0) : (a + 0 < b + 0); print ok ? "met" : "NOT met" }'; }
@@ -372,5 +385,11 @@ printf '%-44s %-52s %-22s %s\n' "$TTL_CHECKS TTL checks renewed at once, 1/s" \
 printf '%-44s %-52s %-22s %s\n' "  renewal replies from the burst's start" \
     "p50 $(field steady_p50_ms "$TTL") ms, p99 $(field steady_p99_ms "$TTL") ms, max $(field steady_max_ms "$TTL") ms" \
     "(reported)" ""
+printf '%-44s %-52s %-22s %s\n' "$INTERVAL_CHECKS HTTP + $INTERVAL_CHECKS TCP checks, 1 s" \
+    "CPU $(field cpu_pct "$CHECKS")% of one core, VmRSS $(field rss_max_mb "$CHECKS") MB" "<25%, <60 MB" \
+    "$(verdict "$(field cpu_pct "$CHECKS")" '<' 25), $(verdict "$(field rss_max_mb "$CHECKS")" '<' 60)"
+printf '%-44s %-52s %-22s %s\n' "  periods within +-10% of the interval" \
+    "$(field within10_pct "$CHECKS")%, worst $(field worst_pct "$CHECKS")%, p99 $(field p99_ms "$CHECKS") ms" "100%" \
+    "$(verdict "$(field worst_pct "$CHECKS")" '<' 10)"
 echo
 echo "Full output: $RESULTS"

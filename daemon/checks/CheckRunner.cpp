@@ -114,6 +114,7 @@ void CheckRunner::start(qint64 firstDelayMs)
         m_clock->cancel(m_next);
     if (firstDelayMs < 0)
         firstDelayMs = qint64(QRandomGenerator::global()->bounded(quint64(toMs(m_interval))));
+    m_due = m_clock->monotonicMs() + firstDelayMs;
     m_next = m_clock->schedule(firstDelayMs, [this] {
         m_next = 0;
         fire();
@@ -160,7 +161,14 @@ void CheckRunner::finish(const CheckResult &result)
         m_clock->cancel(m_deadline);
     m_deadline = 0;
     if (!m_stopped) {
-        m_next = m_clock->schedule(toMs(m_interval), [this] {
+        // Fixed rate: the next probe is due an interval after this one was due, so neither the
+        // probe's duration nor a late timer adds to the period. A probe that overran its
+        // interval is followed by the next one an interval after it finished (Consul's rule).
+        const qint64 now = m_clock->monotonicMs();
+        m_due += toMs(m_interval);
+        if (m_due <= now)
+            m_due = now + toMs(m_interval);
+        m_next = m_clock->schedule(m_due - now, [this] {
             m_next = 0;
             fire();
         });

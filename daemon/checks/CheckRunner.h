@@ -1,7 +1,8 @@
 #pragma once
 // Interval check runners on the event loop. Each runner probes once per interval (the first
-// probe after a random stagger within one interval, the next one interval after the previous
-// probe finished, as Consul does), never blocks, and enforces its timeout through the
+// probe after a random stagger within one interval, then at a fixed rate: each probe is due one
+// interval after the previous one was due, or one interval after it finished if it overran),
+// never blocks, and enforces its timeout through the
 // injected Clock: when the timeout fires the probe is aborted and reported critical. A script
 // check that times out has its whole process group killed; the next run starts only after it
 // has exited.
@@ -70,6 +71,7 @@ private:
     Notify m_notify;
     Clock::TimerId m_next = 0;
     Clock::TimerId m_deadline = 0;
+    qint64 m_due = 0; // Clock::monotonicMs() at which the current (or next) probe is due
     bool m_inFlight = false;
     bool m_stopped = true;
     quint64 m_probes = 0;

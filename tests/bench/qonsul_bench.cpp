@@ -27,6 +27,15 @@
 //         renew an unchanged status (only the TTL timers move): agent CPU (all threads'
 //         schedstat) per round and over their wall time. VmRSS before registering, after
 //         registering, after the rounds.
+//   qonsul-bench checks   --port P --pid PID [--http 1000] [--tcp 1000] [--interval-ms 1000]
+//                         [--warmup-s 10] [--seconds 30]
+//         runs the checks' targets in this process (one HTTP/1.1 listener answering 200 to
+//         GET /c/<i>, and one listener per TCP check, all on 127.0.0.1, served by one epoll
+//         thread), registers the HTTP and TCP checks at the given interval, lets them run for
+//         the warm-up, then records every probe's arrival (accept time) for the given seconds:
+//         agent CPU (schedstat) and VmRSS over that window, and each check's periods (the time
+//         between its consecutive probes): mean, percentiles, the fraction within +-10% of the
+//         interval and the worst, overall and per kind.
 //
 // Reply times in `wake` are the kernel's receive timestamps (SO_TIMESTAMPNS), so they do not
 // include the time this single-threaded client takes to get round to reading 10,000 sockets.
@@ -45,6 +54,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -1198,6 +1209,254 @@ int modeTtl(const Args &a)
     return 0;
 }
 
+// ---------------------------------------------------------------- checks
+
+// The targets of `checks`: listener 0 is the HTTP one (requests name the check: /c/<i>), the
+// others are TCP check i-1's. Every accepted connection is stamped with CLOCK_MONOTONIC.
+class CheckTargets
+{
+public:
+    explicit CheckTargets(int tcpCount)
+    {
+        m_ep = epoll_create1(EPOLL_CLOEXEC);
+        for (int i = 0; i <= tcpCount; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            const int one = 1;
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+            sockaddr_in a = loopback(0);
+            socklen_t len = sizeof a;
+            if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || ::listen(fd, 1024) != 0
+                || getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) != 0)
+                die("target listener");
+            m_ports.push_back(ntohs(a.sin_port));
+            m_listeners.push_back(fd);
+            add(fd, uint64_t(i) << 32 | 0xffffffffu);
+        }
+        m_tcpArrivals.resize(size_t(tcpCount));
+    }
+    ~CheckTargets()
+    {
+        stop();
+        for (int fd : m_listeners)
+            ::close(fd);
+        ::close(m_ep);
+    }
+    uint16_t httpPort() const { return m_ports[0]; }
+    uint16_t tcpPort(int i) const { return m_ports[size_t(i) + 1]; }
+    void start(int httpCount)
+    {
+        m_httpArrivals.assign(size_t(httpCount), {});
+        m_thread = std::thread([this] { run(); });
+    }
+    void stop()
+    {
+        if (!m_thread.joinable())
+            return;
+        m_stop = true;
+        m_thread.join();
+    }
+    // Arrivals since `from` (ns, CLOCK_MONOTONIC); call after stop().
+    const std::vector<std::vector<int64_t>> &httpArrivals() const { return m_httpArrivals; }
+    const std::vector<std::vector<int64_t>> &tcpArrivals() const { return m_tcpArrivals; }
+
+private:
+    void add(int fd, uint64_t tag)
+    {
+        epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.u64 = tag;
+        epoll_ctl(m_ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+    void run()
+    {
+        std::map<int, std::string> requests; // HTTP connections: what they sent so far
+        while (!m_stop) {
+            epoll_event events[256];
+            const int n = epoll_wait(m_ep, events, 256, 100);
+            for (int e = 0; e < n; ++e) {
+                const uint64_t tag = events[e].data.u64;
+                if ((tag & 0xffffffffu) == 0xffffffffu) { // a listener
+                    const size_t listener = size_t(tag >> 32);
+                    while (true) {
+                        const int c = accept4(m_listeners[listener], nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                        if (c < 0)
+                            break;
+                        const int64_t at = nowNs();
+                        if (listener > 0) {
+                            m_tcpArrivals[listener - 1].push_back(at);
+                            ::close(c);
+                            continue;
+                        }
+                        requests[c] = std::to_string(at) + ' ';
+                        add(c, uint64_t(uint32_t(c)));
+                    }
+                    continue;
+                }
+                const int c = int(tag);
+                char data[4096];
+                const ssize_t got = ::recv(c, data, sizeof data, 0);
+                std::string &req = requests[c];
+                if (got > 0)
+                    req.append(data, size_t(got));
+                if (got > 0 && req.find("\r\n\r\n") == std::string::npos)
+                    continue;
+                const size_t path = req.find(" /c/");
+                if (got > 0 && path != std::string::npos) {
+                    const long check = std::strtol(req.c_str() + path + 4, nullptr, 10);
+                    if (check >= 0 && size_t(check) < m_httpArrivals.size())
+                        m_httpArrivals[size_t(check)].push_back(std::strtoll(req.c_str(), nullptr, 10));
+                    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+                    ::send(c, answer, sizeof answer - 1, MSG_NOSIGNAL);
+                }
+                requests.erase(c);
+                ::close(c);
+            }
+        }
+        for (const auto &[fd, unused] : requests)
+            ::close(fd);
+    }
+
+    int m_ep = -1;
+    std::vector<int> m_listeners;
+    std::vector<uint16_t> m_ports;
+    std::vector<std::vector<int64_t>> m_httpArrivals;
+    std::vector<std::vector<int64_t>> m_tcpArrivals;
+    std::thread m_thread;
+    std::atomic<bool> m_stop { false };
+};
+
+struct PeriodStats
+{
+    std::vector<double> periods; // ms
+    int checks = 0;
+    int checksAllWithin = 0; // checks whose every period was within +-10%
+};
+
+PeriodStats periodsOf(const std::vector<std::vector<int64_t>> &arrivals, int64_t from, int64_t to, double intervalMs)
+{
+    PeriodStats s;
+    for (const std::vector<int64_t> &a : arrivals) {
+        bool all = true;
+        int n = 0;
+        for (size_t i = 1; i < a.size(); ++i) {
+            if (a[i - 1] < from || a[i] > to)
+                continue;
+            const double ms = double(a[i] - a[i - 1]) / 1e6;
+            s.periods.push_back(ms);
+            all &= std::abs(ms - intervalMs) <= intervalMs * 0.1;
+            ++n;
+        }
+        if (n > 0) {
+            ++s.checks;
+            s.checksAllWithin += all;
+        }
+    }
+    return s;
+}
+
+void printPeriods(const char *kind, const PeriodStats &s, double intervalMs, int registered)
+{
+    if (s.periods.empty()) {
+        std::printf("checks: %s: no periods recorded\n", kind);
+        return;
+    }
+    double sum = 0;
+    size_t within = 0;
+    double worst = 0;
+    for (double ms : s.periods) {
+        sum += ms;
+        within += std::abs(ms - intervalMs) <= intervalMs * 0.1;
+        worst = std::max(worst, std::abs(ms - intervalMs));
+    }
+    std::printf("checks: %s: %zu periods of %d checks (%d registered): mean %.1f ms, min %.1f, p1 %.1f, p50 %.1f, "
+                "p99 %.1f, max %.1f; %.2f%% within +-10%%, worst %+.1f%%; checks always within +-10%%: %d of %d\n",
+                kind, s.periods.size(), s.checks, registered, sum / double(s.periods.size()), percentile(s.periods, 0),
+                percentile(s.periods, 1), percentile(s.periods, 50), percentile(s.periods, 99),
+                percentile(s.periods, 100), 100.0 * double(within) / double(s.periods.size()),
+                100.0 * worst / intervalMs, s.checksAllWithin, s.checks);
+}
+
+int modeChecks(const Args &a)
+{
+    const auto port = uint16_t(a.num("port", 8500));
+    const auto pid = pid_t(a.num("pid", 0));
+    const int httpCount = int(a.num("http", 1000));
+    const int tcpCount = int(a.num("tcp", 1000));
+    const long intervalMs = a.num("interval-ms", 1000);
+    const long warmupS = a.num("warmup-s", 10);
+    const long seconds = a.num("seconds", 30);
+    if (pid <= 0)
+        die("--pid is required");
+    raiseFdLimit();
+    const long rssStart = procStatusKb(pid, "VmRSS");
+    CheckTargets targets(tcpCount);
+    targets.start(httpCount);
+    {
+        HttpClient c;
+        if (!c.connect(port))
+            die("connect");
+        const std::string interval = std::to_string(intervalMs) + "ms";
+        constexpr int kBatch = 200; // pipelined
+        for (int i = 0; i < httpCount + tcpCount; i += kBatch) {
+            const int n = std::min(kBatch, httpCount + tcpCount - i);
+            std::string out;
+            for (int j = i; j < i + n; ++j) {
+                const std::string def = j < httpCount
+                    ? "\"Name\":\"http-" + std::to_string(j) + "\",\"HTTP\":\"http://127.0.0.1:"
+                        + std::to_string(targets.httpPort()) + "/c/" + std::to_string(j) + "\""
+                    : "\"Name\":\"tcp-" + std::to_string(j - httpCount) + "\",\"TCP\":\"127.0.0.1:"
+                        + std::to_string(targets.tcpPort(j - httpCount)) + "\"";
+                out += HttpClient::format("PUT", "/v1/agent/check/register", "{" + def + ",\"Interval\":\"" + interval + "\"}");
+            }
+            if (!c.sendAll(out))
+                die("register");
+            for (int j = 0; j < n; ++j) {
+                const auto r = c.read();
+                if (!r || r->status != 200)
+                    die("register reply");
+            }
+        }
+    }
+    std::printf("checks: registered %d HTTP and %d TCP checks at %ld ms; warming up %ld s\n", httpCount, tcpCount,
+                intervalMs, warmupS);
+    sleepMs(int(warmupS * 1000));
+    const int64_t from = nowNs();
+    const int64_t cpu0 = procCpuNs(pid);
+    std::vector<double> rssMb;
+    for (long i = 0; i < seconds; ++i) {
+        sleepMs(1000);
+        rssMb.push_back(double(procStatusKb(pid, "VmRSS")) / 1024.0);
+    }
+    const int64_t to = nowNs();
+    const double cpuPct = double(procCpuNs(pid) - cpu0) / double(to - from) * 100.0;
+    targets.stop();
+    const PeriodStats http = periodsOf(targets.httpArrivals(), from, to, double(intervalMs));
+    const PeriodStats tcp = periodsOf(targets.tcpArrivals(), from, to, double(intervalMs));
+    PeriodStats all = http;
+    all.periods.insert(all.periods.end(), tcp.periods.begin(), tcp.periods.end());
+    all.checks += tcp.checks;
+    all.checksAllWithin += tcp.checksAllWithin;
+    std::printf("checks: agent CPU %.1f%% of one core over %ld s; VmRSS %.1f MB before registering, max %.1f MB while "
+                "running\n",
+                cpuPct, seconds, double(rssStart) / 1024, percentile(rssMb, 100));
+    printPeriods("HTTP", http, double(intervalMs), httpCount);
+    printPeriods("TCP ", tcp, double(intervalMs), tcpCount);
+    printPeriods("all ", all, double(intervalMs), httpCount + tcpCount);
+    size_t within = 0;
+    double worst = 0;
+    for (double ms : all.periods) {
+        within += std::abs(ms - double(intervalMs)) <= double(intervalMs) * 0.1;
+        worst = std::max(worst, std::abs(ms - double(intervalMs)));
+    }
+    std::printf("RESULT http=%d tcp=%d interval_ms=%ld seconds=%ld cpu_pct=%.1f rss_max_mb=%.1f periods=%zu "
+                "within10_pct=%.2f worst_pct=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f min_ms=%.1f\n",
+                httpCount, tcpCount, intervalMs, seconds, cpuPct, percentile(rssMb, 100), all.periods.size(),
+                all.periods.empty() ? 0.0 : 100.0 * double(within) / double(all.periods.size()),
+                100.0 * worst / double(intervalMs), percentile(all.periods, 50), percentile(all.periods, 99),
+                percentile(all.periods, 100), percentile(all.periods, 0));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -1219,7 +1478,9 @@ int main(int argc, char **argv)
         return modeSendFloor(a);
     if (a.mode == "ttl")
         return modeTtl(a);
-    std::fprintf(stderr, "usage: qonsul-bench freeport | ready | watchers | wake | sendfloor | startup | ttl [--option value ...]\n"
+    if (a.mode == "checks")
+        return modeChecks(a);
+    std::fprintf(stderr, "usage: qonsul-bench freeport | ready | watchers | wake | sendfloor | startup | ttl | checks [--option value ...]\n"
                          "       (see the comment at the top of tests/bench/qonsul_bench.cpp)\n");
     return 2;
 }

@@ -241,12 +241,13 @@ private Q_SLOTS:
         clock.advance(200);
         r.complete(u"passing"_s, u"ok"_s);
         QCOMPARE(results.size(), 1);
-        // Next probe one interval after the previous one finished.
-        clock.advance(9999);
+        // Fixed rate: the next probe is due one interval after the previous one was due, however
+        // long the probe took.
+        clock.advance(9799);
         QCOMPARE(r.begun, 1);
         clock.advance(1);
         QCOMPARE(r.begun, 2);
-        QCOMPARE(r.beganAt.at(1) - r.beganAt.at(0), 10200);
+        QCOMPARE(r.beganAt.at(1) - r.beganAt.at(0), 10000);
         // A probe that does not finish is aborted at the timeout.
         clock.advance(2999);
         QCOMPARE(r.aborted, 0);
@@ -256,11 +257,35 @@ private Q_SLOTS:
         // A late completion of the aborted probe is ignored.
         r.complete(u"passing"_s, u"late"_s);
         QCOMPARE(results.size(), 2);
-        clock.advance(10000);
+        clock.advance(7000);
         QCOMPARE(r.begun, 3);
+        QCOMPARE(r.beganAt.at(2) - r.beganAt.at(1), 10000);
         r.stop();
         QCOMPARE(r.cancelled, 1);
         QCOMPARE(clock.pendingCount(), 0);
+    }
+
+    void runnerAfterAnOverrun()
+    {
+        // A probe that takes longer than the interval: the next one comes an interval after it
+        // finished (Consul's rule), then the fixed rate goes on from there.
+        SimClock clock;
+        FakeRunner r(&clock, kSecond, 3 * kSecond, [](const CheckResult &) {});
+        r.start(0);
+        clock.advance(0);
+        QCOMPARE(r.begun, 1);
+        clock.advance(2500);
+        r.complete(u"passing"_s, u"slow"_s);
+        clock.advance(999);
+        QCOMPARE(r.begun, 1);
+        clock.advance(1);
+        QCOMPARE(r.begun, 2);
+        QCOMPARE(r.beganAt.at(1), 3500);
+        clock.advance(10);
+        r.complete(u"passing"_s, u"fast"_s);
+        clock.advance(990);
+        QCOMPARE(r.begun, 3);
+        QCOMPARE(r.beganAt.at(2), 4500);
     }
 
     void runnerRandomStaggerWithinInterval()
