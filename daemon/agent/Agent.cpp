@@ -80,9 +80,15 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     }
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer);
     m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer);
-    m_checkNam = std::make_unique<QNetworkAccessManager>();
-    m_checkNam->setCache(new checks::NoStoreCache(m_checkNam.get())); // see NoStoreCache
-    m_local = std::make_unique<LocalState>(&m_clock, m_committer, m_store.get(), m_checkNam.get(),
+    // Made for the first HTTP or gRPC check: a QNetworkAccessManager costs an agent ~0.5 MB RSS.
+    auto checkNam = [this] {
+        if (!m_checkNam) {
+            m_checkNam = std::make_unique<QNetworkAccessManager>();
+            m_checkNam->setCache(new checks::NoStoreCache(m_checkNam.get())); // see NoStoreCache
+        }
+        return m_checkNam.get();
+    };
+    m_local = std::make_unique<LocalState>(&m_clock, m_committer, m_store.get(), checkNam,
                                            localOptions(m_config));
     if (!m_config.dev && !m_config.dataDir.isEmpty()) {
         m_persistence = std::make_unique<checks::LocalPersistence>(m_config.dataDir);

@@ -39,11 +39,11 @@ QJsonObject comparable(QJsonObject o)
 } // namespace
 
 LocalState::LocalState(Clock *clock, state::Committer *committer, const state::StateStore *store,
-                       QNetworkAccessManager *nam, Options options)
+                       NamFactory nam, Options options)
     : m_clock(clock)
     , m_committer(committer)
     , m_store(store)
-    , m_nam(nam)
+    , m_nam(std::move(nam))
     , m_options(std::move(options))
 {
 }
@@ -318,7 +318,8 @@ void LocalState::installCheck(const PreparedCheck &p, Source source)
     if (p.spec.kind == checks::Kind::Ttl) {
         armTtl(id);
     } else if (p.spec.needsRunner()) {
-        st.runner = checks::makeRunner(m_clock, m_nam, p.spec, p.spec.outputLimit(m_options.outputMaxSize),
+        const bool usesNam = p.spec.kind == checks::Kind::Http || p.spec.kind == checks::Kind::Grpc;
+        st.runner = checks::makeRunner(m_clock, usesNam && m_nam ? m_nam() : nullptr, p.spec, p.spec.outputLimit(m_options.outputMaxSize),
                                        [this, id](const checks::CheckResult &r) { onResult(id, r); });
         st.runner->start();
     }

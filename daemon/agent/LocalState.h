@@ -16,6 +16,7 @@
 #include <QHash>
 #include <QMap>
 #include <QSet>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -60,9 +61,11 @@ public:
     };
 
     // `store` is read by the full sync and by alias checks of other nodes (may be null in
-    // tests); `nam` runs HTTP checks (may be null when none are registered).
-    LocalState(Clock *clock, state::Committer *committer, const state::StateStore *store,
-               QNetworkAccessManager *nam, Options options);
+    // tests); `nam` gives the QNetworkAccessManager of HTTP and gRPC checks, called when the first
+    // one is registered (may be empty when none are).
+    using NamFactory = std::function<QNetworkAccessManager *()>;
+    LocalState(Clock *clock, state::Committer *committer, const state::StateStore *store, NamFactory nam,
+               Options options);
     ~LocalState();
 
     // Starts the periodic full sync and the critical-service reaper.
@@ -170,7 +173,7 @@ private:
     checks::LocalPersistence *m_persist = nullptr;
     state::Committer *m_committer;
     const state::StateStore *m_store;
-    QNetworkAccessManager *m_nam;
+    NamFactory m_nam;
     Options m_options;
     QMap<QString, api::Service> m_services;
     QMap<QString, api::HealthCheck> m_checks;

@@ -4,6 +4,7 @@
 
 #include "core/Logging.h"
 
+#include <QNetworkProxy>
 #include <QRandomGenerator>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -118,6 +119,9 @@ bool DnsServer::listen(const QHostAddress &address, quint16 port, QString *error
 {
     m_udp = new QUdpSocket(this);
     m_tcp = new QTcpServer(this);
+    // Listeners and recursor queries never go through a proxy; see gossip/NetTransport.
+    m_udp->setProxy(QNetworkProxy::NoProxy);
+    m_tcp->setProxy(QNetworkProxy::NoProxy);
     // With port 0 the UDP port is chosen first and TCP follows it (retrying if it is taken).
     for (int attempt = 0; attempt < 20; ++attempt) {
         if (!m_udp->bind(address, port)) {
@@ -424,6 +428,7 @@ void DnsServer::tryNext(const std::shared_ptr<Forward> &f)
     }
     f->udp = std::make_unique<QUdpSocket>();
     QUdpSocket *udp = f->udp.get();
+    udp->setProxy(QNetworkProxy::NoProxy);
     connect(udp, &QUdpSocket::readyRead, this, [this, udp, w = std::weak_ptr<Forward>(f)] {
         auto f = w.lock();
         if (!f || f->udp.get() != udp)
@@ -460,6 +465,7 @@ void DnsServer::sendTcp(const std::shared_ptr<Forward> &f)
     f->tcp = std::make_unique<QTcpSocket>();
     f->tcpBuffer.clear();
     QTcpSocket *tcp = f->tcp.get();
+    tcp->setProxy(QNetworkProxy::NoProxy);
     connect(tcp, &QTcpSocket::connected, this, [tcp, w = std::weak_ptr<Forward>(f)] {
         if (auto f = w.lock())
             tcp->write(lengthPrefixed(f->packet));

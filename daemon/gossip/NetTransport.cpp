@@ -3,6 +3,7 @@
 
 #include <QLoggingCategory>
 #include <QNetworkDatagram>
+#include <QNetworkProxy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -53,6 +54,11 @@ NetTransport::NetTransport(qint64 streamTimeoutMs, QObject *parent)
     , m_udp(new QUdpSocket(this))
     , m_tcp(new QTcpServer(this))
 {
+    // Gossip never goes through a proxy. Saying so also keeps Qt from asking for the system
+    // proxy, which starts libproxy's thread and costs each agent ~0.5 MB RSS; every socket the
+    // agent opens for itself (HTTP, DNS, RPC) does the same, so only checks may start it.
+    m_udp->setProxy(QNetworkProxy::NoProxy);
+    m_tcp->setProxy(QNetworkProxy::NoProxy);
     connect(m_udp, &QUdpSocket::readyRead, this, &NetTransport::readPackets);
     connect(m_tcp, &QTcpServer::newConnection, this, &NetTransport::acceptStream);
 }
@@ -143,6 +149,7 @@ void NetTransport::acceptStream()
 void NetTransport::request(const Address &to, const QByteArray &request, qint64 timeoutMs, Reply done)
 {
     auto *socket = new QTcpSocket(this);
+    socket->setProxy(QNetworkProxy::NoProxy);
     auto *buffer = new QByteArray;
     auto finished = std::make_shared<bool>(false);
     // Exactly once, and always from the event loop.

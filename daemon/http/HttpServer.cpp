@@ -2,6 +2,8 @@
 
 #include "http/HttpConnection.h"
 
+#include <QNetworkProxy>
+
 #include <limits>
 
 namespace qonsul::http {
@@ -14,6 +16,7 @@ public:
         : QTcpServer(server)
         , m_server(server)
     {
+        setProxy(QNetworkProxy::NoProxy); // a listener; see gossip/NetTransport
     }
 
 protected:

@@ -4,6 +4,7 @@
 
 #include <QCborArray>
 #include <QDeadlineTimer>
+#include <QNetworkProxy>
 #include <QTimer>
 #include <map>
 
@@ -66,6 +67,7 @@ public:
             return false;
         }
         auto *socket = new QTcpSocket;
+        socket->setProxy(QNetworkProxy::NoProxy); // server RPC is never proxied; see NetTransport
         m_socket = new FramedSocket(socket, m_pool->m_options.datacenter, m_pool->m_options.maxFrameSize, this);
         connect(m_socket, &FramedSocket::frameReceived, this, [this](const Frame &f) { onFrame(f); });
         connect(m_socket, &FramedSocket::closed, this, [this](const QString &reason) {

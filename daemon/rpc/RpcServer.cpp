@@ -3,6 +3,7 @@
 #include "rpc/RpcLogging.h"
 
 #include <QCborArray>
+#include <QNetworkProxy>
 #include <QPointer>
 #include <QTcpServer>
 
@@ -15,6 +16,7 @@ RpcServer::RpcServer(Options options, QObject *parent)
     , m_options(std::move(options))
     , m_server(new QTcpServer(this))
 {
+    m_server->setProxy(QNetworkProxy::NoProxy); // server RPC is never proxied; see NetTransport
     connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &RpcServer::onNewConnection);
 }
 
