@@ -11,6 +11,7 @@
 #include "raft/RaftNode.h"
 #include "rpc/RaftTransport.h"
 #include "rpc/RpcServer.h"
+#include "state/Command.h"
 #include "state/StateStore.h"
 
 #include <QCborMap>
@@ -28,6 +29,7 @@ const QString kInfoMethod = u"Status.Info"_s;
 constexpr int kLeaderWatchMs = 20;
 constexpr int kReconcileMs = 2000; // the leader re-checks Raft membership against gossip
 constexpr int kBootstrapSettleMs = 1000; // the pool view must be still this long before bootstrap
+constexpr int kAutopilotMs = 250; // the leader re-evaluates server health and promotions
 } // namespace
 
 ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, rpc::ConnectionPool *pool,
@@ -42,6 +44,7 @@ ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, 
     , m_leaderWatch(new QTimer(this))
     , m_reconcileTimer(new QTimer(this))
     , m_bootstrapTimer(new QTimer(this))
+    , m_autopilotTimer(new QTimer(this))
 {
     rpc::RpcServer::Options rpcOptions;
     rpcOptions.datacenter = m_options.datacenter;
@@ -103,12 +106,18 @@ bool ServerNode::start(QString *error)
     connect(m_leaderWatch, &QTimer::timeout, this, &ServerNode::watchLeadership);
     m_leaderWatch->start(kLeaderWatchMs);
     connect(m_reconcileTimer, &QTimer::timeout, this, &ServerNode::reconcile);
+    connect(m_autopilotTimer, &QTimer::timeout, this, &ServerNode::autopilotTick);
     connect(this, &ServerNode::leadershipChanged, this, [this](bool leader) {
-        if (leader)
+        m_stability.clear(); // a new leader judges every server afresh, as Consul's autopilot does
+        if (leader) {
             m_reconcileTimer->start(kReconcileMs);
-        else
+            m_autopilotTimer->start(kAutopilotMs);
+        } else {
             m_reconcileTimer->stop();
+            m_autopilotTimer->stop();
+        }
         reconcile();
+        autopilotTick();
     });
     return true;
 }
@@ -212,10 +221,10 @@ void ServerNode::reconcile()
     for (const ServerMember &s : m_servers->all()) {
         const raft::Server *known = s.id.isEmpty() ? nullptr : configuration.find(s.id);
         if (s.alive && (!known || known->address != s.rpcAddress)) {
-            if (m_adding)
+            if (m_adding || m_promoting || m_pruning)
                 return; // one membership change at a time; the next reconcile continues
             m_adding = true;
-            addRaftPeer(s.rpcAddress, [this, name = s.name](const QString &error) {
+            addServer(s.rpcAddress, raft::Suffrage::Nonvoter, [this, name = s.name](const QString &error) {
                 m_adding = false;
                 if (!error.isEmpty())
                     qCWarning(lcServer).noquote() << "failed to add raft peer" << u"server=%1 error=\"%2\""_s.arg(name, error);
@@ -232,10 +241,8 @@ void ServerNode::reconcile()
 // partition of this leader from the rest never strips the configuration.
 void ServerNode::pruneDeadServers()
 {
-    QJsonObject stored;
-    m_store->autopilotConfiguration(&stored);
-    const config::AutopilotConfig autopilot = config::effectiveAutopilot(stored, m_options.autopilot);
-    if (!autopilot.cleanupDeadServers || m_pruning || m_adding)
+    const config::AutopilotConfig autopilot = autopilotConfig();
+    if (!autopilot.cleanupDeadServers || m_pruning || m_adding || m_promoting)
         return;
     const raft::Configuration &configuration = m_node->configuration();
     const QList<raft::ServerId> voterIds = configuration.voters();
@@ -266,6 +273,58 @@ void ServerNode::pruneDeadServers()
         if (!error.isEmpty())
             qCWarning(lcServer).noquote() << "failed to remove dead server" << u"server=%1 error=\"%2\""_s.arg(name, error);
     });
+}
+
+config::AutopilotConfig ServerNode::autopilotConfig() const
+{
+    QJsonObject stored;
+    m_store->autopilotConfiguration(&stored);
+    return config::effectiveAutopilot(stored, m_options.autopilot);
+}
+
+void ServerNode::autopilotTick()
+{
+    if (!isLeader())
+        return;
+    storeDefaultAutopilotConfig();
+    promoteStableServers();
+}
+
+// Consul's leader stores its own autopilot settings when it takes office and none are stored,
+// so the configuration has a real ModifyIndex (check-and-set works from the first write).
+// cas=0: an operator's configuration written meanwhile is never replaced.
+void ServerNode::storeDefaultAutopilotConfig()
+{
+    QJsonObject stored;
+    m_store->autopilotConfiguration(&stored);
+    if (!stored.isEmpty() || m_storingAutopilot)
+        return;
+    m_storingAutopilot = true;
+    m_committer.propose(state::command::autopilotSet(config::autopilotToJson(m_options.autopilot), 0),
+                        [this](const state::ApplyResult &, quint64, const QString &) { m_storingAutopilot = false; });
+}
+
+// Server stabilization: a non-voter that has been healthy for server_stabilization_time
+// becomes a voter, one at a time (Consul's stable promoter).
+void ServerNode::promoteStableServers()
+{
+    const QList<Server> servers = raftServers(); // records every server's health
+    if (m_promoting || m_adding || m_pruning)
+        return;
+    const qint64 stabilizationMs = autopilotConfig().serverStabilizationTime / kMillisecond;
+    const qint64 now = m_clock->monotonicMs();
+    for (const Server &s : servers) {
+        if (s.voter || !m_stability.stable(s.id, now, stabilizationMs))
+            continue;
+        qCInfo(lcServer).noquote() << "Promoting server:" << u"id=%1 address=%2 name=%3"_s.arg(s.id, s.address, s.node);
+        m_promoting = true;
+        m_node->addVoter(s.id, s.address, [this, name = s.node](quint64 index, const std::any &, const QString &error) {
+            m_promoting = false;
+            if (!index)
+                qCWarning(lcServer).noquote() << "failed to promote server" << u"server=%1 error=\"%2\""_s.arg(name, error);
+        });
+        return;
+    }
 }
 
 void ServerNode::registerRpcHandlers()
@@ -349,21 +408,36 @@ QList<http::v1::RaftBackend::Server> ServerNode::raftServers() const
     for (const api::Node &n : std::as_const(nodes))
         names.insert(n.id, n.node);
     const QString leader = m_node->leaderId();
+    const bool leading = isLeader();
+    const config::AutopilotConfig autopilot = autopilotConfig();
+    const qint64 now = m_clock->monotonicMs();
+    const qint64 wallNow = m_clock->wallMs();
+    QList<QString> ids;
     for (const raft::Server &s : m_node->configuration().servers) {
         QString name = s.id == m_options.nodeId ? m_options.nodeName : names.value(s.id);
         const quint64 lastIndex = s.id == m_options.nodeId ? m_node->lastIndex() : m_node->matchIndex(s.id).value_or(0);
         Server server{s.id, name.isEmpty() ? u"(unknown)"_s : name, s.address, s.id == leader,
                       s.suffrage == raft::Suffrage::Voter, lastIndex};
-        server.lastTerm = m_node->currentTerm();
         server.lastContactMs = m_node->sinceResponseMs(s.id).value_or(-1);
+        // The leader hears only from servers in its own term.
+        server.lastTerm = server.lastContactMs >= 0 ? m_node->currentTerm() : 0;
         if (m_servers) {
             for (const ServerMember &member : m_servers->all()) {
                 if (member.id == s.id)
                     server.serfStatus = member.alive ? u"alive"_s : member.left ? u"left"_s : u"failed"_s;
             }
         }
+        if (leading) {
+            const AutopilotStats stats{server.serfStatus, server.lastContactMs, server.lastTerm, server.lastIndex};
+            server.healthy = autopilotHealthy(stats, m_node->currentTerm(), m_node->lastIndex(), autopilot,
+                                              m_options.raft.timing.heartbeatInterval());
+            server.stableSinceMs = wallNow - (now - m_stability.observe(s.id, server.healthy, now));
+            ids.append(s.id);
+        }
         out.append(server);
     }
+    if (leading)
+        m_stability.retainOnly(ids);
     return out;
 }
 
@@ -372,14 +446,21 @@ quint64 ServerNode::raftLastIndex() const
     return m_node ? m_node->lastIndex() : 0;
 }
 
+// The operator's PUT /v1/operator/raft/peer (ours, for clusters without gossip) adds a voter
+// at once: such servers are not in the LAN pool, which autopilot's health needs.
 void ServerNode::addRaftPeer(const QString &address, Done done)
+{
+    addServer(address, raft::Suffrage::Voter, std::move(done));
+}
+
+void ServerNode::addServer(const QString &address, raft::Suffrage suffrage, Done done)
 {
     if (!isLeader()) {
         done(kNoLeader);
         return;
     }
     // Ask the server at `address` who it is: Raft knows servers by ID.
-    m_pool->call(address, kInfoMethod, {}, 5000, [this, address, done](const QCborValue &result, const QString &error) {
+    m_pool->call(address, kInfoMethod, {}, 5000, [this, address, suffrage, done](const QCborValue &result, const QString &error) {
         if (!error.isEmpty()) {
             done(u"cannot reach a server at %1: %2"_s.arg(address, error));
             return;
@@ -395,14 +476,21 @@ void ServerNode::addRaftPeer(const QString &address, Done done)
             return;
         }
         const raft::Server *known = m_node->configuration().find(id);
-        if (known && known->address == address && known->suffrage == raft::Suffrage::Voter) {
-            done({});
-            return;
-        }
-        qCInfo(lcServer).noquote() << "adding server:" << u"id=%1 address=%2"_s.arg(id, address);
-        m_node->addVoter(id, address, [done](quint64 index, const std::any &, const QString &error) {
+        const auto committed = [done](quint64 index, const std::any &, const QString &error) {
             done(index ? QString() : error);
-        });
+        };
+        if (known && known->address == address && (known->suffrage == raft::Suffrage::Voter || suffrage == known->suffrage)) {
+            done({});
+        } else if (suffrage == raft::Suffrage::Voter || (known && known->suffrage == raft::Suffrage::Voter)) {
+            qCInfo(lcServer).noquote() << "adding server:" << u"id=%1 address=%2"_s.arg(id, address);
+            m_node->addVoter(id, address, committed); // a voter that moved stays one
+        } else if (known) {
+            // A non-voter at a new address: out first, the next reconcile adds it back there.
+            m_node->removeServer(id, committed);
+        } else {
+            qCInfo(lcServer).noquote() << "adding server as non-voter:" << u"id=%1 address=%2"_s.arg(id, address);
+            m_node->addNonvoter(id, address, committed);
+        }
     });
 }
 

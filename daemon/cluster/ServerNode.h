@@ -6,6 +6,7 @@
 #include <QObject>
 #include <memory>
 
+#include "cluster/AutopilotHealth.h"
 #include "cluster/ForwardingCommitter.h"
 #include "cluster/Upstream.h"
 #include "config/AgentConfig.h"
@@ -62,7 +63,8 @@ public:
     // `bootstrap` on a server with no state) and listens on the server port.
     bool start(QString *error);
     // Follows the servers LAN gossip shows: bootstraps with bootstrap_expect, and as leader adds
-    // servers that join to Raft and removes servers that leave.
+    // servers that join to Raft as non-voters (autopilot promotes them once stable) and removes
+    // servers that leave.
     void setServerList(ServerList *servers);
     // Where "Http.Request" RPCs go (the agent's request router).
     void setHttpHandler(HttpHandler handler) { m_httpHandler = std::move(handler); }
@@ -96,6 +98,13 @@ private:
     void maybeBootstrap();
     void reconcile();
     void pruneDeadServers();
+    // Autopilot on the leader: server health, promotion of stable non-voters, and the stored
+    // configuration (the leader writes its own settings when none is stored, as Consul's does).
+    config::AutopilotConfig autopilotConfig() const;
+    void autopilotTick();
+    void promoteStableServers();
+    void storeDefaultAutopilotConfig();
+    void addServer(const QString &address, raft::Suffrage suffrage, Done done);
 
     Options m_options;
     Clock *m_clock;
@@ -117,6 +126,10 @@ private:
     bool m_bootstrapInFlight = false;
     bool m_adding = false; // a server is being added to Raft
     bool m_pruning = false; // a dead server is being removed from Raft
+    bool m_promoting = false; // a non-voter is being promoted
+    bool m_storingAutopilot = false; // the default autopilot configuration is being written
+    QTimer *m_autopilotTimer;
+    mutable AutopilotStability m_stability; // the leader's view; raftServers() records what it sees
     bool m_wasLeader = false;
     QString m_lastLeader;
 };

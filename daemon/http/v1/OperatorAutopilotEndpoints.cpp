@@ -23,6 +23,57 @@ config::AutopilotConfig effective(const ApiContext &ctx)
     ctx.store->autopilotConfiguration(&stored);
     return config::effectiveAutopilot(stored, ctx.config ? ctx.config->autopilot : config::AutopilotConfig{});
 }
+
+// What /health and /state show: the servers as the leader judges them (ServerNode), with
+// FailureTolerance = healthy voters beyond a quorum.
+struct AutopilotView
+{
+    QList<RaftBackend::Server> servers;
+    bool healthy = true;
+    int failureTolerance = 0;
+};
+
+AutopilotView autopilotView(const ApiContext &ctx, AgentBackend *agent)
+{
+    static const qint64 started = QDateTime::currentMSecsSinceEpoch(); // a dev agent's StableSince
+    AutopilotView view;
+    if (ctx.raft) {
+        view.servers = ctx.raft->raftServers();
+    } else {
+        RaftBackend::Server self{agent->nodeId(), agent->nodeName(), ctx.committer->leaderAddress(),
+                                 ctx.committer->isLeader(), true, ctx.store->lastIndex()};
+        self.lastTerm = 1;
+        self.lastContactMs = 0;
+        self.serfStatus = QStringLiteral("alive");
+        self.healthy = true;
+        self.stableSinceMs = started;
+        view.servers.append(self);
+    }
+    int voters = 0, healthyVoters = 0;
+    for (const RaftBackend::Server &s : std::as_const(view.servers)) {
+        view.healthy = view.healthy && s.healthy;
+        voters += s.voter;
+        healthyVoters += s.voter && s.healthy;
+    }
+    view.failureTolerance = std::max(0, healthyVoters - (voters / 2 + 1));
+    return view;
+}
+
+QString lastContact(const RaftBackend::Server &s)
+{
+    return s.lastContactMs < 0 ? QStringLiteral("-1ns") : formatDuration(s.lastContactMs * kMillisecond);
+}
+
+// Go's encoding of a time.Time in UTC: RFC 3339 with the fraction's trailing zeros dropped.
+QString rfc3339(qint64 wallMs)
+{
+    QString text = QDateTime::fromMSecsSinceEpoch(wallMs, Qt::UTC).toString(u"yyyy-MM-ddTHH:mm:ss.zzz");
+    while (text.endsWith(u'0'))
+        text.chop(1);
+    if (text.endsWith(u'.'))
+        text.chop(1);
+    return text + u'Z';
+}
 } // namespace
 
 void Api::registerOperatorAutopilot()
@@ -74,60 +125,78 @@ void Api::registerOperatorAutopilot()
                             sendJson(ctx, req, out, cas ? result.value.toBool() : true); // as Consul does
                     });
         });
-    // Autopilot's view of server health: from Raft on servers (the leader knows every server's
-    // log and last contact), one healthy voter on a dev agent.
+    // Autopilot's view of the servers: the leader's (it knows every server's log and last
+    // contact, and since when each has been healthy), one healthy voter on a dev agent.
     add(QStringLiteral("/v1/operator/autopilot/health"), false, get,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
             if (!checkDatacenter(ctx, req, out))
                 return;
-            static const QString stableSince = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-            QList<RaftBackend::Server> servers;
-            if (ctx.raft) {
-                servers = ctx.raft->raftServers();
-            } else {
-                RaftBackend::Server self{agent->nodeId(), agent->nodeName(), ctx.committer->leaderAddress(),
-                                         ctx.committer->isLeader(), true, ctx.store->lastIndex()};
-                self.lastTerm = 1;
-                self.lastContactMs = 0;
-                self.serfStatus = QStringLiteral("alive");
-                servers.append(self);
-            }
-            const config::AutopilotConfig autopilot = effective(ctx);
-            const Nanoseconds threshold = autopilot.lastContactThreshold;
-            const quint64 maxTrailing = quint64(autopilot.maxTrailingLogs);
-            quint64 leaderIndex = 0;
-            for (const RaftBackend::Server &s : std::as_const(servers)) {
-                if (s.leader)
-                    leaderIndex = s.lastIndex;
-            }
+            const AutopilotView view = autopilotView(ctx, agent);
             QJsonArray list;
-            int voters = 0, healthyVoters = 0;
-            bool allHealthy = true;
-            for (const RaftBackend::Server &s : std::as_const(servers)) {
-                const bool contact = s.leader || (s.lastContactMs >= 0 && s.lastContactMs * kMillisecond <= threshold);
-                const bool healthy = s.serfStatus == u"alive" && contact && leaderIndex <= s.lastIndex + maxTrailing;
-                allHealthy = allHealthy && healthy;
-                voters += s.voter;
-                healthyVoters += s.voter && healthy;
+            for (const RaftBackend::Server &s : view.servers) {
                 list.append(QJsonObject{{QStringLiteral("ID"), s.id},
                                         {QStringLiteral("Name"), s.node},
                                         {QStringLiteral("Address"), s.address},
                                         {QStringLiteral("SerfStatus"), s.serfStatus},
                                         {QStringLiteral("Version"), consulCompatVersion()},
                                         {QStringLiteral("Leader"), s.leader},
-                                        {QStringLiteral("LastContact"),
-                                         s.lastContactMs < 0 ? QStringLiteral("-1ns") : formatDuration(s.lastContactMs * kMillisecond)},
+                                        {QStringLiteral("LastContact"), lastContact(s)},
                                         {QStringLiteral("LastTerm"), double(s.lastTerm)},
                                         {QStringLiteral("LastIndex"), double(s.lastIndex)},
-                                        {QStringLiteral("Healthy"), healthy},
+                                        {QStringLiteral("Healthy"), s.healthy},
                                         {QStringLiteral("Voter"), s.voter},
-                                        {QStringLiteral("StableSince"), stableSince}});
+                                        // Consul rounds it to the second here (not in /state).
+                                        {QStringLiteral("StableSince"), rfc3339((s.stableSinceMs + 500) / 1000 * 1000)}});
             }
             sendJson(ctx, req, out,
-                     QJsonObject{{QStringLiteral("Healthy"), allHealthy},
-                                 {QStringLiteral("FailureTolerance"), std::max(0, healthyVoters - (voters / 2 + 1))},
+                     QJsonObject{{QStringLiteral("Healthy"), view.healthy},
+                                 {QStringLiteral("FailureTolerance"), view.failureTolerance},
                                  {QStringLiteral("Servers"), list}},
-                     std::nullopt, allHealthy ? 200 : 429); // Consul's status for an unhealthy cluster
+                     std::nullopt, view.healthy ? 200 : 429); // Consul's status for an unhealthy cluster
+        });
+    // The same view in the form of Consul's raft-autopilot state (Consul CE: no redundancy
+    // zones, read replicas or upgrades; every server's desired type is "voter").
+    add(QStringLiteral("/v1/operator/autopilot/state"), false, get,
+        [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
+            if (!checkDatacenter(ctx, req, out))
+                return;
+            const AutopilotView view = autopilotView(ctx, agent);
+            QJsonObject servers;
+            QJsonArray voters;
+            QString leader;
+            for (const RaftBackend::Server &s : view.servers) {
+                if (s.leader)
+                    leader = s.id;
+                if (s.voter)
+                    voters.append(s.id);
+                QJsonObject meta;
+                if (const api::Node *node = ctx.store->findNode(s.node)) {
+                    for (auto it = node->meta.cbegin(); it != node->meta.cend(); ++it)
+                        meta.insert(it.key(), it.value());
+                }
+                const QString status = s.leader ? QStringLiteral("leader") : s.voter ? QStringLiteral("voter") : QStringLiteral("non-voter");
+                servers.insert(s.id, QJsonObject{{QStringLiteral("ID"), s.id},
+                                                 {QStringLiteral("Name"), s.node},
+                                                 {QStringLiteral("Address"), s.address},
+                                                 {QStringLiteral("NodeStatus"), s.serfStatus == u"none" ? QStringLiteral("unknown") : s.serfStatus},
+                                                 {QStringLiteral("Version"), consulCompatVersion()},
+                                                 {QStringLiteral("LastContact"), lastContact(s)},
+                                                 {QStringLiteral("LastTerm"), double(s.lastTerm)},
+                                                 {QStringLiteral("LastIndex"), double(s.lastIndex)},
+                                                 {QStringLiteral("Healthy"), s.healthy},
+                                                 {QStringLiteral("StableSince"), rfc3339(s.stableSinceMs)},
+                                                 {QStringLiteral("ReadReplica"), false},
+                                                 {QStringLiteral("Status"), status},
+                                                 {QStringLiteral("Meta"), meta},
+                                                 {QStringLiteral("NodeType"), QStringLiteral("voter")}});
+            }
+            sendJson(ctx, req, out,
+                     QJsonObject{{QStringLiteral("Healthy"), view.healthy},
+                                 {QStringLiteral("FailureTolerance"), view.failureTolerance},
+                                 {QStringLiteral("OptimisticFailureTolerance"), 0}, // Enterprise only; 0 in Consul CE
+                                 {QStringLiteral("Servers"), servers},
+                                 {QStringLiteral("Leader"), leader},
+                                 {QStringLiteral("Voters"), voters}});
         });
 }
 

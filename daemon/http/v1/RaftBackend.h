@@ -21,6 +21,10 @@ public:
         quint64 lastTerm = 0;
         qint64 lastContactMs = -1; // since the leader last heard from it; -1 unknown
         QString serfStatus = QStringLiteral("none"); // alive, failed, left, none (not in gossip)
+        // Autopilot's view, on the leader: healthy under the autopilot configuration, and since
+        // when (wall clock ms) the server has been in its current health state.
+        bool healthy = false;
+        qint64 stableSinceMs = 0;
     };
     using Done = std::function<void(const QString &error)>; // empty on success
 

@@ -9,10 +9,14 @@
 // the catalog, and keeps writing through the death of the leader; a server that leaves leaves
 // Raft and the catalog; a killed client's serfHealth turns critical. Autopilot: its configuration
 // is kept in Raft (set on one server, read on another) and a server killed for good is removed
-// from Raft once gossip declares it failed, unless min_quorum forbids it.
+// from Raft once gossip declares it failed, unless min_quorum forbids it; the leader stores the
+// default configuration when it takes office; a server that joins is a non-voter until it has
+// been healthy for server_stabilization_time (/v1/operator/autopilot/state and /health show it);
+// a client agent's anti-entropy keeps catalog tags of enable_tag_override services.
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -94,6 +98,7 @@ private Q_SLOTS:
     void threeServers();
     void gossipClusterWithClient();
     void autopilotPrunesDeadServers();
+    void autopilotStabilizationAndTagOverride();
 
 private:
     QTemporaryDir m_dir;
@@ -470,6 +475,136 @@ void TestCluster::autopilotPrunesDeadServers()
         if (s.process)
             s.process->stop();
     }
+}
+
+// One server (-bootstrap, server_stabilization_time 2s) and a client agent; then a second server
+// joins through gossip: it comes in as a non-voter and is promoted once stable. The second
+// server's arrival also brings the client's full anti-entropy sync forward (within 3 s), which
+// must keep tags changed in the catalog for enable_tag_override services and put back the rest.
+void TestCluster::autopilotStabilizationAndTagOverride()
+{
+    const QString serverConfig = m_dir.filePath(u"stabilization.json"_s);
+    const QString clientConfig = m_dir.filePath(u"tagged.json"_s);
+    {
+        QFile f(serverConfig);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"performance": {"raft_multiplier": 1}, "autopilot": {"server_stabilization_time": "2s"}})");
+        QFile c(clientConfig);
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write(R"({"services": [{"name": "db", "tags": ["v1"], "enable_tag_override": true}]})");
+    }
+    std::array<Server, 3> agents; // server a, client, server b
+    const QStringList names{u"ap-a"_s, u"ap-client"_s, u"ap-b"_s};
+    for (int i = 0; i < 3; ++i) {
+        Server &a = agents[i];
+        a.name = names[i];
+        a.ip = u"127.0.0.%1"_s.arg(i + 2);
+        a.server = i != 1;
+        a.dataDir = m_dir.filePath(a.name);
+        a.rpcPort = freeTcpPort(QHostAddress(a.ip));
+        a.serfPort = freeTcpUdpPort(QHostAddress(a.ip));
+        QVERIFY(QDir().mkpath(a.dataDir));
+    }
+    Server &first = agents[0], &client = agents[1], &second = agents[2];
+    first.extra = {u"-bootstrap"_s};
+    QVERIFY(first.start(serverConfig, true));
+    client.extra = {u"-retry-join"_s, first.serfAddress(), u"-config-file"_s, clientConfig};
+    QVERIFY(client.start(m_config, false));
+
+    // The leader stored its own autopilot settings: check-and-set works from the first write.
+    QJsonObject config;
+    QTRY_VERIFY_WITH_TIMEOUT((config = QJsonDocument::fromJson(httpRequest("GET", first.url(u"/v1/operator/autopilot/configuration"_s)).body)
+                                           .object())
+                                     .value(u"ModifyIndex")
+                                     .toInteger()
+                                 > 0,
+                             5000);
+    QCOMPARE(config.value(u"ServerStabilizationTime").toString(), u"2s"_s);
+    const QString cas = QString::number(config.value(u"ModifyIndex").toInteger());
+    config.remove(u"CreateIndex"_s);
+    config.remove(u"ModifyIndex"_s);
+    const QByteArray body = QJsonDocument(config).toJson(QJsonDocument::Compact);
+    QCOMPARE(httpRequest("PUT", first.url(u"/v1/operator/autopilot/configuration?cas="_s + cas), body).body.trimmed(), QByteArray("true"));
+    QCOMPARE(httpRequest("PUT", first.url(u"/v1/operator/autopilot/configuration?cas="_s + cas), body).body.trimmed(), QByteArray("false"));
+
+    // The client's services: db from its config file (snake_case), web and api over HTTP.
+    QCOMPARE(httpRequest("PUT", client.url(u"/v1/agent/service/register"_s), R"({"Name":"web","Tags":["v1"],"EnableTagOverride":true})").status, 200);
+    QCOMPARE(httpRequest("PUT", client.url(u"/v1/agent/service/register"_s), R"({"Name":"api","Tags":["v1"]})").status, 200);
+    auto catalogTags = [&first](const QString &service) {
+        const QJsonArray list = QJsonDocument::fromJson(httpRequest("GET", first.url(u"/v1/catalog/service/"_s + service)).body).array();
+        return list.isEmpty() ? QJsonArray{u"<none>"_s} : list.first().toObject().value(u"ServiceTags").toArray();
+    };
+    for (const QString &service : {u"db"_s, u"web"_s, u"api"_s})
+        QTRY_COMPARE_WITH_TIMEOUT(catalogTags(service), QJsonArray{u"v1"_s}, 10000);
+    // Someone retags all three in the catalog.
+    for (const QString &service : {u"db"_s, u"web"_s, u"api"_s}) {
+        const QJsonObject reg{{u"Node"_s, client.name}, {u"Address"_s, client.ip}, {u"SkipNodeUpdate"_s, true},
+                              {u"Service"_s, QJsonObject{{u"ID"_s, service}, {u"Service"_s, service}, {u"Tags"_s, QJsonArray{u"v2"_s}},
+                                                         {u"EnableTagOverride"_s, service != u"api"_s}}}};
+        QCOMPARE(httpRequest("PUT", first.url(u"/v1/catalog/register"_s), QJsonDocument(reg).toJson()).status, 200);
+    }
+
+    // A second server joins: a non-voter first.
+    second.extra = {u"-retry-join"_s, first.serfAddress()};
+    QVERIFY(second.start(serverConfig, false));
+    auto state = [&first] {
+        const HttpResult r = httpRequest("GET", first.url(u"/v1/operator/autopilot/state"_s));
+        return r.status == 200 ? QJsonDocument::fromJson(r.body).object() : QJsonObject{};
+    };
+    auto serverNamed = [](const QJsonObject &st, const QString &name) {
+        for (const QJsonValue &v : st.value(u"Servers").toObject())
+            if (v.toObject().value(u"Name").toString() == name)
+                return v.toObject();
+        return QJsonObject{};
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(serverNamed(state(), second.name).value(u"Status").toString(), u"non-voter"_s, 10000);
+    QJsonObject st = state();
+    QCOMPARE(st.value(u"Voters").toArray().size(), 1);
+    const QJsonObject leader = serverNamed(st, first.name);
+    QCOMPARE(st.value(u"Leader").toString(), leader.value(u"ID").toString());
+    QCOMPARE(leader.value(u"Status").toString(), u"leader"_s);
+    QCOMPARE(leader.value(u"NodeStatus").toString(), u"alive"_s);
+    QCOMPARE(leader.value(u"LastContact").toString(), u"0s"_s);
+    QCOMPARE(leader.value(u"NodeType").toString(), u"voter"_s);
+    QCOMPARE(leader.value(u"ReadReplica").toBool(), false);
+    QVERIFY(leader.value(u"Meta").isObject());
+    QVERIFY(st.contains(u"OptimisticFailureTolerance"_s));
+
+    // Promoted only after being healthy for 2 s.
+    QJsonObject joined;
+    QTRY_COMPARE_WITH_TIMEOUT((joined = serverNamed(st = state(), second.name)).value(u"Status").toString(), u"voter"_s, 15000);
+    const QDateTime stableSince = QDateTime::fromString(joined.value(u"StableSince").toString(), Qt::ISODateWithMs);
+    QVERIFY(stableSince.isValid());
+    QVERIFY2(stableSince.msecsTo(QDateTime::currentDateTimeUtc()) >= 1900, qPrintable(joined.value(u"StableSince").toString()));
+    QCOMPARE(joined.value(u"Healthy").toBool(), true);
+    QCOMPARE(joined.value(u"NodeStatus").toString(), u"alive"_s);
+    QCOMPARE(st.value(u"Voters").toArray().size(), 2);
+    QVERIFY(first.process->output().contains("Promoting server:"));
+    // /health agrees: both healthy voters, StableSince the same moment (to the second).
+    const QJsonObject health = QJsonDocument::fromJson(httpRequest("GET", first.url(u"/v1/operator/autopilot/health"_s)).body).object();
+    QCOMPARE(health.value(u"Healthy").toBool(), true);
+    QCOMPARE(health.value(u"Servers").toArray().size(), 2);
+    for (const QJsonValue &v : health.value(u"Servers").toArray()) {
+        const QJsonObject s = v.toObject();
+        QCOMPARE(s.value(u"Voter").toBool(), true);
+        if (s.value(u"Name").toString() == second.name) {
+            const QDateTime rounded = QDateTime::fromString(s.value(u"StableSince").toString(), Qt::ISODate);
+            QVERIFY2(qAbs(rounded.msecsTo(stableSince)) <= 500, qPrintable(s.value(u"StableSince").toString()));
+        }
+    }
+
+    // The client's full sync (brought forward by the new server): catalog tags win for db and
+    // web and become the agent's, api gets its own tags back.
+    QTRY_COMPARE_WITH_TIMEOUT(catalogTags(u"api"_s), QJsonArray{u"v1"_s}, 10000);
+    QCOMPARE(catalogTags(u"db"_s), QJsonArray{u"v2"_s});
+    QCOMPARE(catalogTags(u"web"_s), QJsonArray{u"v2"_s});
+    const QJsonObject local = QJsonDocument::fromJson(httpRequest("GET", client.url(u"/v1/agent/services"_s)).body).object();
+    QCOMPARE(local.value(u"web").toObject().value(u"Tags").toArray(), QJsonArray{u"v2"_s});
+    QCOMPARE(local.value(u"db").toObject().value(u"Tags").toArray(), QJsonArray{u"v2"_s});
+    QCOMPARE(local.value(u"db").toObject().value(u"EnableTagOverride").toBool(), true);
+    QCOMPARE(local.value(u"api").toObject().value(u"Tags").toArray(), QJsonArray{u"v1"_s});
+    for (Server &a : agents)
+        a.process->stop();
 }
 
 QTEST_GUILESS_MAIN(TestCluster)
