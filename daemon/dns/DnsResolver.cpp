@@ -179,6 +179,7 @@ struct DnsResolver::Instance
 
 struct DnsResolver::ServiceCache
 {
+    quint64 version = 0;       // the service's index when built (Connect: the catalog's)
     QList<Instance> instances; // healthy ones only
     quint32 ttl = 0;           // service_ttl for this (lower-case) name
 };
@@ -229,72 +230,133 @@ DnsResolver::~DnsResolver() = default;
 
 void DnsResolver::refreshCache()
 {
-    if (m_store->lastIndex() == m_seenIndex)
+    const quint64 last = m_store->lastIndex();
+    if (last == m_seenIndex)
         return; // nothing written since the last query
-    m_seenIndex = m_store->lastIndex();
+    if (last < m_seenIndex && m_seenIndex != ~quint64(0)) {
+        // An older snapshot was restored: indexes seen before mean nothing now.
+        m_namesBuiltAt = ~quint64(0);
+        m_serviceNames.clear();
+        m_nodeNames.clear();
+        m_services.clear();
+        m_ptr.clear();
+    }
+    m_seenIndex = last;
     // Only catalog writes matter (KV writes move the store's index too). Names and addresses
     // change with the nodes and services tables; health with the checks table as well.
     const quint64 names = std::max(m_store->tableIndex(u"nodes"), m_store->tableIndex(u"services"));
-    const quint64 health = std::max(names, m_store->tableIndex(u"checks"));
+    m_catalogIndex = std::max(names, m_store->tableIndex(u"checks"));
     if (names != m_namesIndex) {
+        // The name indexes are kept (see registeredName()); the PTR index is rebuilt.
         m_namesIndex = names;
-        m_namesBuilt = false;
-        m_serviceNames.clear();
-        m_nodeNames.clear();
         m_ptr.clear();
     }
-    if (health != m_cacheIndex) {
-        m_cacheIndex = health;
-        m_healthBuilt = false;
-        m_health.clear();
-        m_services.clear();
+}
+
+void DnsResolver::rebuildNames()
+{
+    m_namesBuiltAt = m_namesIndex;
+    m_serviceNames.clear();
+    m_nodeNames.clear();
+    QMap<QString, QStringList> services;
+    m_store->services(&services);
+    for (auto it = services.cbegin(); it != services.cend(); ++it)
+        m_serviceNames.insert(lower(it.key()), it.key());
+    QList<api::Node> nodes;
+    m_store->nodes(&nodes);
+    for (const api::Node &n : std::as_const(nodes))
+        m_nodeNames.insert(lower(n.node), n.node);
+    // Entries of services that are gone go too, so the cache stays as small as the catalog.
+    for (auto it = m_services.begin(); it != m_services.end();) {
+        const QByteArray name = it.key().startsWith('\1') ? it.key().sliced(1) : it.key();
+        it = m_serviceNames.contains(name) ? std::next(it) : m_services.erase(it);
     }
+}
+
+const QString *DnsResolver::registeredName(const QByteArray &lowerName, quint64 *version)
+{
+    // A write does not rebuild the name index: a name it does not know yet is looked up as
+    // asked (most services are registered in lower case), and only a name found neither way
+    // rebuilds it, once per catalog change.
+    if (m_namesBuiltAt == ~quint64(0))
+        rebuildNames();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (const auto it = m_serviceNames.constFind(lowerName); it != m_serviceNames.constEnd()) {
+            if ((*version = m_store->serviceIndex(*it)))
+                return &*it;
+        }
+        const QString exact = QString::fromUtf8(lowerName);
+        if ((*version = m_store->serviceIndex(exact)))
+            return &*m_serviceNames.insert(lowerName, exact);
+        if (m_namesBuiltAt == m_namesIndex)
+            return nullptr;
+        rebuildNames();
+    }
+    return nullptr;
+}
+
+const QString *DnsResolver::registeredNode(const QByteArray &lowerName)
+{
+    if (m_namesBuiltAt == ~quint64(0))
+        rebuildNames();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (const auto it = m_nodeNames.constFind(lowerName); it != m_nodeNames.constEnd() && m_store->findNode(*it))
+            return &*it;
+        const QString exact = QString::fromUtf8(lowerName);
+        if (m_store->findNode(exact))
+            return &*m_nodeNames.insert(lowerName, exact);
+        if (m_namesBuiltAt == m_namesIndex)
+            return nullptr;
+        rebuildNames();
+    }
+    return nullptr;
+}
+
+// Worst status of an instance's checks and its node's: 0 passing, 1 warning, 2 critical.
+static int severity(const state::StateStore *store, const state::ServiceInstance &e)
+{
+    const QMap<QString, api::HealthCheck> *checks = store->checksOnNode(e.node.node);
+    int worst = 0;
+    if (!checks)
+        return worst;
+    for (const api::HealthCheck &c : *checks) {
+        if (!c.serviceId.isEmpty() && c.serviceId != e.service.id)
+            continue;
+        worst = std::max(worst, c.status == u"passing" ? 0 : c.status == u"warning" ? 1 : 2);
+    }
+    return worst;
 }
 
 const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName, bool connect)
 {
-    if (!m_namesBuilt) {
-        m_namesBuilt = true;
-        QMap<QString, QStringList> services;
-        m_store->services(&services);
-        for (auto it = services.cbegin(); it != services.cend(); ++it)
-            m_serviceNames.insert(lower(it.key()), it.key());
-        QList<api::Node> nodes;
-        m_store->nodes(&nodes);
-        for (const api::Node &n : std::as_const(nodes))
-            m_nodeNames.insert(lower(n.node), n.node);
-    }
-    const QByteArray key = connect ? QByteArray('\1' + lowerName) : lowerName;
-    if (const auto hit = m_services.constFind(key); hit != m_services.constEnd())
-        return hit->get();
-    const auto name = m_serviceNames.constFind(lowerName);
-    if (name == m_serviceNames.constEnd()) {
+    static const ServiceCache empty;
+    quint64 version = 0;
+    const QString *found = registeredName(lowerName, &version);
+    if (!found) {
         // Unknown names are not cached: the cache stays as small as the catalog, whatever
         // names clients make up.
-        static const ServiceCache empty;
         return &empty;
     }
-    if (!m_healthBuilt) {
-        // The worst status per node (node checks) and per service instance, in one pass.
-        m_healthBuilt = true;
-        QList<api::HealthCheck> checks;
-        m_store->checksInState(QStringLiteral("any"), &checks);
-        for (const api::HealthCheck &c : std::as_const(checks)) {
-            const int severity = c.status == u"passing" ? 0 : c.status == u"warning" ? 1 : 2;
-            NodeHealth &h = m_health[c.node];
-            int &slot = c.serviceId.isEmpty() ? h.node : h.services[c.serviceId];
-            slot = std::max(slot, severity);
-        }
-    }
+    // A service's entry lasts until a write touches the service (its instances, their checks
+    // or nodes); Connect entries span every service, so any catalog write ends them.
+    const QString name = *found; // (a copy: rebuildNames() below may move the index)
+    if (connect)
+        version = m_catalogIndex;
+    const QByteArray key = connect ? QByteArray('\1' + lowerName) : lowerName;
+    if (const auto hit = m_services.constFind(key); hit != m_services.constEnd() && (*hit)->version == version)
+        return hit->get();
     auto entry = std::make_shared<ServiceCache>();
+    entry->version = version;
     entry->ttl = serviceTtl(lowerName);
     {
         QList<state::ServiceInstance> instances;
         if (!connect) {
-            m_store->serviceNodes(*name, &instances);
+            m_store->serviceNodes(name, &instances);
         } else {
             // Connect-capable endpoints: sidecar proxies for the service, and instances of the
             // service that are Connect-native.
+            if (m_namesBuiltAt != m_namesIndex)
+                rebuildNames(); // every service name is needed here
             for (auto it = m_serviceNames.cbegin(); it != m_serviceNames.cend(); ++it) {
                 QList<state::ServiceInstance> all;
                 m_store->serviceNodes(it.value(), &all);
@@ -309,11 +371,10 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
         }
         const int worstAllowed = m_settings.config.onlyPassing ? 0 : 1;
         for (const state::ServiceInstance &e : std::as_const(instances)) {
-            const auto h = m_health.constFind(e.node.node);
-            const int severity = h == m_health.constEnd() ? 0 : std::max(h->node, h->services.value(e.service.id, 0));
-            if (severity > worstAllowed)
+            const int worst = severity(m_store, e);
+            if (worst > worstAllowed)
                 continue;
-            entry->instances.append(makeInstance(e.node, e.service, severity == 1));
+            entry->instances.append(makeInstance(e.node, e.service, worst == 1));
         }
     }
     m_services.insert(key, entry);
@@ -847,9 +908,8 @@ DnsResolver::Result DnsResolver::nodeQuery(const Message &q, Message *resp, cons
 {
     if (dc != m_settings.datacenter)
         return otherDatacenter(dc);
-    service(QByteArray()); // builds the name indexes
-    const auto real = m_nodeNames.constFind(name);
-    if (real == m_nodeNames.constEnd())
+    const QString *real = registeredNode(name);
+    if (!real)
         return Result::NameError;
     const api::Node *node = m_store->findNode(*real);
     if (!node)

@@ -106,6 +106,11 @@ private:
     // Trims to the transport's limits; returns the final encoding.
     QByteArray trim(const Message &query, Message *resp, bool tcp) const;
     void refreshCache();
+    void rebuildNames();
+    // The registered name for a lower-case service (or node) name, null when there is none;
+    // *version: the service's index.
+    const QString *registeredName(const QByteArray &lowerName, quint64 *version);
+    const QString *registeredNode(const QByteArray &lowerName);
     // Healthy instances of a service (connect: its Connect-capable endpoints), cached.
     const ServiceCache *service(const QByteArray &lowerName, bool connect = false);
     QByteArray respDomainFor(QByteArrayView lowerQname) const;
@@ -125,18 +130,11 @@ private:
     std::optional<QJsonObject> m_failover; // set while a prepared query needs failover
     QRandomGenerator m_random;
     NearLookup m_near;
-    struct NodeHealth
-    {
-        int node = 0;                   // worst node-check severity: 0 passing, 1 warning, 2 critical
-        QHash<QString, int> services;   // service id -> worst severity of its checks
-    };
     quint64 m_seenIndex = ~quint64(0);
-    quint64 m_namesIndex = ~quint64(0);
+    quint64 m_namesIndex = ~quint64(0);    // the nodes and services tables' index
+    quint64 m_namesBuiltAt = ~quint64(0);  // m_namesIndex when the name indexes were built
+    quint64 m_catalogIndex = ~quint64(0);  // nodes, services and checks tables' index
     QByteArray m_lowerQname; // of the query being answered
-    quint64 m_cacheIndex = ~quint64(0);
-    bool m_namesBuilt = false;
-    bool m_healthBuilt = false;
-    QHash<QString, NodeHealth> m_health;
     QHash<QByteArray, QString> m_serviceNames; // lower-case name -> registered name
     QHash<QByteArray, QString> m_nodeNames;    // lower-case name -> registered name
     QHash<QByteArray, QByteArray> m_ptr;       // lower-case arpa name -> target

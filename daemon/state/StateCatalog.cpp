@@ -301,6 +301,19 @@ const api::Node *StateStore::findNode(const QString &name) const
     return it == m_nodes.constEnd() ? nullptr : &*it;
 }
 
+const QMap<QString, api::HealthCheck> *StateStore::checksOnNode(const QString &node) const
+{
+    const auto it = m_checks.constFind(node);
+    return it == m_checks.constEnd() ? nullptr : &*it;
+}
+
+quint64 StateStore::serviceIndex(const QString &name) const
+{
+    if (!m_serviceInstances.contains(name))
+        return 0;
+    return std::max<quint64>(1, m_serviceIndex.value(name)); // 1: restored without one, unchanged since
+}
+
 const api::Service *StateStore::findService(const QString &node, const QString &id) const
 {
     const auto n = m_services.constFind(node);

@@ -82,6 +82,11 @@ public:
     const api::Node *findNode(const QString &name) const;
     const api::Service *findService(const QString &node, const QString &id) const;
     const api::HealthCheck *findCheck(const QString &node, const QString &id) const;
+    // The checks on a node (null when it has none), without copying them.
+    const QMap<QString, api::HealthCheck> *checksOnNode(const QString &node) const;
+    // The index of the last write to a service's instances, their checks or their nodes; 0 when
+    // no instance of `name` is registered. DNS keeps its per-service answers until it moves.
+    quint64 serviceIndex(const QString &name) const;
 
     // ---- Sessions.
     quint64 session(const QString &id, std::optional<api::Session> *out, WatchSet *ws = nullptr) const;

@@ -505,6 +505,37 @@ private Q_SLOTS:
         QCOMPARE(ask(*resolver, query("web.service.consul.", type::A)).answers.size(), 2);
     }
 
+    void cachedServicesFollowEveryKindOfWrite()
+    {
+        // Per-service answers last until that service is written to; name indexes are kept
+        // across writes. Every way a write can change an answer must still show at once.
+        QCOMPARE(ask(*resolver, query("web.service.consul.", type::A)).answers.size(), 2);
+        QCOMPARE(ask(*resolver, query("node1.node.consul.", type::A)).answers.size(), 1);
+        // A new service in lower case, then one in mixed case (found through a rebuilt index).
+        fp->service("node2", QJsonObject{{"ID", "api1"}, {"Service", "api"}, {"Port", 1}});
+        QCOMPARE(addresses(ask(*resolver, query("API.service.consul.", type::A)).answers), (QList<QByteArray>{"0a000002"}));
+        fp->service("node1", QJsonObject{{"ID", "mixed1"}, {"Service", "MixedCase"}, {"Port", 1}});
+        QCOMPARE(addresses(ask(*resolver, query("mixedcase.service.consul.", type::A)).answers), (QList<QByteArray>{"0a000001"}));
+        // A node-level check on one node drops that node's instances of every cached service.
+        QCOMPARE(ask(*resolver, query("api.service.consul.", type::A)).answers.size(), 1);
+        fp->apply(QJsonObject{{"Node", "node2"}, {"Address", "10.0.0.2"}, {"SkipNodeUpdate", true},
+                              {"Check", check("serfHealth", "critical")}});
+        QCOMPARE(ask(*resolver, query("api.service.consul.", type::A)).header.rcode, rcode::NXDomain);
+        QCOMPARE(addresses(ask(*resolver, query("web.service.consul.", type::A)).answers), (QList<QByteArray>{"0a000001"}));
+        // A node's address changes the answers of the services on it.
+        fp->node("node1", "10.0.0.11", QJsonObject{{"rack", "r1"}, {"rfc1035-raw", "plain"}});
+        QCOMPARE(addresses(ask(*resolver, query("web.service.consul.", type::A)).answers), (QList<QByteArray>{"0a00000b"}));
+        QCOMPARE(addresses(ask(*resolver, query("node1.node.consul.", type::A)).answers), (QList<QByteArray>{"0a00000b"}));
+        // Deregistered: gone, and a new node is found by name.
+        QVERIFY(fp->store.apply(fp->store.lastIndex() + 1, state::command::deregister("node1", "mixed1", {}, 0)).error.isEmpty());
+        QCOMPARE(ask(*resolver, query("mixedcase.service.consul.", type::A)).header.rcode, rcode::NXDomain);
+        fp->node("Node7", "10.0.0.7");
+        QCOMPARE(addresses(ask(*resolver, query("node7.node.consul.", type::A)).answers), (QList<QByteArray>{"0a000007"}));
+        // Unrelated writes keep the entry of a service (same answers, nothing rebuilt).
+        fp->service("node2", QJsonObject{{"ID", "other"}, {"Service", "other"}, {"Port", 1}});
+        QCOMPARE(addresses(ask(*resolver, query("web.service.consul.", type::A)).answers), (QList<QByteArray>{"0a00000b"}));
+    }
+
     void outsideTheDomain()
     {
         Message m = ask(*resolver, query("example.com.", type::A));
