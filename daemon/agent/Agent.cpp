@@ -6,6 +6,7 @@
 #include "cluster/RemoteCatalog.h"
 #include "cluster/RequestRouter.h"
 #include "cluster/ServerList.h"
+#include "cluster/ServerRebalancer.h"
 #include "cluster/ServerNode.h"
 #include "cluster/WanRouter.h"
 #include "config/ConfigLoader.h"
@@ -273,6 +274,13 @@ bool Agent::start(QString *error)
         });
         if (m_servers)
             m_servers->attach(lan); // the servers of this datacenter, as the LAN pool shows them
+        if (m_forwarder) {
+            m_rebalancer = std::make_unique<cluster::ServerRebalancer>(
+                &m_clock, m_pool.get(), m_servers.get(),
+                [this] { return m_gossip && m_gossip->lan() ? int(m_gossip->lan()->members().size()) : 0; },
+                m_config.rebalanceMinReuse / kMillisecond, m_config.limits.rpcHandshakeTimeout / kMillisecond);
+            m_rebalancer->start();
+        }
         if (m_reconciler)
             m_reconciler->attach(lan); // the leader keeps the catalog's nodes in step with it
     }

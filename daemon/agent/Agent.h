@@ -33,6 +33,7 @@ class ConnectionPool;
 namespace qonsul::cluster {
 class ServerNode;
 class ServerList;
+class ServerRebalancer;
 class RequestRouter;
 class WanRouter;
 class ForwardingCommitter;
@@ -136,6 +137,7 @@ private:
     std::unique_ptr<cluster::ServerList> m_servers;
     std::unique_ptr<cluster::ServerNode> m_server;           // servers
     std::unique_ptr<cluster::ForwardingCommitter> m_forwarder; // client agents
+    std::unique_ptr<cluster::ServerRebalancer> m_rebalancer;   // client agents: spread over servers
     std::unique_ptr<cluster::MemberReconciler> m_reconciler;   // servers: catalog follows gossip
     std::unique_ptr<cluster::WanRouter> m_wan;                 // servers: the other datacenters
     std::unique_ptr<cluster::RequestRouter> m_router;

@@ -91,6 +91,32 @@ QList<ServerMember> ServerList::aliveServers() const
     return out;
 }
 
+bool ServerList::adoptRotation(const QStringList &order)
+{
+    if (order.isEmpty() || !m_order.contains(order.constFirst()))
+        return false;
+    QStringList merged;
+    for (const QString &address : order) {
+        if (m_order.contains(address))
+            merged.append(address);
+    }
+    for (const QString &address : std::as_const(m_order)) {
+        if (!merged.contains(address))
+            merged.append(address);
+    }
+    m_order = merged;
+    return true;
+}
+
+QString ServerList::describe(const QString &rpcAddress) const
+{
+    for (const ServerMember &s : m_servers) {
+        if (s.rpcAddress == rpcAddress)
+            return u"%1 (Addr: tcp/%2) (DC: %3)"_s.arg(s.name, s.rpcAddress, s.datacenter);
+    }
+    return rpcAddress;
+}
+
 QString ServerList::target() const
 {
     return m_order.isEmpty() ? QString() : m_order.constFirst();

@@ -4,7 +4,8 @@
 // RPC port) and, while it waits to bootstrap, expect (bootstrap_expect).
 //
 // Client agents use it as their upstream: requests go to one server until it cannot be reached,
-// then to the next (Consul's server manager rotates the same way). Servers use its signals to
+// then to the next (Consul's server manager rotates the same way), and ServerRebalancer
+// reshuffles the rotation from time to time. Servers use its signals to
 // bootstrap and to keep the Raft membership in step with the LAN pool (ServerNode).
 #include <QHash>
 #include <QObject>
@@ -45,6 +46,14 @@ public:
     void update(const gossip::Member &member);
 
     QList<ServerMember> aliveServers() const; // of this datacenter
+    // The alive servers' RPC addresses, the one in use first.
+    const QStringList &rotation() const { return m_order; }
+    // Takes `order` (a reordered rotation()) as the rotation, keeping what gossip changed since:
+    // servers gone meanwhile are dropped, new ones go to the back. False, and nothing changes,
+    // when its first server is gone (Consul's reconcileServerList).
+    bool adoptRotation(const QStringList &order);
+    // "<name> (Addr: <address>) (DC: <dc>)" for logs, as Consul prints a server.
+    QString describe(const QString &rpcAddress) const;
     const QHash<QString, ServerMember> &all() const { return m_servers; }
 
     // Upstream

@@ -1,6 +1,7 @@
 #include "cluster/ServerNode.h"
 #include "cluster/HttpForward.h"
 #include "cluster/ServerList.h"
+#include "cluster/ServerRebalancer.h"
 #include "config/Autopilot.h"
 
 #include "cluster/ClusterLogging.h"
@@ -340,6 +341,7 @@ void ServerNode::registerRpcHandlers()
                        {u"lastIndex"_s, qint64(m_node->lastIndex())}},
               {});
     });
+    m_rpc->setHandler(kPingMethod, [](const QCborValue &, rpc::RpcServer::Reply reply) { reply(true, {}); });
     m_rpc->setHandler(kHttpMethod, [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
         http::HttpRequest request;
         QString error;

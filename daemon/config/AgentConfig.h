@@ -200,6 +200,9 @@ struct AgentConfig
     int raftMultiplier = 5;
     Nanoseconds leaveDrainTime = 5 * kSecond;
     Nanoseconds rpcHoldTimeout = 7 * kSecond;
+    // Client agents: the least time between two server rebalances (Consul's fixed
+    // clientRPCMinReuseDuration). Test-only: `consul.test_rebalance_interval`, not Consul's.
+    Nanoseconds rebalanceMinReuse = 120 * kSecond;
     RaftConfig raft;
     AutopilotConfig autopilot;
     bool disableCoordinates = false;

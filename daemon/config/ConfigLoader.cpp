@@ -998,6 +998,8 @@ private:
         cfg.checkOutputMaxSize = int(i(QStringLiteral("check_output_max_size"), 4096));
         cfg.leaveDrainTime = dur(QStringLiteral("performance.leave_drain_time"));
         cfg.rpcHoldTimeout = dur(QStringLiteral("performance.rpc_hold_timeout"));
+        // Test-only (Consul fixes it at 2 minutes): lets tests watch clients rebalance.
+        cfg.rebalanceMinReuse = dur(QStringLiteral("consul.test_rebalance_interval"), cfg.rebalanceMinReuse);
         cfg.raftMultiplier = int(i(QStringLiteral("performance.raft_multiplier")));
         if (cfg.raftMultiplier < 1 || cfg.raftMultiplier > 10)
             fail(QStringLiteral("performance.raft_multiplier cannot be %1. Must be between 1 and 10")

@@ -22,6 +22,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -97,6 +99,7 @@ private Q_SLOTS:
     void joinOfAnotherDatacenterRefused();
     void threeServers();
     void gossipClusterWithClient();
+    void clientsRebalanceOverServers();
     void autopilotPrunesDeadServers();
     void autopilotStabilizationAndTagOverride();
 
@@ -396,6 +399,85 @@ void TestCluster::gossipClusterWithClient()
     QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", agents[staying].url(u"/v1/health/state/critical"_s))
                                  .body.contains("\"Node\":\"gossip-client\""),
                              30000);
+    for (Server &a : agents) {
+        if (a.process)
+            a.process->stop();
+    }
+}
+
+// Consul's server manager on client agents: each client uses one server and reshuffles from time
+// to time (every 0.5-0.75 s here through the test-only consul.test_rebalance_interval; Consul's
+// clients wait 2-3 minutes), moving to the first server of the new order that answers a ping.
+// Together the clients use every server; a killed server is never chosen again.
+void TestCluster::clientsRebalanceOverServers()
+{
+    const QString rebalanceConfig = m_dir.filePath(u"rebalance.json"_s);
+    {
+        QFile f(rebalanceConfig);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"consul": {"test_rebalance_interval": "500ms"}})");
+    }
+    std::array<Server, 7> agents;
+    QStringList join;
+    for (int i = 0; i < 7; ++i) {
+        Server &a = agents[i];
+        a.server = i < 3;
+        a.name = a.server ? u"spread-server-%1"_s.arg(i + 1) : u"spread-client-%1"_s.arg(i - 2);
+        a.ip = u"127.0.0.%1"_s.arg(i + 2);
+        a.dataDir = m_dir.filePath(a.name);
+        a.rpcPort = freeTcpPort(QHostAddress(a.ip));
+        a.serfPort = freeTcpUdpPort(QHostAddress(a.ip));
+        QVERIFY(QDir().mkpath(a.dataDir));
+        if (a.server)
+            join << u"-retry-join"_s << a.serfAddress();
+    }
+    for (Server &a : agents) {
+        a.extra = join;
+        if (a.server)
+            a.extra << u"-bootstrap-expect"_s << u"3"_s;
+        else
+            a.extra << u"-config-file"_s << rebalanceConfig << u"-log-level=debug"_s;
+        QVERIFY(a.start(m_config, false));
+    }
+    for (const Server &a : agents)
+        QTRY_VERIFY_WITH_TIMEOUT(leaderOf(a).size() > 2, 20000);
+
+    // The active server after each rebalance of client i, from `from` on in its log.
+    static const QRegularExpression rebalanced(uR"(Rebalanced servers, new active server: number_of_servers=(\d) active_server="(spread-server-\d) )"_s);
+    auto actives = [&agents](int i, qsizetype from = 0) {
+        QStringList out;
+        const QString log = QString::fromUtf8(agents[i].process->output().mid(from));
+        for (auto it = rebalanced.globalMatch(log); it.hasNext();)
+            out.append(it.next().captured(2));
+        return out;
+    };
+    auto spread = [&] {
+        QSet<QString> used;
+        int moved = 0;
+        for (int i = 3; i < 7; ++i) {
+            const QStringList a = actives(i);
+            if (a.size() < 4)
+                return false;
+            used.unite(QSet<QString>(a.cbegin(), a.cend()));
+            moved += QSet<QString>(a.cbegin(), a.cend()).size() > 1;
+        }
+        return used.size() == 3 && moved > 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(spread(), 20000);
+    for (int i = 3; i < 7; ++i)
+        QVERIFY(put(agents[i], u"spread/%1"_s.arg(i), "ok"));
+
+    // A server killed for good: every client's later choices are the two others, and its
+    // requests keep working.
+    agents[0].process->kill();
+    std::array<qsizetype, 7> from{};
+    for (int i = 3; i < 7; ++i)
+        from[i] = agents[i].process->output().size();
+    for (int i = 3; i < 7; ++i) {
+        QTRY_VERIFY_WITH_TIMEOUT(actives(i, from[i]).size() >= 2, 20000);
+        QVERIFY2(!actives(i, from[i]).contains(agents[0].name), qPrintable(actives(i, from[i]).join(u' ')));
+        QVERIFY(put(agents[i], u"spread/after/%1"_s.arg(i), "ok"));
+    }
     for (Server &a : agents) {
         if (a.process)
             a.process->stop();

@@ -1,6 +1,7 @@
 // ServerList: which gossip members are servers (tags role=consul, dc, id, port, expect), the
 // signals servers rely on for bootstrap and Raft membership, and the clients' rotation.
 #include "cluster/ServerList.h"
+#include "cluster/ServerRebalancer.h"
 #include "gossip/Serf.h"
 
 #include <QSignalSpy>
@@ -35,6 +36,8 @@ class TestServerList : public QObject
 private Q_SLOTS:
     void recognisesServers();
     void signalsAndRotation();
+    void adoptRotation();
+    void rebalanceInterval();
 };
 
 void TestServerList::recognisesServers()
@@ -81,6 +84,38 @@ void TestServerList::signalsAndRotation()
     list.update(member(u"b"_s, u"10.0.0.2"_s, gossip::MemberStatus::Alive, serverTags(u"id-b"_s)));
     QCOMPARE(alive.size(), 3);
     QCOMPARE(list.target(), u"10.0.0.2:8300"_s);
+}
+
+void TestServerList::adoptRotation()
+{
+    ServerList list(u"dc1"_s);
+    list.update(member(u"a"_s, u"10.0.0.1"_s, gossip::MemberStatus::Alive, serverTags(u"id-a"_s)));
+    list.update(member(u"b"_s, u"10.0.0.2"_s, gossip::MemberStatus::Alive, serverTags(u"id-b"_s)));
+    QVERIFY(list.adoptRotation({u"10.0.0.2:8300"_s, u"10.0.0.1:8300"_s}));
+    QCOMPARE(list.rotation(), QStringList({u"10.0.0.2:8300"_s, u"10.0.0.1:8300"_s}));
+    QCOMPARE(list.describe(u"10.0.0.2:8300"_s), u"b (Addr: tcp/10.0.0.2:8300) (DC: dc1)"_s);
+    // Gossip changed the list while the new first server was pinged: a new server goes to the
+    // back, a gone one is dropped; a gone first server keeps the current order.
+    const QStringList shuffled{u"10.0.0.1:8300"_s, u"10.0.0.2:8300"_s};
+    list.update(member(u"c"_s, u"10.0.0.3"_s, gossip::MemberStatus::Alive, serverTags(u"id-c"_s)));
+    list.update(member(u"b"_s, u"10.0.0.2"_s, gossip::MemberStatus::Failed, serverTags(u"id-b"_s)));
+    QVERIFY(list.adoptRotation(shuffled));
+    QCOMPARE(list.rotation(), QStringList({u"10.0.0.1:8300"_s, u"10.0.0.3:8300"_s}));
+    const QStringList before = list.rotation();
+    QVERIFY(!list.adoptRotation({u"10.0.0.2:8300"_s, u"10.0.0.3:8300"_s, u"10.0.0.1:8300"_s}));
+    QCOMPARE(list.rotation(), before);
+}
+
+// Consul's refreshServerRebalanceTimer: 2 min plus up to 1 min at random, longer once the LAN
+// pool is so large that its clients would open more than 64 connections a second per server.
+void TestServerList::rebalanceInterval()
+{
+    QCOMPARE(ServerRebalancer::interval(3, 10, 120000, 0), 120000);
+    QCOMPARE(ServerRebalancer::interval(3, 10, 120000, 0.5), 150000);
+    QVERIFY(ServerRebalancer::interval(3, 10, 120000, 0.999) < 180000);
+    QCOMPARE(ServerRebalancer::interval(0, 10, 120000, 0), 120000);
+    QCOMPARE(ServerRebalancer::interval(3, 100000, 120000, 0), 520833); // 100000 / (3 * 64) s
+    QCOMPARE(ServerRebalancer::interval(5, 10000, 120000, 0), 120000);
 }
 
 QTEST_GUILESS_MAIN(TestServerList)
