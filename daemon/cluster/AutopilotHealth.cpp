@@ -17,18 +17,16 @@ bool autopilotHealthy(const AutopilotStats &server, quint64 leaderTerm, quint64 
     return server.lastIndex + quint64(std::max(0, config.maxTrailingLogs)) >= leaderLastIndex;
 }
 
-qint64 AutopilotStability::observe(const QString &id, bool healthy, qint64 nowMs)
+qint64 AutopilotStability::observe(const QString &id, bool healthy, qint64 nowMs, qint64 wallMs)
 {
     const auto it = m_servers.find(id);
     if (it == m_servers.end()) {
-        m_servers.insert(id, Entry{healthy, nowMs});
-        return nowMs;
+        m_servers.insert(id, Entry{healthy, nowMs, wallMs});
+        return wallMs;
     }
-    if (it->healthy != healthy) {
-        it->healthy = healthy;
-        it->sinceMs = nowMs;
-    }
-    return it->sinceMs;
+    if (it->healthy != healthy)
+        *it = Entry{healthy, nowMs, wallMs};
+    return it->sinceWallMs;
 }
 
 bool AutopilotStability::stable(const QString &id, qint64 nowMs, qint64 stabilizationMs) const

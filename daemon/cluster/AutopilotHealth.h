@@ -29,11 +29,12 @@ bool autopilotHealthy(const AutopilotStats &server, quint64 leaderTerm, quint64 
 class AutopilotStability
 {
 public:
-    // Records the server's health now and returns its StableSince (same clock as `nowMs`).
-    qint64 observe(const QString &id, bool healthy, qint64 nowMs);
-    // Healthy without a change for at least `stabilizationMs`.
+    // Records the server's health at `nowMs` (monotonic; `wallMs` the same moment on the wall
+    // clock) and returns its StableSince on the wall clock.
+    qint64 observe(const QString &id, bool healthy, qint64 nowMs, qint64 wallMs);
+    // Healthy without a change for at least `stabilizationMs` (monotonic).
     bool stable(const QString &id, qint64 nowMs, qint64 stabilizationMs) const;
-    qint64 stableSince(const QString &id) const { return m_servers.value(id).sinceMs; }
+    qint64 stableSince(const QString &id) const { return m_servers.value(id).sinceWallMs; }
     void retainOnly(const QList<QString> &ids); // forget servers no longer in the configuration
     void clear() { m_servers.clear(); }         // a new leader starts over, as Consul's does
 
@@ -42,6 +43,7 @@ private:
     {
         bool healthy = false;
         qint64 sinceMs = 0;
+        qint64 sinceWallMs = 0;
     };
     QHash<QString, Entry> m_servers;
 };

@@ -32,6 +32,13 @@ bool serverLocalRead(const QString &path)
     return path.startsWith(u"/v1/status/") || path == u"/v1/catalog/datacenters";
 }
 
+// Autopilot's server health lives on the leader alone: Consul sends these there whatever the
+// consistency mode (?stale is ignored).
+bool leaderOnly(const QString &path)
+{
+    return path == u"/v1/operator/autopilot/health" || path == u"/v1/operator/autopilot/state";
+}
+
 // Endpoints whose ?dc= names the datacenter that answers (the agent's own endpoints and the
 // lists of datacenters ignore it, as Consul's do).
 bool takesDatacenter(const QString &path)
@@ -108,7 +115,7 @@ void RequestRouter::handle(const http::HttpRequest &request, const std::shared_p
         return;
     }
     const bool read = isRead(request);
-    if (read && (request.hasQuery(u"stale") || serverLocalRead(request.path))) {
+    if (read && ((request.hasQuery(u"stale") && !leaderOnly(request.path)) || serverLocalRead(request.path))) {
         m_api->handle(request, out);
         return;
     }

@@ -433,7 +433,7 @@ QList<http::v1::RaftBackend::Server> ServerNode::raftServers() const
             const AutopilotStats stats{server.serfStatus, server.lastContactMs, server.lastTerm, server.lastIndex};
             server.healthy = autopilotHealthy(stats, m_node->currentTerm(), m_node->lastIndex(), autopilot,
                                               m_options.raft.timing.heartbeatInterval());
-            server.stableSinceMs = wallNow - (now - m_stability.observe(s.id, server.healthy, now));
+            server.stableSinceMs = m_stability.observe(s.id, server.healthy, now, wallNow);
             ids.append(s.id);
         }
         out.append(server);

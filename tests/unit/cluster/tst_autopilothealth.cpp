@@ -37,17 +37,18 @@ private Q_SLOTS:
     void stableSince()
     {
         AutopilotStability s;
-        QCOMPARE(s.observe(u"a"_s, false, 100), 100); // first seen
-        QCOMPARE(s.observe(u"a"_s, false, 200), 100);
+        const qint64 wall = 1'000'000'000'000; // the wall clock, 10^12 ms ahead of the monotonic one
+        QCOMPARE(s.observe(u"a"_s, false, 100, wall + 100), wall + 100); // first seen
+        QCOMPARE(s.observe(u"a"_s, false, 200, wall + 200), wall + 100);
         QVERIFY(!s.stable(u"a"_s, 10000, 0)); // unhealthy is never stable
-        QCOMPARE(s.observe(u"a"_s, true, 300), 300); // health changed
-        QCOMPARE(s.observe(u"a"_s, true, 900), 300);
+        QCOMPARE(s.observe(u"a"_s, true, 300, wall + 300), wall + 300); // health changed
+        QCOMPARE(s.observe(u"a"_s, true, 900, wall + 900), wall + 300);
         QVERIFY(!s.stable(u"a"_s, 2299, 2000));
         QVERIFY(s.stable(u"a"_s, 2300, 2000));
-        QCOMPARE(s.observe(u"a"_s, false, 2400), 2400);
+        QCOMPARE(s.observe(u"a"_s, false, 2400, wall + 2400), wall + 2400);
         QVERIFY(!s.stable(u"a"_s, 9999, 2000));
         QVERIFY(!s.stable(u"unknown"_s, 9999, 0));
-        s.observe(u"b"_s, true, 0);
+        s.observe(u"b"_s, true, 0, wall);
         s.retainOnly({u"b"_s});
         QCOMPARE(s.stableSince(u"a"_s), 0);
         QVERIFY(s.stable(u"b"_s, 1, 1));
