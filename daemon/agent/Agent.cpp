@@ -9,6 +9,7 @@
 #include "cluster/ServerRebalancer.h"
 #include "cluster/ServerNode.h"
 #include "cluster/WanRouter.h"
+#include "config/Autopilot.h"
 #include "config/ConfigLoader.h"
 #include "core/Duration.h"
 #include "core/Logging.h"
@@ -76,6 +77,8 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
         m_localCommitter = std::make_unique<state::LocalCommitter>(
             m_store.get(), QStringLiteral("%1:%2").arg(advertiseAddress()).arg(m_config.ports.server));
         m_committer = m_localCommitter.get();
+        // Its own leader from the start: like Consul's, it stores its autopilot settings.
+        m_committer->propose(state::command::autopilotSet(config::autopilotToJson(m_config.autopilot), 0), {});
     } else {
         createCluster();
     }

@@ -470,6 +470,11 @@ private Q_SLOTS:
         QCOMPARE(json(get(QStringLiteral("/v1/status/peers"))).toArray().size(), 1);
         const QJsonObject raft = json(get(QStringLiteral("/v1/operator/raft/configuration"))).toObject();
         QVERIFY(raft.value(u"Servers").toArray().at(0).toObject().value(u"Leader").toBool());
+        // The dev agent stored its autopilot settings when it started, as Consul's leader does.
+        QVERIFY(json(get(QStringLiteral("/v1/operator/autopilot/configuration"))).toObject().value(u"ModifyIndex").toInteger() > 0);
+        const QJsonObject state = json(get(QStringLiteral("/v1/operator/autopilot/state"))).toObject();
+        QCOMPARE(state.value(u"Voters").toArray().size(), 1);
+        QCOMPARE(state.value(u"Servers").toObject().value(state.value(u"Leader").toString()).toObject().value(u"Status").toString(), QStringLiteral("leader"));
 
         const QJsonObject event = json(put(QStringLiteral("/v1/event/fire/deploy"), "v1.2")).toObject();
         QCOMPARE(event.value(u"Name").toString(), QStringLiteral("deploy"));
