@@ -1,9 +1,11 @@
-// `qonsul operator autopilot get-config | set-config`, over /v1/operator/autopilot/configuration.
+// `qonsul operator autopilot get-config | set-config`, over /v1/operator/autopilot/configuration,
+// and `qonsul operator autopilot state`, over /v1/operator/autopilot/state.
 #include "cli/Command.h"
 #include "cli/Output.h"
 
 #include "core/Duration.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -190,6 +192,129 @@ private:
         m_disableMigration, m_versionTag;
 };
 
+// The state as Consul's CLI prints it: `pretty` (servers and meta sorted) or `json`
+// (json.MarshalIndent of the API struct: its field order, four spaces).
+class AutopilotState final : public Command
+{
+public:
+    AutopilotState()
+    {
+        m_flags.addString(QStringLiteral("format"), &m_format, QStringLiteral("Output format {pretty|json}"));
+        m_http.addClientFlags(m_flags);
+        m_http.addServerFlags(m_flags);
+    }
+    QString synopsis() const override { return QStringLiteral("Display the current Autopilot configuration"); }
+    QString usage() const override
+    {
+        return QStringLiteral("Usage: qonsul operator autopilot state [options]\n\n"
+                              "  Displays the current Autopilot state.");
+    }
+    int run(const QStringList &args) override
+    {
+        if (!m_flags.parse(args))
+            return 1;
+        auto client = connectOrReport(m_http);
+        if (!client)
+            return 1;
+        Request req{"GET", QStringLiteral("/v1/operator/autopilot/state")};
+        if (m_http.stale())
+            req.param(QStringLiteral("stale"));
+        const auto r = callOrReport(*client, req, QStringLiteral("Error querying Autopilot state"));
+        if (!r)
+            return 1;
+        const QJsonObject state = QJsonDocument::fromJson(r->body).object();
+        if (m_format == u"json") {
+            out(relayoutJson(json(state), 4));
+            return 0;
+        }
+        if (m_format != u"pretty") {
+            err(QStringLiteral("Unknown format: %1").arg(m_format));
+            return 1;
+        }
+        out(pretty(state));
+        return 0;
+    }
+
+private:
+    static QByteArray json(const QJsonObject &state)
+    {
+        auto str = [](const QJsonObject &o, const char *key) { return goJsonString(o.value(QLatin1String(key)).toString()); };
+        auto boolean = [](const QJsonObject &o, const char *key) {
+            return QByteArray(o.value(QLatin1String(key)).toBool() ? "true" : "false");
+        };
+        auto number = [](const QJsonObject &o, const char *key) {
+            return QByteArray::number(quint64(o.value(QLatin1String(key)).toDouble()));
+        };
+        const QJsonObject servers = state.value(u"Servers").toObject();
+        QByteArrayList serverTexts;
+        for (auto it = servers.begin(); it != servers.end(); ++it) { // QJsonObject keeps keys sorted, as Go's maps print
+            const QJsonObject s = it.value().toObject();
+            const QJsonObject meta = s.value(u"Meta").toObject();
+            QByteArrayList metaTexts;
+            for (auto m = meta.begin(); m != meta.end(); ++m)
+                metaTexts.append(goJsonString(m.key()) + ':' + goJsonString(m.value().toString()));
+            serverTexts.append(goJsonString(it.key()) + ":{\"ID\":" + str(s, "ID") + ",\"Name\":" + str(s, "Name")
+                               + ",\"Address\":" + str(s, "Address") + ",\"NodeStatus\":" + str(s, "NodeStatus")
+                               + ",\"Version\":" + str(s, "Version") + ",\"LastContact\":" + str(s, "LastContact")
+                               + ",\"LastTerm\":" + number(s, "LastTerm") + ",\"LastIndex\":" + number(s, "LastIndex")
+                               + ",\"Healthy\":" + boolean(s, "Healthy") + ",\"StableSince\":" + str(s, "StableSince")
+                               + ",\"ReadReplica\":" + boolean(s, "ReadReplica") + ",\"Status\":" + str(s, "Status")
+                               + ",\"Meta\":{" + metaTexts.join(',') + "},\"NodeType\":" + str(s, "NodeType") + '}');
+        }
+        QByteArrayList voters;
+        for (const QJsonValue &v : state.value(u"Voters").toArray())
+            voters.append(goJsonString(v.toString()));
+        return "{\"Healthy\":" + boolean(state, "Healthy") + ",\"FailureTolerance\":" + number(state, "FailureTolerance")
+            + ",\"OptimisticFailureTolerance\":" + number(state, "OptimisticFailureTolerance") + ",\"Servers\":{"
+            + serverTexts.join(',') + "},\"Leader\":" + str(state, "Leader") + ",\"Voters\":[" + voters.join(',') + "]}";
+    }
+
+    static QString pretty(const QJsonObject &state)
+    {
+        auto boolean = [](const QJsonObject &o, const char *key) {
+            return o.value(QLatin1String(key)).toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        };
+        auto number = [](const QJsonObject &o, const char *key) { return QString::number(quint64(o.value(QLatin1String(key)).toDouble())); };
+        QString text = QStringLiteral("Healthy:                      %1\n").arg(boolean(state, "Healthy"))
+            + QStringLiteral("Failure Tolerance:            %1\n").arg(number(state, "FailureTolerance"))
+            + QStringLiteral("Optimistic Failure Tolerance: %1\n").arg(number(state, "OptimisticFailureTolerance"))
+            + QStringLiteral("Leader:                       %1\n").arg(state.value(u"Leader").toString()) + QStringLiteral("Voters:\n");
+        for (const QJsonValue &v : state.value(u"Voters").toArray())
+            text += QStringLiteral("   %1\n").arg(v.toString());
+        text += QStringLiteral("Servers:\n");
+        const QJsonObject servers = state.value(u"Servers").toObject();
+        for (auto it = servers.begin(); it != servers.end(); ++it) {
+            const QJsonObject s = it.value().toObject();
+            text += QStringLiteral("   %1\n").arg(s.value(u"ID").toString());
+            const std::pair<const char *, QString> rows[] = {
+                {"Name:            ", s.value(u"Name").toString()},
+                {"Address:         ", s.value(u"Address").toString()},
+                {"Version:         ", s.value(u"Version").toString()},
+                {"Status:          ", s.value(u"Status").toString()},
+                {"Node Type:       ", s.value(u"NodeType").toString()},
+                {"Node Status:     ", s.value(u"NodeStatus").toString()},
+                {"Healthy:         ", boolean(s, "Healthy")},
+                {"Last Contact:    ", s.value(u"LastContact").toString()},
+                {"Last Term:       ", number(s, "LastTerm")},
+                {"Last Index:      ", number(s, "LastIndex")},
+            };
+            for (const auto &[label, value] : rows)
+                text += QStringLiteral("      ") + QLatin1String(label) + value + u'\n';
+            if (s.value(u"ReadReplica").toBool())
+                text += QStringLiteral("      Read Replica:    true\n");
+            const QJsonObject meta = s.value(u"Meta").toObject();
+            if (!meta.isEmpty()) {
+                text += QStringLiteral("      Meta\n");
+                for (auto m = meta.begin(); m != meta.end(); ++m)
+                    text += QStringLiteral("         %1: %2\n").arg(goQuote(m.key()), goQuote(m.value().toString()));
+            }
+        }
+        return text; // printed with one more newline, as Consul's UI.Info does
+    }
+
+    QString m_format = QStringLiteral("pretty");
+};
+
 } // namespace
 
 void addAutopilotCommands(CommandTable &table)
@@ -203,6 +328,7 @@ void addAutopilotCommands(CommandTable &table)
     };
     table[QStringLiteral("operator autopilot get-config")] = [] { return std::make_unique<AutopilotGetConfig>(); };
     table[QStringLiteral("operator autopilot set-config")] = [] { return std::make_unique<AutopilotSetConfig>(); };
+    table[QStringLiteral("operator autopilot state")] = [] { return std::make_unique<AutopilotState>(); };
 }
 
 } // namespace qonsul::cli

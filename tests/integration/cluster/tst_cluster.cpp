@@ -662,6 +662,20 @@ void TestCluster::autopilotStabilizationAndTagOverride()
     QCOMPARE(joined.value(u"NodeStatus").toString(), u"alive"_s);
     QCOMPARE(st.value(u"Voters").toArray().size(), 2);
     QVERIFY(first.process->output().contains("Promoting server:"));
+    // The CLI prints it as Consul's does.
+    QByteArray text;
+    QCOMPARE(client.process->runCli({u"operator"_s, u"autopilot"_s, u"state"_s}, &text), 0);
+    QVERIFY2(text.startsWith("Healthy:                      true\nFailure Tolerance:            0\nOptimistic Failure Tolerance: 0\nLeader:                       "),
+             text.constData());
+    QVERIFY2(text.contains("\n      Name:            ap-b\n"), text.constData());
+    QVERIFY2(text.contains("\n      Status:          leader\n      Node Type:       voter\n      Node Status:     alive\n      Healthy:         true\n      Last Contact:    0s\n"),
+             text.constData());
+    QVERIFY2(text.contains("\n      Meta\n         \"consul-network-segment\": \"\"\n"), text.constData());
+    QCOMPARE(client.process->runCli({u"operator"_s, u"autopilot"_s, u"state"_s, u"-format=json"_s}, &text), 0);
+    QVERIFY2(text.startsWith("{\n    \"Healthy\": true,\n    \"FailureTolerance\": 0,\n    \"OptimisticFailureTolerance\": 0,\n    \"Servers\": {"),
+             text.constData());
+    QVERIFY(text.indexOf("\"StableSince\"") < text.indexOf("\"ReadReplica\": false"));
+    QCOMPARE(QJsonDocument::fromJson(text).object().value(u"Voters").toArray().size(), 2);
     // /health agrees: both healthy voters, StableSince the same moment (to the second); it is
     // the leader's view even when asked of the other server with ?stale, as in Consul.
     const QJsonObject health = QJsonDocument::fromJson(httpRequest("GET", second.url(u"/v1/operator/autopilot/health?stale"_s)).body).object();
