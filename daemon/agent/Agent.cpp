@@ -119,7 +119,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
         m_router = std::make_unique<cluster::RequestRouter>(
             m_api.get(), &m_clock, m_pool.get(), upstream, m_server.get(), m_wan.get(),
             cluster::RequestRouter::Options{m_config.rpcHoldTimeout / kMillisecond, m_config.nodeName,
-                                            m_config.datacenter});
+                                            m_config.datacenter, m_config.translateWanAddrs});
     }
     if (m_server) {
         m_server->setHttpHandler([this](const http::HttpRequest &req, std::shared_ptr<http::HttpResponder> out) {
@@ -210,6 +210,9 @@ bool Agent::start(QString *error)
     if (m_config.ports.http >= 0) {
         http::HttpLimits limits;
         limits.bodyLimit = [this](const http::HttpRequest &head) { return m_api->bodyLimit(head); };
+        // Consul marks every answer of an agent that translates addresses (docs: translate_wan_addrs).
+        if (m_config.translateWanAddrs)
+            limits.responseHeaders.append(qMakePair(QByteArray("X-Consul-Translate-Addresses"), QByteArray("true")));
         const QStringList addrs = m_config.httpAddrs.isEmpty() ? m_config.clientAddrs : m_config.httpAddrs;
         for (const QString &addr : addrs) {
             auto *server = new http::HttpServer(

@@ -2,6 +2,7 @@
 #include "cluster/HttpForward.h"
 #include "cluster/ServerNode.h"
 #include "cluster/Upstream.h"
+#include "cluster/WanAddressTranslation.h"
 #include "cluster/WanRouter.h"
 
 #include "core/Duration.h"
@@ -97,6 +98,31 @@ RequestRouter::RequestRouter(http::v1::Api *api, Clock *clock, rpc::ConnectionPo
 }
 
 void RequestRouter::handle(const http::HttpRequest &request, const std::shared_ptr<http::HttpResponder> &out)
+{
+    // Only what this agent's own HTTP clients get back (hop 0): an agent forwarding to us
+    // translates by its own setting, as each Consul agent does.
+    if (m_options.translateWanAddrs && hops(request) == 0 && isRead(request) && answersWithAddresses(request.path)) {
+        const QString dc = request.queryValue(u"dc");
+        route(request, translating(request, !dc.isEmpty() && dc != m_options.datacenter, out));
+        return;
+    }
+    route(request, out);
+}
+
+std::shared_ptr<http::HttpResponder> RequestRouter::translating(const http::HttpRequest &request, bool otherDatacenter,
+                                                                const std::shared_ptr<http::HttpResponder> &out) const
+{
+    return http::HttpResponder::capture([out, path = request.path, local = m_options.datacenter, otherDatacenter,
+                                         pretty = request.hasQuery(u"pretty")](http::HttpResponse response) {
+        if (!out->isOpen())
+            return;
+        if (response.status == 200)
+            response.body = translateWanAddresses(path, response.body, local, otherDatacenter, pretty);
+        out->send(std::move(response));
+    });
+}
+
+void RequestRouter::route(const http::HttpRequest &request, const std::shared_ptr<http::HttpResponder> &out)
 {
     const QString dc = request.queryValue(u"dc");
     if (!dc.isEmpty() && dc != m_options.datacenter && takesDatacenter(request.path)) {

@@ -9,7 +9,8 @@
 //   - a request for another datacenter (?dc=): a client agent sends it to a server, a server to
 //     a server of that datacenter (WanRouter), where it meets the same rules.
 // Forwarded requests travel whole over the server RPC ("Http.Request") and run through the
-// receiving server's router, so they meet the same rules there.
+// receiving server's router, so they meet the same rules there. With translate_wan_addrs the
+// agent a client asked rewrites the answer's addresses (WanAddressTranslation.h).
 #include <memory>
 
 #include "http/HttpResponder.h"
@@ -38,6 +39,7 @@ public:
         qint64 holdMs = 7000;  // rpc_hold_timeout
         QString nodeName;      // the agent's node: the default Node of sessions created through it
         QString datacenter;    // this agent's
+        bool translateWanAddrs = false; // translate_wan_addrs: see WanAddressTranslation.h
     };
     // `server` and `wan` are null on client agents.
     RequestRouter(http::v1::Api *api, Clock *clock, rpc::ConnectionPool *pool, Upstream *upstream, ServerNode *server,
@@ -48,6 +50,10 @@ public:
     quint64 forwarded() const { return m_forwarded; }
 
 private:
+    void route(const http::HttpRequest &request, const std::shared_ptr<http::HttpResponder> &out);
+    // `out` behind a responder that translates the answer's addresses to WAN ones.
+    std::shared_ptr<http::HttpResponder> translating(const http::HttpRequest &request, bool otherDatacenter,
+                                                     const std::shared_ptr<http::HttpResponder> &out) const;
     void forward(http::HttpRequest request, const std::shared_ptr<http::HttpResponder> &out);
     void forwardToDatacenter(const QString &datacenter, http::HttpRequest request,
                              const std::shared_ptr<http::HttpResponder> &out);

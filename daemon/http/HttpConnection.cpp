@@ -433,6 +433,12 @@ void HttpConnection::appendHead(QByteArray &out, int status, const HeaderList &h
         }
         out.append("\r\n", 2);
     }
+    for (const auto &h : m_limits.responseHeaders) {
+        out.append(h.first);
+        out.append(": ", 2);
+        out.append(h.second);
+        out.append("\r\n", 2);
+    }
     out.append("Date: ", 6);
     out.append(httpDateNow());
     out.append("\r\n", 2);

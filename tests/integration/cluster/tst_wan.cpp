@@ -274,6 +274,74 @@ private Q_SLOTS:
         QVERIFY2(answers(query).size() == 1 && answers(query).at(0).endsWith(u"IN A 10.2.0.1"_s), qPrintable(query));
     }
 
+    // translate_wan_addrs over HTTP (dc1's client has it, dc1's server not): answers about dc2's
+    // nodes carry their WAN addresses in Address, ServiceAddress and ServicePort, TaggedAddresses
+    // stay; every answer of the client says X-Consul-Translate-Addresses: true.
+    void translateWanAddrsOverHttp()
+    {
+        const QByteArray node = R"({"Node": "ext", "Address": "10.2.0.9", "TaggedAddresses": {"lan": "10.2.0.9", "wan": "198.51.100.9"}, )"
+                                R"("Service": {"ID": "db1", "Service": "db", "Address": "10.2.0.10", "Port": 5432, )"
+                                R"("TaggedAddresses": {"wan": {"Address": "198.51.100.10", "Port": 15432}}}})";
+        QCOMPARE(httpRequest("PUT", m_dc2.url(u"/v1/catalog/register"_s), node).status, 200);
+        auto object = [](const QJsonArray &list, const QString &key, const QString &value) {
+            for (const QJsonValue &v : list) {
+                if (v.toObject().value(key).toString() == value || v.toObject().value(u"Node"_s).toObject().value(key).toString() == value)
+                    return v.toObject();
+            }
+            return QJsonObject();
+        };
+        // Through the client: translated.
+        HttpResult r = get(m_client, u"/v1/catalog/nodes?dc=dc2"_s);
+        QCOMPARE(r.header("X-Consul-Translate-Addresses"), QByteArray("true"));
+        QJsonObject ext = object(json(r).toArray(), u"Node"_s, u"ext"_s);
+        QCOMPARE(ext.value(u"Address"_s).toString(), u"198.51.100.9"_s);
+        QCOMPARE(ext.value(u"TaggedAddresses"_s).toObject().value(u"lan"_s).toString(), u"10.2.0.9"_s);
+        r = get(m_client, u"/v1/catalog/service/db?dc=dc2"_s);
+        const QJsonObject entry = json(r).toArray().at(0).toObject();
+        QCOMPARE(entry.value(u"Address"_s).toString(), u"198.51.100.9"_s);
+        QCOMPARE(entry.value(u"ServiceAddress"_s).toString(), u"198.51.100.10"_s);
+        QCOMPARE(entry.value(u"ServicePort"_s).toInt(), 15432);
+        r = get(m_client, u"/v1/health/service/db?dc=dc2&pretty"_s);
+        QVERIFY(r.body.contains("\n    "));
+        const QJsonObject health = json(r).toArray().at(0).toObject();
+        QCOMPARE(health.value(u"Node"_s).toObject().value(u"Address"_s).toString(), u"198.51.100.9"_s);
+        QCOMPARE(health.value(u"Service"_s).toObject().value(u"Address"_s).toString(), u"198.51.100.10"_s);
+        QCOMPARE(health.value(u"Service"_s).toObject().value(u"Port"_s).toInt(), 15432);
+        QCOMPARE(health.value(u"Service"_s).toObject().value(u"TaggedAddresses"_s).toObject().value(u"wan"_s).toObject().value(u"Port"_s).toInt(), 15432);
+        const QJsonObject nodeServices = json(get(m_client, u"/v1/catalog/node/ext?dc=dc2"_s)).toObject();
+        QCOMPARE(nodeServices.value(u"Node"_s).toObject().value(u"Address"_s).toString(), u"198.51.100.9"_s);
+        QCOMPARE(nodeServices.value(u"Services"_s).toObject().value(u"db1"_s).toObject().value(u"Address"_s).toString(), u"198.51.100.10"_s);
+        QCOMPARE(nodeServices.value(u"Services"_s).toObject().value(u"db1"_s).toObject().value(u"Port"_s).toInt(), 15432);
+        const QJsonObject serviceList = json(get(m_client, u"/v1/catalog/node-services/ext?dc=dc2"_s)).toObject();
+        QCOMPARE(serviceList.value(u"Node"_s).toObject().value(u"Address"_s).toString(), u"198.51.100.9"_s);
+        QCOMPARE(serviceList.value(u"Services"_s).toArray().at(0).toObject().value(u"Port"_s).toInt(), 15432);
+        // A service without a WAN address keeps its own, on a node with one.
+        const QJsonObject web = json(get(m_client, u"/v1/catalog/service/web?dc=dc2"_s)).toArray().at(0).toObject();
+        QCOMPARE(web.value(u"ServiceAddress"_s).toString(), u"10.2.0.1"_s);
+        QCOMPARE(web.value(u"ServicePort"_s).toInt(), 80);
+        // Its own datacenter's answers keep their addresses, and carry the header too.
+        r = get(m_client, u"/v1/catalog/nodes"_s);
+        QCOMPARE(r.header("X-Consul-Translate-Addresses"), QByteArray("true"));
+        QCOMPARE(object(json(r).toArray(), u"Node"_s, u"dc1-server"_s).value(u"Address"_s).toString(), u"127.0.0.2"_s);
+        QCOMPARE(get(m_client, u"/v1/agent/self"_s).header("X-Consul-Translate-Addresses"), QByteArray("true"));
+        // dc1's server does not translate.
+        r = get(m_dc1, u"/v1/catalog/service/db?dc=dc2"_s);
+        QVERIFY(r.header("X-Consul-Translate-Addresses").isEmpty());
+        QCOMPARE(json(r).toArray().at(0).toObject().value(u"Address"_s).toString(), u"10.2.0.9"_s);
+        QCOMPARE(json(r).toArray().at(0).toObject().value(u"ServicePort"_s).toInt(), 5432);
+        // Prepared query failover to dc2: the client translates the nodes it got from there.
+        const HttpResult created = httpRequest("POST", m_client.url(u"/v1/query"_s),
+                                               R"({"Name": "db-failover", "Service": {"Service": "db", "Failover": {"Datacenters": ["dc2"]}}})");
+        QCOMPARE(created.status, 200);
+        for (const Agent *a : {&m_client, &m_dc1}) {
+            const QJsonObject answer = json(get(*a, u"/v1/query/db-failover/execute"_s)).toObject();
+            QCOMPARE(answer.value(u"Datacenter"_s).toString(), u"dc2"_s);
+            const QJsonObject n = answer.value(u"Nodes"_s).toArray().at(0).toObject();
+            QCOMPARE(n.value(u"Node"_s).toObject().value(u"Address"_s).toString(), a == &m_client ? u"198.51.100.9"_s : u"10.2.0.9"_s);
+            QCOMPARE(n.value(u"Service"_s).toObject().value(u"Port"_s).toInt(), a == &m_client ? 15432 : 5432);
+        }
+    }
+
     void preparedQueryFailover()
     {
         // dc1 has no web at all: NearestN picks dc2 by distance, Datacenters names it.
