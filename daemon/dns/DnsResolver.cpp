@@ -17,6 +17,9 @@ constexpr int kMaxUdpAnswerLimit = 8;   // Consul's hard cap on udp_answer_limit
 constexpr int kDefaultMaxUdpSize = 512;
 constexpr int kMaxUdpDatagram = 65535 - 60; // bigger EDNS sizes are clamped to this
 constexpr int kMaxTcpSize = 65523;
+constexpr int kMaxCachedOrderInstances = 4; // 4! = 24 orders per question
+constexpr int kMaxCachedReplies = 96;       // per service entry: orders x a few question variants
+constexpr int kMaxCachedRepliesTotal = 32768; // a few MB at most, whatever clients send
 
 quint32 seconds(Nanoseconds ns) { return ns <= 0 ? 0 : quint32(std::min<qint64>(ns / kSecond, 0xFFFFFFFFLL)); }
 
@@ -182,6 +185,16 @@ struct DnsResolver::ServiceCache
     quint64 version = 0;       // the service's index when built (Connect: the catalog's)
     QList<Instance> instances; // healthy ones only
     quint32 ttl = 0;           // service_ttl for this (lower-case) name
+    // Encoded replies (ID aside) by transport, query bytes after the ID and the order the
+    // shuffle put the instances in: the same three give the same reply until the entry is
+    // rebuilt. Only for up to kMaxCachedOrderInstances instances (at most 24 orders).
+    QHash<QByteArray, QByteArray> replies;
+    int *replyCount = nullptr; // the resolver's total over all entries
+    ~ServiceCache()
+    {
+        if (replyCount)
+            *replyCount -= int(replies.size());
+    }
 };
 
 // One instance as DNS answers use it, addresses parsed once.
@@ -327,9 +340,9 @@ static int severity(const state::StateStore *store, const state::ServiceInstance
     return worst;
 }
 
-const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName, bool connect)
+DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName, bool connect)
 {
-    static const ServiceCache empty;
+    static ServiceCache empty; // never written: replies are only cached for entries with instances
     quint64 version = 0;
     const QString *found = registeredName(lowerName, &version);
     if (!found) {
@@ -345,7 +358,9 @@ const DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerNam
     const QByteArray key = connect ? QByteArray('\1' + lowerName) : lowerName;
     if (const auto hit = m_services.constFind(key); hit != m_services.constEnd() && (*hit)->version == version)
         return hit->get();
+
     auto entry = std::make_shared<ServiceCache>();
+    entry->replyCount = &m_replyCount;
     entry->version = version;
     entry->ttl = serviceTtl(lowerName);
     {
@@ -483,7 +498,17 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool t
     QByteArray wire;
     m_forwardDc.clear();
     m_failover.reset();
+    m_packet = packet;
+    m_tcp = tcp;
+    m_cachedReply.clear();
+    m_replyEntry = nullptr;
     Message r = answer(q, tcp, &recurse, &wire);
+    if (!m_cachedReply.isEmpty()) {
+        out.reply = std::exchange(m_cachedReply, {});
+        out.reply[0] = packet[0]; // the cached reply answered another query: its ID
+        out.reply[1] = packet[1];
+        return out;
+    }
     if (m_failover) {
         out.action = Action::Failover;
         out.query = q;
@@ -503,6 +528,13 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool t
         return out;
     }
     out.reply = wire.isEmpty() ? encode(r, {!m_settings.config.disableCompression}) : std::move(wire);
+    // Only answers (no SOA: NXDOMAIN and NODATA carry the time as its serial).
+    if (m_replyEntry && r.header.rcode == rcode::NoError && !r.answers.isEmpty() && r.authority.isEmpty()
+        && m_replyEntry->replies.size() < kMaxCachedReplies && m_replyCount < kMaxCachedRepliesTotal) {
+        m_replyEntry->replies.insert(m_replyKey, out.reply);
+        ++m_replyCount;
+    }
+    m_replyEntry = nullptr;
     return out;
 }
 
@@ -582,6 +614,8 @@ Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse, QByteArra
         break;
     default: {
         const Result res = dispatch(q, &r, respDomain);
+        if (!m_cachedReply.isEmpty())
+            return r; // handle() sends the cached reply
         if (res == Result::NameError) {
             r.header.rcode = rcode::NXDomain;
             r.answers.clear();
@@ -755,16 +789,32 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
 {
     if (dc != m_settings.datacenter)
         return otherDatacenter(dc);
-    const ServiceCache *cache = this->service(service, connect);
+    ServiceCache *cache = this->service(service, connect);
     QList<const Instance *> nodes;
     nodes.reserve(cache->instances.size());
-    for (const Instance &i : cache->instances) {
+    for (const Instance &i : std::as_const(cache->instances)) {
         if (tag.isEmpty() || i.tags.contains(tag))
             nodes.append(&i);
     }
     if (nodes.isEmpty())
         return Result::NameError;
     std::shuffle(nodes.begin(), nodes.end(), m_random);
+    if (nodes.size() <= kMaxCachedOrderInstances && !m_translateWan) {
+        // Everything else a reply depends on is in the entry (rebuilt when the service changes)
+        // or in the query's bytes; the shuffle's order is the rest of the key.
+        QByteArray key;
+        key.reserve(m_packet.size() + nodes.size());
+        key.append(m_tcp ? 'T' : 'U');
+        key.append(m_packet.sliced(2));
+        for (const Instance *i : std::as_const(nodes))
+            key.append(char(i - cache->instances.constData()));
+        if (const auto hit = cache->replies.constFind(key); hit != cache->replies.constEnd()) {
+            m_cachedReply = *hit;
+            return Result::Ok;
+        }
+        m_replyEntry = cache;
+        m_replyKey = std::move(key);
+    }
     return serviceAnswers(q, resp, respDomain, dc, nodes, cache->ttl);
 }
 

@@ -536,6 +536,36 @@ private Q_SLOTS:
         QCOMPARE(addresses(ask(*resolver, query("web.service.consul.", type::A)).answers), (QList<QByteArray>{"0a00000b"}));
     }
 
+    void cachedRepliesKeepShufflingIdsAndSpelling()
+    {
+        // Encoded replies are reused per instance order: every order still comes up, each reply
+        // carries its own query's ID, and a different spelling of the name is its own question.
+        for (const char *id : {"w7"}) // with web1 and web2 (warning): 3 healthy instances
+            fp->service("node2", QJsonObject{{"ID", QString::fromLatin1(id)}, {"Service", "web"}, {"Port", 1}, {"Address", QString(QStringLiteral("10.2.0.") + QLatin1Char(id[1]))}});
+        resolver->seed(7);
+        QSet<QByteArray> orders;
+        for (int n = 0; n < 120; ++n) {
+            QByteArray packet = query("web.service.consul.", type::A);
+            packet[0] = char(n), packet[1] = char(n * 7);
+            const DnsResolver::Outcome out = resolver->handle(packet, false);
+            QCOMPARE(out.reply.first(2), packet.first(2));
+            const auto m = parse(out.reply);
+            QVERIFY(m);
+            QByteArray order;
+            for (const Record &r : m->answers)
+                order += r.address.toHex() + ' ';
+            QCOMPARE(m->answers.size(), 3);
+            orders.insert(order);
+        }
+        QCOMPARE(orders.size(), 6); // 3 instances: all 3! orders
+        const Message upper = ask(*resolver, query("WEB.service.consul.", type::A));
+        QCOMPARE(upper.questions.first().name, QByteArray("WEB.service.consul."));
+        QCOMPARE(upper.answers.first().name, QByteArray("WEB.service.consul."));
+        const Message srv = ask(*resolver, query("web.service.consul.", type::SRV), true);
+        QCOMPARE(srv.answers.size(), 3);
+        QCOMPARE(srv.answers.first().type, type::SRV);
+    }
+
     void outsideTheDomain()
     {
         Message m = ask(*resolver, query("example.com.", type::A));
