@@ -10,6 +10,7 @@ packages=(build-essential cmake ninja-build ccache pkg-config
 packages+=(qtkeychain-qt6-dev) # qonsul-console: ACL tokens in the system keychain
 packages+=(libssl-dev) # gossip encryption: AES-GCM from OpenSSL
 packages+=(python3-grpcio) # tst_checks_kinds: a real gRPC health server for gRPC and H2PING checks
+packages+=(openssl) # tst_checks_kinds: certificates made at test time for the TLS checks
 # Packaging tests: systemd-analyze, lintian, rpmbuild; MinGW and wixl for the Windows files.
 packages+=(systemd lintian rpm g++-mingw-w64-x86-64-posix wixl)
 [ "${1:-}" = "--with-bench" ] && packages+=(wrk nginx-light dnsperf)

@@ -1,6 +1,7 @@
 #include "agent/Agent.h"
 #include "agent/GossipPools.h"
 #include "agent/LocalState.h"
+#include "checks/CheckTls.h"
 
 #include "cluster/MemberReconciler.h"
 #include "cluster/RemoteCatalog.h"
@@ -84,6 +85,9 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     }
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer);
     m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer);
+    const checks::CheckTlsSettings tls{m_config.enableAgentTlsForChecks, m_config.checkTlsCaFile,
+                                       m_config.checkTlsCaPath, m_config.checkTlsCertFile, m_config.checkTlsKeyFile};
+    m_checkTls = checks::checkTlsConfiguration(tls, &m_checkTlsError).value_or(QSslConfiguration());
     // Made for the first HTTP or gRPC check: a QNetworkAccessManager costs an agent ~0.5 MB RSS.
     auto checkNam = [this] {
         if (!m_checkNam) {
@@ -187,6 +191,10 @@ QString Agent::advertiseAddress() const
 bool Agent::start(QString *error)
 {
     m_startedMs = m_clock.monotonicMs();
+    if (!m_checkTlsError.isEmpty()) {
+        *error = QStringLiteral("Error starting agent: %1").arg(m_checkTlsError);
+        return false;
+    }
     if (m_server) {
         if (!m_server->start(error))
             return false;
@@ -432,6 +440,7 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
     o.discardCheckOutput = config.discardCheckOutput;
     o.enableScriptChecks = config.enableScriptChecks;
     o.enableLocalScriptChecks = config.enableLocalScriptChecks;
+    o.checkTls = m_checkTls; // loaded at start; a reload keeps it
     return o;
 }
 

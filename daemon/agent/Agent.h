@@ -3,6 +3,7 @@
 // services and checks, and answers the API's agent-local questions (AgentBackend).
 #include <QObject>
 #include <QHash>
+#include <QSslConfiguration>
 #include <memory>
 
 class QNetworkAccessManager;
@@ -146,6 +147,8 @@ private:
     std::unique_ptr<state::SessionTimers> m_sessionTimers;
     std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
     std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks
+    QSslConfiguration m_checkTls;                      // TLS checks' base (checks/CheckTls.h)
+    QString m_checkTlsError;                           // loading it failed: start() reports it
     std::unique_ptr<checks::LocalPersistence> m_persistence; // API registrations, TTL states (not in dev)
     std::unique_ptr<LocalState> m_local;
     std::unique_ptr<http::v1::Api> m_api;

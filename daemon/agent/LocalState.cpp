@@ -319,7 +319,8 @@ void LocalState::installCheck(const PreparedCheck &p, Source source)
         armTtl(id);
     } else if (p.spec.needsRunner()) {
         const bool usesNam = p.spec.kind == checks::Kind::Http || p.spec.kind == checks::Kind::Grpc;
-        st.runner = checks::makeRunner(m_clock, usesNam && m_nam ? m_nam() : nullptr, p.spec, p.spec.outputLimit(m_options.outputMaxSize),
+        st.runner = checks::makeRunner(m_clock, usesNam && m_nam ? m_nam() : nullptr, m_options.checkTls, p.spec,
+                                       p.spec.outputLimit(m_options.outputMaxSize),
                                        [this, id](const checks::CheckResult &r) { onResult(id, r); });
         st.runner->start();
     }

@@ -1,5 +1,6 @@
 #include "checks/CheckRunner.h"
 
+#include "checks/CheckTls.h"
 #include "checks/DockerRunner.h"
 #include "checks/GrpcRunner.h"
 #include "checks/H2PingRunner.h"
@@ -15,6 +16,7 @@
 #include <QRandomGenerator>
 #include <QSocketNotifier>
 #include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QUdpSocket>
 #include <QUrl>
@@ -190,12 +192,13 @@ void TailBuffer::write(const QByteArray &data)
 // ---------------------------------------------------------------------------------------
 // HTTP
 
-HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec, int outputMaxSize,
-                       Notify notify)
+HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls, const CheckSpec &spec,
+                       int outputMaxSize, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_nam(nam)
     , m_spec(spec)
     , m_outputMaxSize(outputMaxSize)
+    , m_tls(tls)
 {
 }
 
@@ -399,21 +402,27 @@ void HttpRunner::beginQnam()
                                              : QNetworkRequest::NoLessSafeRedirectPolicy);
     req.setMaximumRedirectsAllowed(10);
     req.setTransferTimeout(0); // the runner's own clock enforces the timeout
-    if (req.url().scheme() == u"https") {
-        QSslConfiguration ssl = req.sslConfiguration();
-        if (m_spec.tlsSkipVerify)
-            ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-        req.setSslConfiguration(ssl);
-        if (!m_spec.tlsServerName.isEmpty())
-            req.setPeerVerifyName(m_spec.tlsServerName);
-    }
+    // Set for http:// too: a redirect may lead to https://. Qt reuses a connection for
+    // requests with the same scheme, host, port and peer verify name, whatever their TLS
+    // settings: a verifying check must never ride on one a tls_skip_verify check opened, so
+    // only those leave the name empty (as gRPC checks do).
+    req.setSslConfiguration(checkTlsFor(m_tls, m_spec.tlsSkipVerify));
+    if (!m_spec.tlsServerName.isEmpty())
+        req.setPeerVerifyName(m_spec.tlsServerName);
+    else if (!m_spec.tlsSkipVerify)
+        req.setPeerVerifyName(req.url().host());
     if (!req.url().isValid() || req.url().host().isEmpty()) {
         finish({QStringLiteral("critical"),
                 QStringLiteral("%1 \"%2\": unsupported protocol scheme \"%3\"")
                     .arg(method().left(1) + method().mid(1).toLower(), m_spec.http, req.url().scheme())});
         return;
     }
+    m_tlsError.clear();
     m_reply = m_nam->sendCustomRequest(req, method().toLatin1(), m_spec.body.toUtf8());
+    QObject::connect(m_reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &errors) {
+        if (m_reply)
+            m_tlsError = goTlsError(errors, m_spec.tlsServerName.isEmpty() ? m_reply->url().host() : m_spec.tlsServerName);
+    });
     QObject::connect(m_reply, &QNetworkReply::readyRead, this, [this] {
         if (m_reply)
             m_body->write(m_reply->readAll());
@@ -448,6 +457,9 @@ void HttpRunner::done()
             break;
         case QNetworkReply::RemoteHostClosedError:
             reason = QStringLiteral("EOF");
+            break;
+        case QNetworkReply::SslHandshakeFailedError:
+            reason = m_tlsError.isEmpty() ? reply->errorString() : m_tlsError;
             break;
         default:
             reason = reply->errorString();
@@ -486,9 +498,13 @@ void HttpRunner::cancel()
 // ---------------------------------------------------------------------------------------
 // TCP
 
-TcpRunner::TcpRunner(Clock *clock, const CheckSpec &spec, Notify notify)
+TcpRunner::TcpRunner(Clock *clock, const QSslConfiguration &tls, const CheckSpec &spec, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.tcp)
+    , m_useTls(spec.tcpUseTls)
+    , m_tlsSkipVerify(spec.tlsSkipVerify)
+    , m_tlsServerName(spec.tlsServerName)
+    , m_tls(tls)
 {
 }
 
@@ -505,23 +521,48 @@ void TcpRunner::begin()
         finish({QStringLiteral("critical"), QStringLiteral("dial tcp: address %1: missing port in address").arg(m_target)});
         return;
     }
-    m_socket = new QTcpSocket(this);
-    QObject::connect(m_socket, &QTcpSocket::connected, this, [this] {
-        cancel();
-        finish({QStringLiteral("passing"), QStringLiteral("TCP connect %1: Success").arg(m_target)});
-    });
+    QSslSocket *ssl = nullptr;
+    if (m_useTls) {
+        ssl = new QSslSocket(this);
+        ssl->setSslConfiguration(checkTlsFor(m_tls, m_tlsSkipVerify));
+        if (!m_tlsServerName.isEmpty())
+            ssl->setPeerVerifyName(m_tlsServerName);
+        const QString verified = m_tlsServerName.isEmpty() ? host : m_tlsServerName;
+        QObject::connect(ssl, &QSslSocket::encrypted, this, [this] { passed(); });
+        QObject::connect(ssl, &QSslSocket::sslErrors, this, [this, verified](const QList<QSslError> &errors) {
+            cancel();
+            finish({QStringLiteral("critical"), goTlsError(errors, verified)});
+        });
+        m_socket = ssl;
+    } else {
+        m_socket = new QTcpSocket(this);
+        QObject::connect(m_socket, &QTcpSocket::connected, this, [this] { passed(); });
+    }
     QObject::connect(m_socket, &QTcpSocket::errorOccurred, this, [this, host](QAbstractSocket::SocketError e) {
+        if (!m_socket)
+            return;
         QString reason;
         if (e == QAbstractSocket::ConnectionRefusedError)
             reason = QStringLiteral("dial tcp %1: connect: connection refused").arg(m_target);
         else if (e == QAbstractSocket::HostNotFoundError)
             reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(host);
+        else if (e == QAbstractSocket::SslHandshakeFailedError)
+            reason = m_socket->errorString();
         else
             reason = QStringLiteral("dial tcp %1: %2").arg(m_target, m_socket->errorString());
         cancel();
         finish({QStringLiteral("critical"), reason});
     });
-    m_socket->connectToHost(host, port);
+    if (ssl)
+        ssl->connectToHostEncrypted(host, port, m_tlsServerName.isEmpty() ? host : m_tlsServerName);
+    else
+        m_socket->connectToHost(host, port);
+}
+
+void TcpRunner::passed()
+{
+    cancel();
+    finish({QStringLiteral("passing"), QStringLiteral("TCP connect %1: Success").arg(m_target)});
 }
 
 void TcpRunner::abort()
@@ -752,16 +793,16 @@ void ScriptRunner::cancel()
     }
 }
 
-std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec,
-                                        int outputMaxSize, CheckRunner::Notify notify)
+std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls,
+                                        const CheckSpec &spec, int outputMaxSize, CheckRunner::Notify notify)
 {
     switch (spec.kind) {
-    case Kind::Http: return std::make_unique<HttpRunner>(clock, nam, spec, outputMaxSize, std::move(notify));
-    case Kind::Tcp: return std::make_unique<TcpRunner>(clock, spec, std::move(notify));
+    case Kind::Http: return std::make_unique<HttpRunner>(clock, nam, tls, spec, outputMaxSize, std::move(notify));
+    case Kind::Tcp: return std::make_unique<TcpRunner>(clock, tls, spec, std::move(notify));
     case Kind::Udp: return std::make_unique<UdpRunner>(clock, spec, std::move(notify));
     case Kind::Script: return std::make_unique<ScriptRunner>(clock, spec, outputMaxSize, std::move(notify));
-    case Kind::Grpc: return std::make_unique<GrpcRunner>(clock, nam, spec, std::move(notify));
-    case Kind::H2Ping: return std::make_unique<H2PingRunner>(clock, spec, std::move(notify));
+    case Kind::Grpc: return std::make_unique<GrpcRunner>(clock, nam, tls, spec, std::move(notify));
+    case Kind::H2Ping: return std::make_unique<H2PingRunner>(clock, tls, spec, std::move(notify));
     case Kind::OsService: return std::make_unique<OsServiceRunner>(clock, spec, std::move(notify));
     case Kind::Docker: return std::make_unique<DockerRunner>(clock, spec, outputMaxSize, std::move(notify));
     case Kind::Ttl:

@@ -9,6 +9,7 @@
 #include <QAbstractNetworkCache>
 #include <QByteArray>
 #include <QObject>
+#include <QSslConfiguration>
 #include <functional>
 #include <memory>
 
@@ -98,7 +99,8 @@ private:
 class HttpRunner final : public QObject, public CheckRunner
 {
 public:
-    HttpRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec, int outputMaxSize, Notify notify);
+    HttpRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls, const CheckSpec &spec,
+               int outputMaxSize, Notify notify);
     ~HttpRunner() override;
 
 protected:
@@ -121,13 +123,16 @@ private:
     QNetworkReply *m_reply = nullptr;
     std::unique_ptr<TailBuffer> m_body;
     bool m_timedOut = false;
+    QSslConfiguration m_tls; // see CheckTls.h
+    QString m_tlsError;      // the last failed verification, as Go reports it
 };
 
-// TCP: connect → passing "TCP connect <addr>: Success", else critical with the dial error.
+// TCP: connect (and with tcp_use_tls complete a TLS handshake, verified as CheckTls.h says) →
+// passing "TCP connect <addr>: Success", else critical with the dial or handshake error.
 class TcpRunner final : public QObject, public CheckRunner
 {
 public:
-    TcpRunner(Clock *clock, const CheckSpec &spec, Notify notify);
+    TcpRunner(Clock *clock, const QSslConfiguration &tls, const CheckSpec &spec, Notify notify);
     ~TcpRunner() override;
 
 protected:
@@ -136,7 +141,12 @@ protected:
     void cancel() override;
 
 private:
+    void passed();
     QString m_target;
+    bool m_useTls;
+    bool m_tlsSkipVerify;
+    QString m_tlsServerName;
+    QSslConfiguration m_tls;
     QTcpSocket *m_socket = nullptr;
 };
 
@@ -209,8 +219,9 @@ public:
 
 // The runner for an interval check (HTTP, TCP, UDP, script, gRPC, H2PING, OS service, Docker);
 // nullptr for TTL and alias.
-std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec,
-                                        int outputMaxSize, CheckRunner::Notify notify);
+// `tls` is the base of every TLS check's configuration (checkTlsConfiguration()).
+std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls,
+                                        const CheckSpec &spec, int outputMaxSize, CheckRunner::Notify notify);
 
 // Splits "host:port" / "[v6]:port"; false when malformed.
 bool splitHostPort(const QString &addr, QString *host, quint16 *port);

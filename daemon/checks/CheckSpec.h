@@ -51,6 +51,7 @@ struct CheckSpec
     QString shell; // empty = $SHELL, else /bin/sh
     // tcp / udp: "host:port"
     QString tcp;
+    bool tcpUseTls = false; // tcp_use_tls (Consul 1.16)
     QString udp;
     // script
     QStringList args;

@@ -1,5 +1,7 @@
 #include "checks/GrpcRunner.h"
 
+#include "checks/CheckTls.h"
+
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -132,12 +134,14 @@ QString grpcCodeName(int code)
     return QStringLiteral("Code(%1)").arg(code);
 }
 
-GrpcRunner::GrpcRunner(Clock *clock, QNetworkAccessManager *nam, const CheckSpec &spec, Notify notify)
+GrpcRunner::GrpcRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls, const CheckSpec &spec,
+                       Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.grpc)
     , m_tls(spec.grpcUseTls)
     , m_tlsSkipVerify(spec.tlsSkipVerify)
     , m_tlsServerName(spec.tlsServerName)
+    , m_tlsBase(tls)
     , m_nam(nam)
 {
     // Consul's target format: "host:port" or "host:port/service".
@@ -177,17 +181,18 @@ void GrpcRunner::begin()
     req.setRawHeader("grpc-timeout", QByteArray::number(timeout() / kMillisecond) + 'm');
     req.setTransferTimeout(0); // the runner's own clock enforces the timeout
     if (m_tls) {
-        QSslConfiguration ssl = req.sslConfiguration();
-        if (m_tlsSkipVerify)
-            ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-        req.setSslConfiguration(ssl);
+        req.setSslConfiguration(checkTlsFor(m_tlsBase, m_tlsSkipVerify));
         // Qt reuses an HTTP/2 connection for requests with the same scheme, host, port and
         // peer verify name, whatever their TLS settings: a verifying check must never ride on
         // a connection a tls_skip_verify check opened, so only those leave the name empty.
         if (!m_tlsSkipVerify)
             req.setPeerVerifyName(m_tlsServerName.isEmpty() ? host : m_tlsServerName);
     }
+    m_tlsError.clear();
     m_reply = m_nam->post(req, grpcHealthRequest(m_service));
+    QObject::connect(m_reply, &QNetworkReply::sslErrors, this, [this, host](const QList<QSslError> &errors) {
+        m_tlsError = goTlsError(errors, m_tlsServerName.isEmpty() ? host : m_tlsServerName);
+    });
     QObject::connect(m_reply, &QNetworkReply::finished, this, [this] { done(); });
 }
 
@@ -210,7 +215,7 @@ void GrpcRunner::done()
             break;
         case QNetworkReply::SslHandshakeFailedError:
             desc = QStringLiteral("connection error: desc = \"transport: authentication handshake failed: %1\"")
-                       .arg(reply->errorString());
+                       .arg(m_tlsError.isEmpty() ? reply->errorString() : m_tlsError);
             break;
         default:
             desc = QStringLiteral("connection error: desc = \"transport: %1\"").arg(reply->errorString());

@@ -1,5 +1,7 @@
 #include "checks/H2PingRunner.h"
 
+#include "checks/CheckTls.h"
+
 #include <QRandomGenerator>
 #include <QSslConfiguration>
 #include <QSslSocket>
@@ -26,12 +28,13 @@ QByteArray frame(quint8 type, quint8 flags, const QByteArray &payload)
 }
 } // namespace
 
-H2PingRunner::H2PingRunner(Clock *clock, const CheckSpec &spec, Notify notify)
+H2PingRunner::H2PingRunner(Clock *clock, const QSslConfiguration &tls, const CheckSpec &spec, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.h2ping)
     , m_tls(spec.h2pingUseTls)
     , m_tlsSkipVerify(spec.tlsSkipVerify)
     , m_tlsServerName(spec.tlsServerName)
+    , m_tlsBase(tls)
 {
 }
 
@@ -56,18 +59,28 @@ void H2PingRunner::begin()
     memcpy(m_ping.data(), &r, 8);
     if (m_tls) {
         auto *ssl = new QSslSocket(this);
-        QSslConfiguration config = ssl->sslConfiguration();
+        QSslConfiguration config = checkTlsFor(m_tlsBase, m_tlsSkipVerify);
         config.setAllowedNextProtocols({QByteArrayLiteral("h2")});
-        if (m_tlsSkipVerify)
-            config.setPeerVerifyMode(QSslSocket::VerifyNone);
         ssl->setSslConfiguration(config);
         if (!m_tlsServerName.isEmpty())
             ssl->setPeerVerifyName(m_tlsServerName);
         m_socket = ssl;
-        QObject::connect(ssl, &QSslSocket::encrypted, this, [this] { connected(); });
-        QObject::connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        QObject::connect(ssl, &QSslSocket::encrypted, this, [this, ssl] {
+            // A server that did not agree to HTTP/2 is not pinged, as Go's http2 transport
+            // refuses such a connection when it dials (Consul's check dials by itself and
+            // would send the preface anyway: docs/checks.md, TLS).
+            const QByteArray alpn = ssl->sslConfiguration().nextNegotiatedProtocol();
+            if (alpn != "h2") {
+                fail(QStringLiteral("HTTP2 ping failed: http2: unexpected ALPN protocol \"%1\"; want \"h2\"")
+                         .arg(QString::fromLatin1(alpn)));
+                return;
+            }
+            connected();
+        });
+        const QString verified = m_tlsServerName.isEmpty() ? host : m_tlsServerName;
+        QObject::connect(ssl, &QSslSocket::sslErrors, this, [this, verified](const QList<QSslError> &errors) {
             if (m_socket)
-                fail(QStringLiteral("Failed to dial to %1: %2").arg(m_target, errors.value(0).errorString()));
+                fail(QStringLiteral("Failed to dial to %1: %2").arg(m_target, goTlsError(errors, verified)));
         });
         ssl->connectToHostEncrypted(host, port, m_tlsServerName.isEmpty() ? host : m_tlsServerName);
     } else {

@@ -187,6 +187,14 @@ struct AgentConfig
     bool enableLocalScriptChecks = false; // resolved: defaults to enableScriptChecks
     bool disableRemoteExec = true;
     bool discardCheckOutput = false;
+    // enable_agent_tls_for_checks, and the internal-RPC TLS files the checks then use
+    // (tls.internal_rpc.*, each falling back to tls.defaults.*; the pre-1.12 top-level keys
+    // are moved to tls.defaults by the schema).
+    bool enableAgentTlsForChecks = false;
+    QString checkTlsCaFile;
+    QString checkTlsCaPath;
+    QString checkTlsCertFile;
+    QString checkTlsKeyFile;
     bool uiEnabled = false;
     QString uiDir;
     QString uiContentPath = QStringLiteral("/ui/"); // normalised to "/x/"

@@ -964,6 +964,15 @@ private:
         cfg.enableLocalScriptChecks = b(QStringLiteral("enable_local_script_checks"), cfg.enableScriptChecks);
         cfg.disableRemoteExec = b(QStringLiteral("disable_remote_exec"), true);
         cfg.discardCheckOutput = b(QStringLiteral("discard_check_output"));
+        cfg.enableAgentTlsForChecks = b(QStringLiteral("enable_agent_tls_for_checks"));
+        const auto internalRpcTls = [&](const QString &key) {
+            const QString own = s(QStringLiteral("tls.internal_rpc.") + key);
+            return own.isEmpty() ? s(QStringLiteral("tls.defaults.") + key) : own;
+        };
+        cfg.checkTlsCaFile = internalRpcTls(QStringLiteral("ca_file"));
+        cfg.checkTlsCaPath = internalRpcTls(QStringLiteral("ca_path"));
+        cfg.checkTlsCertFile = internalRpcTls(QStringLiteral("cert_file"));
+        cfg.checkTlsKeyFile = internalRpcTls(QStringLiteral("key_file"));
 
         // UI, with the pre-1.9 top-level keys as fallbacks.
         const auto deprecatedUi = [&](const QString &oldKey, const QString &newKey) {

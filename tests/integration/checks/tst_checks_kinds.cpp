@@ -277,6 +277,99 @@ private Q_SLOTS:
         QVERIFY(waitForCheck(agent, u"grpc-app"_s, u"critical"_s, u"rpc error: code = "_s, 15000));
     }
 
+    void agentTlsForChecks()
+    {
+        // Certificates made now: a CA, a server certificate it signed for check.test and
+        // 127.0.0.1, and a self-signed one for the same names that nobody trusts.
+        const QString dir = m_dir.filePath(u"tls"_s);
+        QDir().mkpath(dir);
+        writeFile(dir + u"/san.ext"_s, "subjectAltName=DNS:check.test,IP:127.0.0.1\n");
+        const QStringList ec{u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-days"_s, u"2"_s};
+        for (const QStringList &args : QList<QStringList>{
+                 QStringList{u"req"_s, u"-x509"_s, u"-keyout"_s, u"ca.key"_s, u"-out"_s, u"ca.pem"_s, u"-subj"_s, u"/CN=Qonsul Test CA"_s} + ec,
+                 QStringList{u"req"_s, u"-keyout"_s, u"server.key"_s, u"-out"_s, u"server.csr"_s, u"-subj"_s, u"/CN=check.test"_s} + ec,
+                 QStringList{u"x509"_s, u"-req"_s, u"-in"_s, u"server.csr"_s, u"-CA"_s, u"ca.pem"_s, u"-CAkey"_s, u"ca.key"_s,
+                             u"-CAcreateserial"_s, u"-out"_s, u"server.pem"_s, u"-days"_s, u"2"_s, u"-extfile"_s, u"san.ext"_s},
+                 QStringList{u"req"_s, u"-x509"_s, u"-keyout"_s, u"other.key"_s, u"-out"_s, u"other.pem"_s, u"-subj"_s, u"/CN=check.test"_s,
+                             u"-addext"_s, u"subjectAltName=DNS:check.test,IP:127.0.0.1"_s} + ec}) {
+            QProcess openssl;
+            openssl.setWorkingDirectory(dir);
+            openssl.setProcessChannelMode(QProcess::MergedChannels);
+            openssl.start(u"openssl"_s, args);
+            QVERIFY2(openssl.waitForFinished(30000) && openssl.exitCode() == 0, openssl.readAll().constData());
+        }
+        const QString tlsServer = sourceDir() + u"/tests/integration/checks/tls_server.py"_s;
+        const QString grpcServer = sourceDir() + u"/tests/integration/checks/grpc_health_server.py"_s;
+        Peer trusted, untrusted, grpc;
+        QVERIFY(trusted.start(u"/usr/bin/python3"_s, {tlsServer, dir + u"/server.pem"_s, dir + u"/server.key"_s}));
+        QVERIFY(untrusted.start(u"/usr/bin/python3"_s, {tlsServer, dir + u"/other.pem"_s, dir + u"/other.key"_s}));
+        QVERIFY2(grpc.start(u"/usr/bin/python3"_s, {grpcServer, dir + u"/server.pem"_s, dir + u"/server.key"_s}),
+                 "needs python3-grpcio (scripts/install-deps.sh)");
+        const QString good = u"127.0.0.1:%1"_s.arg(trusted.port());
+        const QString bad = u"127.0.0.1:%1"_s.arg(untrusted.port());
+        const QString grpcTarget = u"127.0.0.1:%1"_s.arg(grpc.port());
+
+        auto check = [](const QString &id, QJsonObject def) {
+            def.insert(u"id"_s, id);
+            def.insert(u"name"_s, id);
+            def.insert(u"interval"_s, u"1s"_s);
+            return def;
+        };
+        const QJsonObject config{
+            {u"enable_agent_tls_for_checks"_s, true},
+            {u"tls"_s, QJsonObject{{u"defaults"_s, QJsonObject{{u"ca_file"_s, QString(dir + u"/ca.pem"_s)}}}}},
+            {u"checks"_s, QJsonArray{
+                check(u"https"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}}),
+                check(u"https-name"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}, {u"tls_server_name"_s, u"check.test"_s}}),
+                check(u"https-wrong-name"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}, {u"tls_server_name"_s, u"other.test"_s}}),
+                check(u"https-untrusted"_s, {{u"http"_s, u"https://%1/"_s.arg(bad)}}),
+                check(u"https-skip"_s, {{u"http"_s, u"https://%1/"_s.arg(bad)}, {u"tls_skip_verify"_s, true}}),
+                check(u"tcp-tls"_s, {{u"tcp"_s, good}, {u"tcp_use_tls"_s, true}}),
+                check(u"tcp-tls-untrusted"_s, {{u"tcp"_s, bad}, {u"tcp_use_tls"_s, true}}),
+                check(u"tcp-tls-wrong-name"_s, {{u"tcp"_s, good}, {u"tcp_use_tls"_s, true}, {u"tls_server_name"_s, u"other.test"_s}}),
+                check(u"tcp-tls-skip"_s, {{u"tcp"_s, bad}, {u"tcp_use_tls"_s, true}, {u"tls_skip_verify"_s, true}}),
+                check(u"grpc-tls"_s, {{u"grpc"_s, QString(grpcTarget + u"/web"_s)}, {u"grpc_use_tls"_s, true}}),
+                check(u"h2-tls"_s, {{u"h2ping"_s, grpcTarget}, {u"h2ping_use_tls"_s, true}}),
+                check(u"h2-tls-name"_s, {{u"h2ping"_s, grpcTarget}, {u"h2ping_use_tls"_s, true}, {u"tls_server_name"_s, u"check.test"_s}}),
+                check(u"h2-not-h2"_s, {{u"h2ping"_s, good}, {u"h2ping_use_tls"_s, true}}),
+                check(u"h2-untrusted"_s, {{u"h2ping"_s, bad}, {u"h2ping_use_tls"_s, true}}),
+            }},
+        };
+        AgentProcess agent({u"-config-dir"_s, configDir(u"agent-tls"_s, config)});
+        QVERIFY(agent.start());
+
+        const QString unknownAuthority = u"tls: failed to verify certificate: x509: certificate signed by unknown authority"_s;
+        QVERIFY(waitForCheck(agent, u"https"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK Output: tls ok"_s.arg(good)));
+        QVERIFY(waitForCheck(agent, u"https-name"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(good)));
+        QVERIFY(waitForCheck(agent, u"https-wrong-name"_s, u"critical"_s,
+                             u"Get \"https://%1/\": tls: failed to verify certificate: x509: certificate is valid for "_s.arg(good)));
+        QVERIFY(waitForCheck(agent, u"https-untrusted"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(bad, unknownAuthority)));
+        QVERIFY(waitForCheck(agent, u"https-skip"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(bad)));
+        QVERIFY(waitForCheck(agent, u"tcp-tls"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(good)));
+        QVERIFY(waitForCheck(agent, u"tcp-tls-untrusted"_s, u"critical"_s, unknownAuthority));
+        QVERIFY(waitForCheck(agent, u"tcp-tls-wrong-name"_s, u"critical"_s,
+                             u"tls: failed to verify certificate: x509: certificate is valid for check.test, 127.0.0.1, not other.test"_s));
+        QVERIFY(waitForCheck(agent, u"tcp-tls-skip"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(bad)));
+        QVERIFY(waitForCheck(agent, u"grpc-tls"_s, u"passing"_s, u"gRPC check %1/web: success"_s.arg(grpcTarget)));
+        QVERIFY(waitForCheck(agent, u"h2-tls"_s, u"passing"_s, u"HTTP2 ping was successful"_s));
+        QVERIFY(waitForCheck(agent, u"h2-tls-name"_s, u"passing"_s, u"HTTP2 ping was successful"_s));
+        QVERIFY(waitForCheck(agent, u"h2-not-h2"_s, u"critical"_s, u"HTTP2 ping failed: http2: unexpected ALPN protocol \"\"; want \"h2\""_s));
+        QVERIFY(waitForCheck(agent, u"h2-untrusted"_s, u"critical"_s, u"Failed to dial to %1: %2"_s.arg(bad, unknownAuthority)));
+
+        // Over HTTP (PascalCase): TCPUseTLS.
+        QCOMPARE(put(agent, u"/v1/agent/check/register"_s,
+                     QJsonDocument(QJsonObject{{u"Name"_s, u"api-tcp-tls"_s}, {u"TCP"_s, good}, {u"TCPUseTLS"_s, true}, {u"Interval"_s, u"1s"_s}})
+                         .toJson())
+                     .status,
+                 200);
+        QVERIFY(waitForCheck(agent, u"api-tcp-tls"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(good)));
+
+        // A CA file that cannot be read stops the agent at start.
+        AgentProcess broken({u"-config-dir"_s, configDir(u"agent-tls-broken"_s, QJsonObject{
+                                 {u"enable_agent_tls_for_checks"_s, true}, {u"ca_file"_s, QString(dir + u"/missing.pem"_s)}})});
+        QVERIFY(!broken.start(5000));
+    }
+
     void h2ping()
     {
         // grpc's server speaks HTTP/2 (h2c, and h2 over TLS through ALPN) and answers PINGs.

@@ -92,6 +92,9 @@ private Q_SLOTS:
         QCOMPARE(s.effectiveInterval(), kSecond); // clamped to the 1s minimum
         QCOMPARE(s.effectiveTimeout(), 2 * kSecond);
         QCOMPARE(spec({{u"tcp"_s, u"a:1"_s}, {u"interval"_s, u"1s"_s}}).kind, Kind::Tcp);
+        QVERIFY(!spec({{u"tcp"_s, u"a:1"_s}, {u"interval"_s, u"1s"_s}}).tcpUseTls);
+        QVERIFY(spec({{u"tcp"_s, u"a:1"_s}, {u"tcp_use_tls"_s, true}, {u"interval"_s, u"1s"_s}}).tcpUseTls);
+        QVERIFY(spec({{u"TCP"_s, u"a:1"_s}, {u"TCPUseTLS"_s, true}, {u"Interval"_s, u"1s"_s}}).tcpUseTls);
         QCOMPARE(spec({{u"udp"_s, u"a:1"_s}, {u"interval"_s, u"1s"_s}}).kind, Kind::Udp);
         QCOMPARE(spec({{u"ttl"_s, u"1s"_s}}).kind, Kind::Ttl);
         QCOMPARE(spec({{u"AliasService"_s, u"web"_s}}).kind, Kind::Alias);
