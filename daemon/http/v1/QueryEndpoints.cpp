@@ -19,10 +19,12 @@ namespace {
 const QString kQueryNotFound = QStringLiteral("Query not found");
 
 // The freshness fields Consul's execute and explain replies carry in their bodies (its
-// QueryMeta is embedded in those response structs).
-void addQueryMeta(const ApiContext &ctx, const QueryOptions &opts, quint64 index, QJsonObject *o)
+// QueryMeta is embedded in those response structs). Neither is a blocking query: Consul's
+// servers never set their Index, so the body says 0 and X-Consul-Index 1 (its floor), whichever
+// datacenter answered an execution.
+void addQueryMeta(const ApiContext &ctx, const QueryOptions &opts, QJsonObject *o)
 {
-    o->insert(QStringLiteral("Index"), double(std::max<quint64>(index, 1)));
+    o->insert(QStringLiteral("Index"), 0);
     o->insert(QStringLiteral("LastContact"), 0);
     o->insert(QStringLiteral("KnownLeader"), knownLeader(ctx));
     o->insert(QStringLiteral("ConsistencyLevel"),
@@ -62,10 +64,10 @@ void write(const ApiContext &ctx, const QCborMap &command, const Responder &out,
 // The query an execute or explain names (by ID, name or template prefix); sends Consul's error
 // and returns false when there is none.
 bool resolve(const ApiContext &ctx, const QString &idOrName, const Responder &out,
-    std::optional<state::PreparedQuery> *query, quint64 *index)
+    std::optional<state::PreparedQuery> *query)
 {
     QString error;
-    *index = ctx.store->resolvePreparedQuery(idOrName, query, &error);
+    ctx.store->resolvePreparedQuery(idOrName, query, &error);
     if (!error.isEmpty()) {
         sendError(out, 500, error);
         return false;
@@ -118,7 +120,7 @@ void failover(const ApiContext &ctx, const QJsonObject &definition, int limit, c
     ctx.agent->executeQueryRemote(dcs.at(next), args,
         [ctx, definition, limit, dcs, next, body, done](const QJsonObject &reply, const QString &error) mutable {
             if (error.isEmpty())
-                body = reply; // Service, Nodes, DNS, Datacenter, Index of that datacenter
+                body = reply; // Service, Nodes, DNS, Datacenter of that datacenter
             if (error.isEmpty() && !reply.value(u"Nodes").toArray().isEmpty()) {
                 body.insert(QStringLiteral("Failovers"), next + 1);
                 done(std::move(body));
@@ -145,22 +147,19 @@ void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
         }
     }
     std::optional<state::PreparedQuery> query;
-    quint64 index = 0;
-    if (!resolve(ctx, idOrName, out, &query, &index))
+    if (!resolve(ctx, idOrName, out, &query))
         return;
     const QJsonObject service = query->definition.value(u"Service").toObject();
     if (service.value(u"Connect").toBool() || queryFlag(req, u"connect")) {
         sendError(out, 400, QStringLiteral("Connect-only prepared queries are not supported by this agent"));
         return;
     }
-    const quint64 queryIndex = index;
     const QString near = req.queryValue(u"near");
     QJsonObject body = executePreparedQuery(ctx, query->definition, limit,
                                             near.isEmpty() ? service.value(u"Near").toString() : near);
-    auto reply = [ctx, req, out, opts, queryIndex](QJsonObject body) {
-        const quint64 replyIndex = std::max<quint64>(queryIndex, quint64(body.take(u"Index").toDouble()));
-        addQueryMeta(ctx, opts, replyIndex, &body);
-        sendJson(ctx, req, out, body, replyIndex);
+    auto reply = [ctx, req, out, opts](QJsonObject body) {
+        addQueryMeta(ctx, opts, &body);
+        sendJson(ctx, req, out, body, 0);
     };
     const QStringList failovers = failoverDatacenters(ctx, service.value(u"Failover").toObject());
     if (!body.value(u"Nodes").toArray().isEmpty() || failovers.isEmpty()) {
@@ -176,12 +175,11 @@ void explain(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
     if (!parseQueryOptions(ctx, req, out, &opts))
         return;
     std::optional<state::PreparedQuery> query;
-    quint64 index = 0;
-    if (!resolve(ctx, idOrName, out, &query, &index))
+    if (!resolve(ctx, idOrName, out, &query))
         return;
     QJsonObject body { { QStringLiteral("Query"), state::preparedquery::toJson(*query) } };
-    addQueryMeta(ctx, opts, index, &body);
-    sendJson(ctx, req, out, body, index);
+    addQueryMeta(ctx, opts, &body);
+    sendJson(ctx, req, out, body, 0);
 }
 
 } // namespace
@@ -190,7 +188,7 @@ QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &defin
 {
     const QJsonObject service = definition.value(u"Service").toObject();
     QList<state::HealthEntry> instances;
-    const quint64 serviceIndex = ctx.store->healthService(service.value(u"Service").toString(), &instances);
+    ctx.store->healthService(service.value(u"Service").toString(), &instances);
     QList<state::HealthEntry> nodes = state::preparedquery::filter(definition, instances);
     // Shuffled, then sorted by distance from `near` (without coordinates the order stays random),
     // the source's own instance first.
@@ -203,8 +201,7 @@ QJsonObject executePreparedQuery(const ApiContext &ctx, const QJsonObject &defin
         list.append(toJson(e));
     return QJsonObject { { QStringLiteral("Service"), service.value(u"Service") },
         { QStringLiteral("Nodes"), list }, { QStringLiteral("DNS"), definition.value(u"DNS") },
-        { QStringLiteral("Datacenter"), ctx.agent->datacenter() }, { QStringLiteral("Failovers"), 0 },
-        { QStringLiteral("Index"), double(serviceIndex) } };
+        { QStringLiteral("Datacenter"), ctx.agent->datacenter() }, { QStringLiteral("Failovers"), 0 } };
 }
 
 void Api::registerQuery()

@@ -10,7 +10,7 @@
 
 namespace qonsul::http::v1 {
 
-// {Service, Nodes, DNS, Datacenter (this one), Failovers: 0, Index}: the healthy instances the
+// {Service, Nodes, DNS, Datacenter (this one), Failovers: 0}: the healthy instances the
 // (rendered) definition selects, shuffled, at most `limit` (0: all). `near` (a node of this
 // datacenter or "_agent"; empty for another datacenter's query, as coordinates do not compare
 // across datacenters) orders them by estimated round trip, its own instance first.

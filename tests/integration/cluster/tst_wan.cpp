@@ -362,6 +362,9 @@ private Q_SLOTS:
                 const QJsonArray nodes = body.value(u"Nodes").toArray();
                 QCOMPARE(nodes.size(), 1);
                 QCOMPARE(nodes[0].toObject().value(u"Service").toObject().value(u"Address").toString(), u"10.2.0.1"_s);
+                // Not a blocking query: Consul never sets its index, whichever datacenter answered.
+                QCOMPARE(r.header("X-Consul-Index"), QByteArray("1"));
+                QCOMPARE(body.value(u"Index").toInteger(-1), 0);
             }
         }
         // Over DNS too, through dc1's server and its client.
@@ -378,6 +381,12 @@ private Q_SLOTS:
         QCOMPARE(body.value(u"Datacenter").toString(), u"dc1"_s);
         QCOMPARE(body.value(u"Failovers").toInt(), 0);
         QCOMPARE(body.value(u"Nodes").toArray().size(), 0);
+        const HttpResult local = get(m_dc1, u"/v1/query/web-here/execute"_s);
+        QCOMPARE(local.header("X-Consul-Index"), QByteArray("1"));
+        QCOMPARE(json(local).toObject().value(u"Index").toInteger(-1), 0);
+        const HttpResult explain = get(m_client, u"/v1/query/web-here/explain"_s);
+        QCOMPARE(explain.header("X-Consul-Index"), QByteArray("1"));
+        QCOMPARE(json(explain).toObject().value(u"Index").toInteger(-1), 0);
         QVERIFY(dig(m_client, {u"web-here.query.consul"_s, u"A"_s}).contains(u"status: NXDOMAIN"_s));
     }
 
