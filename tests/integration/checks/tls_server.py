@@ -4,9 +4,10 @@
 Answers every GET with 200 "tls ok" over HTTP/1.1 and offers only "http/1.1" by ALPN, so an
 H2PING check against it must find that HTTP/2 was not negotiated. TCP checks with
 tcp_use_tls only complete the handshake. Listens on 127.0.0.1 with the given certificate and
-key; prints the port, then runs until its standard input closes.
+key (and, given CLIENT_CA, requiring a client certificate that CA signed); prints the port,
+then runs until its standard input closes.
 
-usage: tls_server.py CERT KEY
+usage: tls_server.py CERT KEY [CLIENT_CA]
 """
 import http.server
 import ssl
@@ -40,6 +41,9 @@ def main() -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(sys.argv[1], sys.argv[2])
     context.set_alpn_protocols(["http/1.1"])
+    if len(sys.argv) > 3:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(sys.argv[3])
     server = Server(("127.0.0.1", 0), Handler)
     # The handshake runs in the request's thread, on its first read.
     server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)

@@ -300,8 +300,11 @@ private Q_SLOTS:
         }
         const QString tlsServer = sourceDir() + u"/tests/integration/checks/tls_server.py"_s;
         const QString grpcServer = sourceDir() + u"/tests/integration/checks/grpc_health_server.py"_s;
-        Peer trusted, untrusted, grpc;
+        Peer trusted, untrusted, grpc, mutual, mutualOther;
         QVERIFY(trusted.start(u"/usr/bin/python3"_s, {tlsServer, dir + u"/server.pem"_s, dir + u"/server.key"_s}));
+        // These two want a client certificate: one the agent's CA signed, one only other.pem.
+        QVERIFY(mutual.start(u"/usr/bin/python3"_s, {tlsServer, dir + u"/server.pem"_s, dir + u"/server.key"_s, dir + u"/ca.pem"_s}));
+        QVERIFY(mutualOther.start(u"/usr/bin/python3"_s, {tlsServer, dir + u"/server.pem"_s, dir + u"/server.key"_s, dir + u"/other.pem"_s}));
         QVERIFY(untrusted.start(u"/usr/bin/python3"_s, {tlsServer, dir + u"/other.pem"_s, dir + u"/other.key"_s}));
         QVERIFY2(grpc.start(u"/usr/bin/python3"_s, {grpcServer, dir + u"/server.pem"_s, dir + u"/server.key"_s}),
                  "needs python3-grpcio (scripts/install-deps.sh)");
@@ -317,13 +320,18 @@ private Q_SLOTS:
         };
         const QJsonObject config{
             {u"enable_agent_tls_for_checks"_s, true},
-            {u"tls"_s, QJsonObject{{u"defaults"_s, QJsonObject{{u"ca_file"_s, QString(dir + u"/ca.pem"_s)}}}}},
+            // The CA from tls.defaults, the client certificate from tls.internal_rpc.
+            {u"tls"_s, QJsonObject{{u"defaults"_s, QJsonObject{{u"ca_file"_s, QString(dir + u"/ca.pem"_s)}}},
+                                   {u"internal_rpc"_s, QJsonObject{{u"cert_file"_s, QString(dir + u"/server.pem"_s)},
+                                                                  {u"key_file"_s, QString(dir + u"/server.key"_s)}}}}},
             {u"checks"_s, QJsonArray{
                 check(u"https"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}}),
                 check(u"https-name"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}, {u"tls_server_name"_s, u"check.test"_s}}),
                 check(u"https-wrong-name"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}, {u"tls_server_name"_s, u"other.test"_s}}),
                 check(u"https-untrusted"_s, {{u"http"_s, u"https://%1/"_s.arg(bad)}}),
                 check(u"https-skip"_s, {{u"http"_s, u"https://%1/"_s.arg(bad)}, {u"tls_skip_verify"_s, true}}),
+                check(u"https-client-cert"_s, {{u"http"_s, u"https://127.0.0.1:%1/"_s.arg(mutual.port())}}),
+                check(u"https-client-cert-refused"_s, {{u"http"_s, u"https://127.0.0.1:%1/"_s.arg(mutualOther.port())}}),
                 check(u"tcp-tls"_s, {{u"tcp"_s, good}, {u"tcp_use_tls"_s, true}}),
                 check(u"tcp-tls-untrusted"_s, {{u"tcp"_s, bad}, {u"tcp_use_tls"_s, true}}),
                 check(u"tcp-tls-wrong-name"_s, {{u"tcp"_s, good}, {u"tcp_use_tls"_s, true}, {u"tls_server_name"_s, u"other.test"_s}}),
@@ -345,6 +353,8 @@ private Q_SLOTS:
                              u"Get \"https://%1/\": tls: failed to verify certificate: x509: certificate is valid for "_s.arg(good)));
         QVERIFY(waitForCheck(agent, u"https-untrusted"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(bad, unknownAuthority)));
         QVERIFY(waitForCheck(agent, u"https-skip"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(bad)));
+        QVERIFY(waitForCheck(agent, u"https-client-cert"_s, u"passing"_s, u"HTTP GET https://127.0.0.1:%1/: 200 OK"_s.arg(mutual.port())));
+        QVERIFY(waitForCheck(agent, u"https-client-cert-refused"_s, u"critical"_s, u"Get \"https://127.0.0.1:%1/\": "_s.arg(mutualOther.port())));
         QVERIFY(waitForCheck(agent, u"tcp-tls"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(good)));
         QVERIFY(waitForCheck(agent, u"tcp-tls-untrusted"_s, u"critical"_s, unknownAuthority));
         QVERIFY(waitForCheck(agent, u"tcp-tls-wrong-name"_s, u"critical"_s,
