@@ -5,6 +5,7 @@
 #include "config/ConfigLoader.h"
 #include "core/Logging.h"
 #include "core/Version.h"
+#include "platform/ResidentTrim.h"
 #include "platform/ServiceHost.h"
 #ifndef Q_OS_WIN
 #include "platform/Preflight.h"
@@ -17,6 +18,10 @@
 namespace qonsul::agent {
 
 namespace {
+
+// Start-up (joining, the first anti-entropy sync) is over by then; see platform/ResidentTrim.h.
+constexpr int kResidentTrimDelayMs = 15000;
+
 void printBanner(const config::AgentConfig &c, QTextStream &out)
 {
     auto line = [&out](const char *label, const QString &value) {
@@ -98,6 +103,7 @@ int runAgent(const QStringList &args)
         return 1;
     }
     host->ready(); // the HTTP API serves now
+    platform::scheduleResidentTrim(&agent, kResidentTrimDelayMs);
     SignalNotifier signals;
     auto reload = [&agent, &host] {
         host->reloading();
