@@ -34,6 +34,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSysInfo>
 #include <QThread>
@@ -47,6 +48,10 @@ namespace {
 constexpr int kEventBufferSize = 256; // Consul keeps the last 256 user events per agent
 constexpr int kServerPortDefault = 8300;
 constexpr qint64 kRegisterRetryMs = 1000;
+// Consul's sync_coordinate_interval_min and sync_coordinate_rate_target (updates a second the
+// whole pool sends at most).
+constexpr qint64 kSyncCoordinateIntervalMinMs = 15000;
+constexpr qint64 kSyncCoordinateRateTarget = 64;
 
 qint64 residentBytes()
 {
@@ -303,6 +308,7 @@ bool Agent::start(QString *error)
     connect(m_gossip.get(), &GossipPools::retryJoinExhausted, this, &Agent::shutdownRequested);
     m_gossip->startRetryJoin();
     registerSelf();
+    scheduleCoordinateSync();
     qCInfo(lcAgent).noquote() << "Synced node info";
     // Services and checks from the config files, then anti-entropy and the reaper.
     if (const AgentError e = m_local->applyConfigDefinitions(m_config.services, m_config.checks)) {
@@ -488,6 +494,38 @@ void Agent::registerSelf()
                          });
     if (m_config.dev)
         qCInfo(lcAgent).noquote() << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
+}
+
+// As Consul's agent, each one reports its own LAN coordinate to the servers (through Raft, like
+// PUT /v1/coordinate/update) every 15 s, less often in pools so big that would exceed 64
+// updates a second, plus a random stagger of up to one interval.
+void Agent::scheduleCoordinateSync()
+{
+    const gossip::Serf *lan = m_gossip ? m_gossip->lan() : nullptr;
+    if (!lan)
+        return;
+    const qint64 interval =
+        std::max(kSyncCoordinateIntervalMinMs, qint64(lan->members().size()) * 1000 / kSyncCoordinateRateTarget);
+    m_clock.schedule(interval + qint64(QRandomGenerator::global()->bounded(double(interval))), [this] {
+        sendCoordinate();
+        scheduleCoordinateSync();
+    });
+}
+
+void Agent::sendCoordinate()
+{
+    const QHash<QString, gossip::Coordinate> all = m_gossip->lan()->coordinates();
+    const auto self = all.constFind(m_config.nodeName);
+    if (self == all.constEnd())
+        return;
+    const QJsonObject update{{QStringLiteral("Node"), m_config.nodeName},
+                             {QStringLiteral("Segment"), QString()},
+                             {QStringLiteral("Coord"), coordinateJson(*self)}};
+    m_committer->propose(state::command::coordinateBatch({update}),
+                         [](const state::ApplyResult &r, quint64, const QString &error) {
+                             if (!r.error.isEmpty() || !error.isEmpty())
+                                 qCWarning(lcAgent).noquote() << "Coordinate update error:" << r.error + error;
+                         });
 }
 
 QMap<QString, QString> Agent::gossipTags(bool wan) const

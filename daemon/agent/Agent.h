@@ -113,6 +113,8 @@ private:
     QJsonObject stats() const;
     QJsonObject raftStats() const;
     void registerSelf();
+    void scheduleCoordinateSync();
+    void sendCoordinate();
     LocalState::Options localOptions(const config::AgentConfig &config) const;
     // Cluster mode: the servers from gossip, and Raft with the server RPC on servers or the
     // forwarding committer on clients.

@@ -82,6 +82,12 @@ QCborMap autopilotSet(const QJsonObject &config, std::optional<quint64> cas)
     return m;
 }
 
+QCborMap coordinateBatch(const QJsonArray &updates)
+{
+    return QCborMap{{QStringLiteral("t"), QStringLiteral("coordinate-batch")},
+                    {QStringLiteral("updates"), QCborArray::fromJsonArray(updates)}};
+}
+
 QCborMap restore(const QByteArray &snapshot)
 {
     return QCborMap{{QStringLiteral("t"), QStringLiteral("restore")}, {QStringLiteral("data"), snapshot}};

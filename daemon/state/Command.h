@@ -15,8 +15,10 @@
 //   {"t":"query-set", "query"(definition json with ID), "create"(bool)}
 //   {"t":"query-delete", "id"}
 //   {"t":"autopilot-set", "config"(API JSON), "cas"(optional ModifyIndex)}
+//   {"t":"coordinate-batch", "updates":[{"Node", "Segment", "Coord"(API JSON)}]}
 //   {"t":"restore", "data"(a state snapshot: replaces everything)}
 #include <QCborMap>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <optional>
 
@@ -33,6 +35,7 @@ QCborMap tombstoneReap(quint64 index);
 QCborMap querySet(const QJsonObject &definition, bool create);
 QCborMap queryDelete(const QString &id);
 QCborMap autopilotSet(const QJsonObject &config, std::optional<quint64> cas);
+QCborMap coordinateBatch(const QJsonArray &updates);
 QCborMap restore(const QByteArray &snapshot);
 
 // CBOR <-> JSON for catalog payloads embedded in commands.

@@ -182,6 +182,8 @@ void StateStore::deleteNode(const QString &node, qint64 now)
 {
     if (!m_nodes.contains(node))
         return;
+    if (m_coordinates.remove(node))
+        touchTable(u"coordinates");
     const QStringList serviceIds = m_services.value(node).keys();
     for (const QString &id : serviceIds)
         deleteService(node, id, now);

@@ -55,6 +55,7 @@ struct Tables
     QMap<QString, api::Session> sessions;
     QMap<QString, PreparedQuery> queries;
     QJsonObject autopilot;
+    QMap<QString, QMap<QString, QJsonObject>> coordinates;
 
     QByteArray serialize() const;
 };
@@ -91,6 +92,11 @@ QByteArray Tables::serialize() const
     QCborArray queryRows;
     for (const PreparedQuery &q : queries)
         queryRows.append(withIndexes(preparedquery::toJson(q)));
+    QCborArray coordinateRows;
+    for (auto it = coordinates.begin(); it != coordinates.end(); ++it) {
+        for (auto seg = it.value().begin(); seg != it.value().end(); ++seg)
+            coordinateRows.append(QCborArray{it.key(), seg.key(), command::fromJson(seg.value())});
+    }
     const QCborMap doc{{QStringLiteral("version"), kSnapshotVersion},
                        {QStringLiteral("index"), qint64(lastIndex)},
                        {QStringLiteral("tableIndex"), indexMap(tableIndex)},
@@ -102,7 +108,8 @@ QByteArray Tables::serialize() const
                        {QStringLiteral("checks"), checkRows},
                        {QStringLiteral("sessions"), sessionRows},
                        {QStringLiteral("queries"), queryRows},
-                       {QStringLiteral("autopilot"), withIndexes(autopilot)}};
+                       {QStringLiteral("autopilot"), withIndexes(autopilot)},
+                       {QStringLiteral("coordinates"), coordinateRows}};
     return doc.toCborValue().toCbor();
 }
 } // namespace
@@ -110,7 +117,7 @@ QByteArray Tables::serialize() const
 std::function<QByteArray()> StateStore::capture() const
 {
     return [tables = Tables{m_lastIndex, m_tableIndex, m_serviceIndex, m_kv, m_tombstones, m_nodes, m_services,
-                            m_checks, m_sessions, m_queries, m_autopilot}] { return tables.serialize(); };
+                            m_checks, m_sessions, m_queries, m_autopilot, m_coordinates}] { return tables.serialize(); };
 }
 
 QByteArray StateStore::snapshot() const
@@ -240,6 +247,11 @@ bool StateStore::restore(const QByteArray &data, QString *error)
     }
     // So did the autopilot configuration.
     fresh.m_autopilot = command::toJson(doc.value(QStringLiteral("autopilot")));
+    // Coordinates (absent from snapshots taken before they were stored).
+    for (const QCborValue &v : doc.value(QStringLiteral("coordinates")).toArray()) {
+        const QCborArray row = v.toArray();
+        fresh.m_coordinates[row.at(0).toString()].insert(row.at(1).toString(), command::toJson(row.at(2)));
+    }
     // Keep the live watch hub: everyone blocked must wake, since everything may have changed.
     ChangeSet all;
     for (const QString &k : m_kv.keys() + fresh.m_kv.keys())
@@ -262,9 +274,11 @@ bool StateStore::restore(const QByteArray &data, QString *error)
     m_sessions = std::move(fresh.m_sessions);
     m_queries = std::move(fresh.m_queries);
     m_autopilot = std::move(fresh.m_autopilot);
+    m_coordinates = std::move(fresh.m_coordinates);
     for (const QString &t : {QStringLiteral("nodes"), QStringLiteral("services"), QStringLiteral("checks"),
                              QStringLiteral("kvs"), QStringLiteral("tombstones"), QStringLiteral("sessions"),
-                             QStringLiteral("prepared-queries"), QStringLiteral("autopilot-config")})
+                             QStringLiteral("prepared-queries"), QStringLiteral("autopilot-config"),
+                             QStringLiteral("coordinates")})
         all.table(t);
     m_watches.notify(all);
     return true;

@@ -55,6 +55,8 @@ ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
         result = applyQueryDelete(command);
     else if (type == u"autopilot-set")
         result = applyAutopilotSet(command);
+    else if (type == u"coordinate-batch")
+        result = applyCoordinateBatch(command);
     else if (type == u"restore")
         result = applyRestore(command);
     else

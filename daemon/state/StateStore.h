@@ -106,6 +106,10 @@ public:
     // ModifyIndex); empty until then, when the servers' own `autopilot` settings apply.
     quint64 autopilotConfiguration(QJsonObject *out) const;
 
+    // ---- Network coordinates nodes report (PUT /v1/coordinate/update, agents' own updates):
+    // [{"Node", "Segment", "Coord"}] by node then segment; only nodes in the catalog have one.
+    quint64 coordinates(QJsonArray *out) const;
+
     quint64 tableIndex(QStringView table) const { return m_tableIndex.value(table.toString()); }
     // Tombstones older than `index` may be reaped (used by the tombstone GC).
     qsizetype tombstoneCount() const { return m_tombstones.size(); }
@@ -132,6 +136,7 @@ private:
     ApplyResult applyQuerySet(const QCborMap &cmd);
     ApplyResult applyQueryDelete(const QCborMap &cmd);
     ApplyResult applyAutopilotSet(const QCborMap &cmd);
+    ApplyResult applyCoordinateBatch(const QCborMap &cmd);
     ApplyResult applyRestore(const QCborMap &cmd);
 
     // KV primitives; `now` is the proposer's wall clock in ms (lock delays).
@@ -171,6 +176,7 @@ private:
     QMap<QString, api::Session> m_sessions;
     QMap<QString, PreparedQuery> m_queries; // by ID
     QJsonObject m_autopilot;
+    QMap<QString, QMap<QString, QJsonObject>> m_coordinates; // node -> segment -> Coord
 
     WatchHub m_watches;
     ChangeSet m_changes;

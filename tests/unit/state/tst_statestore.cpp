@@ -460,6 +460,7 @@ private Q_SLOTS:
     void watchWokenByRestore();
     void watchTenThousandOnOnePrefix();
     void autopilotConfigurationCasAndSnapshot();
+    void coordinatesOfCatalogNodesAndSnapshot();
 };
 
 // A restore through the log (snapshot restore) replaces everything; the store's index never goes
@@ -2386,6 +2387,49 @@ void TestStateStore::autopilotConfigurationCasAndSnapshot()
     QJsonObject again;
     restored.autopilotConfiguration(&again);
     QCOMPARE(again, stored);
+}
+
+// Coordinate updates (PUT /v1/coordinate/update, agents' own): kept per node and segment for
+// nodes the catalog knows (others dropped), gone with their node, and carried by snapshots.
+void TestStateStore::coordinatesOfCatalogNodesAndSnapshot()
+{
+    StateStore s;
+    QVERIFY(apply(s, command::registerNode(nodeBody(u"n1"_s, u"10.0.0.1"_s), kNow)).error.isEmpty());
+    QVERIFY(apply(s, command::registerNode(nodeBody(u"n2"_s, u"10.0.0.2"_s), kNow)).error.isEmpty());
+    auto coord = [](double error) {
+        return QJsonObject{{u"Vec"_s, QJsonArray{0.1, 0, 0, 0, 0, 0, 0, -0.2}}, {u"Error"_s, error},
+                           {u"Adjustment"_s, 0.0}, {u"Height"_s, 1e-5}};
+    };
+    auto update = [&](const QString &node, double error, const QString &segment = {}) {
+        return QJsonObject{{u"Node"_s, node}, {u"Segment"_s, segment}, {u"Coord"_s, coord(error)}};
+    };
+    QJsonArray none;
+    const quint64 empty = s.coordinates(&none);
+    QVERIFY(none.isEmpty());
+    QVERIFY(apply(s, command::coordinateBatch({update(u"n2"_s, 0.5), update(u"nobody"_s, 0.5), update(u"n1"_s, 0.25)}))
+                .error.isEmpty());
+    QJsonArray all;
+    QVERIFY(s.coordinates(&all) > empty);
+    QCOMPARE(all.size(), 2); // "nobody" is not in the catalog
+    QCOMPARE(all.at(0).toObject(), update(u"n1"_s, 0.25));
+    QCOMPARE(all.at(1).toObject(), update(u"n2"_s, 0.5));
+    QVERIFY(apply(s, command::coordinateBatch({update(u"n1"_s, 0.125)})).error.isEmpty()); // replaces
+    all = {};
+    s.coordinates(&all);
+    QCOMPARE(all.at(0).toObject(), update(u"n1"_s, 0.125));
+
+    StateStore restored;
+    QString error;
+    QVERIFY2(restored.restore(s.snapshot(), &error), qPrintable(error));
+    QJsonArray again;
+    restored.coordinates(&again);
+    QCOMPARE(again, all);
+
+    QVERIFY(apply(s, command::deregister(u"n1"_s, {}, {}, kNow)).error.isEmpty());
+    all = {};
+    s.coordinates(&all);
+    QCOMPARE(all.size(), 1);
+    QCOMPARE(all.at(0).toObject().value(u"Node"_s).toString(), u"n2"_s);
 }
 
 QTEST_APPLESS_MAIN(TestStateStore)

@@ -1,0 +1,44 @@
+// Network coordinates as nodes report them: written through Raft in batches of updates (as
+// Consul's Coordinate.Update endpoint flushes them), read by /v1/coordinate/nodes and /node/<n>.
+#include "state/Command.h"
+#include "state/StateStore.h"
+
+#include <QCborArray>
+#include <QJsonArray>
+
+namespace qonsul::state {
+
+namespace {
+const QString kCoordinates = QStringLiteral("coordinates");
+}
+
+quint64 StateStore::coordinates(QJsonArray *out) const
+{
+    for (auto it = m_coordinates.begin(); it != m_coordinates.end(); ++it) {
+        for (auto seg = it.value().begin(); seg != it.value().end(); ++seg)
+            out->append(QJsonObject{{QStringLiteral("Node"), it.key()},
+                                    {QStringLiteral("Segment"), seg.key()},
+                                    {QStringLiteral("Coord"), seg.value()}});
+    }
+    return std::max<quint64>(m_tableIndex.value(kCoordinates), 1);
+}
+
+ApplyResult StateStore::applyCoordinateBatch(const QCborMap &cmd)
+{
+    bool changed = false;
+    for (const QCborValue &v : cmd.value(QStringLiteral("updates")).toArray()) {
+        const QJsonObject update = command::toJson(v);
+        const QString node = update.value(u"Node").toString();
+        // Coordinates go when their node is deregistered, so one for a node the catalog does
+        // not know is dropped, as Consul does.
+        if (!m_nodes.contains(node))
+            continue;
+        m_coordinates[node].insert(update.value(u"Segment").toString(), update.value(u"Coord").toObject());
+        changed = true;
+    }
+    if (changed)
+        touchTable(kCoordinates);
+    return {};
+}
+
+} // namespace qonsul::state
