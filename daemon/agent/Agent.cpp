@@ -74,6 +74,15 @@ QJsonObject coordinateJson(const gossip::Coordinate &c)
 }
 } // namespace
 
+namespace {
+std::optional<QSslConfiguration> checkTls(const config::AgentConfig &config, QString *error)
+{
+    return checks::checkTlsConfiguration({config.enableAgentTlsForChecks, config.checkTlsCaFile, config.checkTlsCaPath,
+                                          config.checkTlsCertFile, config.checkTlsKeyFile},
+                                         error);
+}
+} // namespace
+
 Agent::Agent(config::AgentConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
@@ -90,9 +99,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     }
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer);
     m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer);
-    const checks::CheckTlsSettings tls{m_config.enableAgentTlsForChecks, m_config.checkTlsCaFile,
-                                       m_config.checkTlsCaPath, m_config.checkTlsCertFile, m_config.checkTlsKeyFile};
-    m_checkTls = checks::checkTlsConfiguration(tls, &m_checkTlsError).value_or(QSslConfiguration());
+    m_checkTls = checkTls(m_config, &m_checkTlsError).value_or(QSslConfiguration());
     // Made for the first HTTP or gRPC check: a QNetworkAccessManager costs an agent ~0.5 MB RSS.
     auto checkNam = [this] {
         if (!m_checkNam) {
@@ -446,7 +453,7 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
     o.discardCheckOutput = config.discardCheckOutput;
     o.enableScriptChecks = config.enableScriptChecks;
     o.enableLocalScriptChecks = config.enableLocalScriptChecks;
-    o.checkTls = m_checkTls; // loaded at start; a reload keeps it
+    o.checkTls = m_checkTls; // read at start and on reload (checkTls())
     return o;
 }
 
@@ -861,8 +868,17 @@ AgentError Agent::reload()
     for (const QString &warning : std::as_const(loaded.warnings))
         qCWarning(lcConfig).noquote() << warning;
     const config::AgentConfig &next = *loaded.config;
+    // The checks' TLS files are read again (checks added or changed from now on use them).
+    QString tlsError;
+    const std::optional<QSslConfiguration> nextTls = checkTls(next, &tlsError);
+    if (!nextTls) {
+        qCCritical(lcAgent).noquote() << "Failed to reload configs:" << tlsError;
+        return {500, QStringLiteral("Failed to reload configs: %1").arg(tlsError)};
+    }
     const LocalState::Options previous = localOptions(m_config);
-    m_local->setOptions(localOptions(next));
+    LocalState::Options nextOptions = localOptions(next);
+    nextOptions.checkTls = *nextTls;
+    m_local->setOptions(nextOptions);
     if (const AgentError e = m_local->applyConfigDefinitions(next.services, next.checks)) {
         m_local->setOptions(previous);
         qCCritical(lcAgent).noquote() << "Failed to reload configs:" << e.message;
@@ -876,6 +892,10 @@ AgentError Agent::reload()
     m_config.discardCheckOutput = next.discardCheckOutput;
     m_config.enableScriptChecks = next.enableScriptChecks;
     m_config.enableLocalScriptChecks = next.enableLocalScriptChecks;
+    m_checkTls = *nextTls;
+    // Qt would go on using a cached connection with the TLS settings it was made with.
+    if (m_checkNam)
+        m_checkNam->clearConnectionCache();
     if (const auto level = parseLogLevel(m_config.logLevel))
         LogHub::setLevel(*level);
     return {};

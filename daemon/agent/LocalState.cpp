@@ -103,6 +103,7 @@ void LocalState::setOptions(const Options &options)
     m_options.enableScriptChecks = options.enableScriptChecks;
     m_options.enableLocalScriptChecks = options.enableLocalScriptChecks;
     m_options.outputMaxSize = options.outputMaxSize;
+    m_options.checkTls = options.checkTls;
 }
 
 int LocalState::ttlCheckCount() const

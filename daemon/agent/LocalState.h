@@ -72,7 +72,7 @@ public:
     // Starts the periodic full sync and the critical-service reaper.
     void start();
     // Reloadable settings (check_update_interval, discard_check_output, script switches,
-    // check_output_max_size for checks registered from now on).
+    // check_output_max_size and the checks' TLS for checks registered from now on).
     void setOptions(const Options &options);
 
     // Definitions as the HTTP API and config files give them (PascalCase or snake_case).

@@ -374,6 +374,29 @@ private Q_SLOTS:
                  200);
         QVERIFY(waitForCheck(agent, u"api-tcp-tls"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(good)));
 
+        // A reload reads the TLS files again: an agent that trusted only the system's CAs
+        // verifies a check added by the reload with the CA it now names; a CA file that
+        // cannot be read fails the reload and changes nothing.
+        const QJsonObject plainConfig{{u"checks"_s, QJsonArray{check(u"https-before"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}})}}};
+        const QString reloadDir = configDir(u"agent-tls-reload"_s, plainConfig);
+        AgentProcess reloaded({u"-config-dir"_s, reloadDir});
+        QVERIFY(reloaded.start());
+        QVERIFY(waitForCheck(reloaded, u"https-before"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(good, unknownAuthority)));
+        QJsonObject withCa = config;
+        withCa.insert(u"ca_file"_s, QString(dir + u"/missing.pem"_s));
+        withCa.remove(u"tls"_s);
+        withCa.insert(u"checks"_s, QJsonArray{check(u"https-after"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}})});
+        writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson());
+        HttpResult r = put(reloaded, u"/v1/agent/reload"_s);
+        QCOMPARE(r.status, 500);
+        QVERIFY2(r.body.contains(QByteArray("Error loading from " + dir.toUtf8() + "/missing.pem")), r.body.constData());
+        QVERIFY(jsonObject(get(reloaded, u"/v1/agent/checks"_s)).contains(u"https-before"_s));
+        withCa.insert(u"ca_file"_s, QString(dir + u"/ca.pem"_s));
+        writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson());
+        r = put(reloaded, u"/v1/agent/reload"_s);
+        QCOMPARE(r.status, 200);
+        QVERIFY(waitForCheck(reloaded, u"https-after"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(good)));
+
         // A CA file that cannot be read stops the agent at start.
         AgentProcess broken({u"-config-dir"_s, configDir(u"agent-tls-broken"_s, QJsonObject{
                                  {u"enable_agent_tls_for_checks"_s, true}, {u"ca_file"_s, QString(dir + u"/missing.pem"_s)}})});
