@@ -18,8 +18,7 @@ constexpr int kDefaultMaxUdpSize = 512;
 constexpr int kMaxUdpDatagram = 65535 - 60; // bigger EDNS sizes are clamped to this
 constexpr int kMaxTcpSize = 65523;
 constexpr int kMaxCachedOrderInstances = 4; // 4! = 24 orders per question
-constexpr int kMaxCachedReplies = 96;       // per service entry: orders x a few question variants
-constexpr int kMaxCachedRepliesTotal = 32768; // a few MB at most, whatever clients send
+constexpr int kMaxCachedReplies = 32768;    // a few MB at most, whatever clients send
 
 quint32 seconds(Nanoseconds ns) { return ns <= 0 ? 0 : quint32(std::min<qint64>(ns / kSecond, 0xFFFFFFFFLL)); }
 
@@ -185,16 +184,7 @@ struct DnsResolver::ServiceCache
     quint64 version = 0;       // the service's index when built (Connect: the catalog's)
     QList<Instance> instances; // healthy ones only
     quint32 ttl = 0;           // service_ttl for this (lower-case) name
-    // Encoded replies (ID aside) by transport, query bytes after the ID and the order the
-    // shuffle put the instances in: the same three give the same reply until the entry is
-    // rebuilt. Only for up to kMaxCachedOrderInstances instances (at most 24 orders).
-    QHash<QByteArray, QByteArray> replies;
-    int *replyCount = nullptr; // the resolver's total over all entries
-    ~ServiceCache()
-    {
-        if (replyCount)
-            *replyCount -= int(replies.size());
-    }
+    QString name;              // as registered
 };
 
 // One instance as DNS answers use it, addresses parsed once.
@@ -253,6 +243,9 @@ void DnsResolver::refreshCache()
         m_nodeNames.clear();
         m_services.clear();
         m_ptr.clear();
+        m_replies[0].clear();
+        m_replies[1].clear();
+        m_replyCount = 0;
     }
     m_seenIndex = last;
     // Only catalog writes matter (KV writes move the store's index too). Names and addresses
@@ -340,15 +333,15 @@ static int severity(const state::StateStore *store, const state::ServiceInstance
     return worst;
 }
 
-DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName, bool connect)
+std::shared_ptr<DnsResolver::ServiceCache> DnsResolver::service(const QByteArray &lowerName, bool connect)
 {
-    static ServiceCache empty; // never written: replies are only cached for entries with instances
+    static const auto empty = std::make_shared<ServiceCache>();
     quint64 version = 0;
     const QString *found = registeredName(lowerName, &version);
     if (!found) {
         // Unknown names are not cached: the cache stays as small as the catalog, whatever
         // names clients make up.
-        return &empty;
+        return empty;
     }
     // A service's entry lasts until a write touches the service (its instances, their checks
     // or nodes); Connect entries span every service, so any catalog write ends them.
@@ -357,11 +350,11 @@ DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName, boo
         version = m_catalogIndex;
     const QByteArray key = connect ? QByteArray('\1' + lowerName) : lowerName;
     if (const auto hit = m_services.constFind(key); hit != m_services.constEnd() && (*hit)->version == version)
-        return hit->get();
+        return *hit;
 
     auto entry = std::make_shared<ServiceCache>();
-    entry->replyCount = &m_replyCount;
     entry->version = version;
+    entry->name = name;
     entry->ttl = serviceTtl(lowerName);
     {
         QList<state::ServiceInstance> instances;
@@ -393,7 +386,7 @@ DnsResolver::ServiceCache *DnsResolver::service(const QByteArray &lowerName, boo
         }
     }
     m_services.insert(key, entry);
-    return entry.get();
+    return entry;
 }
 
 QByteArray DnsResolver::respDomainFor(QByteArrayView lowerQname) const
@@ -469,6 +462,33 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool t
 {
     m_translateWan = translateWan;
     Outcome out;
+    if (!translateWan && packet.size() > 12) {
+        // The same bytes (ID aside) asked before about a service that has not changed since:
+        // a reply made then for one order of its instances, picked at random, answers it
+        // without parsing anything. Orders not made yet are made below.
+        refreshCache();
+        auto &table = m_replies[tcp ? 1 : 0];
+        const auto it = table.find(QByteArray::fromRawData(packet.data() + 2, packet.size() - 2));
+        if (it != table.end()) {
+            if (it->catalogIndex != m_catalogIndex) {
+                if (it->service->version != m_store->serviceIndex(it->service->name)) {
+                    m_replyCount -= int(std::count_if(it->replies.cbegin(), it->replies.cend(),
+                                                      [](const QByteArray &r) { return !r.isEmpty(); }));
+                    table.erase(it);
+                    return handle(packet, tcp, translateWan); // answered the long way (no entry now)
+                }
+                it->catalogIndex = m_catalogIndex;
+            }
+            const QByteArray &reply = it->replies.at(int(m_random.bounded(quint32(it->replies.size()))));
+            if (!reply.isEmpty()) {
+                out.action = Action::Reply;
+                out.reply = reply;
+                out.reply[0] = packet[0]; // the cached reply answered another query: its ID
+                out.reply[1] = packet[1];
+                return out;
+            }
+        }
+    }
     ParseError error = ParseError::None;
     Header header;
     std::optional<Message> query = parse(packet, &error, &header);
@@ -498,17 +518,8 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool t
     QByteArray wire;
     m_forwardDc.clear();
     m_failover.reset();
-    m_packet = packet;
-    m_tcp = tcp;
-    m_cachedReply.clear();
-    m_replyEntry = nullptr;
+    m_replyService.reset();
     Message r = answer(q, tcp, &recurse, &wire);
-    if (!m_cachedReply.isEmpty()) {
-        out.reply = std::exchange(m_cachedReply, {});
-        out.reply[0] = packet[0]; // the cached reply answered another query: its ID
-        out.reply[1] = packet[1];
-        return out;
-    }
     if (m_failover) {
         out.action = Action::Failover;
         out.query = q;
@@ -529,12 +540,20 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool t
     }
     out.reply = wire.isEmpty() ? encode(r, {!m_settings.config.disableCompression}) : std::move(wire);
     // Only answers (no SOA: NXDOMAIN and NODATA carry the time as its serial).
-    if (m_replyEntry && r.header.rcode == rcode::NoError && !r.answers.isEmpty() && r.authority.isEmpty()
-        && m_replyEntry->replies.size() < kMaxCachedReplies && m_replyCount < kMaxCachedRepliesTotal) {
-        m_replyEntry->replies.insert(m_replyKey, out.reply);
-        ++m_replyCount;
+    if (m_replyService && r.header.rcode == rcode::NoError && !r.answers.isEmpty() && r.authority.isEmpty()
+        && m_replyCount < kMaxCachedReplies) {
+        CachedQuestion &c = m_replies[tcp ? 1 : 0][packet.sliced(2).toByteArray()];
+        if (c.service != m_replyService) { // new, or made from an older entry of the service
+            m_replyCount -= int(std::count_if(c.replies.cbegin(), c.replies.cend(),
+                                              [](const QByteArray &r) { return !r.isEmpty(); }));
+            c = CachedQuestion{m_replyService, m_catalogIndex, QList<QByteArray>(m_replyOrders)};
+        }
+        if (c.replies[m_replyRank].isEmpty()) {
+            c.replies[m_replyRank] = out.reply;
+            ++m_replyCount;
+        }
     }
-    m_replyEntry = nullptr;
+    m_replyService.reset();
     return out;
 }
 
@@ -614,8 +633,6 @@ Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse, QByteArra
         break;
     default: {
         const Result res = dispatch(q, &r, respDomain);
-        if (!m_cachedReply.isEmpty())
-            return r; // handle() sends the cached reply
         if (res == Result::NameError) {
             r.header.rcode = rcode::NXDomain;
             r.answers.clear();
@@ -789,7 +806,7 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
 {
     if (dc != m_settings.datacenter)
         return otherDatacenter(dc);
-    ServiceCache *cache = this->service(service, connect);
+    const std::shared_ptr<ServiceCache> cache = this->service(service, connect);
     QList<const Instance *> nodes;
     nodes.reserve(cache->instances.size());
     for (const Instance &i : std::as_const(cache->instances)) {
@@ -798,22 +815,26 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
     }
     if (nodes.isEmpty())
         return Result::NameError;
+    const QVarLengthArray<const Instance *, kMaxCachedOrderInstances> before(nodes.cbegin(), nodes.cend());
     std::shuffle(nodes.begin(), nodes.end(), m_random);
-    if (nodes.size() <= kMaxCachedOrderInstances && !m_translateWan) {
-        // Everything else a reply depends on is in the entry (rebuilt when the service changes)
-        // or in the query's bytes; the shuffle's order is the rest of the key.
-        QByteArray key;
-        key.reserve(m_packet.size() + nodes.size());
-        key.append(m_tcp ? 'T' : 'U');
-        key.append(m_packet.sliced(2));
-        for (const Instance *i : std::as_const(nodes))
-            key.append(char(i - cache->instances.constData()));
-        if (const auto hit = cache->replies.constFind(key); hit != cache->replies.constEnd()) {
-            m_cachedReply = *hit;
-            return Result::Ok;
+    if (nodes.size() <= kMaxCachedOrderInstances && !m_translateWan && !connect) {
+        // This reply can be reused (handle()): everything it depends on is in the entry, in the
+        // query's bytes, or the order the shuffle chose, numbered 0 .. n!-1 (factorial base).
+        const int n = int(nodes.size());
+        int positions[kMaxCachedOrderInstances];
+        for (int k = 0; k < n; ++k)
+            positions[k] = int(std::find(before.cbegin(), before.cend(), nodes.at(k)) - before.cbegin());
+        int rank = 0, orders = 1;
+        for (int k = 0; k < n; ++k) {
+            int smaller = 0;
+            for (int j = k + 1; j < n; ++j)
+                smaller += positions[j] < positions[k];
+            rank = rank * (n - k) + smaller;
+            orders *= k + 1;
         }
-        m_replyEntry = cache;
-        m_replyKey = std::move(key);
+        m_replyService = cache;
+        m_replyRank = rank;
+        m_replyOrders = orders;
     }
     return serviceAnswers(q, resp, respDomain, dc, nodes, cache->ttl);
 }
@@ -1064,7 +1085,7 @@ bool DnsResolver::ptrQuery(const Message &q, Message *resp)
 void DnsResolver::nameservers(const Message &, const QByteArray &respDomain, QList<Record> *ns, QList<Record> *glue)
 {
     // The "consul" service instances are the servers; up to three, shuffled.
-    const ServiceCache *servers = service("consul");
+    const std::shared_ptr<ServiceCache> servers = service("consul");
     QList<const Instance *> nodes;
     for (const Instance &i : servers->instances)
         nodes.append(&i);

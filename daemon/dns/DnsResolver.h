@@ -112,7 +112,7 @@ private:
     const QString *registeredName(const QByteArray &lowerName, quint64 *version);
     const QString *registeredNode(const QByteArray &lowerName);
     // Healthy instances of a service (connect: its Connect-capable endpoints), cached.
-    ServiceCache *service(const QByteArray &lowerName, bool connect = false);
+    std::shared_ptr<ServiceCache> service(const QByteArray &lowerName, bool connect = false);
     QByteArray respDomainFor(QByteArrayView lowerQname) const;
     quint32 serviceTtl(const QByteArray &lowerService) const;
 
@@ -135,17 +135,22 @@ private:
     quint64 m_namesBuiltAt = ~quint64(0);  // m_namesIndex when the name indexes were built
     quint64 m_catalogIndex = ~quint64(0);  // nodes, services and checks tables' index
     QByteArray m_lowerQname; // of the query being answered
-    // The encoded-reply cache of a service entry (see serviceQuery()): the query being answered,
-    // the reply found for it, or where the reply goes once made.
-    QByteArrayView m_packet;
-    bool m_tcp = false;
-    QByteArray m_cachedReply;
-    ServiceCache *m_replyEntry = nullptr;
-    QByteArray m_replyKey;
+    // Encoded replies to service lookups (handle()), by the query's bytes after the ID, one
+    // table per transport (0 UDP, 1 TCP): one slot per order of the service's instances.
+    struct CachedQuestion
+    {
+        std::shared_ptr<ServiceCache> service; // the entry the replies were made from
+        quint64 catalogIndex = 0;              // when they were last known to be current
+        QList<QByteArray> replies;             // by order number; empty: not made yet
+    };
+    QHash<QByteArray, CachedQuestion> m_replies[2];
+    int m_replyCount = 0; // replies held in m_replies
+    // Set by serviceQuery() while making a reply that can go into m_replies.
+    std::shared_ptr<ServiceCache> m_replyService;
+    int m_replyRank = 0, m_replyOrders = 0;
     QHash<QByteArray, QString> m_serviceNames; // lower-case name -> registered name
     QHash<QByteArray, QString> m_nodeNames;    // lower-case name -> registered name
     QHash<QByteArray, QByteArray> m_ptr;       // lower-case arpa name -> target
-    int m_replyCount = 0; // encoded replies cached over all entries (declared before them)
     QHash<QByteArray, std::shared_ptr<ServiceCache>> m_services;
 };
 

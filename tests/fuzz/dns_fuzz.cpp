@@ -2,7 +2,8 @@
 // Besides memory and UB errors it checks, and aborts when one is broken:
 //  - a parsed message re-encodes (with and without compression) to bytes that parse again to
 //    the same questions and records;
-//  - the resolver, over UDP and TCP, either drops the packet, asks for recursion, or replies
+//  - the resolver, over UDP and TCP (each packet twice, so that cached replies are checked too),
+//    either drops the packet, asks for recursion, or replies
 //    with a message that parses, carries the query's ID and, over UDP, fits the client's size.
 
 #include "dns/DnsResolver.h"
@@ -108,8 +109,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             require(back->edns.has_value() == m->edns.has_value(), "EDNS survives");
         }
     }
-    for (bool tcp : {false, true}) {
-        for (bool truncate : {false, true}) {
+    // Twice: the second time may be answered from the resolver's reply cache.
+    for (int pass = 0; pass < 4; ++pass) {
+        const bool tcp = pass & 1, truncate = pass & 2;
+        for (int again = 0; again < 2; ++again) {
             const DnsResolver::Outcome out = resolver(truncate).handle(in, tcp);
             if (out.action != DnsResolver::Action::Reply)
                 continue;

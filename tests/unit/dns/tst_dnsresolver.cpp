@@ -564,6 +564,21 @@ private Q_SLOTS:
         const Message srv = ask(*resolver, query("web.service.consul.", type::SRV), true);
         QCOMPARE(srv.answers.size(), 3);
         QCOMPARE(srv.answers.first().type, type::SRV);
+        // UDP and TCP replies to the same bytes differ (3 answers without EDNS, all over TCP).
+        for (int i = 0; i < 4; ++i)
+            fp->service(i % 2 ? "node1" : "node2", QJsonObject{{"ID", QStringLiteral("quad%1").arg(i)}, {"Service", "quad"}, {"Port", 1},
+                                                               {"Address", QStringLiteral("10.4.0.%1").arg(i)}});
+        for (int n = 0; n < 30; ++n) {
+            QCOMPARE(ask(*resolver, query("quad.service.consul.", type::A)).answers.size(), 3);
+            QCOMPARE(ask(*resolver, query("quad.service.consul.", type::A), true).answers.size(), 4);
+        }
+        // A write to the service replaces its cached replies at once; other services keep theirs.
+        fp->apply(QJsonObject{{"Node", "node2"}, {"Address", "10.0.0.2"}, {"SkipNodeUpdate", true},
+                              {"Check", check("quad0", "critical", "quad0")}});
+        for (int n = 0; n < 30; ++n) {
+            QCOMPARE(ask(*resolver, query("quad.service.consul.", type::A), true).answers.size(), 3);
+            QCOMPARE(ask(*resolver, query("web.service.consul.", type::A)).answers.size(), 3);
+        }
     }
 
     void outsideTheDomain()
