@@ -540,8 +540,13 @@ DnsResolver::Outcome DnsResolver::handle(QByteArrayView packet, bool tcp, bool t
     }
     out.reply = wire.isEmpty() ? encode(r, {!m_settings.config.disableCompression}) : std::move(wire);
     // Only answers (no SOA: NXDOMAIN and NODATA carry the time as its serial).
-    if (m_replyService && r.header.rcode == rcode::NoError && !r.answers.isEmpty() && r.authority.isEmpty()
-        && m_replyCount < kMaxCachedReplies) {
+    if (m_replyService && r.header.rcode == rcode::NoError && !r.answers.isEmpty() && r.authority.isEmpty()) {
+        if (m_replyCount >= kMaxCachedReplies) {
+            // Full (of questions that may never come again, or of stale ones): start over.
+            m_replies[0].clear();
+            m_replies[1].clear();
+            m_replyCount = 0;
+        }
         CachedQuestion &c = m_replies[tcp ? 1 : 0][packet.sliced(2).toByteArray()];
         if (c.service != m_replyService) { // new, or made from an older entry of the service
             m_replyCount -= int(std::count_if(c.replies.cbegin(), c.replies.cend(),

@@ -581,6 +581,17 @@ private Q_SLOTS:
         }
     }
 
+    void replyCacheStartsOverWhenFull()
+    {
+        // Every EDNS size is another question: past the cache's 32,768 replies it is emptied and
+        // filled again, and answers stay right throughout.
+        for (int i = 0; i < 34000; ++i) {
+            const Message m = ask(*resolver, query("web.service.consul.", type::A, quint16(600 + i)));
+            QCOMPARE(m.answers.size(), 2);
+            QCOMPARE(m.edns->udpSize, quint16(600 + i));
+        }
+    }
+
     void outsideTheDomain()
     {
         Message m = ask(*resolver, query("example.com.", type::A));
