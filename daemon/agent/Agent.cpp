@@ -289,7 +289,7 @@ bool Agent::start(QString *error)
                 qCInfo(lcAgent).noquote() << "Started DNS server:" << QStringLiteral("address=%1:%2 network=%3").arg(addr).arg(server->port()).arg(QLatin1StringView(net));
         }
     }
-    m_gossip = std::make_unique<GossipPools>(m_config, advertiseAddress(), &m_clock);
+    m_gossip = std::make_unique<GossipPools>(m_config, advertiseAddress(), &m_clock, &m_metrics);
     if (!m_gossip->start(gossipTags(false), gossipTags(true), error))
         return false;
     if (gossip::Serf *lan = m_gossip->lan()) {
@@ -767,12 +767,14 @@ QJsonObject Agent::metrics() const
         gauge(QStringLiteral("consul.raft.applied_index"), double(m_store->lastIndex())),
         gauge(QStringLiteral("consul.agent.uptime_seconds"), double(m_clock.monotonicMs() - m_startedMs) / 1000.0),
     };
+    // Counters and samples of the last finished 10 s interval, as Consul's in-memory sink shows.
+    const QDateTime interval = QDateTime::fromMSecsSinceEpoch(m_metrics.displayedIntervalStartMs(), Qt::UTC);
     return QJsonObject{
-        {QStringLiteral("Timestamp"), QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss +0000 'UTC'"))},
+        {QStringLiteral("Timestamp"), interval.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss +0000 'UTC'"))},
         {QStringLiteral("Gauges"), gauges},
         {QStringLiteral("Points"), QJsonArray()},
-        {QStringLiteral("Counters"), QJsonArray()},
-        {QStringLiteral("Samples"), QJsonArray()}};
+        {QStringLiteral("Counters"), m_metrics.counters()},
+        {QStringLiteral("Samples"), m_metrics.samples()}};
 }
 
 QByteArray Agent::prometheusMetrics() const
@@ -783,13 +785,19 @@ QByteArray Agent::prometheusMetrics() const
         out += "# HELP " + name + ' ' + name + "\n# TYPE " + name + " gauge\n" + name + ' '
             + QByteArray::number(g.toObject().value(u"Value").toDouble(), 'g', 15) + '\n';
     }
-    // memberlist's byte counters (cumulative, as Prometheus counters are), both pools together.
-    const gossip::NetStats traffic = m_gossip ? m_gossip->traffic() : gossip::NetStats{};
-    for (const auto &[name, value] : {std::pair{"consul_memberlist_udp_sent", traffic.udpBytesOut},
-                                      std::pair{"consul_memberlist_udp_received", traffic.udpBytesIn},
-                                      std::pair{"consul_memberlist_tcp_sent", traffic.tcpBytesOut}}) {
-        const QByteArray n(name);
-        out += "# HELP " + n + ' ' + n + "\n# TYPE " + n + " counter\n" + n + ' ' + QByteArray::number(value) + '\n';
+    // The same counters and samples as the JSON, as running totals (Prometheus counters and
+    // summaries' _sum and _count), as Consul's prometheus sink keeps them.
+    const QMap<QString, double> counters = m_metrics.counterTotals();
+    for (auto it = counters.begin(); it != counters.end(); ++it) {
+        const QByteArray n = it.key().toLatin1().replace('.', '_');
+        out += "# HELP " + n + ' ' + n + "\n# TYPE " + n + " counter\n" + n + ' '
+            + QByteArray::number(it.value(), 'g', 15) + '\n';
+    }
+    const QMap<QString, Metrics::SampleTotals> samples = m_metrics.sampleTotals();
+    for (auto it = samples.begin(); it != samples.end(); ++it) {
+        const QByteArray n = it.key().toLatin1().replace('.', '_');
+        out += "# HELP " + n + ' ' + n + "\n# TYPE " + n + " summary\n" + n + "_sum "
+            + QByteArray::number(it.value().sum, 'g', 15) + '\n' + n + "_count " + QByteArray::number(it.value().count) + '\n';
     }
     return out;
 }

@@ -10,6 +10,7 @@ class QNetworkAccessManager;
 
 #include "config/AgentConfig.h"
 #include "core/Clock.h"
+#include "core/Metrics.h"
 #include "agent/LocalState.h"
 #include "http/v1/AgentBackend.h"
 #include "state/WatchHub.h"
@@ -134,6 +135,7 @@ private:
 
     config::AgentConfig m_config;
     SystemClock m_clock;
+    Metrics m_metrics{&m_clock}; // counters and samples of /v1/agent/metrics
     std::unique_ptr<state::StateStore> m_store;
     // Cluster mode (not -dev): the server RPC client side and, on servers, the Raft server.
     std::unique_ptr<rpc::ConnectionPool> m_pool;

@@ -16,11 +16,13 @@ namespace qonsul::agent {
 
 using gossip::Address;
 
-GossipPools::GossipPools(const config::AgentConfig &config, const QString &advertise, Clock *clock, QObject *parent)
+GossipPools::GossipPools(const config::AgentConfig &config, const QString &advertise, Clock *clock,
+                         Metrics *metrics, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_advertise(advertise)
     , m_clock(clock)
+    , m_metrics(metrics)
 {
 }
 
@@ -120,6 +122,8 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
         return nullptr;
     }
     auto *transport = new gossip::NetTransport(sc.memberlist.streamTimeoutMs, this);
+    if (m_metrics)
+        transport->setMetrics(m_metrics);
     QString bindError;
     if (!transport->bind(bindAddr, quint16(port), &bindError)) {
         delete transport;
@@ -137,7 +141,6 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
     o.tags = tags;
     o.config = sc;
     o.seed = QRandomGenerator::system()->generate64();
-    (wan ? m_wanTransport : m_lanTransport) = transport;
     gossip::Transport *gossipTransport = transport;
     if (keyring) {
         auto secure = std::make_unique<gossip::SecureTransport>(transport, keyring, m_config.encryptVerifyIncoming,
@@ -245,23 +248,6 @@ std::shared_ptr<gossip::Keyring> GossipPools::loadKeyring(bool wan, QString *err
     if (!path.isEmpty() && !keyring->save(path, error))
         return nullptr;
     return keyring;
-}
-
-gossip::NetStats GossipPools::traffic() const
-{
-    gossip::NetStats sum;
-    for (const gossip::NetTransport *t : {m_lanTransport, m_wanTransport}) {
-        if (!t)
-            continue;
-        sum.packetsIn += t->stats().packetsIn;
-        sum.packetsOut += t->stats().packetsOut;
-        sum.udpBytesIn += t->stats().udpBytesIn;
-        sum.udpBytesOut += t->stats().udpBytesOut;
-        sum.tcpBytesIn += t->stats().tcpBytesIn;
-        sum.tcpBytesOut += t->stats().tcpBytesOut;
-        sum.badStreams += t->stats().badStreams;
-    }
-    return sum;
 }
 
 QList<std::pair<bool, gossip::Serf::KeyringStatus>> GossipPools::keyringStatus() const

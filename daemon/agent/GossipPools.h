@@ -24,7 +24,9 @@ class GossipPools final : public QObject
 {
     Q_OBJECT
 public:
-    GossipPools(const config::AgentConfig &config, const QString &advertise, Clock *clock, QObject *parent = nullptr);
+    // `metrics` receives memberlist's counters of both pools.
+    GossipPools(const config::AgentConfig &config, const QString &advertise, Clock *clock, Metrics *metrics,
+                QObject *parent = nullptr);
     ~GossipPools() override;
 
     // Binds and starts the pools. In -dev mode a busy LAN or WAN port is not fatal (several dev
@@ -35,8 +37,6 @@ public:
 
     gossip::Serf *lan() const { return m_lan; } // null when not running
     gossip::Serf *wan() const { return m_wan; } // null on clients and when not running
-    // What both pools' sockets carried so far (the consul.memberlist.* byte counters).
-    gossip::NetStats traffic() const;
 
     // Joins through `address` ("ip", "ip:port", "host:port"); `done` gets an error text or "".
     void join(const QString &address, bool wan, std::function<void(const QString &error)> done);
@@ -77,8 +77,7 @@ private:
     config::AgentConfig m_config;
     QString m_advertise;
     Clock *m_clock;
-    gossip::NetTransport *m_lanTransport = nullptr;
-    gossip::NetTransport *m_wanTransport = nullptr;
+    Metrics *m_metrics;
     std::shared_ptr<gossip::Keyring> m_lanKeyring;
     std::shared_ptr<gossip::Keyring> m_wanKeyring;
     std::unique_ptr<gossip::SecureTransport> m_lanSecure;

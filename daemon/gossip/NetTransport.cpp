@@ -1,4 +1,6 @@
 #include "gossip/NetTransport.h"
+
+#include "core/Metrics.h"
 #include "gossip/Messages.h"
 
 #include <QLoggingCategory>
@@ -15,6 +17,13 @@ Q_LOGGING_CATEGORY(lcGossipNet, "agent.memberlist.net")
 namespace qonsul::gossip {
 
 namespace {
+// memberlist's counters: bytes of every datagram and stream frame, and streams accepted and opened.
+const QString kUdpSent = QStringLiteral("consul.memberlist.udp.sent");
+const QString kUdpReceived = QStringLiteral("consul.memberlist.udp.received");
+const QString kTcpSent = QStringLiteral("consul.memberlist.tcp.sent");
+const QString kTcpAccept = QStringLiteral("consul.memberlist.tcp.accept");
+const QString kTcpConnect = QStringLiteral("consul.memberlist.tcp.connect");
+
 // Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; members know them as a.b.c.d.
 QString plainAddress(const QHostAddress &address)
 {
@@ -87,6 +96,19 @@ bool NetTransport::bind(const QHostAddress &address, quint16 port, QString *erro
 
 quint16 NetTransport::port() const { return m_tcp->serverPort(); }
 
+void NetTransport::setMetrics(Metrics *metrics)
+{
+    m_metrics = metrics;
+    for (const QString &name : {kUdpSent, kUdpReceived, kTcpSent, kTcpAccept, kTcpConnect})
+        m_metrics->declareCounter(name);
+}
+
+void NetTransport::count(const QString &counter, qsizetype value)
+{
+    if (m_metrics)
+        m_metrics->incrCounter(counter, double(value));
+}
+
 void NetTransport::sendPacket(const Address &to, const QByteArray &packet)
 {
     const QHostAddress host(to.host);
@@ -94,6 +116,7 @@ void NetTransport::sendPacket(const Address &to, const QByteArray &packet)
         return; // members advertise IP addresses; anything else is not ours to resolve here
     ++m_stats.packetsOut;
     m_stats.udpBytesOut += quint64(packet.size());
+    count(kUdpSent, packet.size());
     m_udp->writeDatagram(packet, host, to.port);
 }
 
@@ -103,6 +126,7 @@ void NetTransport::readPackets()
         const QNetworkDatagram d = m_udp->receiveDatagram(kMaxPacketBytes);
         ++m_stats.packetsIn;
         m_stats.udpBytesIn += quint64(d.data().size());
+        count(kUdpReceived, d.data().size());
         if (m_onPacket)
             m_onPacket(d.data(), Address{plainAddress(d.senderAddress()), quint16(d.senderPort())});
     }
@@ -111,6 +135,7 @@ void NetTransport::readPackets()
 void NetTransport::acceptStream()
 {
     while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        count(kTcpAccept, 1);
         auto *buffer = new QByteArray;
         auto *timer = new QTimer(socket);
         timer->setSingleShot(true);
@@ -139,6 +164,7 @@ void NetTransport::acceptStream()
             if (!reply.isEmpty()) {
                 const QByteArray framed = frame(reply);
                 m_stats.tcpBytesOut += quint64(framed.size());
+                count(kTcpSent, framed.size());
                 socket->write(framed);
             }
             socket->disconnectFromHost();
@@ -171,8 +197,10 @@ void NetTransport::request(const Address &to, const QByteArray &request, qint64 
     });
     timer->start(int(std::max<qint64>(1, timeoutMs)));
     connect(socket, &QTcpSocket::connected, socket, [this, socket, request] {
+        count(kTcpConnect, 1);
         const QByteArray framed = frame(request);
         m_stats.tcpBytesOut += quint64(framed.size());
+        count(kTcpSent, framed.size());
         socket->write(framed);
     });
     connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer, finish] {

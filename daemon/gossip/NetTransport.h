@@ -10,6 +10,10 @@
 class QTcpServer;
 class QUdpSocket;
 
+namespace qonsul {
+class Metrics;
+}
+
 namespace qonsul::gossip {
 
 struct NetStats
@@ -38,15 +42,19 @@ public:
     void request(const Address &to, const QByteArray &request, qint64 timeoutMs, Reply done) override;
 
     const NetStats &stats() const { return m_stats; }
+    // Where memberlist's counters go (consul.memberlist.udp.sent, ...); none when null.
+    void setMetrics(Metrics *metrics);
 
 private:
     void readPackets();
     void acceptStream();
+    void count(const QString &counter, qsizetype value);
 
     qint64 m_streamTimeoutMs;
     QUdpSocket *m_udp;
     QTcpServer *m_tcp;
     NetStats m_stats;
+    Metrics *m_metrics = nullptr;
 };
 
 // Reads one length-framed message from `buffer`; nullopt while incomplete, an empty optional

@@ -170,6 +170,64 @@ private Q_SLOTS:
         }
     }
 
+    // /v1/agent/metrics: the JSON (the last finished 10 s interval) and Prometheus (running totals)
+    // show one set of metrics under Consul's names, memberlist's byte counters among them.
+    void metricsSameSetInBothFormats()
+    {
+        const QString base = m_nodes[1].agent->baseUrl() + QStringLiteral("/v1/agent/metrics");
+        QJsonObject json;
+        auto counterNames = [&] {
+            QStringList names;
+            for (const QJsonValue &c : json.value(u"Counters").toArray())
+                names.append(c.toObject().value(u"Name").toString());
+            return names;
+        };
+        QVERIFY(waitFor([&] {
+            json = QJsonDocument::fromJson(httpRequest("GET", base).body).object();
+            return counterNames().contains(u"consul.memberlist.udp.sent") && counterNames().contains(u"consul.memberlist.udp.received");
+        }, 25000));
+        const QByteArray prom = httpRequest("GET", base + QStringLiteral("?format=prometheus")).body;
+        QMap<QString, QString> promTypes; // name -> type
+        QMap<QString, double> promValues;
+        for (const QByteArray &line : prom.split('\n')) {
+            const QList<QByteArray> f = line.split(' ');
+            if (line.startsWith("# TYPE ") && f.size() == 4)
+                promTypes.insert(QString::fromLatin1(f[2]), QString::fromLatin1(f[3]));
+            else if (!line.startsWith('#') && f.size() == 2)
+                promValues.insert(QString::fromLatin1(f[0]), f[1].toDouble());
+        }
+        auto promName = [](QString name) { return name.replace(u'.', u'_'); };
+        QStringList jsonNames;
+        for (const QJsonValue &g : json.value(u"Gauges").toArray()) {
+            const QString name = g.toObject().value(u"Name").toString();
+            jsonNames.append(promName(name));
+            QCOMPARE(promTypes.value(promName(name)), QStringLiteral("gauge"));
+        }
+        for (const QJsonValue &v : json.value(u"Counters").toArray()) {
+            const QJsonObject c = v.toObject();
+            const QString name = promName(c.value(u"Name").toString());
+            jsonNames.append(name);
+            QCOMPARE(promTypes.value(name), QStringLiteral("counter"));
+            QVERIFY(c.value(u"Count").toDouble() >= 1);
+            QVERIFY(c.value(u"Sum").toDouble() <= promValues.value(name)); // one interval of the total
+            QVERIFY(c.value(u"Min").toDouble() <= c.value(u"Mean").toDouble() && c.value(u"Mean").toDouble() <= c.value(u"Max").toDouble());
+            for (const char *field : {"Rate", "Stddev"})
+                QVERIFY2(c.contains(QLatin1String(field)), field);
+            QVERIFY(c.value(u"Labels").isObject());
+        }
+        QVERIFY(json.value(u"Samples").isArray());
+        // Every metric Prometheus has is one the JSON can show: its gauges always, its counters
+        // once they count something in an interval (memberlist's TCP ones at push/pull).
+        for (auto it = promTypes.cbegin(); it != promTypes.cend(); ++it) {
+            if (it.value() == u"gauge")
+                QVERIFY2(jsonNames.contains(it.key()), qPrintable(it.key()));
+        }
+        for (const char *name : {"consul_memberlist_udp_sent", "consul_memberlist_udp_received", "consul_memberlist_tcp_sent",
+                                 "consul_memberlist_tcp_accept", "consul_memberlist_tcp_connect"})
+            QCOMPARE(promTypes.value(QLatin1String(name)), QStringLiteral("counter"));
+        QVERIFY(promValues.value(u"consul_memberlist_udp_sent"_qs) > 0);
+    }
+
     void coordinatesAndRtt()
     {
         const QString nodesUrl = m_nodes[0].agent->baseUrl() + QStringLiteral("/v1/coordinate/nodes");
