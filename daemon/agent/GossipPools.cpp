@@ -92,9 +92,14 @@ void GossipPools::floodJoinWan()
 }
 
 // Consul's LAN merge delegate: agents of another datacenter stay out of the pool (the seed's
-// client config names another datacenter than its servers: Consul refuses that join).
-QString GossipPools::refuseLanMember(const gossip::Member &m, const QString &datacenter)
+// client config names another datacenter than its servers: Consul refuses that join), and so
+// does another node with this agent's node ID (a copied data dir: its node-id file).
+QString GossipPools::refuseLanMember(const gossip::Member &m, const QString &datacenter, const QString &nodeId,
+                                     const QString &nodeName)
 {
+    const QString id = m.tags.value(QStringLiteral("id"));
+    if (!id.isEmpty() && m.status != gossip::MemberStatus::Left && id == nodeId && m.name != nodeName)
+        return QStringLiteral("Member '%1' has conflicting node ID '%2' with this agent's ID").arg(m.name, id);
     const QString role = m.tags.value(QStringLiteral("role"));
     const QString dc = m.tags.value(QStringLiteral("dc"));
     if ((role == u"node" || role == u"consul") && dc != datacenter)
@@ -153,7 +158,9 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
     if (wan)
         o.refuseMember = refuseWanMember;
     else
-        o.refuseMember = [dc = m_config.datacenter](const gossip::Member &m) { return refuseLanMember(m, dc); };
+        o.refuseMember = [dc = m_config.datacenter, id = m_config.nodeId, name = m_config.nodeName](const gossip::Member &m) {
+            return refuseLanMember(m, dc, id, name);
+        };
     auto *serf = new gossip::Serf(o, m_clock, gossipTransport);
     if (keyring) {
         connect(serf, &gossip::Serf::keyringChanged, this, [this, wan, ring = keyring.get()] {

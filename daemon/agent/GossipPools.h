@@ -55,7 +55,8 @@ Q_SIGNALS:
 
 private:
     // Why a member may not be in our LAN (another datacenter) or WAN (not a server) pool, or "".
-    static QString refuseLanMember(const gossip::Member &member, const QString &datacenter);
+    static QString refuseLanMember(const gossip::Member &member, const QString &datacenter, const QString &nodeId,
+                                   const QString &nodeName);
     static QString refuseWanMember(const gossip::Member &member);
     gossip::Serf *startPool(bool wan, const QMap<QString, QString> &tags, QString *error);
     // encrypt and the keyring file in data_dir (which wins, as in Consul); null when neither.

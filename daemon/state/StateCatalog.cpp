@@ -4,6 +4,8 @@
 
 #include <QCborArray>
 
+using namespace Qt::StringLiterals;
+
 namespace qonsul::state {
 
 namespace {
@@ -47,8 +49,47 @@ void StateStore::touchServicesOfNode(const QString &node)
     m_changes.node(node);
 }
 
-QString StateStore::ensureNode(const api::Node &in, bool skipIfExists)
+// As Consul's ensureNodeTxn: a node ID belongs to one node name. A node may take a name whose
+// current holder has another ID only while that holder is not alive as far as the catalog knows
+// (no serfHealth check, or a critical one); a new ID may also take over a name registered
+// without an ID, a rename may not.
+QString StateStore::nodeIdConflict(const api::Node &node) const
 {
+    if (node.id.isEmpty())
+        return {};
+    const api::Node *sameId = nullptr;
+    for (const api::Node &n : m_nodes) {
+        if (n.id.compare(node.id, Qt::CaseInsensitive) == 0)
+            sameId = &n;
+    }
+    if (sameId && sameId->node == node.node)
+        return {};
+    for (const api::Node &holder : m_nodes) {
+        if (holder.node.compare(node.node, Qt::CaseInsensitive) != 0 || holder.id == node.id)
+            continue;
+        if (holder.id.isEmpty() && !sameId)
+            continue;
+        const auto serf = m_checks.value(holder.node).value(u"serfHealth"_s);
+        if (serf.checkId.isEmpty() || serf.status == u"critical")
+            continue;
+        return u"Error while renaming Node ID: \"%1\" (%2): Node name %3 is reserved by node %4 with name %5 (%6)"_s.arg(
+            node.id, node.address, node.node, holder.id, holder.node, holder.address);
+    }
+    return {};
+}
+
+QString StateStore::ensureNode(const api::Node &in, bool skipIfExists, qint64 now)
+{
+    if (!in.id.isEmpty()) {
+        // The ID named another node: that one is renamed, its registrations go with its old name.
+        QString renamed;
+        for (const api::Node &n : std::as_const(m_nodes)) {
+            if (n.id.compare(in.id, Qt::CaseInsensitive) == 0 && n.node != in.node)
+                renamed = n.node;
+        }
+        if (!renamed.isEmpty())
+            deleteNode(renamed, now);
+    }
     auto it = m_nodes.find(in.node);
     if (it != m_nodes.end() && (skipIfExists || sameNode(*it, in)))
         return {};
@@ -263,7 +304,11 @@ ApplyResult StateStore::applyRegister(const QCborMap &cmd)
         }
         checks.append(c);
     }
-    ensureNode(node, skipNodeUpdate);
+    if (const QString conflict = nodeIdConflict(node); !conflict.isEmpty()) {
+        r.error = u"failed inserting node: "_s + conflict;
+        return r;
+    }
+    ensureNode(node, skipNodeUpdate, now);
     if (service)
         ensureService(node.node, *service);
     for (const api::HealthCheck &c : std::as_const(checks))

@@ -146,7 +146,10 @@ private:
     void touchTable(QStringView table);
 
     // Catalog primitives (validated by the caller).
-    QString ensureNode(const api::Node &node, bool skipIfExists);
+    // Consul's node ID rules, checked before ensureNode: the error, empty when `node` may be written.
+    QString nodeIdConflict(const api::Node &node) const;
+    // Writes `node`; a node ID that named another node renames it (that node's registrations go).
+    QString ensureNode(const api::Node &node, bool skipIfExists, qint64 now);
     QString ensureService(const QString &node, api::Service service);
     QString ensureCheck(api::HealthCheck check, qint64 now);
     void deleteNode(const QString &node, qint64 now);

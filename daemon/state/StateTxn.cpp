@@ -78,7 +78,11 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
                     fail(i, QStringLiteral("failed to set node \"%1\", index is stale").arg(node.node));
                     continue;
                 }
-                ensureNode(node, false);
+                if (const QString conflict = nodeIdConflict(node); !conflict.isEmpty()) {
+                    fail(i, conflict);
+                    continue;
+                }
+                ensureNode(node, false, now);
                 results.append(QCborMap{{QStringLiteral("Node"), json(api::toJson(*findNode(node.node)))}});
             } else if (verb == u"delete" || verb == u"delete-cas") {
                 if (verb == u"delete-cas" && (!existing || existing->modifyIndex != index)) {

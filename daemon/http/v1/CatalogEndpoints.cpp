@@ -68,8 +68,9 @@ void Api::registerCatalog()
                 return;
             propose(ctx, state::command::registerNode(body, ctx.clock->wallMs()), out,
                     [ctx, req, out](const state::ApplyResult &r, quint64) {
+                        // A node ID conflict is the state store's refusal, a 500 in Consul.
                         if (!r.error.isEmpty())
-                            sendError(out, 400, r.error);
+                            sendError(out, r.error.startsWith(u"failed inserting node:") ? 500 : 400, r.error);
                         else
                             sendJson(ctx, req, out, true);
                     });

@@ -377,6 +377,7 @@ class TestStateStore : public QObject
 private Q_SLOTS:
     // KV verbs
     void kvSetCreatesAndUpdates();
+    void nodeIdRules();
     void kvSetReplacesFlagsAndKeepsLock();
     void kvFlagsKeepAll64Bits();
     void kvCas_data();
@@ -2430,6 +2431,39 @@ void TestStateStore::coordinatesOfCatalogNodesAndSnapshot()
     s.coordinates(&all);
     QCOMPARE(all.size(), 1);
     QCOMPARE(all.at(0).toObject().value(u"Node"_s).toString(), u"n2"_s);
+}
+
+// Consul's ensureNodeTxn: a live node keeps its name against another ID, a failed one (or one
+// without serfHealth) may be taken over, an ID registered under a new name renames its node.
+void TestStateStore::nodeIdRules()
+{
+    StateStore s;
+    const QString id1 = u"11111111-1111-1111-1111-111111111111"_s;
+    const QString id2 = u"22222222-2222-2222-2222-222222222222"_s;
+    auto node = [](const QString &name, const QString &id, const QString &serf = {}) {
+        QJsonObject body{{u"Node"_s, name}, {u"ID"_s, id}, {u"Address"_s, u"10.0.0.1"_s}};
+        if (!serf.isEmpty())
+            body.insert(u"Check"_s, QJsonObject{{u"CheckID"_s, u"serfHealth"_s}, {u"Name"_s, u"Serf Health Status"_s}, {u"Status"_s, serf}});
+        return body;
+    };
+    QVERIFY(registerBody(s, node(u"a"_s, id1, u"passing"_s)).error.isEmpty());
+    ApplyResult r = registerBody(s, node(u"A"_s, id2));
+    QCOMPARE(r.error, u"failed inserting node: Error while renaming Node ID: \"%1\" (10.0.0.1): Node name A is reserved by node %2 with name a (10.0.0.1)"_s.arg(id2, id1));
+    QCOMPARE(s.findNode(u"a"_s)->id, id1);
+    // Once gossip says it failed, the name is free.
+    QVERIFY(registerBody(s, node(u"a"_s, id1, u"critical"_s)).error.isEmpty());
+    QVERIFY(registerBody(s, node(u"a"_s, id2)).error.isEmpty());
+    QCOMPARE(s.findNode(u"a"_s)->id, id2);
+    // id2 under another name: node a is renamed to b (its registrations go).
+    QVERIFY(registerBody(s, node(u"b"_s, id2)).error.isEmpty());
+    QVERIFY(!s.findNode(u"a"_s));
+    QCOMPARE(s.findNode(u"b"_s)->id, id2);
+    // A node registered without an ID may get one; a rename onto a live name may not.
+    QVERIFY(registerBody(s, QJsonObject{{u"Node"_s, u"c"_s}, {u"Address"_s, u"10.0.0.3"_s}, {u"Check"_s, QJsonObject{{u"CheckID"_s, u"serfHealth"_s}, {u"Name"_s, u"x"_s}, {u"Status"_s, u"passing"_s}}}}).error.isEmpty());
+    QVERIFY(registerBody(s, node(u"c"_s, id1)).error.isEmpty());
+    QVERIFY(registerBody(s, node(u"d"_s, u"33333333-3333-3333-3333-333333333333"_s, u"passing"_s)).error.isEmpty());
+    QVERIFY(!registerBody(s, node(u"d"_s, id2)).error.isEmpty());
+    QVERIFY(s.findNode(u"b"_s));
 }
 
 QTEST_APPLESS_MAIN(TestStateStore)
