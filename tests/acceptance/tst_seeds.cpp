@@ -9,7 +9,8 @@
 // python and Node.js examples against agent-one's HTTP port 4101, the failing script check.
 // Seed 001: three servers and a client started from the tutorial's JSON configs (bootstrap_expect
 // 3, retry_join, retry_interval, rejoin_after_leave, skip_leave_on_interrupt) on default ports;
-// members, a leader, `qonsul info`.
+// members, a leader, `qonsul info`, and its last section: a stale address cleared by deleting
+// the client's data dir and restarting it.
 //
 // What differs from the text, and why (each also noted where it happens):
 // - a temporary directory instead of /data/tmp; no sudo, no ifconfig (127.0.0.0/8 is all loopback
@@ -768,6 +769,25 @@ void TestSeeds::seed001JsonConfigCluster()
     QTRY_VERIFY_WITH_TIMEOUT(runQonsul({u"members"_s, u"-http-addr=127.0.0.2:8500"_s}).out.contains(" failed "), 30000);
     QVERIFY(!runQonsul({u"members"_s, u"-http-addr=127.0.0.2:8500"_s}).out.contains(" left "));
     QVERIFY(cli.start());
+    QTRY_COMPARE_WITH_TIMEOUT(runQonsul({u"members"_s, u"-http-addr=127.0.0.2:8500"_s}).out.count(" alive "), 4, 30000);
+
+    // 问题解决: a node still lists the address of a deleted container (here a service it
+    // registered through the client's API: the client keeps it in its data dir, so a restart
+    // brings it back); delete everything in the client's data dir and restart the client. As
+    // with Consul it comes back with a new node ID and the stale address leaves the catalog.
+    QCOMPARE(httpRequest("PUT", cli.url(u"/v1/agent/service/register"_s), R"({"Name":"gone","Address":"172.17.0.9","Port":80})").status, 200);
+    auto catalogNode = [] { return QJsonDocument::fromJson(httpRequest("GET", u"http://127.0.0.2:8500/v1/catalog/node/client"_s).body).object(); };
+    QTRY_VERIFY_WITH_TIMEOUT(catalogNode().value(u"Services"_s).toObject().contains(u"gone"_s), 15000);
+    const QString oldId = catalogNode().value(u"Node"_s).toObject().value(u"ID"_s).toString();
+    const QString data = u"%1/client/data"_s.arg(base);
+    cli.signal(SIGTERM); // docker restart stops the container with SIGTERM
+    QVERIFY(!cli.running());
+    QVERIFY(QDir(data).removeRecursively() && QDir().mkpath(data));
+    QVERIFY(cli.start());
+    QTRY_VERIFY_WITH_TIMEOUT(!catalogNode().value(u"Node"_s).toObject().value(u"ID"_s).toString().isEmpty()
+                                 && catalogNode().value(u"Node"_s).toObject().value(u"ID"_s).toString() != oldId,
+                             30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!catalogNode().value(u"Services"_s).toObject().contains(u"gone"_s), 30000);
     QTRY_COMPARE_WITH_TIMEOUT(runQonsul({u"members"_s, u"-http-addr=127.0.0.2:8500"_s}).out.count(" alive "), 4, 30000);
 }
 
