@@ -719,7 +719,13 @@ void TestSeeds::seed001JsonConfigCluster()
     // "xxx-consul": as Consul does, the servers refuse a member of another datacenter, and the
     // client theirs, so it never joins (retry_join keeps trying).
     QVERIFY(startAgent(u"client"_s, u"127.0.0.1"_s, false, u"xxx-test-consul"_s));
-    QTRY_VERIFY_WITH_TIMEOUT(agents.back()->output().contains("part of wrong datacenter 'xxx-consul'"), 15000);
+    // What the user sees is Consul's text: memberlist's multierror of the refusal, in
+    // retry_join's log line and in what `join` prints.
+    QTRY_VERIFY_WITH_TIMEOUT(agents.back()->output().contains("Join cluster failed, will retry: cluster=LAN retry_interval=10s error=\"3 errors occurred:\n\t* Failed to join 127.0.0.2:8301: Member 'server-"), 15000);
+    const Run refused = runQonsul({u"join"_s, u"127.0.0.3"_s});
+    QCOMPARE(refused.code, 1);
+    static const QRegularExpression refusedText(uR"(^Error joining address '127\.0\.0\.3': Unexpected response code: 500 \(1 error occurred:\n\t\* Failed to join 127\.0\.0\.3:8301: Member 'server-[123]' part of wrong datacenter 'xxx-consul'\)\nFailed to join any nodes\.\n$)"_s);
+    QVERIFY2(refusedText.match(QString::fromUtf8(refused.err)).hasMatch(), refused.err.constData());
     QVERIFY(!runQonsul({u"members"_s, u"-http-addr=127.0.0.2:8500"_s}).out.contains("client"));
     QVERIFY(!runQonsul({u"members"_s}).out.contains("server-"));
     agents.pop_back();
