@@ -75,7 +75,7 @@ QJsonObject coordinateJson(const gossip::Coordinate &c)
 } // namespace
 
 namespace {
-std::optional<QSslConfiguration> checkTls(const config::AgentConfig &config, QString *error)
+std::optional<checks::TlsBase> checkTls(const config::AgentConfig &config, QString *error)
 {
     return checks::checkTlsConfiguration({config.enableAgentTlsForChecks, config.checkTlsCaFile, config.checkTlsCaPath,
                                           config.checkTlsCertFile, config.checkTlsKeyFile},
@@ -99,7 +99,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     }
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer);
     m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer);
-    m_checkTls = checkTls(m_config, &m_checkTlsError).value_or(QSslConfiguration());
+    m_checkTls = checkTls(m_config, &m_checkTlsError).value_or(checks::TlsBase());
     // Made for the first HTTP or gRPC check: a QNetworkAccessManager costs an agent ~0.5 MB RSS.
     auto checkNam = [this] {
         if (!m_checkNam) {
@@ -878,7 +878,7 @@ AgentError Agent::reload()
     const config::AgentConfig &next = *loaded.config;
     // The checks' TLS files are read again (checks added or changed from now on use them).
     QString tlsError;
-    const std::optional<QSslConfiguration> nextTls = checkTls(next, &tlsError);
+    const std::optional<checks::TlsBase> nextTls = checkTls(next, &tlsError);
     if (!nextTls) {
         qCCritical(lcAgent).noquote() << "Failed to reload configs:" << tlsError;
         return {500, QStringLiteral("Failed to reload configs: %1").arg(tlsError)};

@@ -151,7 +151,7 @@ private:
     std::unique_ptr<state::SessionTimers> m_sessionTimers;
     std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
     std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks
-    QSslConfiguration m_checkTls;                      // TLS checks' base (checks/CheckTls.h)
+    checks::TlsBase m_checkTls;                        // TLS checks' base (checks/CheckTls.h)
     QString m_checkTlsError;                           // loading it failed: start() reports it
     std::unique_ptr<checks::LocalPersistence> m_persistence; // API registrations, TTL states (not in dev)
     std::unique_ptr<LocalState> m_local;

@@ -58,7 +58,7 @@ public:
         bool enableLocalScriptChecks = false; // scripts from config files
         qint64 fullSyncIntervalMs = 60000;
         qint64 reapIntervalMs = 30000;
-        QSslConfiguration checkTls; // the base of TLS checks' configuration (checks/CheckTls.h)
+        checks::TlsBase checkTls; // the base of TLS checks' configuration (checks/CheckTls.h)
     };
 
     // `store` is read by the full sync and by alias checks of other nodes (may be null in

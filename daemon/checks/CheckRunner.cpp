@@ -192,7 +192,7 @@ void TailBuffer::write(const QByteArray &data)
 // ---------------------------------------------------------------------------------------
 // HTTP
 
-HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls, const CheckSpec &spec,
+HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls, const CheckSpec &spec,
                        int outputMaxSize, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_nam(nam)
@@ -498,7 +498,7 @@ void HttpRunner::cancel()
 // ---------------------------------------------------------------------------------------
 // TCP
 
-TcpRunner::TcpRunner(Clock *clock, const QSslConfiguration &tls, const CheckSpec &spec, Notify notify)
+TcpRunner::TcpRunner(Clock *clock, const TlsBase &tls, const CheckSpec &spec, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.tcp)
     , m_useTls(spec.tcpUseTls)
@@ -793,7 +793,7 @@ void ScriptRunner::cancel()
     }
 }
 
-std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls,
+std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls,
                                         const CheckSpec &spec, int outputMaxSize, CheckRunner::Notify notify)
 {
     switch (spec.kind) {

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "checks/CheckSpec.h"
+#include "checks/CheckTls.h"
 #include "core/Clock.h"
 
 class QNetworkAccessManager;
@@ -99,7 +100,7 @@ private:
 class HttpRunner final : public QObject, public CheckRunner
 {
 public:
-    HttpRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls, const CheckSpec &spec,
+    HttpRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls, const CheckSpec &spec,
                int outputMaxSize, Notify notify);
     ~HttpRunner() override;
 
@@ -123,7 +124,7 @@ private:
     QNetworkReply *m_reply = nullptr;
     std::unique_ptr<TailBuffer> m_body;
     bool m_timedOut = false;
-    QSslConfiguration m_tls; // see CheckTls.h
+    TlsBase m_tls; // see CheckTls.h
     QString m_tlsError;      // the last failed verification, as Go reports it
 };
 
@@ -132,7 +133,7 @@ private:
 class TcpRunner final : public QObject, public CheckRunner
 {
 public:
-    TcpRunner(Clock *clock, const QSslConfiguration &tls, const CheckSpec &spec, Notify notify);
+    TcpRunner(Clock *clock, const TlsBase &tls, const CheckSpec &spec, Notify notify);
     ~TcpRunner() override;
 
 protected:
@@ -146,7 +147,7 @@ private:
     bool m_useTls;
     bool m_tlsSkipVerify;
     QString m_tlsServerName;
-    QSslConfiguration m_tls;
+    TlsBase m_tls;
     QTcpSocket *m_socket = nullptr;
 };
 
@@ -220,7 +221,7 @@ public:
 // The runner for an interval check (HTTP, TCP, UDP, script, gRPC, H2PING, OS service, Docker);
 // nullptr for TTL and alias.
 // `tls` is the base of every TLS check's configuration (checkTlsConfiguration()).
-std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls,
+std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls,
                                         const CheckSpec &spec, int outputMaxSize, CheckRunner::Notify notify);
 
 // Splits "host:port" / "[v6]:port"; false when malformed.

@@ -36,10 +36,10 @@ bool addCas(const QString &path, QList<QSslCertificate> *cas, QString *error)
 }
 } // namespace
 
-std::optional<QSslConfiguration> checkTlsConfiguration(const CheckTlsSettings &settings, QString *error)
+std::optional<TlsBase> checkTlsConfiguration(const CheckTlsSettings &settings, QString *error)
 {
     if (!settings.useAgentTls)
-        return QSslConfiguration(); // null: checkTlsFor() takes Qt's default (loading TLS only then)
+        return TlsBase(); // checkTlsFor() takes Qt's default (loading TLS only then)
     QSslConfiguration config = QSslConfiguration::defaultConfiguration();
     QList<QSslCertificate> cas;
     if (!settings.caFile.isEmpty()) {
@@ -77,9 +77,9 @@ std::optional<QSslConfiguration> checkTlsConfiguration(const CheckTlsSettings &s
     return config;
 }
 
-QSslConfiguration checkTlsFor(const QSslConfiguration &base, bool skipVerify)
+QSslConfiguration checkTlsFor(const TlsBase &base, bool skipVerify)
 {
-    QSslConfiguration config = base.isNull() ? QSslConfiguration::defaultConfiguration() : base;
+    QSslConfiguration config = base ? *base : QSslConfiguration::defaultConfiguration();
     if (skipVerify)
         config.setPeerVerifyMode(QSslSocket::VerifyNone);
     return config;

@@ -23,13 +23,17 @@ struct CheckTlsSettings
     QString keyFile;
 };
 
-// The base configuration every check's TLS starts from (a null one without
-// enable_agent_tls_for_checks, so an agent without TLS checks never initialises TLS); nullopt
-// and `error` (Consul's text) when a file named in the settings cannot be loaded.
-std::optional<QSslConfiguration> checkTlsConfiguration(const CheckTlsSettings &settings, QString *error);
+// The base configuration every check's TLS starts from; nullopt stands for Qt's default one,
+// made only when a TLS check runs. Not even a null QSslConfiguration is made before: its
+// constructor loads Qt's TLS backends (libssl, libcrypto: ~4 MB of every agent's RSS).
+using TlsBase = std::optional<QSslConfiguration>;
+
+// The base: nullopt without enable_agent_tls_for_checks; none at all (outer nullopt) and
+// `error` (Consul's text) when a file named in the settings cannot be loaded.
+std::optional<TlsBase> checkTlsConfiguration(const CheckTlsSettings &settings, QString *error);
 
 // `base` with one check's tls_skip_verify applied (the name is set on the socket or request).
-QSslConfiguration checkTlsFor(const QSslConfiguration &base, bool skipVerify);
+QSslConfiguration checkTlsFor(const TlsBase &base, bool skipVerify);
 
 // A failed verification as Go's crypto/tls reports it, e.g.
 // "tls: failed to verify certificate: x509: certificate signed by unknown authority" or

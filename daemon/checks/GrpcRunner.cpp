@@ -134,7 +134,7 @@ QString grpcCodeName(int code)
     return QStringLiteral("Code(%1)").arg(code);
 }
 
-GrpcRunner::GrpcRunner(Clock *clock, QNetworkAccessManager *nam, const QSslConfiguration &tls, const CheckSpec &spec,
+GrpcRunner::GrpcRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls, const CheckSpec &spec,
                        Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.grpc)

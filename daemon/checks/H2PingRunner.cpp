@@ -28,7 +28,7 @@ QByteArray frame(quint8 type, quint8 flags, const QByteArray &payload)
 }
 } // namespace
 
-H2PingRunner::H2PingRunner(Clock *clock, const QSslConfiguration &tls, const CheckSpec &spec, Notify notify)
+H2PingRunner::H2PingRunner(Clock *clock, const TlsBase &tls, const CheckSpec &spec, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.h2ping)
     , m_tls(spec.h2pingUseTls)

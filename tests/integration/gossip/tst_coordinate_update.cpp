@@ -2,9 +2,13 @@
 // client agent on 127.0.0.8 joined to it. An update sent to the client is forwarded to the
 // server, stored through Raft, and read back on both; one for a node outside the catalog is
 // dropped; bad bodies get Consul's answers; a stored coordinate survives a server restart.
+// The same client also shows what keeps an agent's memory small (docs/benchmarks.md, issue 5):
+// it maps neither libarchive nor libcrypto (opened on first use) and runs a single thread.
 #include "AgentProcess.h"
 #include "TestSupport.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -62,6 +66,7 @@ private Q_SLOTS:
     void nodeOutsideCatalogIsDropped();
     void badBodies();
     void survivesServerRestart();
+    void clientMapsNoSnapshotOrCryptoLibrary();
 
 private:
     bool startAgent(Agent &a, bool server);
@@ -163,6 +168,21 @@ void TestCoordinateUpdate::survivesServerRestart()
     QVERIFY(startAgent(m_server, true));
     const QJsonObject expected{{u"Node"_s, u"external-db"_s}, {u"Segment"_s, QString()}, {u"Coord"_s, coord(0.25)}};
     QTRY_COMPARE_WITH_TIMEOUT(coordinateOf(m_server, u"external-db"_s), expected, 20000);
+}
+
+void TestCoordinateUpdate::clientMapsNoSnapshotOrCryptoLibrary()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("reads /proc");
+#endif
+    const qint64 pid = m_client.process->process().processId();
+    QFile maps(u"/proc/%1/maps"_s.arg(pid));
+    QVERIFY(maps.open(QIODevice::ReadOnly));
+    const QByteArray mapped = maps.readAll();
+    QVERIFY(mapped.contains("libQt6Core"));
+    QVERIFY2(!mapped.contains("libarchive"), "libarchive is mapped");
+    QVERIFY2(!mapped.contains("/libcrypto.so"), "libcrypto is mapped");
+    QCOMPARE(QDir(u"/proc/%1/task"_s.arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCoordinateUpdate)
