@@ -284,6 +284,7 @@ void HttpConnection::onReadable()
         return;
     char buffer[kReadChunk];
     bool gone = false;
+    bool peerDone = false;
     for (qint64 budget = kMaxReadPerEvent; budget > 0;) {
         if (!m_closing && m_busy && m_in.size() - m_inPos >= kMaxBufferedWhileBusy) {
             setEnabled(false); // TCP flow control until the reply is finished (finishResponse)
@@ -307,14 +308,41 @@ void HttpConnection::onReadable()
             continue;
         } else if (n < 0 && wouldBlock()) {
             break;
+        } else if (n == 0 && !m_closing) {
+            peerDone = true; // the client half-closed after its request(s)
+            break;
         } else {
-            gone = true; // end of stream or reset; what arrived before it is still answered
+            gone = true; // reset, or end of input while closing
             break;
         }
+    }
+    if (peerDone) {
+        // What arrived before the end is still answered (`printf 'GET ...' | nc -N` shuts down its
+        // side at once), also when the reply comes later (a request forwarded to a server), then
+        // the connection closes (processInput). The descriptor stays readable at EOF: stop
+        // watching it.
+        setEnabled(false);
+        m_peerDone = true;
     }
     processInput();
     if (gone)
         onDisconnected();
+    else
+        settlePeerDone(); // processInput returns early while a reply is pending
+}
+
+void HttpConnection::settlePeerDone()
+{
+    if (!m_peerDone || m_closed || m_closing)
+        return;
+    if (!m_busy) {
+        startClose(false); // nothing more can arrive; an incomplete request is dropped
+    } else if (m_current && m_current->watchesClose()) {
+        // A reply that waits on the client's presence (a blocking query, the monitor stream) is
+        // cancelled as if the client had gone: a client that timed out and closed must not keep
+        // its watch parked for minutes. A plain deferred reply is still sent.
+        onDisconnected();
+    }
 }
 
 void HttpConnection::resume()
@@ -360,6 +388,10 @@ void HttpConnection::processInput()
     m_dispatching = false;
     if (m_closed || m_closing)
         return;
+    if (m_peerDone) {
+        settlePeerDone();
+        return;
+    }
     if (m_inPos == m_in.size()) {
         // The next read brings its own buffer (see pull()); keeping this one would cost a parked
         // blocking query its capacity for minutes.
@@ -571,11 +603,11 @@ void HttpConnection::finishResponse(bool close)
     }
     if (m_dispatching || m_closed)
         return; // processInput's loop carries on
-    if (!isEnabled())
+    if (!isEnabled() && !m_peerDone)
         setEnabled(true); // reading was paused while pipelined input waited
     // Answered later, from some other event: parse what is buffered on a fresh event loop pass,
     // so the handler is never re-entered from inside a responder call.
-    if (m_inPos < m_in.size()) {
+    if (m_inPos < m_in.size() || m_peerDone) {
         if (!m_resumeQueued) {
             m_resumeQueued = true;
             QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
@@ -606,13 +638,13 @@ void HttpConnection::startClose(bool linger)
         return;
     // Input we will never read (say, requests pipelined after "Connection: close") would turn the
     // close into a reset, so drain it as after an error.
-    linger = linger || m_inPos < m_in.size() || sysPendingInput(m_fd) > 0;
+    linger = !m_peerDone && (linger || m_inPos < m_in.size() || sysPendingInput(m_fd) > 0);
     m_closing = true;
     m_busy = false;
     m_in = QByteArray();
     m_inPos = 0;
     m_parser.reset();
-    if (!isEnabled())
+    if (!isEnabled() && !m_peerDone)
         setEnabled(true); // input is drained from now on
     const qint64 now = m_server->now();
     if (!linger) {

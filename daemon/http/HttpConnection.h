@@ -50,6 +50,7 @@ private:
     bool inputPaused() const;
     void resume();
     void processInput();
+    void settlePeerDone();
     void dispatch(HttpRequest &&request);
     void appendHead(QByteArray &out, int status, const HeaderList &headers, bool &close);
     void finishResponse(bool close);
@@ -82,6 +83,7 @@ private:
     bool m_closing = false; // no more requests; flushing, then closing
     bool m_lingering = false; // reply sent, write side shut; discarding input until EOF
     bool m_closed = false; // descriptor closed
+    bool m_peerDone = false; // the client shut down its side; answer what is pending, then close
     // The current request's reply framing.
     bool m_keepAlive = true;
     bool m_headRequest = false;

@@ -45,6 +45,8 @@ public:
     // Set after that happened, it is called on the next event loop pass. The callback is dropped
     // once the reply is finished or once it ran, so it may capture this responder's shared_ptr.
     void setOnClosed(std::function<void()> onClosed);
+    // The handler asked to hear of a close: the reply is only wanted while the client waits.
+    bool watchesClose() const { return bool(m_onClosed); }
     // Reply bytes accepted but not yet handed to the kernel (backpressure for streams).
     qint64 bufferedBytes() const;
 

@@ -324,7 +324,21 @@ void Api::registerAgent()
             }
             out->beginStream(200, {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/plain")}});
             // The sink keeps the stream alive; the close hook removes the sink, and with it the stream.
-            const int sink = LogHub::addSink(*level, [out](LogLevel, const QByteArray &line) { out->writeChunk(line); });
+            // A reader slower than the log drops lines instead of growing the agent's memory without
+            // bound (Consul drops them too); the stream says how many once it catches up.
+            const int sink = LogHub::addSink(*level, [out, dropped = qint64(0)](LogLevel, const QByteArray &line) mutable {
+                constexpr qint64 kMonitorBacklog = 1024 * 1024;
+                if (out->bufferedBytes() > kMonitorBacklog) {
+                    ++dropped;
+                    return;
+                }
+                if (dropped > 0) {
+                    out->writeChunk(LogHub::format(LogLevel::Warn, "agent",
+                        QStringLiteral("Monitor dropped logs during monitor request: dropped_count=%1").arg(dropped), false));
+                    dropped = 0;
+                }
+                out->writeChunk(line);
+            });
             out->setOnClosed([sink] { LogHub::removeSink(sink); });
             qCInfo(lcHttp).noquote() << "monitor: streaming logs at level" << (levelName.isEmpty() ? QStringLiteral("info") : levelName);
         });

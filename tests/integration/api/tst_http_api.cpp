@@ -513,6 +513,49 @@ private Q_SLOTS:
         QVERIFY(seen.contains("Transfer-Encoding: chunked"));
         QVERIFY2(seen.contains("Reloading configuration"), seen);
     }
+
+    // A monitor client that stops reading must not grow the agent's memory: past a backlog the
+    // agent drops lines, and says so in the stream once the client reads again.
+    void monitorDropsLinesForSlowReader()
+    {
+        QTcpSocket monitor;
+        monitor.setReadBufferSize(4096); // Qt stops reading: the kernel's buffers fill up
+        monitor.connectToHost(QHostAddress::LocalHost, m_agent.httpPort());
+        QVERIFY(monitor.waitForConnected(2000));
+        monitor.write("GET /v1/agent/monitor?loglevel=debug HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(monitor.waitForBytesWritten(1000));
+        QVERIFY(monitor.waitForReadyRead(2000));
+
+        // Each fired event logs a debug line with its name: 30,000 lines of ~400 bytes, pipelined.
+        const QByteArray name(300, 'e');
+        const QByteArray request = "PUT /v1/event/fire/" + name + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+        QTcpSocket writer;
+        writer.connectToHost(QHostAddress::LocalHost, m_agent.httpPort());
+        QVERIFY(writer.waitForConnected(2000));
+        constexpr int kBatch = 500;
+        constexpr int kEvents = 30000;
+        for (int sent = 0; sent < kEvents; sent += kBatch) {
+            writer.write(request.repeated(kBatch));
+            QByteArray replies;
+            // Not waitForReadyRead: the event loop must run to drain the agent's (debug) log pipe.
+            QTRY_VERIFY_WITH_TIMEOUT((replies += writer.readAll()).count("HTTP/1.1 ") >= kBatch, 10000);
+            QVERIFY2(replies.count("HTTP/1.1 200") == kBatch, replies.left(300).constData());
+        }
+
+        // Now read everything, then log one more line: the note comes before it.
+        monitor.setReadBufferSize(0);
+        QByteArray seen;
+        for (qsizetype before = -1; before != seen.size();) { // qWait, not waitForReadyRead: see above
+            before = seen.size();
+            QTest::qWait(300);
+            seen += monitor.readAll();
+        }
+        QVERIFY2(seen.size() < 12 * 1024 * 1024, QByteArray::number(seen.size()).constData());
+        QCOMPARE(put(QStringLiteral("/v1/event/fire/after")).status, 200);
+        QTRY_VERIFY((seen += monitor.readAll()).contains("Fired user event: after"));
+        QVERIFY2(seen.contains("Monitor dropped logs during monitor request: dropped_count="), QByteArray::number(seen.size()).constData());
+        QVERIFY(seen.indexOf("Monitor dropped logs") < seen.indexOf("Fired user event: after"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHttpApi)

@@ -8,6 +8,7 @@
 #include <QtTest>
 #include <memory>
 #include <optional>
+#include <sys/socket.h>
 
 using namespace qonsul::http;
 
@@ -78,6 +79,15 @@ public:
         return m_buffer;
     }
     QTcpSocket &socket() { return m_socket; }
+    // Shut down the sending side only, as `nc -N` does after its input.
+    void finishSending() { ::shutdown(int(m_socket.socketDescriptor()), SHUT_WR); }
+    // Close with RST (SO_LINGER 0): a client that is gone for sure.
+    void reset()
+    {
+        const linger l { 1, 0 };
+        ::setsockopt(int(m_socket.socketDescriptor()), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        m_socket.abort();
+    }
 
 private:
     void pull() { m_buffer += m_socket.readAll(); }
@@ -168,6 +178,8 @@ private Q_SLOTS:
     void deferredReplyClientDisconnects();
     void deferredReplyOutlivesIdleTimeout();
     void onClosedSetAfterDisconnect();
+    void halfCloseStillGetsDeferredReplies();
+    void halfCloseCancelsReplyWatchingTheClient();
     void hugeContentLengthRefused();
     void bodyLimitPerRoute();
     void refusedBodyStillBeingSent();
@@ -437,13 +449,51 @@ void TestHttpServer::onClosedSetAfterDisconnect()
         QVERIFY(client.waitConnected());
         client.send(get("/"));
         QTRY_VERIFY(pending);
-        client.socket().abort();
+        client.reset();
         QTRY_COMPARE(server->connectionCount(), 0);
     }
     bool called = false;
     pending->setOnClosed([&called] { called = true; });
     QVERIFY(!called); // never from inside a responder call
     QTRY_VERIFY(called);
+}
+
+void TestHttpServer::halfCloseStillGetsDeferredReplies()
+{
+    auto server = start(HttpLimits(), [](const HttpRequest &request, std::shared_ptr<HttpResponder> r) {
+        const HttpResponse response = echo(request);
+        QTimer::singleShot(30, [r, response] { r->send(response); }); // as a request forwarded to a server
+    });
+    Client client(server->serverPort());
+    QVERIFY(client.waitConnected());
+    client.send(get("/first") + get("/second") + "GET /incompl");
+    client.finishSending();
+    const auto first = client.read();
+    QVERIFY(first);
+    QCOMPARE(first->body, QByteArray("/first"));
+    const auto second = client.read();
+    QVERIFY(second);
+    QCOMPARE(second->body, QByteArray("/second"));
+    QVERIFY(client.waitClosed()); // the incomplete third request can never finish
+    QTRY_COMPARE(server->connectionCount(), 0);
+}
+
+void TestHttpServer::halfCloseCancelsReplyWatchingTheClient()
+{
+    std::shared_ptr<HttpResponder> pending;
+    int closedCalls = 0;
+    auto server = start(HttpLimits(), [&](const HttpRequest &, std::shared_ptr<HttpResponder> r) {
+        r->setOnClosed([&closedCalls] { ++closedCalls; }); // a blocking query
+        pending = std::move(r);
+    });
+    Client client(server->serverPort());
+    QVERIFY(client.waitConnected());
+    client.send(get("/v1/kv/x?index=5&wait=10m"));
+    QTRY_VERIFY(pending);
+    client.finishSending();
+    QTRY_COMPARE(closedCalls, 1);
+    QVERIFY(!pending->isOpen());
+    QTRY_COMPARE(server->connectionCount(), 0);
 }
 
 void TestHttpServer::hugeContentLengthRefused()
