@@ -226,9 +226,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         const auto r = callOrReport(*client, { "GET", QStringLiteral("/v1/agent/self") }, QStringLiteral("Error querying agent"));
@@ -405,9 +403,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         const auto r = callOrReport(*client, { "PUT", QStringLiteral("/v1/agent/reload") }, QStringLiteral("Error reloading"));
@@ -620,9 +616,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         Request req { "GET", QStringLiteral("/v1/agent/monitor") };

@@ -45,9 +45,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         const std::optional<QJsonObject> c = fetch(*client, m_http.stale());
@@ -111,9 +109,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         std::optional<QJsonObject> c = fetch(*client, false);
@@ -211,9 +207,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         Request req{"GET", QStringLiteral("/v1/operator/autopilot/state")};

@@ -26,6 +26,13 @@ std::unique_ptr<client::ApiClient> connectOrReport(const HttpFlags &http)
     return client;
 }
 
+std::unique_ptr<client::ApiClient> Command::parseAndConnect(const QStringList &args)
+{
+    if (!m_flags.parse(args))
+        return nullptr;
+    return connectOrReport(m_http);
+}
+
 QString agentNodeNameOrReport(client::ApiClient &client)
 {
     const client::Response r = client.call({ "GET", QStringLiteral("/v1/agent/self") });

@@ -30,6 +30,9 @@ public:
     QString help() const;
 
 protected:
+    // Parses the flags, then connects with them; nullptr (the error printed) when either fails.
+    std::unique_ptr<client::ApiClient> parseAndConnect(const QStringList &args);
+
     FlagSet m_flags;
     HttpFlags m_http;
 };

@@ -29,9 +29,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         Request req{"GET", QStringLiteral("/v1/operator/raft/configuration")};
@@ -137,9 +135,7 @@ public:
     }
     int run(const QStringList &args) override
     {
-        if (!m_flags.parse(args))
-            return 1;
-        auto client = connectOrReport(m_http);
+        auto client = parseAndConnect(args);
         if (!client)
             return 1;
         Request req{"POST", QStringLiteral("/v1/operator/raft/transfer-leader")};
