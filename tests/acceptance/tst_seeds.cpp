@@ -426,7 +426,12 @@ void TestSeeds::seed000DnsServiceLookups()
     QCOMPARE(digSection(dig.out, u"ANSWER"_s), QStringList{u"web.service.consul. 0 IN A 127.0.0.1"_s});
 
     // $ dig @127.0.0.1 -p 8600 web.service.consul SRV
-    dig = run(u"dig"_s, {u"@127.0.0.1"_s, u"-p"_s, u"8600"_s, u"web.service.consul"_s, u"SRV"_s});
+    // The node's meta (the TXT additional) comes with the agent's node-info sync, a write of its
+    // own that may land just after the service's (Consul sends node info along with a service
+    // while it is out of sync; we do not yet): wait for it.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (dig = run(u"dig"_s, {u"@127.0.0.1"_s, u"-p"_s, u"8600"_s, u"web.service.consul"_s, u"SRV"_s})).out.contains("IN TXT"),
+        15000);
     QCOMPARE(dig.code, 0);
     QCOMPARE(digSection(dig.out, u"QUESTION"_s), QStringList{u";web.service.consul. IN SRV"_s});
     QCOMPARE(digSection(dig.out, u"ANSWER"_s), QStringList{u"web.service.consul. 0 IN SRV 1 1 8888 cli-0.node.dc1.consul."_s});
