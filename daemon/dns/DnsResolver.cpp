@@ -234,10 +234,11 @@ DnsResolver::~DnsResolver() = default;
 void DnsResolver::refreshCache()
 {
     const quint64 last = m_store->lastIndex();
-    if (last == m_seenIndex)
+    const quint64 restores = m_store->restoreCount();
+    if (last == m_seenIndex && restores == m_seenRestores)
         return; // nothing written since the last query
-    if (last < m_seenIndex && m_seenIndex != ~quint64(0)) {
-        // An older snapshot was restored: indexes seen before mean nothing now.
+    if (restores != m_seenRestores) {
+        // A snapshot was restored: indexes seen before mean nothing now.
         m_namesBuiltAt = ~quint64(0);
         m_serviceNames.clear();
         m_nodeNames.clear();
@@ -248,6 +249,7 @@ void DnsResolver::refreshCache()
         m_replyCount = 0;
     }
     m_seenIndex = last;
+    m_seenRestores = restores;
     // Only catalog writes matter (KV writes move the store's index too). Names and addresses
     // change with the nodes and services tables; health with the checks table as well.
     const quint64 names = std::max(m_store->tableIndex(u"nodes"), m_store->tableIndex(u"services"));

@@ -131,6 +131,7 @@ private:
     QRandomGenerator m_random;
     NearLookup m_near;
     quint64 m_seenIndex = ~quint64(0);
+    quint64 m_seenRestores = 0;
     quint64 m_namesIndex = ~quint64(0);    // the nodes and services tables' index
     quint64 m_namesBuiltAt = ~quint64(0);  // m_namesIndex when the name indexes were built
     quint64 m_catalogIndex = ~quint64(0);  // nodes, services and checks tables' index

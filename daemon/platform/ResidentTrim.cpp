@@ -66,7 +66,9 @@ int dropCleanFilePages()
     const QList<Mapping> mappings = cleanFileMappings();
     for (const Mapping &m : mappings)
         madvise(reinterpret_cast<void *>(m.start), m.end - m.start, MADV_DONTNEED);
+#ifdef __GLIBC__
     malloc_trim(0); // and the heap's free pages
+#endif
     return int(mappings.size());
 }
 

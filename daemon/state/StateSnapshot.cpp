@@ -261,6 +261,7 @@ bool StateStore::restore(const QByteArray &data, QString *error)
     for (const QString &n : m_nodes.keys() + fresh.m_nodes.keys())
         all.node(n);
     m_lastIndex = fresh.m_lastIndex;
+    ++m_restores;
     m_tableIndex = std::move(fresh.m_tableIndex);
     m_serviceIndex = std::move(fresh.m_serviceIndex);
     m_kv = std::move(fresh.m_kv);

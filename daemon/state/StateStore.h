@@ -58,6 +58,9 @@ public:
     // this store goes on applying.
     std::function<QByteArray()> capture() const;
     bool restore(const QByteArray &data, QString *error);
+    // Counts restores: indexes from before one say nothing about the data after it (another
+    // cluster's snapshot may have higher indexes), so caches keyed by index start over.
+    quint64 restoreCount() const { return m_restores; }
 
     WatchHub &watches() { return m_watches; }
 
@@ -162,6 +165,7 @@ private:
     void deleteQueriesOfSession(const QString &session);
 
     quint64 m_lastIndex = 0;
+    quint64 m_restores = 0;
     quint64 m_applying = 0; // index of the command being applied
     QHash<QString, quint64> m_tableIndex;
 

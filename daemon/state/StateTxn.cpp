@@ -31,6 +31,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
     const auto savedInstances = m_serviceInstances;
     const auto savedServiceIndex = m_serviceIndex;
     const auto savedSessions = m_sessions;
+    const auto savedCoordinates = m_coordinates; // a node's deletion takes its coordinates along
 
     QCborArray results;
     QCborArray errors;
@@ -178,6 +179,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
         m_serviceInstances = savedInstances;
         m_serviceIndex = savedServiceIndex;
         m_sessions = savedSessions;
+        m_coordinates = savedCoordinates;
         m_changes.clear();
         r.value = QCborMap{{QStringLiteral("Errors"), errors}};
     } else {

@@ -536,6 +536,26 @@ private Q_SLOTS:
         QCOMPARE(addresses(ask(*resolver, query("web.service.consul.", type::A)).answers), (QList<QByteArray>{"0a00000b"}));
     }
 
+    void restoredSnapshotOfAnotherClusterReplacesCachedAnswers()
+    {
+        // Another cluster's store, written in the same order (so db has the same index in both)
+        // but with node1 at another address, and one write further. Restored here, the answer
+        // cached for db at that same index must not survive.
+        Fixture other;
+        other.node("node1", "10.0.0.9");
+        other.service("node1", QJsonObject{{"ID", "db1"}, {"Service", "db"}, {"Port", 5432}});
+        other.node("node5", "10.0.0.5");
+        fp = std::make_unique<Fixture>();
+        fp->node("node1", "10.0.0.1");
+        fp->service("node1", QJsonObject{{"ID", "db1"}, {"Service", "db"}, {"Port", 5432}});
+        makeResolver();
+        QCOMPARE(addresses(ask(*resolver, query("db.service.consul.", type::A)).answers), (QList<QByteArray>{"0a000001"}));
+        QVERIFY(other.store.lastIndex() > fp->store.lastIndex());
+        QString error;
+        QVERIFY2(fp->store.restore(other.store.snapshot(), &error), qPrintable(error));
+        QCOMPARE(addresses(ask(*resolver, query("db.service.consul.", type::A)).answers), (QList<QByteArray>{"0a000009"}));
+    }
+
     void cachedRepliesKeepShufflingIdsAndSpelling()
     {
         // Encoded replies are reused per instance order: every order still comes up, each reply
