@@ -1,5 +1,6 @@
 #include "http/HttpConnection.h"
 
+#include "core/Burst.h"
 #include "core/Logging.h"
 #include "http/HttpServer.h"
 
@@ -37,12 +38,14 @@ constexpr qsizetype kCoalesceChunkBytes = 16 * 1024;
 
 #ifdef Q_OS_WIN
 bool wouldBlock() { return WSAGetLastError() == WSAEWOULDBLOCK; }
+bool wouldBlock(int error) { return error == WSAEWOULDBLOCK; }
 bool interrupted() { return WSAGetLastError() == WSAEINTR; }
 qint64 sysRecv(qintptr fd, char *buf, qint64 size) { return ::recv(SOCKET(fd), buf, int(size), 0); }
 qint64 sysSend(qintptr fd, const char *data, qint64 size)
 {
     return ::send(SOCKET(fd), data, int(qMin<qint64>(size, INT_MAX)), 0);
 }
+int lastSocketError() { return WSAGetLastError(); }
 void sysClose(qintptr fd) { ::closesocket(SOCKET(fd)); }
 void sysShutdownWrite(qintptr fd) { ::shutdown(SOCKET(fd), SD_SEND); }
 qint64 sysPendingInput(qintptr fd)
@@ -67,6 +70,7 @@ QHostAddress peerOf(qintptr fd)
 }
 #else
 bool wouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK; }
+bool wouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 bool interrupted() { return errno == EINTR; }
 qint64 sysRecv(qintptr fd, char *buf, qint64 size) { return ::recv(int(fd), buf, size_t(size), 0); }
 qint64 sysSend(qintptr fd, const char *data, qint64 size)
@@ -78,6 +82,7 @@ qint64 sysSend(qintptr fd, const char *data, qint64 size)
 #endif
     return ::send(int(fd), data, size_t(size), flags);
 }
+int lastSocketError() { return errno; }
 void sysClose(qintptr fd) { ::close(int(fd)); }
 void sysShutdownWrite(qintptr fd) { ::shutdown(int(fd), SHUT_WR); }
 qint64 sysPendingInput(qintptr fd)
@@ -191,6 +196,8 @@ void HttpConnection::closeDescriptor()
     setEnabled(false);
     if (m_writeNotifier)
         m_writeNotifier->setEnabled(false);
+    if (m_inBurst)
+        return; // another thread may be sending on it: sendDone() closes it
     sysClose(m_fd);
     m_fd = -1;
 }
@@ -212,6 +219,53 @@ void HttpConnection::onDisconnected()
         r->detach();
     m_server->connectionClosed(this);
     deleteLater();
+}
+
+qint64 HttpConnection::sendForBurst(qintptr fd, const char *data, qint64 size, int *error)
+{
+    for (;;) {
+        const qint64 n = sysSend(fd, data, size);
+        if (n >= 0)
+            return n;
+        if (!interrupted()) {
+            *error = lastSocketError();
+            return n;
+        }
+    }
+}
+
+void HttpConnection::writeOut(const QByteArray &bytes)
+{
+    if (bytes.isEmpty() || m_closed)
+        return;
+    if (bufferedBytes() == 0 && core::BurstScope::active()) {
+        // One of many replies of one write: sent together when the burst ends (HttpServer).
+        m_out = bytes;
+        m_outPos = 0;
+        m_inBurst = true;
+        m_server->sendInBurst(this, m_fd, bytes);
+        return;
+    }
+    writeOut(bytes.constData(), bytes.size());
+}
+
+void HttpConnection::sendDone(qint64 sent, int error)
+{
+    m_inBurst = false;
+    if (m_closed) {
+        closeDescriptor(); // deferred while the send was in flight
+        return;
+    }
+    if (sent > 0) {
+        m_outPos += sent;
+    } else if (sent < 0 && !wouldBlock(error)) {
+        onDisconnected(); // reset or gone: as a read would find out
+        return;
+    }
+    if (m_outPos < m_out.size())
+        waitWritable();
+    else
+        outputDrained();
 }
 
 void HttpConnection::writeOut(const char *data, qsizetype size)
@@ -244,6 +298,11 @@ void HttpConnection::writeOut(const char *data, qsizetype size)
         return;
     m_out = QByteArray(data, size);
     m_outPos = 0;
+    waitWritable();
+}
+
+void HttpConnection::waitWritable()
+{
     if (!m_writeNotifier) {
         m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
         connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
@@ -267,11 +326,16 @@ void HttpConnection::onWritable()
             return;
         }
     }
-    if (m_closed)
-        return;
+    if (!m_closed)
+        outputDrained();
+}
+
+void HttpConnection::outputDrained()
+{
     m_out = QByteArray();
     m_outPos = 0;
-    m_writeNotifier->setEnabled(false);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
     if (m_lingering)
         halfClose();
     else if (m_closing)
@@ -495,8 +559,7 @@ void HttpConnection::respond(HttpResponse &&response)
         last.headRequest = m_headRequest;
     }
     const bool close = last.close;
-    const QByteArray bytes = last.bytes;
-    writeOut(bytes.constData(), bytes.size());
+    writeOut(QByteArray(last.bytes));
     finishResponse(close);
 }
 

@@ -27,6 +27,10 @@ public:
     void abort(); // close now; a pending responder is detached
     void checkTimeout(qint64 now); // called by the server's sweep with its monotonic clock
     bool isClosed() const { return m_closed; }
+    // ParallelSender's send function for this platform.
+    static qint64 sendForBurst(qintptr fd, const char *data, qint64 size, int *error);
+    // What became of a reply queued in a burst (HttpServer, on this thread, after the burst).
+    void sendDone(qint64 sent, int error);
 
 protected:
     bool event(QEvent *e) override; // readiness to read (the notifier's activation)
@@ -44,6 +48,9 @@ private:
     qint64 bufferedBytes() const { return m_out.size() - m_outPos; }
 
     void writeOut(const char *data, qsizetype size);
+    void writeOut(const QByteArray &bytes); // may join a burst: see core/Burst.h
+    void waitWritable();
+    void outputDrained(); // everything is out: close if that was waited for
     void onReadable();
     void onWritable();
     void onDisconnected();
@@ -82,7 +89,8 @@ private:
     bool m_resumeQueued = false;
     bool m_closing = false; // no more requests; flushing, then closing
     bool m_lingering = false; // reply sent, write side shut; discarding input until EOF
-    bool m_closed = false; // descriptor closed
+    bool m_closed = false; // descriptor closed (or closing once m_inBurst clears)
+    bool m_inBurst = false; // m_out is being sent by a burst (HttpServer::sendInBurst)
     bool m_peerDone = false; // the client shut down its side; answer what is pending, then close
     // The current request's reply framing.
     bool m_keepAlive = true;

@@ -2,6 +2,10 @@
 
 #include "http/HttpConnection.h"
 
+#include "core/Burst.h"
+
+#include <QPointer>
+
 #include <QNetworkProxy>
 
 #include <limits>
@@ -30,6 +34,7 @@ HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, QObject *parent)
     : QObject(parent)
     , m_limits(std::move(limits))
     , m_handler(std::move(handler))
+    , m_burst(&HttpConnection::sendForBurst)
     , m_tcp(new Listener(this))
 {
     m_clock.start();
@@ -50,6 +55,7 @@ HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, QObject *parent)
 
 HttpServer::~HttpServer()
 {
+    flushBurst(); // a connection must not go while another thread sends on it
     close();
     // Delete the connections now, while the limits and handler they refer to still exist.
     qDeleteAll(findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly));
@@ -95,6 +101,28 @@ void HttpServer::onIncoming(qintptr fd)
     m_connections.insert(new HttpConnection(fd, this));
     if (!m_sweepTimer.isActive())
         m_sweepTimer.start();
+}
+
+void HttpServer::sendInBurst(HttpConnection *connection, qintptr fd, const QByteArray &bytes)
+{
+    if (m_burst.isEmpty())
+        core::BurstScope::atEnd([self = QPointer<HttpServer>(this)] {
+            if (self)
+                self->flushBurst();
+        });
+    m_burst.add(fd, bytes, quintptr(connection));
+}
+
+void HttpServer::flushBurst()
+{
+    if (m_burst.isEmpty())
+        return;
+    m_burst.finish();
+    // Connections closed meanwhile only deferred the close of their descriptor (deleteLater
+    // cannot run before this, on the same thread): each is still there to hear the result.
+    for (const ParallelSender::Item &item : m_burst.items())
+        reinterpret_cast<HttpConnection *>(item.tag)->sendDone(item.sent, item.error);
+    m_burst.clear();
 }
 
 void HttpServer::connectionClosed(HttpConnection *connection)

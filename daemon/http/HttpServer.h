@@ -4,6 +4,7 @@
 // limits and timeouts. See docs/http-server.md for why this replaced Qt HttpServer.
 #include "http/HttpParser.h"
 #include "http/HttpResponder.h"
+#include "http/ParallelSender.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -44,6 +45,9 @@ private:
     void connectionClosed(HttpConnection *connection);
     void sweep();
     qint64 now() const { return m_clock.elapsed(); }
+    // A reply written during a burst (core/Burst.h): sent with the others when the burst ends.
+    void sendInBurst(HttpConnection *connection, qintptr fd, const QByteArray &bytes);
+    void flushBurst();
 
     // The bytes of the last complete response written and what they were made from. A write
     // under a watched prefix answers thousands of blocking queries with one shared response
@@ -64,6 +68,7 @@ private:
     HttpLimits m_limits;
     HttpHandler m_handler;
     LastReply m_lastReply;
+    ParallelSender m_burst;
     Listener *m_tcp; // accepts; each descriptor goes straight to an HttpConnection
     QSet<HttpConnection *> m_connections;
     QTimer m_sweepTimer;

@@ -1,6 +1,7 @@
 // Whole-state snapshot and restore: one CBOR document with every table and index.
 #include "state/Command.h"
 #include "state/StateStore.h"
+#include "core/Burst.h"
 
 #include <QCborArray>
 
@@ -281,6 +282,7 @@ bool StateStore::restore(const QByteArray &data, QString *error)
                              QStringLiteral("prepared-queries"), QStringLiteral("autopilot-config"),
                              QStringLiteral("coordinates")})
         all.table(t);
+    core::BurstScope burst; // every blocking query wakes: their replies go out together
     m_watches.notify(all);
     return true;
 }

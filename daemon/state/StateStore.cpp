@@ -1,6 +1,7 @@
 #include "state/StateStore.h"
 #include "state/Command.h"
 
+#include "core/Burst.h"
 #include "core/Logging.h"
 
 #include <QCborArray>
@@ -65,6 +66,7 @@ ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
     if (!m_changes.isEmpty()) {
         ChangeSet changes;
         std::swap(changes, m_changes);
+        core::BurstScope burst; // replies to the woken queries go out together (http/ParallelSender)
         m_watches.notify(changes);
     }
     return result;

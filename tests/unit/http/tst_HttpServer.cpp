@@ -3,6 +3,8 @@
 // client never blocks: it waits with QTest::qWaitFor, which keeps the loop running.
 #include "http/HttpServer.h"
 
+#include "core/Burst.h"
+
 #include <QElapsedTimer>
 #include <QTcpSocket>
 #include <QtTest>
@@ -197,6 +199,7 @@ private Q_SLOTS:
     void closeFromHandler();
     void pipelineBackpressure();
     void manyConnections();
+    void burstRepliesFromTwoThreads();
 
 private:
     std::unique_ptr<HttpServer> start(HttpLimits limits, HttpHandler handler)
@@ -932,6 +935,67 @@ void TestHttpServer::manyConnections()
     QCOMPARE(server->connectionCount(), 50);
     clients.clear();
     QTRY_COMPARE(server->connectionCount(), 0);
+}
+
+// A write that wakes many blocking queries answers them all inside one burst: the replies go out
+// from this thread and ParallelSender's helper. Each still reaches its own client whole and in
+// order with what follows on the connection; a connection closed or reset meanwhile is harmless.
+void TestHttpServer::burstRepliesFromTwoThreads()
+{
+    std::vector<std::shared_ptr<HttpResponder>> parked;
+    auto server = start(HttpLimits(), [&](const HttpRequest &request, std::shared_ptr<HttpResponder> r) {
+        if (request.path != "/write") {
+            parked.push_back(std::move(r));
+            return;
+        }
+        qonsul::core::BurstScope burst;
+        for (size_t i = 0; i < parked.size(); ++i) {
+            parked[i]->send(HttpResponse::text(200, QStringLiteral("woken %1").arg(i)));
+        }
+        parked.clear();
+        r->send(HttpResponse::text(200, QStringLiteral("written")));
+    });
+    constexpr int count = 300; // well past the helper's threshold
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < count; ++i)
+        clients.push_back(std::make_unique<Client>(server->serverPort()));
+    for (auto &c : clients)
+        QVERIFY(c->waitConnected());
+    for (int i = 0; i < count; ++i) { // every 50th asked to close after its reply
+        clients[size_t(i)]->send(i % 50 == 7 ? get("/v1/kv/p/?recurse&index=3", "Connection: close\r\n")
+                                             : get("/v1/kv/p/?recurse&index=3") + get("/after"));
+    }
+    QTRY_COMPARE(int(parked.size()), count);
+    clients[11]->reset(); // gone before the burst: its send fails, nothing else does
+    Client writer(server->serverPort());
+    QVERIFY(writer.waitConnected());
+    writer.send(get("/write"));
+    const auto written = writer.read();
+    QVERIFY(written);
+    QCOMPARE(written->body, QByteArray("written"));
+    for (int i = 0; i < count; ++i) {
+        if (i == 11)
+            continue;
+        const auto r = clients[size_t(i)]->read();
+        QVERIFY2(r, qPrintable(QString::number(i)));
+        QCOMPARE(r->body, QStringLiteral("woken %1").arg(i).toUtf8());
+        if (i % 50 == 7)
+            QVERIFY(clients[size_t(i)]->waitClosed());
+    }
+    // The pipelined second request on each connection parked after the burst: a second burst
+    // over the same connections works the same way.
+    QTRY_COMPARE(int(parked.size()), count - 1 - count / 50);
+    writer.send(get("/write"));
+    QVERIFY(writer.read());
+    for (int i = 0; i < count; ++i) {
+        if (i == 11 || i % 50 == 7)
+            continue;
+        const auto r = clients[size_t(i)]->read();
+        QVERIFY2(r, qPrintable(QString::number(i)));
+        QVERIFY(r->body.startsWith("woken "));
+    }
+    clients.clear();
+    QTRY_COMPARE(server->connectionCount(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestHttpServer)
