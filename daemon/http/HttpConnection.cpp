@@ -160,7 +160,7 @@ bool connectionHasClose(QByteArrayView value)
 } // namespace
 
 HttpConnection::HttpConnection(qintptr fd, HttpServer *server)
-    : QSocketNotifier(fd, QSocketNotifier::Read, server)
+    : QObject(server)
     , m_fd(fd)
     , m_server(server)
     , m_limits(server->m_limits)
@@ -168,6 +168,7 @@ HttpConnection::HttpConnection(qintptr fd, HttpServer *server)
     , m_peer(peerOf(fd))
 {
     sysPrepare(fd);
+    server->m_poller.add(fd, this);
     m_idleSince = server->now();
     armTimer(m_idleSince);
 }
@@ -179,13 +180,18 @@ HttpConnection::~HttpConnection()
     closeDescriptor();
 }
 
-bool HttpConnection::event(QEvent *e)
+void HttpConnection::setReading(bool on)
 {
-    if (e->type() == QEvent::SockAct || e->type() == QEvent::SockClose) {
-        onReadable();
-        return true;
-    }
-    return QSocketNotifier::event(e);
+    m_reading = on;
+    if (m_fd >= 0)
+        m_server->m_poller.setInterest(m_fd, m_reading, m_writing);
+}
+
+void HttpConnection::setWriting(bool on)
+{
+    m_writing = on;
+    if (m_fd >= 0)
+        m_server->m_poller.setInterest(m_fd, m_reading, m_writing);
 }
 
 void HttpConnection::closeDescriptor()
@@ -193,9 +199,7 @@ void HttpConnection::closeDescriptor()
     if (m_fd < 0)
         return;
     // Unregister before closing: the number may be reused by the next accepted connection.
-    setEnabled(false);
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(false);
+    m_server->m_poller.remove(m_fd);
     if (m_inBurst)
         return; // another thread may be sending on it: sendDone() closes it
     sysClose(m_fd);
@@ -303,12 +307,7 @@ void HttpConnection::writeOut(const char *data, qsizetype size)
 
 void HttpConnection::waitWritable()
 {
-    if (!m_writeNotifier) {
-        m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
-        connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
-    } else {
-        m_writeNotifier->setEnabled(true);
-    }
+    setWriting(true);
 }
 
 void HttpConnection::onWritable()
@@ -334,8 +333,7 @@ void HttpConnection::outputDrained()
 {
     m_out = QByteArray();
     m_outPos = 0;
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(false);
+    setWriting(false);
     if (m_lingering)
         halfClose();
     else if (m_closing)
@@ -351,7 +349,7 @@ void HttpConnection::onReadable()
     bool peerDone = false;
     for (qint64 budget = kMaxReadPerEvent; budget > 0;) {
         if (!m_closing && m_busy && m_in.size() - m_inPos >= kMaxBufferedWhileBusy) {
-            setEnabled(false); // TCP flow control until the reply is finished (finishResponse)
+            setReading(false); // TCP flow control until the reply is finished (finishResponse)
             break;
         }
         const qint64 n = sysRecv(m_fd, buffer, kReadChunk);
@@ -385,7 +383,7 @@ void HttpConnection::onReadable()
         // side at once), also when the reply comes later (a request forwarded to a server), then
         // the connection closes (processInput). The descriptor stays readable at EOF: stop
         // watching it.
-        setEnabled(false);
+        setReading(false);
         m_peerDone = true;
     }
     processInput();
@@ -666,8 +664,8 @@ void HttpConnection::finishResponse(bool close)
     }
     if (m_dispatching || m_closed)
         return; // processInput's loop carries on
-    if (!isEnabled() && !m_peerDone)
-        setEnabled(true); // reading was paused while pipelined input waited
+    if (!m_reading && !m_peerDone)
+        setReading(true); // reading was paused while pipelined input waited
     // Answered later, from some other event: parse what is buffered on a fresh event loop pass,
     // so the handler is never re-entered from inside a responder call.
     if (m_inPos < m_in.size() || m_peerDone) {
@@ -707,8 +705,8 @@ void HttpConnection::startClose(bool linger)
     m_in = QByteArray();
     m_inPos = 0;
     m_parser.reset();
-    if (!isEnabled() && !m_peerDone)
-        setEnabled(true); // input is drained from now on
+    if (!m_reading && !m_peerDone)
+        setReading(true); // input is drained from now on
     const qint64 now = m_server->now();
     if (!linger) {
         m_deadline = now + (m_limits.idleTimeoutMs > 0 ? m_limits.idleTimeoutMs : kDefaultFlushMs);

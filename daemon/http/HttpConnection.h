@@ -2,21 +2,23 @@
 // One accepted TCP connection: reads bytes, parses requests one at a time, hands each to the
 // handler and writes its response. Internal to HttpServer.
 //
-// It works on the bare descriptor and is itself the descriptor's read notifier: no QTcpSocket.
+// It works on the bare descriptor, watched by the server's SocketPoller: no QTcpSocket.
 // Tens of thousands of blocking queries each park a connection for minutes, and a QTcpSocket
 // (socket object, engine, three notifiers, two addresses, signal connections and a 16 KiB read
 // chunk per read) was most of what one of them cost.
 #include "http/HttpParser.h"
 #include "http/HttpResponder.h"
+#include "http/SocketPoller.h"
 
-#include <QSocketNotifier>
+#include <QHostAddress>
+#include <QObject>
 #include <memory>
 
 namespace qonsul::http {
 
 class HttpServer;
 
-class HttpConnection : public QSocketNotifier
+class HttpConnection : public QObject, private SocketPoller::Client
 {
     Q_OBJECT
 public:
@@ -31,9 +33,6 @@ public:
     static qint64 sendForBurst(qintptr fd, const char *data, qint64 size, int *error);
     // What became of a reply queued in a burst (HttpServer, on this thread, after the burst).
     void sendDone(qint64 sent, int error);
-
-protected:
-    bool event(QEvent *e) override; // readiness to read (the notifier's activation)
 
 private:
     friend class HttpResponder;
@@ -51,8 +50,12 @@ private:
     void writeOut(const QByteArray &bytes); // may join a burst: see core/Burst.h
     void waitWritable();
     void outputDrained(); // everything is out: close if that was waited for
+    void socketReadable() override { onReadable(); }
+    void socketWritable() override { onWritable(); }
     void onReadable();
     void onWritable();
+    void setReading(bool on);
+    void setWriting(bool on);
     void onDisconnected();
     bool inputPaused() const;
     void resume();
@@ -77,7 +80,8 @@ private:
     qsizetype m_inPos = 0; // bytes of m_in already consumed by the parser
     QByteArray m_out; // what the kernel did not take yet
     qsizetype m_outPos = 0;
-    QSocketNotifier *m_writeNotifier = nullptr; // only while m_out waits
+    bool m_reading = true; // wanting to hear when input arrives (off: TCP flow control)
+    bool m_writing = false; // wanting to hear when the kernel takes more (only while m_out waits)
     HttpResponder *m_current = nullptr; // the responder of the request being answered
 
     qint64 m_deadline = 0; // monotonic ms; 0 = none

@@ -5,6 +5,7 @@
 #include "http/HttpParser.h"
 #include "http/HttpResponder.h"
 #include "http/ParallelSender.h"
+#include "http/SocketPoller.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -67,6 +68,7 @@ private:
 
     HttpLimits m_limits;
     HttpHandler m_handler;
+    SocketPoller m_poller; // the connections' descriptors
     LastReply m_lastReply;
     ParallelSender m_burst;
     Listener *m_tcp; // accepts; each descriptor goes straight to an HttpConnection
