@@ -13,12 +13,12 @@
 
 namespace qonsul::platform {
 
+#ifdef Q_OS_LINUX
 namespace {
 
 constexpr int kRetryMs = 5000;
 constexpr int kAttempts = 12;
 
-#ifdef Q_OS_LINUX
 struct Mapping
 {
     quintptr start = 0;

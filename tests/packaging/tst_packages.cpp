@@ -7,9 +7,11 @@
 #include "TestSupport.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLibraryInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -96,6 +98,7 @@ private Q_SLOTS:
     void serviceInstallIntoRoot();
     void launchdPlistIsAPropertyList();
     void win32ServiceFileCrossCompiles();
+    void windowsBranchesCompile();
     void windowsInstallerBuilds();
 
 private:
@@ -541,6 +544,41 @@ void TestPackages::win32ServiceFileCrossCompiles()
                              m_dir.filePath(QStringLiteral("qonsul-service-check.exe")) },
                       180000);
     QVERIFY2(r.code == 0, r.output.constData());
+}
+
+// The daemon's own Windows branches (sockets in the HTTP server, the service host, ...) are
+// compiled against Qt's headers with MinGW, syntax only: there is no Qt for Windows here to link
+// against, but a Windows-only typo or a Linux-only call in shared code is caught.
+void TestPackages::windowsBranchesCompile()
+{
+    const QString gxx = QStandardPaths::findExecutable(QStringLiteral("x86_64-w64-mingw32-g++-posix"));
+    if (gxx.isEmpty())
+        QSKIP("x86_64-w64-mingw32-g++-posix is not installed (scripts/install-deps.sh installs it)");
+    const QString root = qEnvironmentVariable("QONSUL_SOURCE_DIR");
+    const QString qt = QLibraryInfo::path(QLibraryInfo::HeadersPath);
+    const QRegularExpression platformBranch(QStringLiteral("Q_OS_(WIN|LINUX)"));
+    QStringList sources;
+    for (const QString &dir : { QStringLiteral("/daemon"), QStringLiteral("/shared") }) {
+        QDirIterator it(root + dir, { QStringLiteral("*.cpp") }, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            QFile f(it.next());
+            if (f.open(QIODevice::ReadOnly) && platformBranch.match(QString::fromUtf8(f.readAll())).hasMatch()
+                && !f.fileName().endsWith(u"Win32.cpp")) // plain Win32, linked by the test above
+                sources << f.fileName();
+        }
+    }
+    QVERIFY2(sources.size() >= 5, qPrintable(sources.join(u' ')));
+    for (const QString &source : std::as_const(sources)) {
+        const Run r = run(gxx,
+            { QStringLiteral("-std=c++20"), QStringLiteral("-fsyntax-only"), QStringLiteral("-DQT_NO_KEYWORDS"),
+              QStringLiteral("-DQT_USE_QSTRINGBUILDER"), QStringLiteral("-Wall"), QStringLiteral("-Wextra"),
+              QStringLiteral("-Wno-attributes"), // Qt's Linux headers declare exports Windows-style
+              QStringLiteral("-Werror"), QStringLiteral("-I") + root + u"/daemon", QStringLiteral("-I") + root + u"/shared",
+              QStringLiteral("-I") + qt, QStringLiteral("-I") + qt + u"/QtCore", QStringLiteral("-I") + qt + u"/QtNetwork",
+              source },
+            180000);
+        QVERIFY2(r.code == 0, qPrintable(source + u'\n' + QString::fromUtf8(r.output)));
+    }
 }
 
 void TestPackages::windowsInstallerBuilds()
