@@ -75,6 +75,18 @@ QJsonObject coordinateJson(const gossip::Coordinate &c)
 } // namespace
 
 namespace {
+// The recursors that parse as IP literals (the config loader has refused the others already).
+QList<dns::Recursor> dnsRecursors(const config::AgentConfig &config)
+{
+    QList<dns::Recursor> recursors;
+    for (const QString &r : std::as_const(config.recursors)) {
+        dns::Recursor rec;
+        if (dns::parseRecursor(r, &rec))
+            recursors.append(rec);
+    }
+    return recursors;
+}
+
 std::optional<checks::TlsBase> checkTls(const config::AgentConfig &config, QString *error)
 {
     return checks::checkTlsConfiguration({config.enableAgentTlsForChecks, config.checkTlsCaFile, config.checkTlsCaPath,
@@ -254,12 +266,7 @@ bool Agent::start(QString *error)
         }
     }
     if (m_config.ports.dns >= 0) {
-        QList<dns::Recursor> recursors;
-        for (const QString &r : std::as_const(m_config.recursors)) {
-            dns::Recursor rec;
-            if (dns::parseRecursor(r, &rec))
-                recursors.append(rec);
-        }
+        const QList<dns::Recursor> recursors = dnsRecursors(m_config);
         const QStringList addrs = m_config.dnsAddrs.isEmpty() ? m_config.clientAddrs : m_config.dnsAddrs;
         for (const QString &addr : addrs) {
             auto *server = new dns::DnsServer(m_store.get(), dns::DnsSettings::fromAgentConfig(m_config), recursors,
@@ -900,6 +907,12 @@ AgentError Agent::reload()
     m_config.discardCheckOutput = next.discardCheckOutput;
     m_config.enableScriptChecks = next.enableScriptChecks;
     m_config.enableLocalScriptChecks = next.enableLocalScriptChecks;
+    // dns_config and recursors are reloadable, as in Consul (domain and alt_domain are not).
+    m_config.dnsConfig = next.dnsConfig;
+    m_config.recursors = next.recursors;
+    for (dns::DnsServer *server : std::as_const(m_dnsServers))
+        server->reconfigure(dns::DnsSettings::fromAgentConfig(m_config), dnsRecursors(m_config),
+                            m_config.dnsConfig.recursorStrategy, m_config.dnsConfig.recursorTimeout);
     m_checkTls = *nextTls;
     // Qt would go on using a cached connection with the TLS settings it was made with.
     if (m_checkNam)

@@ -237,17 +237,8 @@ void DnsResolver::refreshCache()
     const quint64 restores = m_store->restoreCount();
     if (last == m_seenIndex && restores == m_seenRestores)
         return; // nothing written since the last query
-    if (restores != m_seenRestores) {
-        // A snapshot was restored: indexes seen before mean nothing now.
-        m_namesBuiltAt = ~quint64(0);
-        m_serviceNames.clear();
-        m_nodeNames.clear();
-        m_services.clear();
-        m_ptr.clear();
-        m_replies[0].clear();
-        m_replies[1].clear();
-        m_replyCount = 0;
-    }
+    if (restores != m_seenRestores)
+        dropCaches(); // a snapshot was restored: indexes seen before mean nothing now
     m_seenIndex = last;
     m_seenRestores = restores;
     // Only catalog writes matter (KV writes move the store's index too). Names and addresses
@@ -259,6 +250,24 @@ void DnsResolver::refreshCache()
         m_namesIndex = names;
         m_ptr.clear();
     }
+}
+
+void DnsResolver::dropCaches()
+{
+    m_namesBuiltAt = ~quint64(0);
+    m_serviceNames.clear();
+    m_nodeNames.clear();
+    m_services.clear();
+    m_ptr.clear();
+    m_replies[0].clear();
+    m_replies[1].clear();
+    m_replyCount = 0;
+}
+
+void DnsResolver::setSettings(DnsSettings settings)
+{
+    m_settings = std::move(settings);
+    dropCaches(); // TTLs, only_passing, limits: every cached answer was made with the old ones
 }
 
 void DnsResolver::rebuildNames()

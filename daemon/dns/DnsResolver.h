@@ -81,6 +81,8 @@ public:
     using NearLookup = std::function<state::NearSource(const QString &node)>;
     void setNearLookup(NearLookup lookup) { m_near = std::move(lookup); }
     const DnsSettings &settings() const { return m_settings; }
+    // On reload (dns_config and recursors are reloadable, as in Consul): later queries use these.
+    void setSettings(DnsSettings settings);
 
     struct Instance;
     struct ServiceCache;
@@ -106,6 +108,7 @@ private:
     // Trims to the transport's limits; returns the final encoding.
     QByteArray trim(const Message &query, Message *resp, bool tcp) const;
     void refreshCache();
+    void dropCaches();
     void rebuildNames();
     // The registered name for a lower-case service (or node) name, null when there is none;
     // *version: the service's index.

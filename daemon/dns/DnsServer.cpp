@@ -86,6 +86,8 @@ struct DnsServer::Forward
     QByteArray packet; // the client's query with our own ID
     quint16 clientId = 0;
     quint16 ourId = 0;
+    QList<Recursor> recursors; // as configured when it started (a reload does not touch it)
+    int timeoutMs = 2000;
     QList<int> order;
     int next = 0;
     int current = -1;
@@ -101,16 +103,19 @@ struct DnsServer::Forward
 DnsServer::DnsServer(const state::StateStore *store, DnsSettings settings, QList<Recursor> recursors,
                      QString recursorStrategy, Nanoseconds recursorTimeout, QObject *parent)
     : QObject(parent)
-    , m_resolver(store, [&] {
-        settings.haveRecursors = !recursors.isEmpty();
-        return settings;
-    }())
-    , m_recursors(std::move(recursors))
-    , m_randomOrder(recursorStrategy == u"random")
-    , m_recursorTimeoutMs(int(std::clamp<qint64>(recursorTimeout / kMillisecond, 1, 600000)))
+    , m_resolver(store, settings)
 {
-    if (recursorTimeout <= 0)
-        m_recursorTimeoutMs = 2000;
+    reconfigure(std::move(settings), std::move(recursors), recursorStrategy, recursorTimeout);
+}
+
+void DnsServer::reconfigure(DnsSettings settings, QList<Recursor> recursors, const QString &recursorStrategy,
+                            Nanoseconds recursorTimeout)
+{
+    settings.haveRecursors = !recursors.isEmpty();
+    m_resolver.setSettings(std::move(settings));
+    m_recursors = std::move(recursors);
+    m_randomOrder = recursorStrategy == u"random";
+    m_recursorTimeoutMs = recursorTimeout <= 0 ? 2000 : int(std::clamp<qint64>(recursorTimeout / kMillisecond, 1, 600000));
 }
 
 DnsServer::~DnsServer() = default;
@@ -386,7 +391,9 @@ void DnsServer::startForward(const Client &client, QByteArrayView packet, const 
     f->ourId = quint16(QRandomGenerator::global()->generate());
     set16(&f->packet, 0, f->ourId);
     f->query = query;
-    for (int i = 0; i < m_recursors.size(); ++i)
+    f->recursors = m_recursors;
+    f->timeoutMs = m_recursorTimeoutMs;
+    for (int i = 0; i < f->recursors.size(); ++i)
         f->order.append(i);
     if (m_randomOrder)
         std::shuffle(f->order.begin(), f->order.end(), *QRandomGenerator::global());
@@ -394,7 +401,7 @@ void DnsServer::startForward(const Client &client, QByteArrayView packet, const 
     f->timer->setSingleShot(true);
     connect(f->timer.get(), &QTimer::timeout, this, [this, w = std::weak_ptr<Forward>(f)] {
         if (auto f = w.lock()) {
-            qCDebug(lcAgent).noquote() << "dns: recursor timed out:" << m_recursors.at(f->current).address.toString();
+            qCDebug(lcAgent).noquote() << "dns: recursor timed out:" << f->recursors.at(f->current).address.toString();
             if (!f->done)
                 tryNext(f);
         }
@@ -420,8 +427,8 @@ void DnsServer::tryNext(const std::shared_ptr<Forward> &f)
         return;
     }
     f->current = f->order.at(f->next++);
-    const Recursor &r = m_recursors.at(f->current);
-    f->timer->start(m_recursorTimeoutMs);
+    const Recursor &r = f->recursors.at(f->current);
+    f->timer->start(f->timeoutMs);
     if (f->client.tcp) {
         sendTcp(f);
         return;
@@ -461,7 +468,7 @@ void DnsServer::tryNext(const std::shared_ptr<Forward> &f)
 void DnsServer::sendTcp(const std::shared_ptr<Forward> &f)
 {
     dispose(f->udp);
-    const Recursor &r = m_recursors.at(f->current);
+    const Recursor &r = f->recursors.at(f->current);
     f->tcp = std::make_unique<QTcpSocket>();
     f->tcpBuffer.clear();
     QTcpSocket *tcp = f->tcp.get();

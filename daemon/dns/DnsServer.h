@@ -37,6 +37,9 @@ public:
     // Binds UDP and TCP on address:port (port 0 picks one free for both). False with *error.
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     quint16 port() const { return m_port; }
+    // Reload: queries from now on use these; recursions in flight finish with what they started.
+    void reconfigure(DnsSettings settings, QList<Recursor> recursors, const QString &recursorStrategy,
+                     Nanoseconds recursorTimeout);
     DnsResolver &resolver() { return m_resolver; }
     // Client agents keep no catalog: questions for the Consul domains go to a server, which
     // answers them with its resolver. `ask` calls `answer` once with the reply, or with empty

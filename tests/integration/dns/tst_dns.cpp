@@ -509,20 +509,15 @@ private Q_SLOTS:
 
         // The first recursor is dead (nothing listens there): sequential order skips it.
         const quint16 dead = qonsul::test::freeTcpUdpPort();
-        QFile cfg(m_dir.filePath(QStringLiteral("agent.json")));
-        QVERIFY(cfg.open(QIODevice::WriteOnly));
-        cfg.write(QJsonDocument(QJsonObject{
-                                    {"recursors", QJsonArray{QStringLiteral("127.0.0.1:%1").arg(dead),
-                                                             QStringLiteral("127.0.0.1:%1").arg(m_unboundPort)}},
-                                    {"alt_domain", "alt.test"},
-                                    {"dns_config", QJsonObject{{"enable_truncate", true},
-                                                               {"only_passing", true},
-                                                               {"recursor_timeout", "300ms"},
-                                                               {"node_ttl", "10s"},
-                                                               {"service_ttl", QJsonObject{{"*", "5s"}, {"web", "30s"}}}}}})
-                       .toJson());
-        cfg.close();
-        m_agent = std::make_unique<AgentProcess>(QStringList{QStringLiteral("-config-file"), cfg.fileName()});
+        QVERIFY(writeConfig(QJsonObject{
+            {"recursors", QJsonArray{QStringLiteral("127.0.0.1:%1").arg(dead), QStringLiteral("127.0.0.1:%1").arg(m_unboundPort)}},
+            {"alt_domain", "alt.test"},
+            {"dns_config", QJsonObject{{"enable_truncate", true},
+                                       {"only_passing", true},
+                                       {"recursor_timeout", "300ms"},
+                                       {"node_ttl", "10s"},
+                                       {"service_ttl", QJsonObject{{"*", "5s"}, {"web", "30s"}}}}}}));
+        m_agent = std::make_unique<AgentProcess>(QStringList{QStringLiteral("-config-file"), configPath()});
         QVERIFY(m_agent->start());
         for (int i = 1; i <= 12; ++i)
             QVERIFY(put(*m_agent, QStringLiteral("/v1/agent/service/register"),
@@ -613,7 +608,46 @@ private Q_SLOTS:
         QVERIFY2(r.answers().value(0).section(u' ', 1, 1) == u"10", qPrintable(r.out));
     }
 
+    // dns_config and recursors are reloadable, as in Consul: TTLs, only_passing and the recursors
+    // change for the queries after a reload, also where an answer was cached before it.
+    void reloadAppliesDnsConfigAndRecursors()
+    {
+        QVERIFY(put(*m_agent, QStringLiteral("/v1/agent/check/warn/warn1-check")));
+        QCOMPARE(dig({QStringLiteral("warnsvc.service.consul")}).status(), QStringLiteral("NXDOMAIN"));
+        QCOMPARE(dig({QStringLiteral("other.service.consul")}).answers(),
+                 QStringList{QStringLiteral("other.service.consul. 5 IN A 10.6.0.1")});
+        // allRecursorsFailingIsServfail stopped unbound: the recursors are there, and failing.
+        QCOMPARE(dig({QStringLiteral("www.example.test")}).status(), QStringLiteral("SERVFAIL"));
+        QVERIFY(writeConfig(QJsonObject{{"alt_domain", "alt.test"},
+                                        {"dns_config", QJsonObject{{"node_ttl", "42s"}, {"service_ttl", QJsonObject{{"*", "7s"}}}}}}));
+        QVERIFY(put(*m_agent, QStringLiteral("/v1/agent/reload")));
+        QCOMPARE(dig({QStringLiteral("other.service.consul")}).answers(),
+                 QStringList{QStringLiteral("other.service.consul. 7 IN A 10.6.0.1")});
+        QCOMPARE(dig({QStringLiteral("warnsvc.service.consul")}).answers(),
+                 QStringList{QStringLiteral("warnsvc.service.consul. 7 IN A 10.5.0.1")}); // warning counts again
+        DigResult r = dig({nodeName(*m_agent) + QStringLiteral(".node.consul")});
+        QVERIFY2(r.answers().value(0).section(u' ', 1, 1) == u"42", qPrintable(r.out));
+        r = dig({QStringLiteral("www.example.test")}); // no recursors now
+        QCOMPARE(r.status(), QStringLiteral("REFUSED"));
+        QVERIFY(!r.flags().contains(QStringLiteral("ra")));
+        // A config that does not load changes nothing.
+        QFile bad(configPath());
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write(R"({"dns_config": {"node_ttl": "forever"}})");
+        bad.close();
+        QCOMPARE(httpRequest("PUT", m_agent->baseUrl() + QStringLiteral("/v1/agent/reload")).status, 500);
+        r = dig({nodeName(*m_agent) + QStringLiteral(".node.consul")});
+        QVERIFY2(r.answers().value(0).section(u' ', 1, 1) == u"42", qPrintable(r.out));
+    }
+
 private:
+    QString configPath() const { return m_dir.filePath(QStringLiteral("agent.json")); }
+    bool writeConfig(const QJsonObject &config)
+    {
+        QFile f(configPath());
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(QJsonDocument(config).toJson()) > 0;
+    }
+
     void cleanupUnbound()
     {
         m_unbound.terminate();
