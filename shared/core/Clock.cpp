@@ -50,8 +50,7 @@ Clock::TimerId SystemClock::schedule(qint64 delayMs, std::function<void()> fn)
     const TimerId id = m_next++;
     const qint64 deadline = monotonicMs() + std::max<qint64>(0, delayMs);
     const bool earliest = m_queue.empty() || deadline < m_queue.begin()->first.first;
-    m_queue.emplace(Key{deadline, id}, std::move(fn));
-    m_deadlines.insert(id, deadline);
+    m_entries.insert(id, m_queue.emplace(Key{deadline, id}, std::move(fn)).first);
     if (earliest)
         rearm();
     return id;
@@ -59,18 +58,18 @@ Clock::TimerId SystemClock::schedule(qint64 delayMs, std::function<void()> fn)
 
 void SystemClock::cancel(TimerId id)
 {
-    const auto it = m_deadlines.constFind(id);
-    if (it == m_deadlines.constEnd())
+    const auto it = m_entries.constFind(id);
+    if (it == m_entries.constEnd())
         return;
-    const qint64 deadline = *it;
-    m_deadlines.erase(it);
+    const auto entry = *it;
+    m_entries.erase(it);
     // Move the callback out first: destroying what it captured may call back into the clock.
-    auto node = m_queue.extract(Key{deadline, id});
+    auto node = m_queue.extract(entry);
 }
 
 void SystemClock::cancelAll()
 {
-    m_deadlines.clear();
+    m_entries.clear();
     auto doomed = std::move(m_queue);
     m_queue.clear();
     doomed.clear();
@@ -82,7 +81,7 @@ void SystemClock::fire()
     const qint64 now = monotonicMs();
     while (!m_queue.empty() && m_queue.begin()->first.first <= now) {
         auto node = m_queue.extract(m_queue.begin());
-        m_deadlines.remove(node.key().second);
+        m_entries.remove(node.key().second);
         node.mapped()();
     }
     rearm();

@@ -44,8 +44,11 @@ private:
     void rearm();
 
     using Key = std::pair<qint64, TimerId>; // (deadline, id): ties run in scheduling order
-    std::map<Key, std::function<void()>> m_queue;
-    QHash<TimerId, qint64> m_deadlines;
+    using Queue = std::map<Key, std::function<void()>>;
+    Queue m_queue;
+    // Where each pending timer sits: a cancel (every woken blocking query cancels its deadline)
+    // removes it without searching the tree.
+    QHash<TimerId, Queue::iterator> m_entries;
     QTimer *m_timer;
     TimerId m_next = 1;
 };
