@@ -509,14 +509,15 @@ void RaftNode::handleAppendEntries(const Message &m)
     if (firstNew < entries.size() && !appendToLog(entries.mid(firstNew)))
         return;
     const quint64 match = prev + quint64(entries.size());
+    r.success = true;
+    r.matchIndex = match;
+    // The leader waits for this answer to commit; applying what it already committed can follow.
+    send(r);
     const quint64 newCommit = std::min(m.leaderCommit, match);
     if (newCommit > m_commit) {
         m_commit = newCommit;
         applyCommitted();
     }
-    r.success = true;
-    r.matchIndex = match;
-    send(r);
 }
 
 RaftNode::Progress *RaftNode::progressFor(const Message &m)
@@ -594,15 +595,15 @@ void RaftNode::handleHeartbeat(const Message &m)
     Message r;
     if (!acceptLeaderMessage(m, Message::Type::HeartbeatResponse, &r))
         return;
+    r.term = m_term;
+    r.success = true;
+    send(r); // first: a ReadIndex round on the leader waits for it
     // The leader sends min(its commit, our match): entries we have up to there match its log.
     const quint64 newCommit = std::min(m.leaderCommit, lastIndex());
     if (newCommit > m_commit) {
         m_commit = newCommit;
         applyCommitted();
     }
-    r.term = m_term;
-    r.success = true;
-    send(r);
 }
 
 void RaftNode::handleHeartbeatResponse(const Message &m)

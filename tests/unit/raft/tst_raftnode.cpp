@@ -36,6 +36,8 @@ class CountingMachine final : public StateMachine
 public:
     std::any apply(const LogEntry &e) override
     {
+        if (onApply)
+            onApply();
         applied.append(e.data);
         return int(applied.size());
     }
@@ -46,6 +48,7 @@ public:
         return true;
     }
     QList<QByteArray> applied;
+    std::function<void()> onApply;
 };
 
 Configuration threeServers()
@@ -231,6 +234,42 @@ private Q_SLOTS:
         QCOMPARE(h.log.entry(3).term, 3u);
         QCOMPARE(h.node->commitIndex(), 3u);
         QCOMPARE(h.fsm.applied, (QList<QByteArray> { "", "y" }));
+    }
+
+    void followerAnswersBeforeApplying()
+    {
+        // The leader waits for the answer to commit; applying what it committed earlier can wait.
+        Harness h;
+        h.log.append({ LogEntry { 1, 1, LogEntry::Type::Configuration, threeServers().encode() } });
+        h.stable.setTermAndVote(2, {});
+        h.restart();
+        qsizetype sentBeforeApply = -1;
+        h.fsm.onApply = [&] { sentBeforeApply = h.transport.sent.size(); };
+        Message ae = h.fromLeader(Message::Type::AppendEntries, 2);
+        ae.prevLogIndex = 1;
+        ae.prevLogTerm = 1;
+        ae.entries = { LogEntry { 2, 2, LogEntry::Type::Command, "x" } };
+        ae.leaderCommit = 2;
+        h.node->receive(ae);
+        QCOMPARE(h.fsm.applied, QList<QByteArray> { "x" });
+        QCOMPARE(sentBeforeApply, 1);
+        const Message answer = h.transport.take().value(0);
+        QVERIFY(answer.success);
+        QCOMPARE(answer.matchIndex, 2u);
+
+        // The same for a commit index that comes with a heartbeat.
+        ae.prevLogIndex = 2;
+        ae.prevLogTerm = 2;
+        ae.entries = { LogEntry { 3, 2, LogEntry::Type::Command, "y" } };
+        h.node->receive(ae);
+        h.transport.take();
+        sentBeforeApply = -1;
+        Message heartbeat = h.fromLeader(Message::Type::Heartbeat, 2);
+        heartbeat.leaderCommit = 3;
+        h.node->receive(heartbeat);
+        QCOMPARE(h.fsm.applied, (QList<QByteArray> { "x", "y" }));
+        QCOMPARE(sentBeforeApply, 1);
+        QVERIFY(h.transport.take().value(0).success);
     }
 
     void malformedAppendEntriesIsDropped()
