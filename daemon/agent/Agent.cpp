@@ -25,6 +25,7 @@
 #include "rpc/RpcServer.h"
 #include "state/Command.h"
 #include "state/Committer.h"
+#include "state/ConfigEntry.h"
 #include "state/SessionTimers.h"
 #include "state/StateStore.h"
 #include "state/TombstoneGc.h"
@@ -106,6 +107,11 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
         m_committer = m_localCommitter.get();
         // Its own leader from the start: like Consul's, it stores its autopilot settings.
         m_committer->propose(state::command::autopilotSet(config::autopilotToJson(m_config.autopilot), 0), {});
+        QStringList errors;
+        for (const QCborMap &command : state::configentry::bootstrapCommands(m_config.configEntriesBootstrap, &errors))
+            m_committer->propose(command, {});
+        for (const QString &error : std::as_const(errors))
+            qCWarning(lcAgent).noquote() << "Failed to bootstrap config entry:" << error;
     } else {
         createCluster();
     }
@@ -186,6 +192,7 @@ void Agent::createCluster()
     o.raft.trailingLogs = quint64(m_config.raft.trailingLogs);
     o.rpcHoldMs = m_config.rpcHoldTimeout / kMillisecond;
     o.autopilot = m_config.autopilot;
+    o.configEntries = m_config.configEntriesBootstrap;
     m_server = std::make_unique<cluster::ServerNode>(o, &m_clock, m_store.get(), m_pool.get());
     m_committer = m_server->committer();
     m_wan = std::make_unique<cluster::WanRouter>(m_config.datacenter, &m_clock, poolOptions, o.rpcHoldMs);
@@ -461,6 +468,7 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
     o.enableScriptChecks = config.enableScriptChecks;
     o.enableLocalScriptChecks = config.enableLocalScriptChecks;
     o.checkTls = m_checkTls; // read at start and on reload (checkTls())
+    o.sidecarPorts = {config.ports.sidecarMinPort, config.ports.sidecarMaxPort};
     return o;
 }
 

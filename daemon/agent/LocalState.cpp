@@ -104,6 +104,7 @@ void LocalState::setOptions(const Options &options)
     m_options.enableLocalScriptChecks = options.enableLocalScriptChecks;
     m_options.outputMaxSize = options.outputMaxSize;
     m_options.checkTls = options.checkTls;
+    m_options.sidecarPorts = options.sidecarPorts;
 }
 
 int LocalState::ttlCheckCount() const
@@ -221,13 +222,36 @@ AgentError LocalState::prepareService(const QJsonObject &def, Source source, api
 
 AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingChecks, Source source)
 {
-    api::Service service;
-    QList<PreparedCheck> checks;
-    if (const AgentError e = prepareService(def, source, &service, &checks))
+    // Everything is validated before anything changes: the parent, then its sidecar.
+    QJsonObject own, sidecarDef;
+    if (const AgentError e = expandSidecar(def, m_services, m_options.sidecarPorts, &own, &sidecarDef))
         return e;
+    api::Service service, sidecar;
+    QList<PreparedCheck> checks, sidecarChecks;
+    if (const AgentError e = prepareService(own, source, &service, &checks))
+        return e;
+    if (!sidecarDef.isEmpty()) {
+        if (const AgentError e = prepareService(sidecarDef, source, &sidecar, &sidecarChecks))
+            return e;
+    }
+    installService(def, service, checks, replaceExistingChecks, source, QString());
+    QString error;
+    if (m_persist && source == Source::Remote && !m_persist->saveService(service.id, def, QString(), &error))
+        qCWarning(lcAgent).noquote() << "failed to persist service" << service.id << error;
+    // The sidecar is not persisted on its own: its parent's definition brings it back.
+    if (!sidecarDef.isEmpty())
+        installService(sidecarDef, sidecar, sidecarChecks, replaceExistingChecks, source, service.id);
+    syncChanges();
+    refreshAliases();
+    return {};
+}
+
+void LocalState::installService(const QJsonObject &def, const api::Service &service, const QList<PreparedCheck> &checks,
+                                bool replaceExistingChecks, Source source, const QString &sidecarOf)
+{
     if (replaceExistingChecks) {
         QSet<QString> keep;
-        for (const PreparedCheck &p : std::as_const(checks))
+        for (const PreparedCheck &p : checks)
             keep.insert(p.check.checkId);
         QStringList stale;
         for (const api::HealthCheck &c : std::as_const(m_checks)) {
@@ -239,7 +263,7 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
     }
     m_deletedServices.remove(service.id);
     m_services.insert(service.id, service);
-    m_serviceMeta.insert(service.id, ServiceMeta{def, source, false});
+    m_serviceMeta.insert(service.id, ServiceMeta{def, source, false, sidecarOf});
     m_unsyncedServices.insert(service.id);
     // Checks already there (and the maintenance check) follow the service's name and tags.
     for (api::HealthCheck &c : m_checks) {
@@ -248,15 +272,9 @@ AgentError LocalState::addService(const QJsonObject &def, bool replaceExistingCh
             c.serviceTags = service.tags;
         }
     }
-    for (const PreparedCheck &p : std::as_const(checks))
+    for (const PreparedCheck &p : checks)
         installCheck(p, source);
-    QString error;
-    if (m_persist && source == Source::Remote && !m_persist->saveService(service.id, def, QString(), &error))
-        qCWarning(lcAgent).noquote() << "failed to persist service" << service.id << error;
     qCDebug(lcAgent).noquote() << "added service" << service.id;
-    syncChanges();
-    refreshAliases();
-    return {};
 }
 
 AgentError LocalState::addCheck(const QJsonObject &def, Source source)
@@ -372,6 +390,10 @@ AgentError LocalState::removeService(const QString &id)
         m_deletedChecks.remove(checkId); // the service's deregistration takes its checks along
     }
     m_deletedServices.insert(id);
+    // A sidecar registered through this service goes with it (not a service that only has its ID).
+    const QString sidecar = sidecarId(id);
+    if (m_serviceMeta.contains(sidecar) && m_serviceMeta.value(sidecar).sidecarOf == id)
+        return removeService(sidecar);
     syncChanges();
     refreshAliases();
     return {};
@@ -681,6 +703,8 @@ AgentError LocalState::applyConfigDefinitions(const QJsonArray &serviceDefs, con
             return {e.status, QStringLiteral("failed to register service %1: %2")
                                   .arg(p.def.value(u"name").toString(p.service.service), e.message)};
         serviceIds.insert(p.service.id);
+        if (wantsSidecar(p.def))
+            serviceIds.insert(sidecarId(p.service.id));
         services.append(p);
     }
     QList<QJsonObject> checks;

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 
+#include "agent/SidecarService.h"
 #include "api/Types.h"
 #include "checks/CheckRunner.h"
 #include "checks/CheckSpec.h"
@@ -59,6 +60,7 @@ public:
         qint64 fullSyncIntervalMs = 60000;
         qint64 reapIntervalMs = 30000;
         checks::TlsBase checkTls; // the base of TLS checks' configuration (checks/CheckTls.h)
+        SidecarPorts sidecarPorts;   // ports.sidecar_min_port / sidecar_max_port
     };
 
     // `store` is read by the full sync and by alias checks of other nodes (may be null in
@@ -75,7 +77,9 @@ public:
     // check_output_max_size and the checks' TLS for checks registered from now on).
     void setOptions(const Options &options);
 
-    // Definitions as the HTTP API and config files give them (PascalCase or snake_case).
+    // Definitions as the HTTP API and config files give them (PascalCase or snake_case). A
+    // Connect.SidecarService registers its sidecar proxy too (SidecarService.h), which goes
+    // when its parent does.
     http::v1::AgentError addService(const QJsonObject &definition, bool replaceExistingChecks,
                                     Source source = Source::Remote);
     http::v1::AgentError addCheck(const QJsonObject &definition, Source source = Source::Remote);
@@ -143,12 +147,17 @@ private:
         QJsonObject definition;
         Source source = Source::Remote;
         bool inSync = false;
+        QString sidecarOf; // the parent's ID, for a sidecar registered through its parent
     };
 
     http::v1::AgentError prepareCheck(const QJsonObject &def, Source source, PreparedCheck *out) const;
     http::v1::AgentError prepareService(const QJsonObject &def, Source source, api::Service *service,
                                         QList<PreparedCheck> *checks) const;
     void installCheck(const PreparedCheck &prepared, Source source);
+    // Makes a validated service (and its checks) local; `definition` is what a reload compares.
+    void installService(const QJsonObject &definition, const api::Service &service,
+                        const QList<PreparedCheck> &checks, bool replaceExistingChecks, Source source,
+                        const QString &sidecarOf);
     void dropCheck(const QString &id); // local removal, catalog removal queued
     void putMaintenanceCheck(const api::HealthCheck &check);
     void armTtl(const QString &id, qint64 afterMs = -1); // default: the check's full TTL

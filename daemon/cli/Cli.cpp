@@ -80,6 +80,7 @@ CommandTable buildTable()
     addCatalogCommands(table);
     addAgentCommands(table);
     addSnapshotCommands(table);
+    addConfigCommands(table);
     addLockCommand(table);
     addWatchCommand(table);
     addServiceCommands(table);

@@ -70,6 +70,7 @@ void addAutopilotCommands(CommandTable &table); // operator autopilot ...
 void addKeyringCommand(CommandTable &table);
 void addRttCommand(CommandTable &table);
 void addSnapshotCommands(CommandTable &table); // snapshot save, restore, inspect
+void addConfigCommands(CommandTable &table); // config write, read, list, delete
 
 // Shared helpers for command implementations.
 std::unique_ptr<client::ApiClient> connectOrReport(

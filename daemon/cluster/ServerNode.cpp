@@ -13,6 +13,7 @@
 #include "rpc/RaftTransport.h"
 #include "rpc/RpcServer.h"
 #include "state/Command.h"
+#include "state/ConfigEntry.h"
 #include "state/StateStore.h"
 
 #include <QCborMap>
@@ -111,6 +112,7 @@ bool ServerNode::start(QString *error)
     connect(this, &ServerNode::leadershipChanged, this, [this](bool leader) {
         m_stability.clear(); // a new leader judges every server afresh, as Consul's autopilot does
         if (leader) {
+            bootstrapConfigEntries();
             m_reconcileTimer->start(kReconcileMs);
             m_autopilotTimer->start(kAutopilotMs);
         } else {
@@ -303,6 +305,17 @@ void ServerNode::storeDefaultAutopilotConfig()
     m_storingAutopilot = true;
     m_committer.propose(state::command::autopilotSet(config::autopilotToJson(m_options.autopilot), 0),
                         [this](const state::ApplyResult &, quint64, const QString &) { m_storingAutopilot = false; });
+}
+
+// config_entries.bootstrap: each entry the files name, unless one of its kind and name is
+// stored already (check-and-set 0), every time this server becomes the leader.
+void ServerNode::bootstrapConfigEntries()
+{
+    QStringList errors;
+    for (const QCborMap &command : state::configentry::bootstrapCommands(m_options.configEntries, &errors))
+        m_committer.propose(command, [](const state::ApplyResult &, quint64, const QString &) {});
+    for (const QString &error : std::as_const(errors))
+        qCWarning(lcServer).noquote() << "Failed to bootstrap config entry:" << error;
 }
 
 // Server stabilization: a non-voter that has been healthy for server_stabilization_time

@@ -52,6 +52,7 @@ public:
         raft::Options raft;
         qint64 rpcHoldMs = 7000;
         config::AutopilotConfig autopilot; // until an operator stores one through Raft
+        QJsonArray configEntries;          // config_entries.bootstrap: written on taking office
     };
     using HttpHandler = std::function<void(const http::HttpRequest &, std::shared_ptr<http::HttpResponder>)>;
 
@@ -104,6 +105,7 @@ private:
     void autopilotTick();
     void promoteStableServers();
     void storeDefaultAutopilotConfig();
+    void bootstrapConfigEntries();
     void addServer(const QString &address, raft::Suffrage suffrage, Done done);
 
     Options m_options;

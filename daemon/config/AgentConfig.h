@@ -25,6 +25,9 @@ struct Ports
     int serfLan = 8301;
     int serfWan = 8302;
     int server = 8300;
+    // Connect.SidecarService's automatic ports; -1 (0 in the files) turns them off.
+    int sidecarMinPort = 21000;
+    int sidecarMaxPort = 21255;
 };
 
 struct Limits
@@ -235,6 +238,7 @@ struct AgentConfig
     // order, and inside each service `check`/`checks` are merged into its `checks` array.
     // Values are as written (durations stay strings); the checks issue validates semantics.
     QJsonArray services;
+    QJsonArray configEntriesBootstrap; // config_entries.bootstrap, written by the leader
     QJsonArray checks;
     QJsonArray watches;
 

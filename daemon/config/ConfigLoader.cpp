@@ -766,6 +766,8 @@ private:
         p.grpcTls = port(QStringLiteral("ports.grpc_tls"));
         p.serfLan = port(QStringLiteral("ports.serf_lan"));
         p.serfWan = port(QStringLiteral("ports.serf_wan"));
+        p.sidecarMinPort = port(QStringLiteral("ports.sidecar_min_port"));
+        p.sidecarMaxPort = port(QStringLiteral("ports.sidecar_max_port"));
         for (const char *kind : { "proxy", "sidecar", "expose" }) {
             const QString minKey = QStringLiteral("ports.%1_min_port").arg(QLatin1String(kind));
             const QString maxKey = QStringLiteral("ports.%1_max_port").arg(QLatin1String(kind));
@@ -1066,6 +1068,7 @@ private:
             dur(QLatin1String(key));
 
         cfg.services = v(QStringLiteral("services")).toArray();
+        cfg.configEntriesBootstrap = v(QStringLiteral("config_entries.bootstrap")).toArray();
         cfg.checks = v(QStringLiteral("checks")).toArray();
         cfg.watches = v(QStringLiteral("watches")).toArray();
         cfg.raw = c;

@@ -1,6 +1,7 @@
 // Consul's DNS name forms answered from the state store: see DnsResolver.h and docs/dns.md.
 #include "dns/DnsResolver.h"
 
+#include "state/ConfigEntry.h"
 #include "state/StateStore.h"
 
 #include <QDateTime>
@@ -285,7 +286,8 @@ void DnsResolver::rebuildNames()
         m_nodeNames.insert(lower(n.node), n.node);
     // Entries of services that are gone go too, so the cache stays as small as the catalog.
     for (auto it = m_services.begin(); it != m_services.end();) {
-        const QByteArray name = it.key().startsWith('\1') ? it.key().sliced(1) : it.key();
+        const bool lookupKey = it.key().startsWith('\1') || it.key().startsWith('\2'); // .connect, .ingress
+        const QByteArray name = lookupKey ? it.key().sliced(1) : it.key();
         it = m_serviceNames.contains(name) ? std::next(it) : m_services.erase(it);
     }
 }
@@ -344,9 +346,12 @@ static int severity(const state::StateStore *store, const state::ServiceInstance
     return worst;
 }
 
-std::shared_ptr<DnsResolver::ServiceCache> DnsResolver::service(const QByteArray &lowerName, bool connect)
+std::shared_ptr<DnsResolver::ServiceCache> DnsResolver::service(const QByteArray &lowerName, Lookup lookup)
 {
+    if (lookup == Lookup::Ingress)
+        return ingressGateways(lowerName);
     static const auto empty = std::make_shared<ServiceCache>();
+    const bool connect = lookup == Lookup::Connect;
     quint64 version = 0;
     const QString *found = registeredName(lowerName, &version);
     if (!found) {
@@ -367,37 +372,90 @@ std::shared_ptr<DnsResolver::ServiceCache> DnsResolver::service(const QByteArray
     entry->version = version;
     entry->name = name;
     entry->ttl = serviceTtl(lowerName);
-    {
-        QList<state::ServiceInstance> instances;
-        if (!connect) {
-            m_store->serviceNodes(name, &instances);
-        } else {
-            // Connect-capable endpoints: sidecar proxies for the service, and instances of the
-            // service that are Connect-native.
-            if (m_namesBuiltAt != m_namesIndex)
-                rebuildNames(); // every service name is needed here
-            for (auto it = m_serviceNames.cbegin(); it != m_serviceNames.cend(); ++it) {
-                QList<state::ServiceInstance> all;
-                m_store->serviceNodes(it.value(), &all);
-                for (state::ServiceInstance &si : all) {
-                    const bool proxy = si.service.kind == u"connect-proxy"
-                        && lower(api::lookup(si.service.proxy, u"DestinationServiceName").toString()) == lowerName;
-                    const bool native = it.key() == lowerName && api::lookup(si.service.connect, u"Native").toBool();
-                    if (proxy || native)
-                        instances.append(std::move(si));
-                }
+    QList<state::ServiceInstance> instances;
+    if (!connect) {
+        m_store->serviceNodes(name, &instances);
+    } else {
+        // Connect-capable endpoints: sidecar proxies for the service, and instances of the
+        // service that are Connect-native.
+        if (m_namesBuiltAt != m_namesIndex)
+            rebuildNames(); // every service name is needed here
+        for (auto it = m_serviceNames.cbegin(); it != m_serviceNames.cend(); ++it) {
+            QList<state::ServiceInstance> all;
+            m_store->serviceNodes(it.value(), &all);
+            for (state::ServiceInstance &si : all) {
+                const bool proxy = si.service.kind == u"connect-proxy"
+                    && lower(api::lookup(si.service.proxy, u"DestinationServiceName").toString()) == lowerName;
+                const bool native = it.key() == lowerName && api::lookup(si.service.connect, u"Native").toBool();
+                if (proxy || native)
+                    instances.append(std::move(si));
             }
         }
-        const int worstAllowed = m_settings.config.onlyPassing ? 0 : 1;
-        for (const state::ServiceInstance &e : std::as_const(instances)) {
-            const int worst = severity(m_store, e);
-            if (worst > worstAllowed)
-                continue;
-            entry->instances.append(makeInstance(e.node, e.service, worst == 1));
-        }
     }
+    addHealthy(instances, entry.get());
     m_services.insert(key, entry);
     return entry;
+}
+
+std::shared_ptr<DnsResolver::ServiceCache> DnsResolver::ingressGateways(const QByteArray &lowerName)
+{
+    static const auto empty = std::make_shared<ServiceCache>();
+    // Gateways, their health and the config entries may all change what this answers.
+    const quint64 version = std::max(m_catalogIndex, m_store->tableIndex(u"config-entries"));
+    const QByteArray key = '\2' + lowerName;
+    if (const auto hit = m_services.constFind(key); hit != m_services.constEnd() && (*hit)->version == version)
+        return *hit;
+    QList<QJsonObject> gateways;
+    m_store->configEntries(QStringLiteral("ingress-gateway"), &gateways);
+    QList<state::ServiceInstance> instances;
+    bool exposed = false;
+    for (const QJsonObject &gateway : std::as_const(gateways)) {
+        bool matches = false;
+        for (const QString &service : state::configentry::ingressServices(gateway)) {
+            if (service == u"*") {
+                // A wildcard exposes the services of the default kind that are registered.
+                quint64 ignored = 0;
+                const QString *registered = registeredName(lowerName, &ignored);
+                QList<state::ServiceInstance> all;
+                if (registered && *registered != u"consul")
+                    m_store->serviceNodes(*registered, &all);
+                matches = matches || std::any_of(all.cbegin(), all.cend(), [](const state::ServiceInstance &si) {
+                              return si.service.kind.isEmpty();
+                          });
+            } else {
+                matches = matches || lower(service) == lowerName;
+            }
+        }
+        if (!matches)
+            continue;
+        exposed = true;
+        QList<state::ServiceInstance> all;
+        m_store->serviceNodes(gateway.value(u"Name").toString(), &all);
+        for (state::ServiceInstance &si : all) {
+            if (si.service.kind == u"ingress-gateway")
+                instances.append(std::move(si));
+        }
+    }
+    if (!exposed)
+        return empty; // not cached, like any name no gateway exposes
+    auto entry = std::make_shared<ServiceCache>();
+    entry->version = version;
+    entry->name = QString::fromUtf8(lowerName);
+    entry->ttl = serviceTtl(lowerName);
+    addHealthy(instances, entry.get());
+    m_services.insert(key, entry);
+    return entry;
+}
+
+void DnsResolver::addHealthy(const QList<state::ServiceInstance> &instances, ServiceCache *entry) const
+{
+    const int worstAllowed = m_settings.config.onlyPassing ? 0 : 1;
+    for (const state::ServiceInstance &e : instances) {
+        const int worst = severity(m_store, e);
+        if (worst > worstAllowed)
+            continue;
+        entry->instances.append(makeInstance(e.node, e.service, worst == 1));
+    }
 }
 
 QByteArray DnsResolver::respDomainFor(QByteArrayView lowerQname) const
@@ -728,7 +786,7 @@ DnsResolver::Result DnsResolver::dispatch(const Message &q, Message *resp, const
         return addrQuery(q, resp, parts.at(0));
     }
     if (kind == "connect") // <service>.connect: its sidecar proxies and Connect-native instances
-        return serviceQuery(q, resp, respDomain, dc, parts.last().toByteArray(), QByteArray(), true);
+        return serviceQuery(q, resp, respDomain, dc, parts.last().toByteArray(), QByteArray(), Lookup::Connect);
     if (kind == "query")
         return preparedQuery(q, resp, respDomain, dc, join(parts));
     if (kind == "virtual") {
@@ -737,9 +795,8 @@ DnsResolver::Result DnsResolver::dispatch(const Message &q, Message *resp, const
         // one, and Consul's answer is NOERROR with no records and no SOA.
         return Result::Ok;
     }
-    // ingress: Consul's instances are the ingress gateways that an ingress-gateway config entry
-    // routes to the service. Without config entries none is, and Consul's answer is NXDOMAIN.
-    return Result::NameError;
+    // ingress: the ingress gateways that expose the service (tags are not supported, as in Consul).
+    return serviceQuery(q, resp, respDomain, dc, parts.last().toByteArray(), QByteArray(), Lookup::Ingress);
 }
 
 DnsResolver::Result DnsResolver::preparedQuery(const Message &q, Message *resp, const QByteArray &respDomain,
@@ -818,11 +875,11 @@ QByteArray DnsResolver::answerFailover(const Message &q, bool tcp, const QJsonOb
 
 DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, const QByteArray &respDomain,
                                               const QByteArray &dc, const QByteArray &service, const QByteArray &tag,
-                                              bool connect)
+                                              Lookup lookup)
 {
     if (dc != m_settings.datacenter)
         return otherDatacenter(dc);
-    const std::shared_ptr<ServiceCache> cache = this->service(service, connect);
+    const std::shared_ptr<ServiceCache> cache = this->service(service, lookup);
     QList<const Instance *> nodes;
     nodes.reserve(cache->instances.size());
     for (const Instance &i : std::as_const(cache->instances)) {
@@ -833,7 +890,7 @@ DnsResolver::Result DnsResolver::serviceQuery(const Message &q, Message *resp, c
         return Result::NameError;
     const QVarLengthArray<const Instance *, kMaxCachedOrderInstances> before(nodes.cbegin(), nodes.cend());
     std::shuffle(nodes.begin(), nodes.end(), m_random);
-    if (nodes.size() <= kMaxCachedOrderInstances && !m_translateWan && !connect) {
+    if (nodes.size() <= kMaxCachedOrderInstances && !m_translateWan && lookup == Lookup::Service) {
         // This reply can be reused (handle()): everything it depends on is in the entry, in the
         // query's bytes, or the order the shuffle chose, numbered 0 .. n!-1 (factorial base).
         const int n = int(nodes.size());

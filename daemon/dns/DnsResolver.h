@@ -22,6 +22,7 @@
 namespace qonsul::state {
 class StateStore;
 struct HealthEntry;
+struct ServiceInstance;
 } // namespace qonsul::state
 
 namespace qonsul::dns {
@@ -89,11 +90,14 @@ public:
 
 private:
     enum class Result { Ok, NameError, NoData };
+    // What a name asks for: a service's instances, its Connect-capable endpoints (.connect), or
+    // the ingress gateways that expose it (.ingress).
+    enum class Lookup { Service, Connect, Ingress };
     // The response; *wire is set to its encoding when trimming already produced it.
     Message answer(const Message &query, bool tcp, bool *recurse, QByteArray *wire);
     Result dispatch(const Message &query, Message *resp, const QByteArray &respDomain);
     Result serviceQuery(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
-                        const QByteArray &service, const QByteArray &tag, bool connect = false);
+                        const QByteArray &service, const QByteArray &tag, Lookup lookup = Lookup::Service);
     // The records for healthy instances, shuffled already: A/AAAA/CNAME or SRV with additionals.
     Result serviceAnswers(const Message &query, Message *resp, const QByteArray &respDomain, const QByteArray &dc,
                           const QList<const Instance *> &nodes, quint32 ttl);
@@ -114,8 +118,14 @@ private:
     // *version: the service's index.
     const QString *registeredName(const QByteArray &lowerName, quint64 *version);
     const QString *registeredNode(const QByteArray &lowerName);
-    // Healthy instances of a service (connect: its Connect-capable endpoints), cached.
-    std::shared_ptr<ServiceCache> service(const QByteArray &lowerName, bool connect = false);
+    // Healthy instances of a service (or what `lookup` asks for instead), cached.
+    std::shared_ptr<ServiceCache> service(const QByteArray &lowerName, Lookup lookup = Lookup::Service);
+    // Healthy instances of the ingress gateways whose ingress-gateway config entry exposes the
+    // service, by name or by "*" (then only a registered service of the default kind), cached.
+    std::shared_ptr<ServiceCache> ingressGateways(const QByteArray &lowerName);
+    // Appends the instances DNS may answer with (no critical check; no warning one with
+    // only_passing) to entry->instances.
+    void addHealthy(const QList<state::ServiceInstance> &instances, ServiceCache *entry) const;
     QByteArray respDomainFor(QByteArrayView lowerQname) const;
     quint32 serviceTtl(const QByteArray &lowerService) const;
 

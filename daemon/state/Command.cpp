@@ -74,6 +74,24 @@ QCborMap queryDelete(const QString &id)
     return QCborMap{{QStringLiteral("t"), QStringLiteral("query-delete")}, {QStringLiteral("id"), id}};
 }
 
+QCborMap configSet(const QJsonObject &entry, std::optional<quint64> cas)
+{
+    QCborMap m{{QStringLiteral("t"), QStringLiteral("config-set")}, {QStringLiteral("entry"), fromJson(entry)}};
+    if (cas)
+        m.insert(QStringLiteral("cas"), qint64(*cas));
+    return m;
+}
+
+QCborMap configDelete(const QString &kind, const QString &name, std::optional<quint64> cas)
+{
+    QCborMap m{{QStringLiteral("t"), QStringLiteral("config-delete")},
+               {QStringLiteral("kind"), kind},
+               {QStringLiteral("name"), name}};
+    if (cas)
+        m.insert(QStringLiteral("cas"), qint64(*cas));
+    return m;
+}
+
 QCborMap autopilotSet(const QJsonObject &config, std::optional<quint64> cas)
 {
     QCborMap m{{QStringLiteral("t"), QStringLiteral("autopilot-set")}, {QStringLiteral("config"), fromJson(config)}};

@@ -14,6 +14,8 @@
 //   {"t":"tombstone-reap", "index"}
 //   {"t":"query-set", "query"(definition json with ID), "create"(bool)}
 //   {"t":"query-delete", "id"}
+//   {"t":"config-set", "entry"(normalised config entry json), "cas"(optional ModifyIndex; 0: only if new)}
+//   {"t":"config-delete", "kind", "name", "cas"(optional ModifyIndex)}
 //   {"t":"autopilot-set", "config"(API JSON), "cas"(optional ModifyIndex)}
 //   {"t":"coordinate-batch", "updates":[{"Node", "Segment", "Coord"(API JSON)}]}
 //   {"t":"restore", "data"(a state snapshot: replaces everything)}
@@ -34,6 +36,8 @@ QCborMap sessionDestroy(const QString &id, qint64 now);
 QCborMap tombstoneReap(quint64 index);
 QCborMap querySet(const QJsonObject &definition, bool create);
 QCborMap queryDelete(const QString &id);
+QCborMap configSet(const QJsonObject &entry, std::optional<quint64> cas);
+QCborMap configDelete(const QString &kind, const QString &name, std::optional<quint64> cas);
 QCborMap autopilotSet(const QJsonObject &config, std::optional<quint64> cas);
 QCborMap coordinateBatch(const QJsonArray &updates);
 QCborMap restore(const QByteArray &snapshot);

@@ -42,7 +42,8 @@ bool inspectSnapshot(const QByteArray &data, SnapshotContents *out, QString *err
     {
         const char *table;
         const char *type;
-    } simple[] = {{"sessions", "Session"}, {"queries", "PreparedQuery"}, {"tombstones", "Tombstone"}};
+    } simple[] = {{"sessions", "Session"}, {"queries", "PreparedQuery"}, {"tombstones", "Tombstone"},
+                  {"configEntries", "ConfigEntry"}};
     for (const auto &t : simple) {
         const QCborArray rows = doc.value(QLatin1StringView(t.table)).toArray();
         qint64 size = 0;

@@ -55,6 +55,7 @@ struct Tables
     QMap<QString, QMap<QString, api::HealthCheck>> checks;
     QMap<QString, api::Session> sessions;
     QMap<QString, PreparedQuery> queries;
+    QMap<QString, QMap<QString, QJsonObject>> configEntries;
     QJsonObject autopilot;
     QMap<QString, QMap<QString, QJsonObject>> coordinates;
 
@@ -93,6 +94,11 @@ QByteArray Tables::serialize() const
     QCborArray queryRows;
     for (const PreparedQuery &q : queries)
         queryRows.append(withIndexes(preparedquery::toJson(q)));
+    QCborArray configEntryRows;
+    for (const auto &byName : configEntries) {
+        for (const QJsonObject &e : byName)
+            configEntryRows.append(withIndexes(e));
+    }
     QCborArray coordinateRows;
     for (auto it = coordinates.begin(); it != coordinates.end(); ++it) {
         for (auto seg = it.value().begin(); seg != it.value().end(); ++seg)
@@ -109,6 +115,7 @@ QByteArray Tables::serialize() const
                        {QStringLiteral("checks"), checkRows},
                        {QStringLiteral("sessions"), sessionRows},
                        {QStringLiteral("queries"), queryRows},
+                       {QStringLiteral("configEntries"), configEntryRows},
                        {QStringLiteral("autopilot"), withIndexes(autopilot)},
                        {QStringLiteral("coordinates"), coordinateRows}};
     return doc.toCborValue().toCbor();
@@ -118,7 +125,8 @@ QByteArray Tables::serialize() const
 std::function<QByteArray()> StateStore::capture() const
 {
     return [tables = Tables{m_lastIndex, m_tableIndex, m_serviceIndex, m_kv, m_tombstones, m_nodes, m_services,
-                            m_checks, m_sessions, m_queries, m_autopilot, m_coordinates}] { return tables.serialize(); };
+                            m_checks, m_sessions, m_queries, m_configEntries, m_autopilot,
+                            m_coordinates}] { return tables.serialize(); };
 }
 
 QByteArray StateStore::snapshot() const
@@ -166,13 +174,16 @@ bool StateStore::restore(const QByteArray &data, QString *error)
             }
         }
     }
-    // Prepared queries came later: a snapshot without them has none.
+    // Prepared queries and config entries came later: a snapshot without them has none.
     const QCborValue queries = doc.value(QStringLiteral("queries"));
+    const QCborValue configEntries = doc.value(QStringLiteral("configEntries"));
     const auto notMap = [](const QCborValue &q) { return !q.isMap(); };
-    if (!queries.isUndefined()
-        && (!queries.isArray() || std::any_of(queries.toArray().begin(), queries.toArray().end(), notMap))) {
-        *error = QStringLiteral("snapshot table 'queries' has a malformed entry");
-        return false;
+    for (const auto &[table, rows] : {std::pair{"queries", queries}, std::pair{"configEntries", configEntries}}) {
+        if (!rows.isUndefined()
+            && (!rows.isArray() || std::any_of(rows.toArray().begin(), rows.toArray().end(), notMap))) {
+            *error = QStringLiteral("snapshot table '%1' has a malformed entry").arg(QLatin1StringView(table));
+            return false;
+        }
     }
     for (const char *map : {"tableIndex", "serviceIndex"}) {
         if (!doc.value(QLatin1String(map)).isMap()) {
@@ -246,6 +257,10 @@ bool StateStore::restore(const QByteArray &data, QString *error)
         q.definition = o;
         fresh.m_queries.insert(q.id(), q);
     }
+    for (const QCborValue &v : configEntries.toArray()) {
+        const QJsonObject e = command::toJson(v);
+        fresh.m_configEntries[e.value(u"Kind").toString()].insert(e.value(u"Name").toString(), e);
+    }
     // So did the autopilot configuration.
     fresh.m_autopilot = command::toJson(doc.value(QStringLiteral("autopilot")));
     // Coordinates (absent from snapshots taken before they were stored).
@@ -275,11 +290,13 @@ bool StateStore::restore(const QByteArray &data, QString *error)
     m_serviceInstances = std::move(fresh.m_serviceInstances);
     m_sessions = std::move(fresh.m_sessions);
     m_queries = std::move(fresh.m_queries);
+    m_configEntries = std::move(fresh.m_configEntries);
     m_autopilot = std::move(fresh.m_autopilot);
     m_coordinates = std::move(fresh.m_coordinates);
     for (const QString &t : {QStringLiteral("nodes"), QStringLiteral("services"), QStringLiteral("checks"),
                              QStringLiteral("kvs"), QStringLiteral("tombstones"), QStringLiteral("sessions"),
-                             QStringLiteral("prepared-queries"), QStringLiteral("autopilot-config"),
+                             QStringLiteral("prepared-queries"), QStringLiteral("config-entries"),
+                             QStringLiteral("autopilot-config"),
                              QStringLiteral("coordinates")})
         all.table(t);
     core::BurstScope burst; // every blocking query wakes: their replies go out together

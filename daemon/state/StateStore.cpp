@@ -54,6 +54,10 @@ ApplyResult StateStore::apply(quint64 index, const QCborMap &command)
         result = applyQuerySet(command);
     else if (type == u"query-delete")
         result = applyQueryDelete(command);
+    else if (type == u"config-set")
+        result = applyConfigSet(command);
+    else if (type == u"config-delete")
+        result = applyConfigDelete(command);
     else if (type == u"autopilot-set")
         result = applyAutopilotSet(command);
     else if (type == u"coordinate-batch")

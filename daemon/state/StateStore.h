@@ -105,6 +105,13 @@ public:
     quint64 resolvePreparedQuery(const QString &idOrName, std::optional<PreparedQuery> *out, QString *error,
                                  WatchSet *ws = nullptr) const;
 
+    // ---- Config entries (/v1/config), as configentry::normalise() made them, with CreateIndex
+    // and ModifyIndex. Both reads answer with the table's index, as Consul's do.
+    quint64 configEntry(const QString &kind, const QString &name, std::optional<QJsonObject> *out,
+                        WatchSet *ws = nullptr) const;
+    // Every entry of `kind` (every entry when empty), by kind then name.
+    quint64 configEntries(const QString &kind, QList<QJsonObject> *out, WatchSet *ws = nullptr) const;
+
     // ---- Autopilot configuration: stored by operators through Raft (with CreateIndex and
     // ModifyIndex); empty until then, when the servers' own `autopilot` settings apply.
     quint64 autopilotConfiguration(QJsonObject *out) const;
@@ -138,6 +145,8 @@ private:
     ApplyResult applyTombstoneReap(const QCborMap &cmd);
     ApplyResult applyQuerySet(const QCborMap &cmd);
     ApplyResult applyQueryDelete(const QCborMap &cmd);
+    ApplyResult applyConfigSet(const QCborMap &cmd);
+    ApplyResult applyConfigDelete(const QCborMap &cmd);
     ApplyResult applyAutopilotSet(const QCborMap &cmd);
     ApplyResult applyCoordinateBatch(const QCborMap &cmd);
     ApplyResult applyRestore(const QCborMap &cmd);
@@ -182,6 +191,7 @@ private:
 
     QMap<QString, api::Session> m_sessions;
     QMap<QString, PreparedQuery> m_queries; // by ID
+    QMap<QString, QMap<QString, QJsonObject>> m_configEntries; // kind -> name -> entry
     QJsonObject m_autopilot;
     QMap<QString, QMap<QString, QJsonObject>> m_coordinates; // node -> segment -> Coord
 

@@ -16,6 +16,7 @@ Api::Api(ApiContext context)
     registerSession();
     registerMisc();
     registerQuery();
+    registerConfig();
     registerOperatorRaft();
     registerOperatorAutopilot();
     registerOperatorKeyring();

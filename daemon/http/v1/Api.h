@@ -73,6 +73,7 @@ private:
     void registerSession();
     void registerMisc();
     void registerQuery();
+    void registerConfig();
     void registerOperatorRaft();
     void registerOperatorAutopilot();
     void registerOperatorKeyring();

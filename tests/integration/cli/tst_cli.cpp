@@ -922,6 +922,64 @@ private Q_SLOTS:
         QVERIFY(r.err.startsWith("Config validation failed: "));
     }
 
+    void configEntries()
+    {
+        // HCL from a file, with Consul's snake_case field names.
+        const QString hcl = file(QStringLiteral("ingress.hcl"),
+            "kind = \"ingress-gateway\"\nname = \"ingress-service\"\n"
+            "listeners = [\n  {\n    port = 8080\n    protocol = \"http\"\n"
+            "    services = [\n      { name = \"web\" }\n    ]\n  }\n]\n");
+        Run r = cli({ "config", "write", hcl });
+        QCOMPARE(r.err, QByteArray());
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out, QByteArray("Config entry written: ingress-gateway/ingress-service\n"));
+        // JSON from standard input.
+        r = cli({ "config", "write", "-" }, R"({"Kind":"service-defaults","Name":"web","Protocol":"http"})");
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out, QByteArray("Config entry written: service-defaults/web\n"));
+
+        r = cli({ "config", "read", "-kind", "ingress-gateway", "-name", "ingress-service" });
+        QCOMPARE(r.code, 0);
+        const QJsonObject entry = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(entry.value(u"Listeners").toArray().at(0).toObject().value(u"Port").toInt(), 8080);
+        QVERIFY(r.out.contains("\n    \"Kind\": \"ingress-gateway\",\n")); // MarshalIndent, 4 spaces
+        r = cli({ "config", "list", "-kind", "ingress-gateway" });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out, QByteArray("ingress-service\n"));
+
+        // Consul's refusals.
+        r = cli({ "config", "read", "-kind", "service-defaults" });
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err, QByteArray("Must specify the -name parameter\n"));
+        r = cli({ "config", "list" });
+        QCOMPARE(r.err, QByteArray("Must specify the -kind parameter\n"));
+        r = cli({ "config", "read", "-kind", "service-defaults", "-name", "nope" });
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err, QByteArray("Error reading config entry \"service-defaults\" / \"nope\": Unexpected response code: 404 "
+                                   "(Config entry not found for \"service-defaults\" / \"nope\")\n"));
+        r = cli({ "config", "write", "-" }, R"({"Name":"x"})");
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err, QByteArray("Failed to decode config entry input: Payload does not contain a kind/Kind key at the top level\n"));
+        r = cli({ "config", "write", "-" }, R"({"Kind":"proxy-defaults","Name":"x"})");
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err, QByteArray("Error writing config entry proxy-defaults/x: Unexpected response code: 500 "
+                                   "(invalid name (\"x\"), only \"global\" is supported)\n"));
+        r = cli({ "config", "write", "-cas", "-modify-index", "0", "-" }, R"({"Kind":"service-defaults","Name":"web"})");
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err, QByteArray("Config entry not updated: service-defaults/web\n"));
+        r = cli({ "config", "delete", "-kind", "service-defaults", "-name", "web", "-cas" });
+        QCOMPARE(r.err, QByteArray("Must specify a -modify-index greater than 0 with -cas\n"));
+        r = cli({ "config", "delete", "-kind", "service-defaults", "-name", "web", "-cas", "-modify-index", "1" });
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err, QByteArray("Config entry not deleted: service-defaults/web\n"));
+
+        r = cli({ "config", "delete", "-kind", "service-defaults", "-name", "web" });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out, QByteArray("Config entry deleted: service-defaults/web\n"));
+        QCOMPARE(cli({ "config", "list", "-kind", "service-defaults" }).out, QByteArray());
+        QCOMPARE(cli({ "config", "delete", "-kind", "ingress-gateway", "-name", "ingress-service" }).code, 0);
+    }
+
     // Last: `leave` shuts the agent down.
     void leave()
     {

@@ -96,6 +96,7 @@ class TestCluster : public QObject
 private Q_SLOTS:
     void initTestCase();
     void singleServerKeepsAcknowledgedWrites();
+    void configEntriesThroughClient();
     void joinOfAnotherDatacenterRefused();
     void staleDataDirAsSeed001();
     void threeServers();
@@ -141,6 +142,41 @@ void TestCluster::singleServerKeepsAcknowledgedWrites()
     QCOMPARE(servers[0].toObject().value(u"Node").toString(), u"single"_s);
     QCOMPARE(servers[0].toObject().value(u"Leader").toBool(), true);
     s.process->stop();
+}
+
+// Config entries written through a client agent go to the server's Raft log: the server serves
+// them, a blocking read on the client wakes, and they survive the server's restart.
+void TestCluster::configEntriesThroughClient()
+{
+    Server server{u"ce-server"_s, u"127.0.0.2"_s, m_dir.filePath(u"ce-server"_s), freeTcpPort(QHostAddress(u"127.0.0.2"_s)),
+                  {u"-bootstrap"_s}};
+    QVERIFY(QDir().mkpath(server.dataDir));
+    QVERIFY(server.start(m_config, true));
+    Server client{u"ce-client"_s, u"127.0.0.3"_s, m_dir.filePath(u"ce-client"_s), freeTcpPort(QHostAddress(u"127.0.0.3"_s)),
+                  {u"-retry-join"_s, server.serfAddress(), u"-retry-interval"_s, u"1s"_s}};
+    client.server = false;
+    QVERIFY(QDir().mkpath(client.dataDir));
+    QVERIFY(client.start(m_config, true));
+    const QByteArray entry = R"({"Kind":"ingress-gateway","Name":"gw","Listeners":[{"Port":8080,"Protocol":"http",
+        "Services":[{"Name":"web"}]}]})";
+    HttpResult r = httpRequest("PUT", client.url(u"/v1/config"_s), entry, {}, 10000);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body.trimmed(), QByteArray("true"));
+    r = httpRequest("GET", server.url(u"/v1/config/ingress-gateway/gw"_s));
+    QCOMPARE(r.status, 200);
+    const quint64 index = r.header("X-Consul-Index").toULongLong();
+    QVERIFY(index > 0);
+    QCOMPARE(QJsonDocument::fromJson(httpRequest("GET", client.url(u"/v1/config/ingress-gateway/gw"_s)).body)
+                 .object().value(u"ModifyIndex"_s).toDouble(),
+             double(index));
+    server.process->kill();
+    QVERIFY(server.start(m_config, true));
+    r = httpRequest("GET", server.url(u"/v1/config/ingress-gateway"_s));
+    QCOMPARE(QJsonDocument::fromJson(r.body).array().size(), 1);
+    QCOMPARE(httpRequest("DELETE", client.url(u"/v1/config/ingress-gateway/gw"_s), {}, {}, 10000).status, 200);
+    QCOMPARE(httpRequest("GET", server.url(u"/v1/config/ingress-gateway/gw"_s)).status, 404);
+    client.process->stop();
+    server.process->stop();
 }
 
 // A client of another datacenter asks to join: Consul's merge delegate refuses, and `join` shows

@@ -318,18 +318,53 @@ private Q_SLOTS:
 
     void virtualAndIngressNames()
     {
-        // No mesh: no virtual IPs (NOERROR, empty) and no ingress-gateway config entries routing
-        // to a service (NXDOMAIN with SOA), even with an ingress gateway registered.
-        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/register"),
-                    QJsonObject{{"ID", "ingress"}, {"Name", "ingress"}, {"Kind", "ingress-gateway"}, {"Port", 8888}}));
+        // No mesh: no virtual IPs (NOERROR, empty).
         DigResult r = dig({QStringLiteral("web.virtual.consul")});
         QCOMPARE(r.status(), QStringLiteral("NOERROR"));
         QVERIFY(r.answers().isEmpty());
         QVERIFY(r.section(QStringLiteral("AUTHORITY")).isEmpty());
+        // An ingress gateway that no ingress-gateway config entry routes to the service: NXDOMAIN.
+        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/register"),
+                    QJsonObject{{"ID", "ingress"}, {"Name", "ingress"}, {"Kind", "ingress-gateway"}, {"Port", 8888}}));
+        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/register"),
+                    QJsonObject{{"ID", "other-gw"}, {"Name", "other-gw"}, {"Kind", "ingress-gateway"}, {"Port", 9999}}));
         r = kdig({QStringLiteral("web.ingress.consul")});
         QCOMPARE(r.status(), QStringLiteral("NXDOMAIN"));
         QCOMPARE(r.ofType(QStringLiteral("AUTHORITY"), QStringLiteral("SOA")).size(), 1);
+        // Its entry exposes web: web's ingress instances are that gateway's (not other-gw's).
+        QVERIFY(put(m_agent, QStringLiteral("/v1/config"),
+                    QJsonObject{{"Kind", "ingress-gateway"}, {"Name", "ingress"},
+                                {"Listeners", QJsonArray{QJsonObject{{"Port", 8080}, {"Protocol", "http"},
+                                                                    {"Services", QJsonArray{QJsonObject{{"Name", "web"}}}}}}}}));
+        r = dig({QStringLiteral("web.ingress.consul")});
+        QCOMPARE(r.status(), QStringLiteral("NOERROR"));
+        QCOMPARE(r.answers(), QStringList{QStringLiteral("web.ingress.consul. 0 IN A 127.0.0.1")});
+        r = kdig({QStringLiteral("WEB.ingress.dc1.consul"), QStringLiteral("SRV")});
+        const QStringList srv = r.ofType(QStringLiteral("ANSWER"), QStringLiteral("SRV"));
+        QCOMPARE(srv.size(), 1);
+        QVERIFY2(srv.first().contains(QStringLiteral(" IN SRV 1 1 8888 ")), qPrintable(srv.first()));
+        r = dig({QStringLiteral("db.ingress.consul")});
+        QCOMPARE(r.status(), QStringLiteral("NXDOMAIN"));
+        // A wildcard exposes every registered service of the default kind, not made-up names.
+        QVERIFY(put(m_agent, QStringLiteral("/v1/config"),
+                    QJsonObject{{"Kind", "ingress-gateway"}, {"Name", "other-gw"},
+                                {"Listeners", QJsonArray{QJsonObject{{"Port", 8081}, {"Protocol", "http"},
+                                                                    {"Services", QJsonArray{QJsonObject{{"Name", "*"}}}}}}}}));
+        r = dig({QStringLiteral("web.ingress.consul"), QStringLiteral("SRV")});
+        QCOMPARE(r.ofType(QStringLiteral("ANSWER"), QStringLiteral("SRV")).size(), 2);
+        r = dig({QStringLiteral("nosuch.ingress.consul")});
+        QCOMPARE(r.status(), QStringLiteral("NXDOMAIN"));
+        // A gateway in maintenance (critical) is left out.
+        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/maintenance/other-gw?enable=true")));
+        r = dig({QStringLiteral("web.ingress.consul"), QStringLiteral("SRV")});
+        QCOMPARE(r.ofType(QStringLiteral("ANSWER"), QStringLiteral("SRV")).size(), 1);
+        // Without the entries no gateway exposes web any more.
+        for (const char *gateway : {"ingress", "other-gw"})
+            QCOMPARE(httpRequest("DELETE", m_agent.baseUrl() + QStringLiteral("/v1/config/ingress-gateway/") + QLatin1String(gateway)).status, 200);
+        r = dig({QStringLiteral("web.ingress.consul")});
+        QCOMPARE(r.status(), QStringLiteral("NXDOMAIN"));
         QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/deregister/ingress")));
+        QVERIFY(put(m_agent, QStringLiteral("/v1/agent/service/deregister/other-gw")));
     }
 
     void addrAndPtr()
