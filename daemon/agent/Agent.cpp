@@ -26,6 +26,7 @@
 #include "state/Command.h"
 #include "state/Committer.h"
 #include "state/ConfigEntry.h"
+#include "state/CoordinateBatcher.h"
 #include "state/SessionTimers.h"
 #include "state/StateStore.h"
 #include "state/TombstoneGc.h"
@@ -49,9 +50,7 @@ namespace {
 constexpr int kEventBufferSize = 256; // Consul keeps the last 256 user events per agent
 constexpr int kServerPortDefault = 8300;
 constexpr qint64 kRegisterRetryMs = 1000;
-// Consul's sync_coordinate_interval_min and sync_coordinate_rate_target (updates a second the
-// whole pool sends at most).
-constexpr qint64 kSyncCoordinateIntervalMinMs = 15000;
+// Consul's sync_coordinate_rate_target: coordinate updates a second the whole pool sends at most.
 constexpr qint64 kSyncCoordinateRateTarget = 64;
 
 qint64 residentBytes()
@@ -63,16 +62,6 @@ qint64 residentBytes()
     return fields.size() > 1 ? fields.at(1).toLongLong() * 4096 : 0;
 }
 
-QJsonObject coordinateJson(const gossip::Coordinate &c)
-{
-    QJsonArray vec;
-    for (double v : c.vec)
-        vec.append(v);
-    return QJsonObject{{QStringLiteral("Vec"), vec},
-                       {QStringLiteral("Error"), c.error},
-                       {QStringLiteral("Adjustment"), c.adjustment},
-                       {QStringLiteral("Height"), c.height}};
-}
 } // namespace
 
 namespace {
@@ -117,6 +106,10 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     }
     m_sessionTimers = std::make_unique<state::SessionTimers>(&m_clock, m_committer);
     m_tombstoneGc = std::make_unique<state::TombstoneGc>(&m_clock, m_store.get(), m_committer);
+    m_coordinateBatcher = std::make_unique<state::CoordinateBatcher>(
+        &m_clock, m_committer,
+        state::CoordinateBatcher::Options{m_config.coordinateUpdatePeriod / kMillisecond, m_config.coordinateUpdateBatchSize,
+                                          m_config.coordinateUpdateMaxBatches});
     m_checkTls = checkTls(m_config, &m_checkTlsError).value_or(checks::TlsBase());
     // Made for the first HTTP or gRPC check: a QNetworkAccessManager costs an agent ~0.5 MB RSS.
     auto checkNam = [this] {
@@ -147,6 +140,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
     ctx.clock = &m_clock;
     ctx.config = &m_config;
     ctx.sessionTimers = m_sessionTimers.get();
+    ctx.coordinateBatcher = m_coordinateBatcher.get();
     m_api = std::make_unique<http::v1::Api>(ctx);
     if (!m_config.dev) {
         cluster::Upstream *upstream = m_server ? static_cast<cluster::Upstream *>(m_server.get()) : m_servers.get();
@@ -518,36 +512,47 @@ void Agent::registerSelf()
         qCInfo(lcAgent).noquote() << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
 }
 
-// As Consul's agent, each one reports its own LAN coordinate to the servers (through Raft, like
-// PUT /v1/coordinate/update) every 15 s, less often in pools so big that would exceed 64
+// As Consul's agent, each one reports its own LAN coordinate to the servers every
+// sync_coordinate_interval_min (15 s), less often in pools so big that would exceed 64
 // updates a second, plus a random stagger of up to one interval.
 void Agent::scheduleCoordinateSync()
 {
     const gossip::Serf *lan = m_gossip ? m_gossip->lan() : nullptr;
-    if (!lan)
+    if (!lan || m_config.disableCoordinates)
         return;
-    const qint64 interval =
-        std::max(kSyncCoordinateIntervalMinMs, qint64(lan->members().size()) * 1000 / kSyncCoordinateRateTarget);
+    const qint64 interval = std::max(m_config.syncCoordinateIntervalMin / kMillisecond,
+                                     qint64(lan->members().size()) * 1000 / kSyncCoordinateRateTarget);
     m_clock.schedule(interval + qint64(QRandomGenerator::global()->bounded(double(interval))), [this] {
         sendCoordinate();
         scheduleCoordinateSync();
     });
 }
 
+// The report is a PUT /v1/coordinate/update of our own (Consul's Coordinate.Update RPC): a
+// client forwards it to a server and a follower to the leader, whose batcher writes it with the
+// others' at its next period.
 void Agent::sendCoordinate()
 {
     const QHash<QString, gossip::Coordinate> all = m_gossip->lan()->coordinates();
     const auto self = all.constFind(m_config.nodeName);
     if (self == all.constEnd())
         return;
-    const QJsonObject update{{QStringLiteral("Node"), m_config.nodeName},
-                             {QStringLiteral("Segment"), QString()},
-                             {QStringLiteral("Coord"), coordinateJson(*self)}};
-    m_committer->propose(state::command::coordinateBatch({update}),
-                         [](const state::ApplyResult &r, quint64, const QString &error) {
-                             if (!r.error.isEmpty() || !error.isEmpty())
-                                 qCWarning(lcAgent).noquote() << "Coordinate update error:" << r.error + error;
-                         });
+    http::HttpRequest request;
+    request.method = "PUT";
+    request.path = QStringLiteral("/v1/coordinate/update");
+    request.target = request.path.toUtf8();
+    request.body = QJsonDocument(QJsonObject{{QStringLiteral("Node"), m_config.nodeName},
+                                             {QStringLiteral("Segment"), QString()},
+                                             {QStringLiteral("Coord"), self->toJson()}})
+                       .toJson(QJsonDocument::Compact);
+    const auto reply = http::HttpResponder::capture([](const http::HttpResponse &response) {
+        if (response.status != 200)
+            qCWarning(lcAgent).noquote() << "Coordinate update error:" << QString::fromUtf8(response.body);
+    });
+    if (m_router)
+        m_router->handle(request, reply);
+    else
+        m_api->handle(request, reply);
 }
 
 QMap<QString, QString> Agent::gossipTags(bool wan) const
@@ -735,7 +740,7 @@ QJsonObject Agent::self() const
                      {QStringLiteral("BuildDate"), buildDate()}}},
         {QStringLiteral("DebugConfig"), config::sanitizedRaw(m_config)},
         {QStringLiteral("Coord"),
-         coordinateJson(m_gossip && m_gossip->lan() ? m_gossip->lan()->coordinate() : gossip::Coordinate{})},
+         (m_gossip && m_gossip->lan() ? m_gossip->lan()->coordinate() : gossip::Coordinate{}).toJson()},
         {QStringLiteral("Member"), member()},
         {QStringLiteral("Stats"), stats()},
         {QStringLiteral("Meta"), api::stringMapJson(m_config.nodeMeta)},
@@ -977,41 +982,46 @@ AgentError Agent::forceLeave(const QString &node, bool prune)
     return {};
 }
 
-QJsonArray Agent::coordinates(bool wan) const
+QJsonArray Agent::wanCoordinates() const
 {
-    const gossip::Serf *pool = !m_gossip ? nullptr : wan ? m_gossip->wan() : m_gossip->lan();
     QJsonArray out;
-    if (!pool) {
-        if (!wan) // no gossip (a second dev agent on the machine): ours, knowing nothing yet
-            out.append(QJsonObject{{QStringLiteral("Node"), m_config.nodeName},
-                                   {QStringLiteral("Segment"), QString()},
-                                   {QStringLiteral("Coord"), coordinateJson(gossip::Coordinate{})}});
+    const gossip::Serf *pool = m_gossip ? m_gossip->wan() : nullptr;
+    if (!pool)
         return out;
-    }
     const QHash<QString, gossip::Coordinate> all = pool->coordinates();
     QStringList names = all.keys();
     names.sort();
     for (const QString &name : std::as_const(names)) {
         out.append(QJsonObject{{QStringLiteral("Node"), name},
                                {QStringLiteral("Segment"), QString()},
-                               {QStringLiteral("Coord"), coordinateJson(all.value(name))}});
+                               {QStringLiteral("Coord"), all.value(name).toJson()}});
     }
     return out;
 }
 
+// As Consul's servers: distances from the coordinates stored in the catalog (what agents
+// reported), not from this agent's own gossip view. No stored coordinate for the source: no sort.
 state::NearSource Agent::nearSource(const QString &node) const
 {
     state::NearSource source;
     source.node = node == u"_agent" ? m_config.nodeName : node;
-    const gossip::Serf *pool = m_gossip ? m_gossip->lan() : nullptr;
-    if (source.node.isEmpty() || !pool)
+    if (source.node.isEmpty())
         return source;
-    const QHash<QString, gossip::Coordinate> all = pool->coordinates();
-    const auto from = all.constFind(source.node);
-    if (from == all.constEnd())
+    QJsonArray own;
+    m_store->coordinate(source.node, &own);
+    if (own.isEmpty())
         return source;
-    for (auto it = all.cbegin(); it != all.cend(); ++it)
-        source.rtt.insert(it.key(), from->distanceTo(*it));
+    // Coordinates compare only within a segment: the source's first one and the others' of it.
+    const QJsonObject from = own.first().toObject();
+    const QString segment = from.value(u"Segment").toString();
+    const gossip::Coordinate origin = gossip::Coordinate::fromJson(from.value(u"Coord").toObject());
+    QJsonArray all;
+    m_store->coordinates(&all);
+    for (const QJsonValue &v : std::as_const(all)) {
+        const QJsonObject c = v.toObject();
+        if (c.value(u"Segment").toString() == segment)
+            source.rtt.insert(c.value(u"Node").toString(), origin.distanceTo(gossip::Coordinate::fromJson(c.value(u"Coord").toObject())));
+    }
     return source;
 }
 

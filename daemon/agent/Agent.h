@@ -20,6 +20,7 @@ class StateStore;
 class Committer;
 class SessionTimers;
 class TombstoneGc;
+class CoordinateBatcher;
 struct HealthEntry;
 } // namespace qonsul::state
 
@@ -98,7 +99,7 @@ public:
     void join(const QString &address, bool wan, std::function<void(const http::v1::AgentError &)> done) override;
     http::v1::AgentError forceLeave(const QString &node, bool prune) override;
     QJsonArray keyringList() const override;
-    QJsonArray coordinates(bool wan) const override;
+    QJsonArray wanCoordinates() const override;
     state::NearSource nearSource(const QString &node) const override;
     http::v1::AgentError keyringOperation(const QString &op, const QString &key) override;
     QJsonObject fireEvent(const QString &name, const QByteArray &payload, const QString &nodeFilter,
@@ -150,6 +151,7 @@ private:
     state::Committer *m_committer = nullptr;
     std::unique_ptr<state::SessionTimers> m_sessionTimers;
     std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
+    std::unique_ptr<state::CoordinateBatcher> m_coordinateBatcher;
     std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks
     checks::TlsBase m_checkTls;                        // TLS checks' base (checks/CheckTls.h)
     QString m_checkTlsError;                           // loading it failed: start() reports it

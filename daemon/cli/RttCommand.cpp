@@ -17,18 +17,6 @@ using client::Response;
 
 namespace {
 
-gossip::Coordinate fromJson(const QJsonObject &c)
-{
-    gossip::Coordinate out;
-    const QJsonArray vec = c.value(u"Vec").toArray();
-    for (int i = 0; i < gossip::Coordinate::kDimensions && i < vec.size(); ++i)
-        out.vec[size_t(i)] = vec.at(i).toDouble();
-    out.error = c.value(u"Error").toDouble();
-    out.adjustment = c.value(u"Adjustment").toDouble();
-    out.height = c.value(u"Height").toDouble();
-    return out;
-}
-
 class Rtt final : public Command
 {
 public:
@@ -89,7 +77,7 @@ public:
         for (const QJsonValue &e : std::as_const(entries)) {
             for (int i = 0; i < 2; ++i) {
                 if (e.toObject().value(u"Node").toString() == nodes[i])
-                    coords[i] = fromJson(e.toObject().value(u"Coord").toObject());
+                    coords[i] = gossip::Coordinate::fromJson(e.toObject().value(u"Coord").toObject());
             }
         }
         for (int i = 0; i < 2; ++i) {

@@ -7,6 +7,7 @@
 
 #include "core/Duration.h"
 #include "http/v1/Api.h"
+#include "http/v1/Common.h"
 
 #include <QCborValue>
 #include <QJsonDocument>
@@ -99,6 +100,12 @@ RequestRouter::RequestRouter(http::v1::Api *api, Clock *clock, rpc::ConnectionPo
 
 void RequestRouter::handle(const http::HttpRequest &request, const std::shared_ptr<http::HttpResponder> &out)
 {
+    if (hops(request) == 0 && request.hasHeader(http::v1::kAgentNodeHeader)) {
+        http::HttpRequest own = request; // only agents name the agent a request came through
+        own.headers.removeIf([](const auto &h) { return h.first == http::v1::kAgentNodeHeader; });
+        handle(own, out);
+        return;
+    }
     // Only what this agent's own HTTP clients get back (hop 0): an agent forwarding to us
     // translates by its own setting, as each Consul agent does.
     if (m_options.translateWanAddrs && hops(request) == 0 && isRead(request) && answersWithAddresses(request.path)) {
@@ -172,6 +179,8 @@ void RequestRouter::forward(http::HttpRequest request, const std::shared_ptr<htt
     }
     request.headers.removeIf([](const auto &h) { return h.first == kForwardedHeader; });
     request.headers.append({kForwardedHeader.toByteArray(), QByteArray::number(hop + 1)});
+    if (hop == 0) // "_agent" is this agent, wherever the request is answered
+        request.headers.append({http::v1::kAgentNodeHeader.toByteArray(), m_options.nodeName.toUtf8()});
     // A session belongs to the node of the agent it was created through (Consul's client fills
     // in its own node before the RPC).
     if (!m_server && request.method == "PUT" && request.path == u"/v1/session/create") {

@@ -214,6 +214,16 @@ struct AgentConfig
     // Client agents: the least time between two server rebalances (Consul's fixed
     // clientRPCMinReuseDuration). Test-only: `consul.test_rebalance_interval`, not Consul's.
     Nanoseconds rebalanceMinReuse = 120 * kSecond;
+    // Servers write the coordinates agents report through Raft in batches: every
+    // coordinateUpdatePeriod (-dev: 100ms) at most coordinateUpdateMaxBatches entries of
+    // coordinateUpdateBatchSize updates. Consul fixes these (its consul.coordinate.update_period,
+    // update_batch_size, update_max_batches) and so does an agent's own report interval,
+    // sync_coordinate_interval_min (15s, longer in pools of over 960 members); files may set
+    // them for tests, as Consul's own tests do.
+    Nanoseconds coordinateUpdatePeriod = 5 * kSecond;
+    int coordinateUpdateBatchSize = 128;
+    int coordinateUpdateMaxBatches = 5;
+    Nanoseconds syncCoordinateIntervalMin = 15 * kSecond;
     RaftConfig raft;
     AutopilotConfig autopilot;
     bool disableCoordinates = false;

@@ -1011,6 +1011,19 @@ private:
         cfg.rpcHoldTimeout = dur(QStringLiteral("performance.rpc_hold_timeout"));
         // Test-only (Consul fixes it at 2 minutes): lets tests watch clients rebalance.
         cfg.rebalanceMinReuse = dur(QStringLiteral("consul.test_rebalance_interval"), cfg.rebalanceMinReuse);
+        cfg.coordinateUpdatePeriod
+            = dur(QStringLiteral("consul.coordinate.update_period"), dev ? 100 * kMillisecond : cfg.coordinateUpdatePeriod);
+        cfg.coordinateUpdateBatchSize
+            = int(i(QStringLiteral("consul.coordinate.update_batch_size"), cfg.coordinateUpdateBatchSize));
+        cfg.coordinateUpdateMaxBatches
+            = int(i(QStringLiteral("consul.coordinate.update_max_batches"), cfg.coordinateUpdateMaxBatches));
+        if (cfg.coordinateUpdatePeriod <= 0 || cfg.coordinateUpdateBatchSize < 1 || cfg.coordinateUpdateMaxBatches < 1)
+            fail(QStringLiteral("consul.coordinate: update_period, update_batch_size and update_max_batches must be positive"),
+                 QStringLiteral("consul.coordinate"));
+        cfg.syncCoordinateIntervalMin
+            = dur(QStringLiteral("sync_coordinate_interval_min"), cfg.syncCoordinateIntervalMin);
+        if (cfg.syncCoordinateIntervalMin <= 0)
+            cfg.syncCoordinateIntervalMin = 15 * kSecond;
         cfg.raftMultiplier = int(i(QStringLiteral("performance.raft_multiplier")));
         if (cfg.raftMultiplier < 1 || cfg.raftMultiplier > 10)
             fail(QStringLiteral("performance.raft_multiplier cannot be %1. Must be between 1 and 10")

@@ -630,7 +630,9 @@ const Schema &topSchema()
         { "use_streaming_backend", K::Bool },
         { "watches", K::AnyObjectList },
         { "xds", K::Object, &xdsSchema() },
-        // Values Consul fixes itself but still accepts in files (no effect here either).
+        // Values Consul fixes itself but still accepts in files: no effect here either, except
+        // for tests `consul.coordinate.*`, `consul.test_rebalance_interval` and
+        // `sync_coordinate_interval_min` (docs/configuration.md).
         { "ae_interval", K::Duration },
         { "build_date", K::String },
         { "check_deregister_interval_min", K::Duration },

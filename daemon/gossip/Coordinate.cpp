@@ -2,6 +2,7 @@
 
 #include <QCborArray>
 #include <QCborValue>
+#include <QJsonArray>
 
 #include <algorithm>
 #include <cmath>
@@ -53,6 +54,29 @@ Coordinate applyForce(const Coordinate &c, double force, const Coordinate &other
 }
 
 } // namespace
+
+QJsonObject Coordinate::toJson() const
+{
+    QJsonArray v;
+    for (double x : vec)
+        v.append(x);
+    return QJsonObject{{QStringLiteral("Vec"), v},
+                       {QStringLiteral("Error"), error},
+                       {QStringLiteral("Adjustment"), adjustment},
+                       {QStringLiteral("Height"), height}};
+}
+
+Coordinate Coordinate::fromJson(const QJsonObject &json)
+{
+    Coordinate out;
+    const QJsonArray v = json.value(u"Vec").toArray();
+    for (int i = 0; i < kDimensions && i < v.size(); ++i)
+        out.vec[size_t(i)] = v.at(i).toDouble();
+    out.error = json.value(u"Error").toDouble();
+    out.adjustment = json.value(u"Adjustment").toDouble();
+    out.height = json.value(u"Height").toDouble();
+    return out;
+}
 
 double Coordinate::distanceTo(const Coordinate &other) const
 {

@@ -4,6 +4,7 @@
 // the acker's coordinate. Distances estimate round trip times (/v1/coordinate, `consul rtt`).
 #include <QByteArray>
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 
@@ -23,6 +24,9 @@ struct Coordinate
     double distanceTo(const Coordinate &other) const; // seconds
     QByteArray encode() const;
     static std::optional<Coordinate> decode(const QByteArray &bytes); // nullopt unless finite and sane
+    // The API's form: {"Vec", "Error", "Adjustment", "Height"}; missing numbers read as 0.
+    QJsonObject toJson() const;
+    static Coordinate fromJson(const QJsonObject &json);
 };
 
 // One node's coordinate, moved by every RTT sample (Serf's coordinate.Client with its defaults:

@@ -1,7 +1,7 @@
 #pragma once
 // Consul's ordering by network distance (?near= on catalog and health reads, a prepared query's
 // Near): results sorted by the round trip time estimated from the source node's network
-// coordinate. The agent supplies the estimates (from the gossip pool's Vivaldi coordinates);
+// coordinate. The agent supplies the estimates (from the coordinates stored in the catalog);
 // these helpers only order, so the HTTP API and the DNS resolver sort the same way.
 #include <QHash>
 #include <QList>

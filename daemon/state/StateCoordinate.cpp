@@ -10,15 +10,32 @@ namespace qonsul::state {
 
 namespace {
 const QString kCoordinates = QStringLiteral("coordinates");
-}
 
-quint64 StateStore::coordinates(QJsonArray *out) const
+QJsonObject entry(const QString &node, const QString &segment, const QJsonObject &coord)
 {
+    return QJsonObject{{QStringLiteral("Node"), node}, {QStringLiteral("Segment"), segment}, {QStringLiteral("Coord"), coord}};
+}
+} // namespace
+
+quint64 StateStore::coordinates(QJsonArray *out, WatchSet *ws) const
+{
+    if (ws)
+        ws->addTable(kCoordinates);
     for (auto it = m_coordinates.begin(); it != m_coordinates.end(); ++it) {
         for (auto seg = it.value().begin(); seg != it.value().end(); ++seg)
-            out->append(QJsonObject{{QStringLiteral("Node"), it.key()},
-                                    {QStringLiteral("Segment"), seg.key()},
-                                    {QStringLiteral("Coord"), seg.value()}});
+            out->append(entry(it.key(), seg.key(), seg.value()));
+    }
+    return std::max<quint64>(m_tableIndex.value(kCoordinates), 1);
+}
+
+quint64 StateStore::coordinate(const QString &node, QJsonArray *out, WatchSet *ws) const
+{
+    if (ws)
+        ws->addTable(kCoordinates);
+    const auto it = m_coordinates.constFind(node);
+    if (it != m_coordinates.constEnd()) {
+        for (auto seg = it.value().begin(); seg != it.value().end(); ++seg)
+            out->append(entry(node, seg.key(), seg.value()));
     }
     return std::max<quint64>(m_tableIndex.value(kCoordinates), 1);
 }

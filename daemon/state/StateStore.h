@@ -118,7 +118,10 @@ public:
 
     // ---- Network coordinates nodes report (PUT /v1/coordinate/update, agents' own updates):
     // [{"Node", "Segment", "Coord"}] by node then segment; only nodes in the catalog have one.
-    quint64 coordinates(QJsonArray *out) const;
+    // Both return the coordinates table's index (blocking queries wait on the whole table, as
+    // Consul's do).
+    quint64 coordinates(QJsonArray *out, WatchSet *ws = nullptr) const;
+    quint64 coordinate(const QString &node, QJsonArray *out, WatchSet *ws = nullptr) const;
 
     quint64 tableIndex(QStringView table) const { return m_tableIndex.value(table.toString()); }
     // Tombstones older than `index` may be reaped (used by the tombstone GC).

@@ -70,11 +70,12 @@ public:
     virtual QJsonArray keyringList() const = 0;
     virtual AgentError keyringOperation(const QString &op, const QString &key) = 0;
 
-    // Network coordinates of the pool's alive members: [{"Node", "Segment", "Coord"}], this
-    // agent included (/v1/coordinate/nodes, /node/<n>; `wan`: /v1/coordinate/datacenters).
-    virtual QJsonArray coordinates(bool wan) const = 0;
+    // The WAN pool's coordinates of its alive servers: [{"Node", "Segment", "Coord"}], this
+    // one included (/v1/coordinate/datacenters).
+    virtual QJsonArray wanCoordinates() const = 0;
     // The source of a ?near= sort or a prepared query's Near: `node` ("_agent": this agent's
-    // node) and the round trips estimated from its LAN coordinate (none when it has none).
+    // node) and the round trips estimated from the LAN coordinates stored in the catalog (none
+    // when the source has none there).
     virtual state::NearSource nearSource(const QString &node) const = 0;
 
     // User events (ring buffer of the last 256 on this agent).

@@ -17,6 +17,7 @@ namespace state {
 class StateStore;
 class Committer;
 class SessionTimers;
+class CoordinateBatcher;
 } // namespace state
 } // namespace qonsul
 
@@ -38,6 +39,7 @@ struct ApiContext
     const config::AgentConfig *config = nullptr;
     state::SessionTimers *sessionTimers = nullptr;
     RaftBackend *raft = nullptr; // servers only
+    state::CoordinateBatcher *coordinateBatcher = nullptr; // where PUT /v1/coordinate/update goes
 };
 
 using Responder = std::shared_ptr<HttpResponder>;

@@ -104,7 +104,7 @@ void Api::registerCatalog()
                 if (nodeMetaMatches(req, n))
                     array.append(api::toJson(n));
             }
-            reply->body = sortedNear(ctx, req.queryValue(u"near"), filtered(opts, array));
+            reply->body = sortedNear(ctx, nearNode(ctx, req, req.queryValue(u"near")), filtered(opts, array));
             return index;
         }));
     add(QStringLiteral("/v1/catalog/services"), false, get,
@@ -151,7 +151,7 @@ void Api::registerCatalog()
                              if (tagsMatch(req, i.service) && nodeMetaMatches(req, i.node))
                                  array.append(api::catalogServiceJson(i.node, i.service));
                          }
-                         reply->body = sortedNear(ctx, req.queryValue(u"near"), filtered(opts, array));
+                         reply->body = sortedNear(ctx, nearNode(ctx, req, req.queryValue(u"near")), filtered(opts, array));
                          return index;
                      }));
     add(QStringLiteral("/v1/catalog/node/"), true, get,

@@ -174,6 +174,14 @@ QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items)
     return kept;
 }
 
+QString nearNode(const ApiContext &ctx, const HttpRequest &req, const QString &near)
+{
+    if (near != u"_agent" || !ctx.config)
+        return near;
+    const QByteArray origin = req.header(kAgentNodeHeader);
+    return origin.isEmpty() ? ctx.config->nodeName : QString::fromUtf8(origin);
+}
+
 QJsonArray sortedNear(const ApiContext &ctx, const QString &near, const QJsonArray &items)
 {
     if (near.isEmpty())

@@ -58,6 +58,13 @@ QJsonArray filtered(const QueryOptions &opts, const QJsonArray &items);
 // sorted by the round trip estimated from that node's network coordinate, nodes without one
 // last. Unchanged when `near` is empty or that node has no coordinate, as in Consul.
 QJsonArray sortedNear(const ApiContext &ctx, const QString &near, const QJsonArray &items);
+// A client agent forwarding a request names itself in this header, so that "_agent" in a
+// ?near= or a prepared query's Near means the agent the client asked, as in Consul (whose
+// agents resolve it before their RPC). Only agents set it: one arriving from an HTTP client
+// is removed.
+inline constexpr QByteArrayView kAgentNodeHeader = "x-qonsul-agent-node";
+// `near` with "_agent" replaced by that agent's node name.
+QString nearNode(const ApiContext &ctx, const HttpRequest &req, const QString &near);
 
 // One service instance with its node and checks, as /v1/health/service and query execute show it.
 QJsonObject toJson(const state::HealthEntry &entry);

@@ -1,16 +1,16 @@
-// /v1/coordinate/*: the Vivaldi network coordinates the gossip pools compute from probe round
-// trips — the LAN pool's members (nodes, node/<n>) and the WAN pool's servers (datacenters) —
-// and the ones nodes report through Raft (update; agents send their own, as Consul's do).
+// /v1/coordinate/*: network coordinates. nodes and node/<n> are the LAN coordinates agents
+// report and servers store through Raft (blocking queries on the coordinates table, as Consul's);
+// datacenters is the WAN pool's view of the servers; update queues a report for the server's
+// next batched Raft write (state/CoordinateBatcher), as Consul's Coordinate.Update does.
 #include "http/v1/AgentBackend.h"
 #include "http/v1/Api.h"
 #include "http/v1/Common.h"
 
 #include "api/Types.h"
 #include "config/AgentConfig.h"
-#include "state/Command.h"
+#include "state/CoordinateBatcher.h"
 
 #include <cmath>
-#include <map>
 
 namespace qonsul::http::v1 {
 
@@ -19,24 +19,27 @@ namespace {
 // The dimensionality of Consul's (and our) Vivaldi coordinates; others are "incompatible".
 constexpr qsizetype kDimensions = 8;
 
-// LAN coordinates: those stored through Raft, and for nodes without one the gossip pool's view
-// of its members (which a server agent has before the first update arrives), by node name.
-QJsonArray lanCoordinates(const ApiContext &ctx)
+// Consul's ?segment=: only the coordinates of that segment ("" is the default one).
+QJsonArray inSegment(const HttpRequest &req, const QJsonArray &coordinates)
 {
-    QJsonArray stored;
-    ctx.store->coordinates(&stored);
-    std::multimap<QString, QJsonValue> byNode; // keeps insertion (segment) order per node
-    for (const QJsonValue &c : std::as_const(stored))
-        byNode.emplace(c.toObject().value(u"Node").toString(), c);
-    for (const QJsonValue &c : ctx.agent->coordinates(false)) {
-        const QString node = c.toObject().value(u"Node").toString();
-        if (byNode.count(node) == 0)
-            byNode.emplace(node, c);
-    }
+    if (!req.hasQuery(u"segment"))
+        return coordinates;
+    const QString segment = req.queryValue(u"segment");
     QJsonArray out;
-    for (const auto &[node, c] : byNode)
-        out.append(c);
+    for (const QJsonValue &c : coordinates) {
+        if (c.toObject().value(u"Segment").toString() == segment)
+            out.append(c);
+    }
     return out;
+}
+
+// disable_coordinates: Consul answers every coordinate endpoint with 401.
+bool coordinatesDisabled(const ApiContext &ctx, const Responder &out)
+{
+    if (!ctx.config || !ctx.config->disableCoordinates)
+        return false;
+    sendError(out, 401, QStringLiteral("Coordinate support disabled"));
+    return true;
 }
 
 // The body's Coord in canonical form; *error says why not: a decode error (a field of the wrong
@@ -98,40 +101,49 @@ void Api::registerCoordinate()
     const QStringList get{QStringLiteral("GET")};
     add(QStringLiteral("/v1/coordinate/datacenters"), false, get,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
-            QJsonArray servers = agent->coordinates(true);
+            if (coordinatesDisabled(ctx, out))
+                return;
+            QJsonArray servers = agent->wanCoordinates();
             const QJsonObject area{{QStringLiteral("Datacenter"), ctx.config->datacenter},
                                    {QStringLiteral("AreaID"), QStringLiteral("wan")},
                                    {QStringLiteral("Coordinates"), servers}};
             sendJson(ctx, req, out, servers.isEmpty() ? QJsonArray{} : QJsonArray{area});
         });
     add(QStringLiteral("/v1/coordinate/nodes"), false, get,
-        [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
-            if (!checkDatacenter(ctx, req, out))
+        [ctx](const HttpRequest &req, const QString &, const Responder &out) {
+            QueryOptions opts;
+            if (coordinatesDisabled(ctx, out) || !parseQueryOptions(ctx, req, out, &opts))
                 return;
-            sendJson(ctx, req, out, lanCoordinates(ctx));
+            blockingQuery(ctx, req, out, opts, [ctx, req](state::WatchSet *ws, QueryReply *reply) {
+                QJsonArray all;
+                const quint64 index = ctx.store->coordinates(&all, ws);
+                reply->body = inSegment(req, all);
+                return index;
+            });
         });
+    // 404 (with the index headers) when the node has no coordinate, as Consul answers.
     add(QStringLiteral("/v1/coordinate/node/"), true, get,
         [ctx](const HttpRequest &req, const QString &node, const Responder &out) {
-            if (!checkDatacenter(ctx, req, out))
+            QueryOptions opts;
+            if (coordinatesDisabled(ctx, out) || !parseQueryOptions(ctx, req, out, &opts))
                 return;
-            QJsonArray found;
-            for (const QJsonValue &c : lanCoordinates(ctx)) {
-                if (c.toObject().value(u"Node").toString() == node)
-                    found.append(c);
-            }
-            if (found.isEmpty()) {
-                sendError(out, 404, QString());
-                return;
-            }
-            sendJson(ctx, req, out, found);
+            blockingQuery(ctx, req, out, opts, [ctx, req, node](state::WatchSet *ws, QueryReply *reply) {
+                QJsonArray found;
+                const quint64 index = ctx.store->coordinate(node, &found, ws);
+                found = inSegment(req, found);
+                if (found.isEmpty())
+                    reply->status = 404;
+                else
+                    reply->body = found;
+                return index;
+            });
         });
-    // {"Node", "Segment", "Coord"}: stored through Raft (Consul batches these every few seconds;
-    // here each is its own entry). A node the catalog does not know is dropped there, as in
-    // Consul; success is 200 with no body.
+    // {"Node", "Segment", "Coord"}: validated here, then written by the server's next batch (a
+    // node the catalog does not know is dropped there, as in Consul); 200 with no body at once.
     add(QStringLiteral("/v1/coordinate/update"), false, {QStringLiteral("PUT")},
         [ctx](const HttpRequest &req, const QString &, const Responder &out) {
             QJsonObject body;
-            if (!checkDatacenter(ctx, req, out) || !parseJsonObject(req, out, &body))
+            if (coordinatesDisabled(ctx, out) || !checkDatacenter(ctx, req, out) || !parseJsonObject(req, out, &body))
                 return;
             QString error;
             int status = 0;
@@ -140,16 +152,10 @@ void Api::registerCoordinate()
                 sendError(out, status, error);
                 return;
             }
-            const QJsonObject update{{QStringLiteral("Node"), api::lookup(body, u"Node").toString()},
-                                     {QStringLiteral("Segment"), api::lookup(body, u"Segment").toString()},
-                                     {QStringLiteral("Coord"), *coord}};
-            propose(ctx, state::command::coordinateBatch({update}), out,
-                    [out](const state::ApplyResult &r, quint64) {
-                        if (!r.error.isEmpty())
-                            sendError(out, 500, r.error);
-                        else
-                            sendEmpty(out);
-                    });
+            ctx.coordinateBatcher->queue(QJsonObject{{QStringLiteral("Node"), api::lookup(body, u"Node").toString()},
+                                                     {QStringLiteral("Segment"), api::lookup(body, u"Segment").toString()},
+                                                     {QStringLiteral("Coord"), *coord}});
+            sendEmpty(out);
         });
 }
 

@@ -29,7 +29,7 @@ RouteHandler checkList(const ApiContext &ctx, const QString &missing, bool near,
         }
         if (validate && !validate(tail, out))
             return;
-        const QString source = near ? req.queryValue(u"near") : QString();
+        const QString source = near ? nearNode(ctx, req, req.queryValue(u"near")) : QString();
         blockingQuery(ctx, req, out, opts, [ctx, tail, read, opts, source](state::WatchSet *ws, QueryReply *reply) {
             QList<api::HealthCheck> checks;
             const quint64 index = read(tail, &checks, ws);
@@ -89,7 +89,7 @@ void Api::registerHealth()
             }
             const QStringList tags = req.queryValues(u"tag");
             const QStringList nodeMeta = req.queryValues(u"node-meta");
-            const QString near = req.queryValue(u"near");
+            const QString near = nearNode(ctx, req, req.queryValue(u"near"));
             blockingQuery(ctx, req, out, opts,
                           [ctx, name, passingOnly, tags, nodeMeta, opts, near](state::WatchSet *ws, QueryReply *reply) {
                               QList<state::HealthEntry> entries;

@@ -156,7 +156,7 @@ void execute(const ApiContext &ctx, const HttpRequest &req, const QString &idOrN
     }
     const QString near = req.queryValue(u"near");
     QJsonObject body = executePreparedQuery(ctx, query->definition, limit,
-                                            near.isEmpty() ? service.value(u"Near").toString() : near);
+                                            nearNode(ctx, req, near.isEmpty() ? service.value(u"Near").toString() : near));
     auto reply = [ctx, req, out, opts](QJsonObject body) {
         addQueryMeta(ctx, opts, &body);
         sendJson(ctx, req, out, body, 0);

@@ -149,6 +149,10 @@ void TstConfig::defaults()
     QCOMPARE(c.uiContentPath, QStringLiteral("/ui/"));
     QCOMPARE(c.raftMultiplier, 5);
     QCOMPARE(c.raft.electionTimeout, 5 * kSecond);
+    QCOMPARE(c.coordinateUpdatePeriod, 5 * kSecond);
+    QCOMPARE(c.coordinateUpdateBatchSize, 128);
+    QCOMPARE(c.coordinateUpdateMaxBatches, 5);
+    QCOMPARE(c.syncCoordinateIntervalMin, 15 * kSecond);
     QCOMPARE(c.limits.kvMaxValueSize, qint64(524288));
     QCOMPARE(c.limits.httpMaxConnsPerClient, 200);
     QCOMPARE(c.dnsConfig.maxStale, 87600 * kHour);
@@ -185,6 +189,7 @@ void TstConfig::devMode()
     QCOMPARE(c.ports.grpc, 8502);
     QCOMPARE(c.raftMultiplier, 1);
     QCOMPARE(c.raft.electionTimeout, 52 * kMillisecond);
+    QCOMPARE(c.coordinateUpdatePeriod, 100 * kMillisecond);
     QCOMPARE(c.gossipLan.probeInterval, 100 * kMillisecond);
     QCOMPARE(c.gossipLan.suspicionMult, 3);
     QVERIFY(!c.leaveOnTerminate);
@@ -1015,6 +1020,16 @@ void TstConfig::durations()
     QCOMPARE(c.dnsConfig.nodeTtl, 250 * kMillisecond);
     QCOMPARE(c.reconnectTimeout, 8 * kHour);
     QCOMPARE(c.rpcHoldTimeout, Nanoseconds(0));
+    // Values Consul fixes, taken from files for tests as Consul's own tests do.
+    const QString h = write(QStringLiteral("c.json"), R"({
+        "consul": {"coordinate": {"update_period": "250ms", "update_batch_size": 10, "update_max_batches": 1}},
+        "sync_coordinate_interval_min": "1s"
+    })");
+    const AgentConfig fixed = mustLoad(withData({ QStringLiteral("-config-file"), h }));
+    QCOMPARE(fixed.coordinateUpdatePeriod, 250 * kMillisecond);
+    QCOMPARE(fixed.coordinateUpdateBatchSize, 10);
+    QCOMPARE(fixed.coordinateUpdateMaxBatches, 1);
+    QCOMPARE(fixed.syncCoordinateIntervalMin, 1 * kSecond);
     // Top-level durations are strings in Consul's files; a number is a type error.
     const QString g = write(QStringLiteral("b.json"), R"({"retry_interval": 30})");
     QCOMPARE(loadError(withData({ QStringLiteral("-config-file"), g })),

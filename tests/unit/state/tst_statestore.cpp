@@ -2426,11 +2426,35 @@ void TestStateStore::coordinatesOfCatalogNodesAndSnapshot()
     restored.coordinates(&again);
     QCOMPARE(again, all);
 
+    // A blocking read of one node's coordinate wakes on any coordinate write (the table's index,
+    // as Consul's), and the node's deregistration (its coordinate goes with it).
+    WatchSet ws;
+    QJsonArray one;
+    const quint64 before = s.coordinate(u"n1"_s, &one, &ws);
+    QCOMPARE(one, QJsonArray{update(u"n1"_s, 0.125)});
+    int fired = 0;
+    auto watch = s.watches().watch(ws, [&fired] { ++fired; });
+    QVERIFY(apply(s, command::coordinateBatch({update(u"n2"_s, 0.75)})).error.isEmpty());
+    QCOMPARE(fired, 1);
+    QVERIFY(s.coordinate(u"n1"_s, &one) > before);
+    QVERIFY(apply(s, command::coordinateBatch({update(u"nobody"_s, 0.75)})).error.isEmpty());
+    WatchSet wsAll;
+    const quint64 unchanged = s.coordinates(&all, &wsAll);
+    int idle = 0;
+    auto watch2 = s.watches().watch(wsAll, [&idle] { ++idle; });
+    QVERIFY(apply(s, command::coordinateBatch({update(u"nobody"_s, 0.5)})).error.isEmpty());
+    QCOMPARE(idle, 0); // nothing stored: no wake-up, the index stays
+    QCOMPARE(s.coordinates(&all), unchanged);
+
     QVERIFY(apply(s, command::deregister(u"n1"_s, {}, {}, kNow)).error.isEmpty());
+    QCOMPARE(idle, 1);
     all = {};
     s.coordinates(&all);
     QCOMPARE(all.size(), 1);
     QCOMPARE(all.at(0).toObject().value(u"Node"_s).toString(), u"n2"_s);
+    one = {};
+    s.coordinate(u"n1"_s, &one);
+    QVERIFY(one.isEmpty());
 }
 
 // Consul's ensureNodeTxn: a live node keeps its name against another ID, a failed one (or one
