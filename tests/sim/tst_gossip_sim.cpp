@@ -8,6 +8,8 @@
 #include <QLoggingCategory>
 #include <QTest>
 
+#include <limits>
+
 using namespace qonsul;
 using namespace qonsul::gossip;
 using namespace qonsul::sim;
@@ -173,6 +175,49 @@ private Q_SLOTS:
         qInfo("50 members: a crash was known to all %lld ms later", ms);
         QVERIFY2(ms >= 0, "not every member declared the crashed one failed");
         QCOMPARE(sim.failedReports.keys(), QList<QString>{nodeName(7)});
+    }
+
+    // Consul's detection time, from memberlist's rules with the LAN defaults: someone probes
+    // the crashed member within about a probe interval (each of the N - 1 others probes one
+    // member a second, round robin) and suspects it when that interval ends without an ack; the
+    // suspicion timeout starts at suspicion_max_timeout_mult x min and reaches its minimum,
+    // min = suspicion_mult x max(1, log10(N)) x probe_interval, once suspicion_mult - 2 other
+    // members confirm (they probe it too, about one a second); then the dead message spreads in
+    // O(log N) gossip rounds. Nobody can declare it before `min`; everybody should within
+    // min + 2 probe intervals + 2 s of gossip (QONSUL_GOSSIP_SIM_CRASH_N sets the size).
+    void crashKnownWithinExpectedTime()
+    {
+        const int n = envInt("QONSUL_GOSSIP_SIM_CRASH_N", 200);
+        Sim sim(12);
+        SimRandom random(121);
+        sim.add(n);
+        sim.startAndJoin(0, n, 10, random);
+        QVERIFY(sim.runUntil([&] { return sim.converged(n); }, 300000, 500) >= 0);
+        QHash<int, qint64> failedAt;
+        for (int i = 0; i < n; ++i) {
+            QObject::connect(sim.net.serf(i), &Serf::memberFailed, [&, i](const Member &) {
+                failedAt.insert(i, sim.clock.monotonicMs());
+            });
+        }
+        const MemberlistConfig lan = MemberlistConfig::lan();
+        const qint64 min = lan.suspicionMinMs(n);
+        const qint64 expected = min + 2 * lan.probeIntervalMs + 2000;
+        const qint64 crashAt = sim.clock.monotonicMs();
+        sim.crash(n / 3);
+        const qint64 all = sim.runUntil([&] { return failedAt.size() == n - 1; }, 6 * min + 10000, 100);
+        QVERIFY2(all >= 0, "not every member declared the crashed one failed");
+        qint64 first = std::numeric_limits<qint64>::max();
+        qint64 last = 0;
+        for (qint64 t : std::as_const(failedAt)) {
+            first = std::min(first, t - crashAt);
+            last = std::max(last, t - crashAt);
+        }
+        qInfo("%d members: a crash known by the first after %lld ms, by all after %lld ms (suspicion timeout min %lld ms, "
+              "expected within %lld ms)",
+              n, first, last, min, expected);
+        QVERIFY2(first >= min, "declared failed before the minimum suspicion timeout");
+        QVERIFY2(last <= expected, qPrintable(QString::number(last)));
+        QCOMPARE(sim.failedReports.keys(), QList<QString>{nodeName(n / 3)});
     }
 
     void noFalsePositivesWithLossAndSlowMember()
