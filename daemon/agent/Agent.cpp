@@ -80,7 +80,8 @@ QList<dns::Recursor> dnsRecursors(const config::AgentConfig &config)
 std::optional<checks::TlsBase> checkTls(const config::AgentConfig &config, QString *error)
 {
     return checks::checkTlsConfiguration({config.enableAgentTlsForChecks, config.checkTlsCaFile, config.checkTlsCaPath,
-                                          config.checkTlsCertFile, config.checkTlsKeyFile},
+                                          config.checkTlsCertFile, config.checkTlsKeyFile, config.checkTlsMinVersion,
+                                          config.checkTlsCipherSuites},
                                          error);
 }
 } // namespace
@@ -110,7 +111,7 @@ Agent::Agent(config::AgentConfig config, QObject *parent)
         &m_clock, m_committer,
         state::CoordinateBatcher::Options{m_config.coordinateUpdatePeriod / kMillisecond, m_config.coordinateUpdateBatchSize,
                                           m_config.coordinateUpdateMaxBatches});
-    m_checkTls = checkTls(m_config, &m_checkTlsError).value_or(checks::TlsBase());
+    m_checkTls = std::make_shared<checks::TlsBase>(checkTls(m_config, &m_checkTlsError).value_or(checks::TlsBase()));
     // Made for the first HTTP or gRPC check: a QNetworkAccessManager costs an agent ~0.5 MB RSS.
     auto checkNam = [this] {
         if (!m_checkNam) {
@@ -461,7 +462,7 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
     o.discardCheckOutput = config.discardCheckOutput;
     o.enableScriptChecks = config.enableScriptChecks;
     o.enableLocalScriptChecks = config.enableLocalScriptChecks;
-    o.checkTls = m_checkTls; // read at start and on reload (checkTls())
+    o.checkTls = m_checkTls; // read at start, replaced in place on reload (checkTls())
     o.sidecarPorts = {config.ports.sidecarMinPort, config.ports.sidecarMaxPort};
     return o;
 }
@@ -896,7 +897,7 @@ AgentError Agent::reload()
     for (const QString &warning : std::as_const(loaded.warnings))
         qCWarning(lcConfig).noquote() << warning;
     const config::AgentConfig &next = *loaded.config;
-    // The checks' TLS files are read again (checks added or changed from now on use them).
+    // The checks' TLS files are read again; every TLS check uses them from its next probe.
     QString tlsError;
     const std::optional<checks::TlsBase> nextTls = checkTls(next, &tlsError);
     if (!nextTls) {
@@ -904,9 +905,7 @@ AgentError Agent::reload()
         return {500, QStringLiteral("Failed to reload configs: %1").arg(tlsError)};
     }
     const LocalState::Options previous = localOptions(m_config);
-    LocalState::Options nextOptions = localOptions(next);
-    nextOptions.checkTls = *nextTls;
-    m_local->setOptions(nextOptions);
+    m_local->setOptions(localOptions(next));
     if (const AgentError e = m_local->applyConfigDefinitions(next.services, next.checks)) {
         m_local->setOptions(previous);
         qCCritical(lcAgent).noquote() << "Failed to reload configs:" << e.message;
@@ -926,7 +925,7 @@ AgentError Agent::reload()
     for (dns::DnsServer *server : std::as_const(m_dnsServers))
         server->reconfigure(dns::DnsSettings::fromAgentConfig(m_config), dnsRecursors(m_config),
                             m_config.dnsConfig.recursorStrategy, m_config.dnsConfig.recursorTimeout);
-    m_checkTls = *nextTls;
+    *m_checkTls = *nextTls; // in place: the runners share it (checks::SharedTlsBase)
     // Qt would go on using a cached connection with the TLS settings it was made with.
     if (m_checkNam)
         m_checkNam->clearConnectionCache();

@@ -153,7 +153,7 @@ private:
     std::unique_ptr<state::TombstoneGc> m_tombstoneGc;
     std::unique_ptr<state::CoordinateBatcher> m_coordinateBatcher;
     std::unique_ptr<QNetworkAccessManager> m_checkNam; // HTTP checks
-    checks::TlsBase m_checkTls;                        // TLS checks' base (checks/CheckTls.h)
+    checks::SharedTlsBase m_checkTls;                  // TLS checks' base (checks/CheckTls.h)
     QString m_checkTlsError;                           // loading it failed: start() reports it
     std::unique_ptr<checks::LocalPersistence> m_persistence; // API registrations, TTL states (not in dev)
     std::unique_ptr<LocalState> m_local;

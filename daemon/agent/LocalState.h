@@ -59,8 +59,9 @@ public:
         bool enableLocalScriptChecks = false; // scripts from config files
         qint64 fullSyncIntervalMs = 60000;
         qint64 reapIntervalMs = 30000;
-        checks::TlsBase checkTls; // the base of TLS checks' configuration (checks/CheckTls.h)
-        SidecarPorts sidecarPorts;   // ports.sidecar_min_port / sidecar_max_port
+        // The base of TLS checks' configuration (checks/CheckTls.h), shared with the runners.
+        checks::SharedTlsBase checkTls = std::make_shared<checks::TlsBase>();
+        SidecarPorts sidecarPorts; // ports.sidecar_min_port / sidecar_max_port
     };
 
     // `store` is read by the full sync and by alias checks of other nodes (may be null in

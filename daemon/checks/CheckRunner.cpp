@@ -192,13 +192,13 @@ void TailBuffer::write(const QByteArray &data)
 // ---------------------------------------------------------------------------------------
 // HTTP
 
-HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls, const CheckSpec &spec,
+HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, SharedTlsBase tls, const CheckSpec &spec,
                        int outputMaxSize, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_nam(nam)
     , m_spec(spec)
     , m_outputMaxSize(outputMaxSize)
-    , m_tls(tls)
+    , m_tls(std::move(tls))
 {
 }
 
@@ -406,7 +406,7 @@ void HttpRunner::beginQnam()
     // requests with the same scheme, host, port and peer verify name, whatever their TLS
     // settings: a verifying check must never ride on one a tls_skip_verify check opened, so
     // only those leave the name empty (as gRPC checks do).
-    req.setSslConfiguration(checkTlsFor(m_tls, m_spec.tlsSkipVerify));
+    req.setSslConfiguration(checkTlsFor(*m_tls, m_spec.tlsSkipVerify));
     if (!m_spec.tlsServerName.isEmpty())
         req.setPeerVerifyName(m_spec.tlsServerName);
     else if (!m_spec.tlsSkipVerify)
@@ -459,7 +459,7 @@ void HttpRunner::done()
             reason = QStringLiteral("EOF");
             break;
         case QNetworkReply::SslHandshakeFailedError:
-            reason = m_tlsError.isEmpty() ? reply->errorString() : m_tlsError;
+            reason = m_tlsError.isEmpty() ? goHandshakeError(reply->errorString()) : m_tlsError;
             break;
         default:
             reason = reply->errorString();
@@ -498,13 +498,13 @@ void HttpRunner::cancel()
 // ---------------------------------------------------------------------------------------
 // TCP
 
-TcpRunner::TcpRunner(Clock *clock, const TlsBase &tls, const CheckSpec &spec, Notify notify)
+TcpRunner::TcpRunner(Clock *clock, SharedTlsBase tls, const CheckSpec &spec, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.tcp)
     , m_useTls(spec.tcpUseTls)
     , m_tlsSkipVerify(spec.tlsSkipVerify)
     , m_tlsServerName(spec.tlsServerName)
-    , m_tls(tls)
+    , m_tls(std::move(tls))
 {
 }
 
@@ -524,7 +524,7 @@ void TcpRunner::begin()
     QSslSocket *ssl = nullptr;
     if (m_useTls) {
         ssl = new QSslSocket(this);
-        ssl->setSslConfiguration(checkTlsFor(m_tls, m_tlsSkipVerify));
+        ssl->setSslConfiguration(checkTlsFor(*m_tls, m_tlsSkipVerify));
         if (!m_tlsServerName.isEmpty())
             ssl->setPeerVerifyName(m_tlsServerName);
         const QString verified = m_tlsServerName.isEmpty() ? host : m_tlsServerName;
@@ -547,7 +547,7 @@ void TcpRunner::begin()
         else if (e == QAbstractSocket::HostNotFoundError)
             reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(host);
         else if (e == QAbstractSocket::SslHandshakeFailedError)
-            reason = m_socket->errorString();
+            reason = goHandshakeError(m_socket->errorString());
         else
             reason = QStringLiteral("dial tcp %1: %2").arg(m_target, m_socket->errorString());
         cancel();
@@ -793,7 +793,7 @@ void ScriptRunner::cancel()
     }
 }
 
-std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls,
+std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, SharedTlsBase tls,
                                         const CheckSpec &spec, int outputMaxSize, CheckRunner::Notify notify)
 {
     switch (spec.kind) {

@@ -100,7 +100,7 @@ private:
 class HttpRunner final : public QObject, public CheckRunner
 {
 public:
-    HttpRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls, const CheckSpec &spec,
+    HttpRunner(Clock *clock, QNetworkAccessManager *nam, SharedTlsBase tls, const CheckSpec &spec,
                int outputMaxSize, Notify notify);
     ~HttpRunner() override;
 
@@ -124,7 +124,7 @@ private:
     QNetworkReply *m_reply = nullptr;
     std::unique_ptr<TailBuffer> m_body;
     bool m_timedOut = false;
-    TlsBase m_tls; // see CheckTls.h
+    SharedTlsBase m_tls; // see CheckTls.h; read at each probe
     QString m_tlsError;      // the last failed verification, as Go reports it
 };
 
@@ -133,7 +133,7 @@ private:
 class TcpRunner final : public QObject, public CheckRunner
 {
 public:
-    TcpRunner(Clock *clock, const TlsBase &tls, const CheckSpec &spec, Notify notify);
+    TcpRunner(Clock *clock, SharedTlsBase tls, const CheckSpec &spec, Notify notify);
     ~TcpRunner() override;
 
 protected:
@@ -147,7 +147,7 @@ private:
     bool m_useTls;
     bool m_tlsSkipVerify;
     QString m_tlsServerName;
-    TlsBase m_tls;
+    SharedTlsBase m_tls; // read at each probe
     QTcpSocket *m_socket = nullptr;
 };
 
@@ -220,8 +220,9 @@ public:
 
 // The runner for an interval check (HTTP, TCP, UDP, script, gRPC, H2PING, OS service, Docker);
 // nullptr for TTL and alias.
-// `tls` is the base of every TLS check's configuration (checkTlsConfiguration()).
-std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls,
+// `tls` is the base of every TLS check's configuration (checkTlsConfiguration()), read at
+// each probe.
+std::unique_ptr<CheckRunner> makeRunner(Clock *clock, QNetworkAccessManager *nam, SharedTlsBase tls,
                                         const CheckSpec &spec, int outputMaxSize, CheckRunner::Notify notify);
 
 // Splits "host:port" / "[v6]:port"; false when malformed.

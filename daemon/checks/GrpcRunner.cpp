@@ -134,14 +134,14 @@ QString grpcCodeName(int code)
     return QStringLiteral("Code(%1)").arg(code);
 }
 
-GrpcRunner::GrpcRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls, const CheckSpec &spec,
+GrpcRunner::GrpcRunner(Clock *clock, QNetworkAccessManager *nam, SharedTlsBase tls, const CheckSpec &spec,
                        Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.grpc)
     , m_tls(spec.grpcUseTls)
     , m_tlsSkipVerify(spec.tlsSkipVerify)
     , m_tlsServerName(spec.tlsServerName)
-    , m_tlsBase(tls)
+    , m_tlsBase(std::move(tls))
     , m_nam(nam)
 {
     // Consul's target format: "host:port" or "host:port/service".
@@ -181,7 +181,7 @@ void GrpcRunner::begin()
     req.setRawHeader("grpc-timeout", QByteArray::number(timeout() / kMillisecond) + 'm');
     req.setTransferTimeout(0); // the runner's own clock enforces the timeout
     if (m_tls) {
-        req.setSslConfiguration(checkTlsFor(m_tlsBase, m_tlsSkipVerify));
+        req.setSslConfiguration(checkTlsFor(*m_tlsBase, m_tlsSkipVerify));
         // Qt reuses an HTTP/2 connection for requests with the same scheme, host, port and
         // peer verify name, whatever their TLS settings: a verifying check must never ride on
         // a connection a tls_skip_verify check opened, so only those leave the name empty.
@@ -215,7 +215,7 @@ void GrpcRunner::done()
             break;
         case QNetworkReply::SslHandshakeFailedError:
             desc = QStringLiteral("connection error: desc = \"transport: authentication handshake failed: %1\"")
-                       .arg(m_tlsError.isEmpty() ? reply->errorString() : m_tlsError);
+                       .arg(m_tlsError.isEmpty() ? goHandshakeError(reply->errorString()) : m_tlsError);
             break;
         default:
             desc = QStringLiteral("connection error: desc = \"transport: %1\"").arg(reply->errorString());

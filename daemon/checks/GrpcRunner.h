@@ -14,7 +14,7 @@ namespace qonsul::checks {
 class GrpcRunner final : public QObject, public CheckRunner
 {
 public:
-    GrpcRunner(Clock *clock, QNetworkAccessManager *nam, const TlsBase &tls, const CheckSpec &spec,
+    GrpcRunner(Clock *clock, QNetworkAccessManager *nam, SharedTlsBase tls, const CheckSpec &spec,
                Notify notify);
     ~GrpcRunner() override;
 
@@ -31,7 +31,7 @@ private:
     bool m_tls;
     bool m_tlsSkipVerify;
     QString m_tlsServerName;
-    TlsBase m_tlsBase; // see CheckTls.h
+    SharedTlsBase m_tlsBase; // see CheckTls.h; read at each probe
     QString m_tlsError;          // the last failed verification, as Go reports it
     QNetworkAccessManager *m_nam;
     QNetworkReply *m_reply = nullptr;

@@ -28,13 +28,13 @@ QByteArray frame(quint8 type, quint8 flags, const QByteArray &payload)
 }
 } // namespace
 
-H2PingRunner::H2PingRunner(Clock *clock, const TlsBase &tls, const CheckSpec &spec, Notify notify)
+H2PingRunner::H2PingRunner(Clock *clock, SharedTlsBase tls, const CheckSpec &spec, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.h2ping)
     , m_tls(spec.h2pingUseTls)
     , m_tlsSkipVerify(spec.tlsSkipVerify)
     , m_tlsServerName(spec.tlsServerName)
-    , m_tlsBase(tls)
+    , m_tlsBase(std::move(tls))
 {
 }
 
@@ -59,7 +59,7 @@ void H2PingRunner::begin()
     memcpy(m_ping.data(), &r, 8);
     if (m_tls) {
         auto *ssl = new QSslSocket(this);
-        QSslConfiguration config = checkTlsFor(m_tlsBase, m_tlsSkipVerify);
+        QSslConfiguration config = checkTlsFor(*m_tlsBase, m_tlsSkipVerify);
         config.setAllowedNextProtocols({QByteArrayLiteral("h2")});
         ssl->setSslConfiguration(config);
         if (!m_tlsServerName.isEmpty())
@@ -103,7 +103,7 @@ void H2PingRunner::begin()
         else if (e == QAbstractSocket::HostNotFoundError)
             reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(host);
         else
-            reason = m_socket->errorString();
+            reason = goHandshakeError(m_socket->errorString());
         fail(QStringLiteral("Failed to dial to %1: %2").arg(m_target, reason));
     });
 }

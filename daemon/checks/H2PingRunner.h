@@ -16,7 +16,7 @@ namespace qonsul::checks {
 class H2PingRunner final : public QObject, public CheckRunner
 {
 public:
-    H2PingRunner(Clock *clock, const TlsBase &tls, const CheckSpec &spec, Notify notify);
+    H2PingRunner(Clock *clock, SharedTlsBase tls, const CheckSpec &spec, Notify notify);
     ~H2PingRunner() override;
 
 protected:
@@ -32,7 +32,7 @@ private:
     bool m_tls;
     bool m_tlsSkipVerify;
     QString m_tlsServerName;
-    TlsBase m_tlsBase; // see CheckTls.h
+    SharedTlsBase m_tlsBase; // see CheckTls.h; read at each probe
     QTcpSocket *m_socket = nullptr;
     QByteArray m_in;
     QByteArray m_ping; // the 8 opaque bytes of our PING

@@ -192,12 +192,15 @@ struct AgentConfig
     bool discardCheckOutput = false;
     // enable_agent_tls_for_checks, and the internal-RPC TLS files the checks then use
     // (tls.internal_rpc.*, each falling back to tls.defaults.*; the pre-1.12 top-level keys
-    // are moved to tls.defaults by the schema).
+    // are moved to tls.defaults by the schema), with tls_min_version (TLSv1_0 … TLSv1_3,
+    // TLS_AUTO) and tls_cipher_suites (IANA names) resolved as Consul's builder does.
     bool enableAgentTlsForChecks = false;
     QString checkTlsCaFile;
     QString checkTlsCaPath;
     QString checkTlsCertFile;
     QString checkTlsKeyFile;
+    QString checkTlsMinVersion;
+    QStringList checkTlsCipherSuites;
     bool uiEnabled = false;
     QString uiDir;
     QString uiContentPath = QStringLiteral("/ui/"); // normalised to "/x/"

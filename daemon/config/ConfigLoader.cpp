@@ -676,6 +676,72 @@ private:
         return *d;
     }
 
+    // Consul's builder (buildTLSConfig's mapCommon): each stanza's tls_min_version, else
+    // tls.defaults'; its tls_cipher_suites, else tls.defaults' unless its version is TLS 1.3.
+    // Every stanza is validated; the checks use tls.internal_rpc's.
+    void tlsVersionsAndCiphers(AgentConfig &cfg)
+    {
+        const QString defaultsMin = tlsVersion(QStringLiteral("tls.defaults.tls_min_version"));
+        const QStringList defaultsSuites
+            = tlsCipherSuites(QStringLiteral("tls.defaults.tls_cipher_suites"), defaultsMin);
+        for (const QString &stanza : {QStringLiteral("internal_rpc"), QStringLiteral("https"), QStringLiteral("grpc")}) {
+            const QString minPath = QStringLiteral("tls.%1.tls_min_version").arg(stanza);
+            const QString suitesPath = QStringLiteral("tls.%1.tls_cipher_suites").arg(stanza);
+            const QString min = has(minPath) ? tlsVersion(minPath) : defaultsMin;
+            const QStringList suites = has(suitesPath) ? tlsCipherSuites(suitesPath, min)
+                : min == u"TLSv1_3"                   ? QStringList()
+                                                      : defaultsSuites;
+            if (stanza == u"internal_rpc") {
+                cfg.checkTlsMinVersion = min;
+                cfg.checkTlsCipherSuites = suites;
+            }
+        }
+    }
+
+    QString tlsVersion(const QString &path)
+    {
+        const QString version = s(path);
+        static const QStringList known{QStringLiteral("TLS_AUTO"), QStringLiteral("TLSv1_0"), QStringLiteral("TLSv1_1"),
+                                       QStringLiteral("TLSv1_2"), QStringLiteral("TLSv1_3")};
+        if (version.isEmpty())
+            return QStringLiteral("TLS_AUTO");
+        if (!known.contains(version))
+            fail(QStringLiteral("%1: invalid TLS version: no matching TLS version found for %2").arg(path, version), path);
+        return version;
+    }
+
+    QStringList tlsCipherSuites(const QString &path, const QString &minVersion)
+    {
+        if (!has(path))
+            return {};
+        if (minVersion == u"TLSv1_3") {
+            fail(QStringLiteral("%1: TLS 1.3 cipher suites are not configurable").arg(path), path);
+            return {};
+        }
+        const QString text = s(path).trimmed();
+        if (text.isEmpty())
+            return {};
+        static const QStringList agentSuites{
+            QStringLiteral("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"), QStringLiteral("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
+            QStringLiteral("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"), QStringLiteral("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"),
+            QStringLiteral("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"), QStringLiteral("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"),
+            QStringLiteral("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"), QStringLiteral("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+            QStringLiteral("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"), QStringLiteral("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")};
+        const QStringList suites = text.split(u','); // each name as written, as Consul splits them
+        QStringList unmatched;
+        for (const QString &suite : suites) {
+            if (!agentSuites.contains(suite))
+                unmatched.append(suite);
+        }
+        if (!unmatched.isEmpty()) {
+            fail(QStringLiteral("%1: invalid TLS cipher suites: no matching Consul Agent TLS cipher suite found for %2")
+                     .arg(path, unmatched.join(u',')),
+                 path);
+            return {};
+        }
+        return suites;
+    }
+
     int port(const QString &path)
     {
         const qint64 p = i(path, -1);
@@ -975,6 +1041,7 @@ private:
         cfg.checkTlsCaPath = internalRpcTls(QStringLiteral("ca_path"));
         cfg.checkTlsCertFile = internalRpcTls(QStringLiteral("cert_file"));
         cfg.checkTlsKeyFile = internalRpcTls(QStringLiteral("key_file"));
+        tlsVersionsAndCiphers(cfg);
 
         // UI, with the pre-1.9 top-level keys as fallbacks.
         const auto deprecatedUi = [&](const QString &oldKey, const QString &newKey) {

@@ -1040,6 +1040,18 @@ void applyDeprecated(QJsonObject &c, QStringList &warnings)
     move(QStringLiteral("cert_file"), QStringLiteral("tls.defaults.cert_file"));
     move(QStringLiteral("key_file"), QStringLiteral("tls.defaults.key_file"));
     move(QStringLiteral("tls_cipher_suites"), QStringLiteral("tls.defaults.tls_cipher_suites"));
+    if (hasPath(c, QStringLiteral("tls_min_version")) && !hasPath(c, QStringLiteral("tls.defaults.tls_min_version"))) {
+        // The pre-1.12 values tls10 … tls13 name Consul's TLSv1_0 … TLSv1_3.
+        const QString old = c.value(u"tls_min_version").toString();
+        static const QStringList deprecated{QStringLiteral("tls10"), QStringLiteral("tls11"), QStringLiteral("tls12"),
+                                            QStringLiteral("tls13")};
+        if (deprecated.contains(old)) {
+            const QString version = QStringLiteral("TLSv1_%1").arg(old.back());
+            warnings.append(QStringLiteral("'tls_min_version' value '%1' is deprecated, please specify '%2' instead")
+                                .arg(old, version));
+            c.insert(u"tls_min_version", version);
+        }
+    }
     move(QStringLiteral("tls_min_version"), QStringLiteral("tls.defaults.tls_min_version"));
     if (hasPath(c, QStringLiteral("verify_incoming"))
         && !hasPath(c, QStringLiteral("tls.grpc.verify_incoming"))) {

@@ -211,6 +211,36 @@ class TestChecksKinds : public QObject
         return dir;
     }
 
+    // Certificates made once per run: a CA, a server certificate it signed for check.test and
+    // 127.0.0.1, and a self-signed one for the same names that nobody trusts (EC keys: the
+    // cipher suites that apply are ECDSA ones). Returns their directory.
+    QString certificates()
+    {
+        const QString dir = m_dir.filePath(u"tls"_s);
+        if (QFile::exists(dir + u"/other.pem"_s))
+            return dir;
+        QDir().mkpath(dir);
+        writeFile(dir + u"/san.ext"_s, "subjectAltName=DNS:check.test,IP:127.0.0.1\n");
+        const QStringList ec{u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-days"_s, u"2"_s};
+        for (const QStringList &args : QList<QStringList>{
+                 QStringList{u"req"_s, u"-x509"_s, u"-keyout"_s, u"ca.key"_s, u"-out"_s, u"ca.pem"_s, u"-subj"_s, u"/CN=Qonsul Test CA"_s} + ec,
+                 QStringList{u"req"_s, u"-keyout"_s, u"server.key"_s, u"-out"_s, u"server.csr"_s, u"-subj"_s, u"/CN=check.test"_s} + ec,
+                 QStringList{u"x509"_s, u"-req"_s, u"-in"_s, u"server.csr"_s, u"-CA"_s, u"ca.pem"_s, u"-CAkey"_s, u"ca.key"_s,
+                             u"-CAcreateserial"_s, u"-out"_s, u"server.pem"_s, u"-days"_s, u"2"_s, u"-extfile"_s, u"san.ext"_s},
+                 QStringList{u"req"_s, u"-x509"_s, u"-keyout"_s, u"other.key"_s, u"-out"_s, u"other.pem"_s, u"-subj"_s, u"/CN=check.test"_s,
+                             u"-addext"_s, u"subjectAltName=DNS:check.test,IP:127.0.0.1"_s} + ec}) {
+            QProcess openssl;
+            openssl.setWorkingDirectory(dir);
+            openssl.setProcessChannelMode(QProcess::MergedChannels);
+            openssl.start(u"openssl"_s, args);
+            if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0) {
+                qWarning().noquote() << "openssl" << args.join(u' ') << openssl.readAll();
+                return {};
+            }
+        }
+        return dir;
+    }
+
 private Q_SLOTS:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
@@ -279,25 +309,8 @@ private Q_SLOTS:
 
     void agentTlsForChecks()
     {
-        // Certificates made now: a CA, a server certificate it signed for check.test and
-        // 127.0.0.1, and a self-signed one for the same names that nobody trusts.
-        const QString dir = m_dir.filePath(u"tls"_s);
-        QDir().mkpath(dir);
-        writeFile(dir + u"/san.ext"_s, "subjectAltName=DNS:check.test,IP:127.0.0.1\n");
-        const QStringList ec{u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-days"_s, u"2"_s};
-        for (const QStringList &args : QList<QStringList>{
-                 QStringList{u"req"_s, u"-x509"_s, u"-keyout"_s, u"ca.key"_s, u"-out"_s, u"ca.pem"_s, u"-subj"_s, u"/CN=Qonsul Test CA"_s} + ec,
-                 QStringList{u"req"_s, u"-keyout"_s, u"server.key"_s, u"-out"_s, u"server.csr"_s, u"-subj"_s, u"/CN=check.test"_s} + ec,
-                 QStringList{u"x509"_s, u"-req"_s, u"-in"_s, u"server.csr"_s, u"-CA"_s, u"ca.pem"_s, u"-CAkey"_s, u"ca.key"_s,
-                             u"-CAcreateserial"_s, u"-out"_s, u"server.pem"_s, u"-days"_s, u"2"_s, u"-extfile"_s, u"san.ext"_s},
-                 QStringList{u"req"_s, u"-x509"_s, u"-keyout"_s, u"other.key"_s, u"-out"_s, u"other.pem"_s, u"-subj"_s, u"/CN=check.test"_s,
-                             u"-addext"_s, u"subjectAltName=DNS:check.test,IP:127.0.0.1"_s} + ec}) {
-            QProcess openssl;
-            openssl.setWorkingDirectory(dir);
-            openssl.setProcessChannelMode(QProcess::MergedChannels);
-            openssl.start(u"openssl"_s, args);
-            QVERIFY2(openssl.waitForFinished(30000) && openssl.exitCode() == 0, openssl.readAll().constData());
-        }
+        const QString dir = certificates();
+        QVERIFY(!dir.isEmpty());
         const QString tlsServer = sourceDir() + u"/tests/integration/checks/tls_server.py"_s;
         const QString grpcServer = sourceDir() + u"/tests/integration/checks/grpc_health_server.py"_s;
         Peer trusted, untrusted, grpc, mutual, mutualOther;
@@ -374,33 +387,125 @@ private Q_SLOTS:
                  200);
         QVERIFY(waitForCheck(agent, u"api-tcp-tls"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(good)));
 
-        // A reload reads the TLS files again: an agent that trusted only the system's CAs
-        // verifies a check added by the reload with the CA it now names; a CA file that
-        // cannot be read fails the reload and changes nothing.
-        const QJsonObject plainConfig{{u"checks"_s, QJsonArray{check(u"https-before"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}})}}};
-        const QString reloadDir = configDir(u"agent-tls-reload"_s, plainConfig);
+        // A reload reads the TLS files again and every TLS check uses them from its next
+        // probe: an agent that trusted only the system's CAs verifies, with the CA it now
+        // names, a check added by the reload and the checks the reload left unchanged (each
+        // kind: HTTPS, TCP, gRPC and H2PING over TLS, from a file and over HTTP); a CA file
+        // that cannot be read fails the reload and changes nothing.
+        const QJsonArray before{check(u"https-before"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}}),
+                                check(u"tcp-tls-before"_s, {{u"tcp"_s, good}, {u"tcp_use_tls"_s, true}}),
+                                check(u"grpc-tls-before"_s, {{u"grpc"_s, QString(grpcTarget + u"/web"_s)}, {u"grpc_use_tls"_s, true}}),
+                                check(u"h2-tls-before"_s, {{u"h2ping"_s, grpcTarget}, {u"h2ping_use_tls"_s, true}})};
+        const QString reloadDir = configDir(u"agent-tls-reload"_s, QJsonObject{{u"checks"_s, before}});
         AgentProcess reloaded({u"-config-dir"_s, reloadDir});
         QVERIFY(reloaded.start());
+        QCOMPARE(put(reloaded, u"/v1/agent/check/register"_s,
+                     QJsonDocument(QJsonObject{{u"Name"_s, u"api-https-before"_s}, {u"HTTP"_s, u"https://%1/"_s.arg(good)},
+                                               {u"Interval"_s, u"1s"_s}})
+                         .toJson())
+                     .status,
+                 200);
         QVERIFY(waitForCheck(reloaded, u"https-before"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(good, unknownAuthority)));
+        QVERIFY(waitForCheck(reloaded, u"api-https-before"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(good, unknownAuthority)));
+        QVERIFY(waitForCheck(reloaded, u"tcp-tls-before"_s, u"critical"_s, unknownAuthority));
+        QVERIFY(waitForCheck(reloaded, u"grpc-tls-before"_s, u"critical"_s, u"rpc error: code = Unavailable desc = "_s));
+        QVERIFY(waitForCheck(reloaded, u"h2-tls-before"_s, u"critical"_s, u"Failed to dial to %1: %2"_s.arg(grpcTarget, unknownAuthority)));
         QJsonObject withCa = config;
         withCa.insert(u"ca_file"_s, QString(dir + u"/missing.pem"_s));
         withCa.remove(u"tls"_s);
-        withCa.insert(u"checks"_s, QJsonArray{check(u"https-after"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}})});
+        QJsonArray after = before;
+        after.append(check(u"https-after"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}}));
+        withCa.insert(u"checks"_s, after);
         writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson());
         HttpResult r = put(reloaded, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 500);
         QVERIFY2(r.body.contains(QByteArray("Error loading from " + dir.toUtf8() + "/missing.pem")), r.body.constData());
         QVERIFY(jsonObject(get(reloaded, u"/v1/agent/checks"_s)).contains(u"https-before"_s));
+        QTest::qWait(1500); // a probe or more under the settings that stayed
+        QVERIFY(waitForCheck(reloaded, u"https-before"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(good, unknownAuthority)));
         withCa.insert(u"ca_file"_s, QString(dir + u"/ca.pem"_s));
         writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson());
         r = put(reloaded, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 200);
         QVERIFY(waitForCheck(reloaded, u"https-after"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(good)));
+        QVERIFY(waitForCheck(reloaded, u"https-before"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(good)));
+        QVERIFY(waitForCheck(reloaded, u"api-https-before"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(good)));
+        QVERIFY(waitForCheck(reloaded, u"tcp-tls-before"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(good)));
+        QVERIFY(waitForCheck(reloaded, u"grpc-tls-before"_s, u"passing"_s, u"gRPC check %1/web: success"_s.arg(grpcTarget)));
+        QVERIFY(waitForCheck(reloaded, u"h2-tls-before"_s, u"passing"_s, u"HTTP2 ping was successful"_s));
 
         // A CA file that cannot be read stops the agent at start.
         AgentProcess broken({u"-config-dir"_s, configDir(u"agent-tls-broken"_s, QJsonObject{
                                  {u"enable_agent_tls_for_checks"_s, true}, {u"ca_file"_s, QString(dir + u"/missing.pem"_s)}})});
         QVERIFY(!broken.start(5000));
+    }
+
+    void agentTlsVersionAndCipherSuites()
+    {
+        // With enable_agent_tls_for_checks the checks also take tls_min_version and
+        // tls_cipher_suites (tls.internal_rpc's, else tls.defaults'), as Consul's
+        // OutgoingTLSConfigForCheck does; TLS 1.3 suites are not configurable (Go's rule), so a
+        // TLS 1.3 server is reached whatever the list says. A reload applies new settings to
+        // the unchanged checks too.
+        const QString dir = certificates();
+        QVERIFY(!dir.isEmpty());
+        const QString tlsServer = sourceDir() + u"/tests/integration/checks/tls_server.py"_s;
+        const QStringList cert{tlsServer, dir + u"/server.pem"_s, dir + u"/server.key"_s};
+        Peer aes128, aes256, tls13;
+        QVERIFY(aes128.start(u"/usr/bin/python3"_s, cert + QStringList{u"--tls12"_s, u"--ciphers"_s, u"ECDHE-ECDSA-AES128-GCM-SHA256"_s}));
+        QVERIFY(aes256.start(u"/usr/bin/python3"_s, cert + QStringList{u"--tls12"_s, u"--ciphers"_s, u"ECDHE-ECDSA-AES256-GCM-SHA384"_s}));
+        QVERIFY(tls13.start(u"/usr/bin/python3"_s, cert));
+        const QString a128 = u"127.0.0.1:%1"_s.arg(aes128.port());
+        const QString a256 = u"127.0.0.1:%1"_s.arg(aes256.port());
+        const QString t13 = u"127.0.0.1:%1"_s.arg(tls13.port());
+        auto check = [](const QString &id, QJsonObject def) {
+            def.insert(u"id"_s, id);
+            def.insert(u"name"_s, id);
+            def.insert(u"interval"_s, u"1s"_s);
+            return def;
+        };
+        QJsonObject config{
+            {u"enable_agent_tls_for_checks"_s, true},
+            {u"tls"_s, QJsonObject{{u"defaults"_s, QJsonObject{{u"ca_file"_s, QString(dir + u"/ca.pem"_s)},
+                                                               {u"tls_cipher_suites"_s, u"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"_s}}}}},
+            {u"checks"_s, QJsonArray{
+                check(u"tcp-aes128"_s, {{u"tcp"_s, a128}, {u"tcp_use_tls"_s, true}}),
+                check(u"https-aes128"_s, {{u"http"_s, u"https://%1/"_s.arg(a128)}}),
+                check(u"tcp-aes256"_s, {{u"tcp"_s, a256}, {u"tcp_use_tls"_s, true}}),
+                check(u"https-aes256"_s, {{u"http"_s, u"https://%1/"_s.arg(a256)}}),
+                check(u"tcp-tls13"_s, {{u"tcp"_s, t13}, {u"tcp_use_tls"_s, true}}),
+            }},
+        };
+        const QString configPath = configDir(u"agent-tls-versions"_s, config);
+        AgentProcess agent({u"-config-dir"_s, configPath});
+        QVERIFY(agent.start());
+        const QString handshake = u"remote error: tls: handshake failure"_s;
+        QVERIFY(waitForCheck(agent, u"tcp-aes128"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(a128)));
+        QVERIFY(waitForCheck(agent, u"https-aes128"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK Output: tls ok"_s.arg(a128)));
+        QVERIFY(waitForCheck(agent, u"tcp-aes256"_s, u"critical"_s, handshake));
+        QVERIFY(waitForCheck(agent, u"https-aes256"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(a256, handshake)));
+        QVERIFY(waitForCheck(agent, u"tcp-tls13"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(t13)));
+
+        // TLS 1.3 at least, for tls.internal_rpc only (it then inherits no cipher suites).
+        QJsonObject tls = config.value(u"tls"_s).toObject();
+        tls.insert(u"internal_rpc"_s, QJsonObject{{u"tls_min_version"_s, u"TLSv1_3"_s}});
+        config.insert(u"tls"_s, tls);
+        writeFile(configPath + u"/checks.json"_s, QJsonDocument(config).toJson());
+        QCOMPARE(put(agent, u"/v1/agent/reload"_s).status, 200);
+        const QString version = u"remote error: tls: protocol version not supported"_s;
+        QVERIFY(waitForCheck(agent, u"tcp-aes128"_s, u"critical"_s, version));
+        QVERIFY(waitForCheck(agent, u"https-aes128"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(a128, version)));
+        QVERIFY(waitForCheck(agent, u"tcp-tls13"_s, u"passing"_s, u"TCP connect %1: Success"_s.arg(t13)));
+
+        // A bad value is refused with Consul's text.
+        tls.insert(u"internal_rpc"_s, QJsonObject{{u"tls_min_version"_s, u"TLSv1_2"_s}, {u"tls_cipher_suites"_s, u"TLS_RSA_WITH_RC4"_s}});
+        config.insert(u"tls"_s, tls);
+        writeFile(configPath + u"/checks.json"_s, QJsonDocument(config).toJson());
+        const HttpResult r = put(agent, u"/v1/agent/reload"_s);
+        QCOMPARE(r.status, 500);
+        QVERIFY2(r.body.contains("tls.internal_rpc.tls_cipher_suites: invalid TLS cipher suites: no matching Consul Agent TLS "
+                                 "cipher suite found for TLS_RSA_WITH_RC4"),
+                 r.body.constData());
     }
 
     void h2ping()

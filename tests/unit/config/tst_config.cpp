@@ -94,6 +94,7 @@ private Q_SLOTS:
     void bootstrapRules();
     void leaveDefaultsFollowRole();
     void deprecatedKeys();
+    void checkTlsVersionAndCipherSuites();
     void keysAreCaseInsensitive();
     void serviceDefinitionsAreNormalised();
     void seedServerConfig();
@@ -654,6 +655,20 @@ void TstConfig::valueErrors_data()
                                        "or the -ui flag to enable it");
     QTest::newRow("write cidr") << QByteArray(R"({"http_config": {"allow_write_http_from": ["nope"]}})")
                                 << QStringLiteral("allow_write_http_from: invalid cidr: nope");
+    QTest::newRow("tls version") << QByteArray(R"({"tls": {"defaults": {"tls_min_version": "tls12"}}})")
+                                 << QStringLiteral("tls.defaults.tls_min_version: invalid TLS version: no matching "
+                                                   "TLS version found for tls12");
+    QTest::newRow("tls version in a stanza")
+        << QByteArray(R"({"tls": {"internal_rpc": {"tls_min_version": "TLSv1_4"}}})")
+        << QStringLiteral("tls.internal_rpc.tls_min_version: invalid TLS version: no matching TLS version found "
+                          "for TLSv1_4");
+    QTest::newRow("tls cipher suites")
+        << QByteArray(R"({"tls": {"https": {"tls_cipher_suites": "TLS_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,BOGUS"}}})")
+        << QStringLiteral("tls.https.tls_cipher_suites: invalid TLS cipher suites: no matching Consul Agent TLS "
+                          "cipher suite found for TLS_RSA_WITH_AES_128_GCM_SHA256,BOGUS");
+    QTest::newRow("tls 1.3 cipher suites")
+        << QByteArray(R"({"tls": {"defaults": {"tls_min_version": "TLSv1_3", "tls_cipher_suites": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}})")
+        << QStringLiteral("tls.defaults.tls_cipher_suites: TLS 1.3 cipher suites are not configurable");
 }
 
 void TstConfig::valueErrors()
@@ -773,6 +788,40 @@ void TstConfig::deprecatedKeys()
     const QString g = write(QStringLiteral("new.json"), R"({"ui_config": {"enabled": false}})");
     QVERIFY(!mustLoad(withData({ QStringLiteral("-config-file"), g, QStringLiteral("-config-file"), f }))
                  .uiEnabled);
+}
+
+void TstConfig::checkTlsVersionAndCipherSuites()
+{
+    // Consul's builder: a stanza's own settings, else tls.defaults' (cipher suites only where
+    // its version is not TLS 1.3); the checks take tls.internal_rpc's.
+    AgentConfig c = mustLoad(withData({}));
+    QCOMPARE(c.checkTlsMinVersion, QStringLiteral("TLSv1_2"));
+    QVERIFY(c.checkTlsCipherSuites.isEmpty());
+
+    const QString suites = QStringLiteral("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+    const QString inherited = write(QStringLiteral("inherited.json"),
+        QStringLiteral(R"({"tls": {"defaults": {"tls_min_version": "TLSv1_1", "tls_cipher_suites": "%1"}}})").arg(suites).toUtf8());
+    c = mustLoad(withData({ QStringLiteral("-config-file"), inherited }));
+    QCOMPARE(c.checkTlsMinVersion, QStringLiteral("TLSv1_1"));
+    QCOMPARE(c.checkTlsCipherSuites, suites.split(u','));
+
+    // A stanza at TLS 1.3 does not inherit the defaults' suites (and is no error).
+    const QString own = write(QStringLiteral("own.json"),
+        QStringLiteral(R"({"tls": {"defaults": {"tls_cipher_suites": "%1"}, "internal_rpc": {"tls_min_version": "TLSv1_3"}}})")
+            .arg(suites)
+            .toUtf8());
+    c = mustLoad(withData({ QStringLiteral("-config-file"), own }));
+    QCOMPARE(c.checkTlsMinVersion, QStringLiteral("TLSv1_3"));
+    QVERIFY(c.checkTlsCipherSuites.isEmpty());
+
+    // The pre-1.12 top-level key and its values.
+    const QString old = write(QStringLiteral("old-tls.json"), R"({"tls_min_version": "tls13"})");
+    QStringList warnings;
+    c = mustLoad(withData({ QStringLiteral("-config-file"), old }), &warnings);
+    QCOMPARE(c.checkTlsMinVersion, QStringLiteral("TLSv1_3"));
+    QVERIFY(warnings.contains(QStringLiteral("'tls_min_version' value 'tls13' is deprecated, please specify 'TLSv1_3' instead")));
+    QVERIFY(warnings.contains(QStringLiteral("The 'tls_min_version' field is deprecated. Use the "
+                                             "'tls.defaults.tls_min_version' field instead.")));
 }
 
 void TstConfig::keysAreCaseInsensitive()
