@@ -39,14 +39,19 @@ qint64 toMs(Nanoseconds ns)
     return qMax<qint64>(1, ns / kMillisecond);
 }
 
-QString errnoText(int err)
+// 2xx passing, 429 warning, anything else critical.
+QString httpResult(int status)
 {
-    switch (err) {
-    case ECONNREFUSED: return QStringLiteral("connection refused");
-    case EHOSTUNREACH: return QStringLiteral("no route to host");
-    case ENETUNREACH: return QStringLiteral("network is unreachable");
-    default: return QString::fromLocal8Bit(strerror(err)).toLower();
-    }
+    return status >= 200 && status <= 299 ? QStringLiteral("passing")
+        : status == 429                  ? QStringLiteral("warning")
+                                         : QStringLiteral("critical");
+}
+
+// In one arg() call: a URL's own "%3A" must not be taken for a placeholder.
+QString httpOutput(const QString &method, const QString &url, int status, const QString &reason, const QByteArray &body)
+{
+    return QStringLiteral("HTTP %1 %2: %3 %4 Output: %5")
+        .arg(method, url, QString::number(status), reason, QString::fromUtf8(body));
 }
 } // namespace
 
@@ -197,9 +202,21 @@ HttpRunner::HttpRunner(Clock *clock, QNetworkAccessManager *nam, SharedTlsBase t
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_nam(nam)
     , m_spec(spec)
+    , m_url(spec.http)
     , m_outputMaxSize(outputMaxSize)
     , m_tls(std::move(tls))
 {
+    if (m_url.scheme() == u"http" && !m_url.host().isEmpty()) {
+        m_request = rawRequest();
+        m_conn = new RawTcpConnection({{},
+                                       [this](int err) { rawFailed(err); },
+                                       [this](const QByteArray &data, bool closed) {
+                                           m_raw += data;
+                                           rawProgress(closed);
+                                       }},
+                                      this);
+        m_conn->setReading(true);
+    }
 }
 
 HttpRunner::~HttpRunner()
@@ -212,30 +229,37 @@ QString HttpRunner::method() const
     return m_spec.method.isEmpty() ? QStringLiteral("GET") : m_spec.method;
 }
 
-void HttpRunner::begin()
+QString HttpRunner::goOp() const // Go's url.Error Op: "Get", "Post", ...
 {
-    m_timedOut = false;
-    m_body = std::make_unique<TailBuffer>(m_outputMaxSize);
-    const QUrl url(m_spec.http);
-    if (url.scheme() == u"http" && !url.host().isEmpty())
-        beginRaw(url);
-    else
-        beginQnam();
+    return method().left(1) + method().mid(1).toLower();
 }
 
-// Plain http:// without QNetworkAccessManager: one connection, one request, read to the end
-// (Connection: close). A redirect that is to be followed goes to QNetworkAccessManager.
-void HttpRunner::beginRaw(const QUrl &url)
+void HttpRunner::begin()
 {
-    QByteArray head = method().toLatin1() + ' ' + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
-    if (url.path().isEmpty())
-        head = method().toLatin1() + " /" + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment | QUrl::RemovePath);
-    head += " HTTP/1.1\r\n";
-    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
-    if (url.host().contains(u':'))
+    m_body = std::make_unique<TailBuffer>(m_outputMaxSize);
+    if (!m_conn) {
+        beginQnam();
+        return;
+    }
+    // Plain http:// without QNetworkAccessManager: one connection, one request, read to the
+    // end (Connection: close; Consul's check client disables keep-alives). A redirect that is
+    // to be followed goes to QNetworkAccessManager.
+    m_raw.clear();
+    m_conn->open(m_url.host(), quint16(m_url.port(80)));
+    m_conn->send(m_request);
+}
+
+QByteArray HttpRunner::rawRequest() const
+{
+    QByteArray target = m_url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    if (!target.startsWith('/'))
+        target.prepend('/'); // "http://host" or "http://host?q"
+    QByteArray head = method().toLatin1() + ' ' + target + " HTTP/1.1\r\n";
+    QByteArray host = m_url.host(QUrl::FullyEncoded).toLatin1();
+    if (m_url.host().contains(u':'))
         host = '[' + host + ']';
-    if (url.port() > 0)
-        host += ':' + QByteArray::number(url.port());
+    if (m_url.port() > 0)
+        host += ':' + QByteArray::number(m_url.port());
     bool userAgent = false, accept = false;
     QByteArray extra;
     for (auto it = m_spec.header.begin(); it != m_spec.header.end(); ++it) {
@@ -258,71 +282,67 @@ void HttpRunner::beginRaw(const QUrl &url)
     if (!body.isEmpty() || (method() != u"GET" && method() != u"HEAD"))
         head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     head += "Connection: close\r\n\r\n";
-    m_raw.clear();
-    m_socket = new QTcpSocket(this);
-    QObject::connect(m_socket, &QTcpSocket::connected, this, [this, request = QByteArray(head + body)] { m_socket->write(request); });
-    QObject::connect(m_socket, &QTcpSocket::readyRead, this, [this] {
-        m_raw += m_socket->readAll();
-        rawProgress(false);
-    });
-    QObject::connect(m_socket, &QTcpSocket::errorOccurred, this, [this, url](QAbstractSocket::SocketError e) {
-        if (!m_socket)
-            return;
-        if (e == QAbstractSocket::RemoteHostClosedError) {
-            m_raw += m_socket->readAll();
-            rawProgress(true);
-            return;
-        }
-        const QString goOp = method().left(1) + method().mid(1).toLower();
-        const QString addr = QStringLiteral("%1:%2").arg(url.host()).arg(url.port(80));
-        QString reason;
-        if (e == QAbstractSocket::ConnectionRefusedError)
-            reason = QStringLiteral("dial tcp %1: connect: connection refused").arg(addr);
-        else if (e == QAbstractSocket::HostNotFoundError)
-            reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(url.host());
-        else
-            reason = m_socket->errorString();
-        cancel();
-        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp, m_spec.http, reason)});
-    });
-    m_socket->connectToHost(url.host(), quint16(url.port(80)));
+    return head + body;
+}
+
+void HttpRunner::rawFailed(int err)
+{
+    const QString host = m_url.host();
+    QString addr = host.contains(u':') ? QStringLiteral("[%1]").arg(host) : host;
+    addr += u':' + QString::number(m_url.port(80));
+    const QString reason = err == 0 ? QStringLiteral("dial tcp: lookup %1: no such host").arg(host)
+                                    : QStringLiteral("dial tcp %1: connect: %2").arg(addr, errnoText(err));
+    cancel();
+    finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp(), m_spec.http, reason)});
 }
 
 // Parses what has arrived; finishes once the response is complete (or the peer closed).
 void HttpRunner::rawProgress(bool closed)
 {
     const qsizetype end = m_raw.indexOf("\r\n\r\n");
-    const QString goOp = method().left(1) + method().mid(1).toLower();
     if (end < 0) {
         if (closed || m_raw.size() > 1 << 20) {
             cancel();
-            finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp, m_spec.http,
-                                                                                   closed ? QStringLiteral("EOF") : QStringLiteral("malformed HTTP response"))});
+            finish({QStringLiteral("critical"),
+                    QStringLiteral("%1 \"%2\": %3")
+                        .arg(goOp(), m_spec.http, closed ? QStringLiteral("EOF") : QStringLiteral("malformed HTTP response"))});
         }
         return;
     }
-    const QList<QByteArray> lines = m_raw.left(end).split('\n');
-    const QByteArray statusLine = lines.value(0).trimmed();
-    const QList<QByteArray> parts = statusLine.split(' ');
+    // Views into m_raw, nothing copied: this runs for every probe.
+    const QByteArrayView head(m_raw.constData(), end);
+    qsizetype lineEnd = head.indexOf('\n');
+    if (lineEnd < 0)
+        lineEnd = head.size();
+    const QByteArrayView statusLine = head.first(lineEnd).trimmed();
+    const qsizetype codeAt = statusLine.indexOf(' ') + 1;
+    qsizetype codeEnd = codeAt > 0 ? statusLine.indexOf(' ', codeAt) : -1;
+    if (codeEnd < 0)
+        codeEnd = statusLine.size();
     bool ok = false;
-    const int status = parts.value(1).toInt(&ok);
+    const int status = codeAt > 0 ? statusLine.sliced(codeAt, codeEnd - codeAt).toInt(&ok) : 0;
     if (!statusLine.startsWith("HTTP/") || !ok) {
         cancel();
-        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": malformed HTTP response").arg(goOp, m_spec.http)});
+        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": malformed HTTP response").arg(goOp(), m_spec.http)});
         return;
     }
+    const QByteArrayView phrase = codeEnd < statusLine.size() ? statusLine.sliced(codeEnd + 1) : QByteArrayView();
     qint64 contentLength = -1;
     bool chunked = false;
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines.at(i).trimmed();
+    for (qsizetype at = lineEnd + 1; at < head.size();) {
+        qsizetype next = head.indexOf('\n', at);
+        if (next < 0)
+            next = head.size();
+        const QByteArrayView line = head.sliced(at, next - at);
+        at = next + 1;
         const qsizetype colon = line.indexOf(':');
         if (colon < 0)
             continue;
-        const QByteArray name = line.left(colon).trimmed().toLower();
-        const QByteArray value = line.mid(colon + 1).trimmed();
-        if (name == "content-length")
+        const QByteArrayView name = line.first(colon).trimmed();
+        const QByteArrayView value = line.sliced(colon + 1).trimmed();
+        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
             contentLength = value.toLongLong();
-        else if (name == "transfer-encoding" && value.toLower().contains("chunked"))
+        else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0 && value.toByteArray().toLower().contains("chunked"))
             chunked = true;
     }
     QByteArray body = m_raw.mid(end + 4);
@@ -352,7 +372,7 @@ void HttpRunner::rawProgress(bool closed)
         body = decoded;
         complete = complete || last;
     } else if (contentLength >= 0) {
-        body = body.left(contentLength);
+        body.truncate(contentLength);
     }
     if (!complete) {
         if (m_raw.size() > (8 << 20)) // a body this large is not read to its end
@@ -365,21 +385,13 @@ void HttpRunner::rawProgress(bool closed)
     if (status >= 300 && status < 400 && status != 304 && !m_spec.disableRedirects) {
         // Follow it the full way (methods, relative locations, limits) with QNetworkAccessManager.
         cancel();
-        m_inRedirect = true;
         beginQnam();
         return;
     }
+    const QString reason = QString::fromLatin1(phrase);
     cancel();
     m_body->write(body);
-    const QString phrase = QString::fromLatin1(parts.mid(2).join(' '));
-    const QString output = QStringLiteral("HTTP %1 %2: %3 %4 Output: %5")
-                               .arg(method(), m_spec.http)
-                               .arg(status)
-                               .arg(phrase, QString::fromUtf8(m_body->bytes()));
-    const QString result = status >= 200 && status <= 299 ? QStringLiteral("passing")
-        : status == 429                                  ? QStringLiteral("warning")
-                                                         : QStringLiteral("critical");
-    finish({result, output});
+    finish({httpResult(status), httpOutput(method(), m_spec.http, status, reason, m_body->bytes())});
 }
 
 void HttpRunner::beginQnam()
@@ -413,8 +425,7 @@ void HttpRunner::beginQnam()
         req.setPeerVerifyName(req.url().host());
     if (!req.url().isValid() || req.url().host().isEmpty()) {
         finish({QStringLiteral("critical"),
-                QStringLiteral("%1 \"%2\": unsupported protocol scheme \"%3\"")
-                    .arg(method().left(1) + method().mid(1).toLower(), m_spec.http, req.url().scheme())});
+                QStringLiteral("%1 \"%2\": unsupported protocol scheme \"%3\"").arg(goOp(), m_spec.http, req.url().scheme())});
         return;
     }
     m_tlsError.clear();
@@ -440,7 +451,6 @@ void HttpRunner::done()
     reply->deleteLater();
     m_body->write(reply->readAll());
     const QVariant code = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    const QString goOp = method().left(1) + method().mid(1).toLower(); // Go's url.Error Op
     if (!code.isValid() || code.toInt() == 0) {
         QString reason;
         QString host;
@@ -464,34 +474,26 @@ void HttpRunner::done()
         default:
             reason = reply->errorString();
         }
-        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp, m_spec.http, reason)});
+        finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": %3").arg(goOp(), m_spec.http, reason)});
         return;
     }
     const int status = code.toInt();
     const QString phrase = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
-    const QString output = QStringLiteral("HTTP %1 %2: %3 %4 Output: %5")
-                               .arg(method(), m_spec.http)
-                               .arg(status)
-                               .arg(phrase, QString::fromUtf8(m_body->bytes()));
-    const QString result = status >= 200 && status <= 299 ? QStringLiteral("passing")
-        : status == 429                                  ? QStringLiteral("warning")
-                                                         : QStringLiteral("critical");
-    finish({result, output});
+    finish({httpResult(status), httpOutput(method(), m_spec.http, status, phrase, m_body->bytes())});
 }
 
 void HttpRunner::abort()
 {
     cancel();
-    const QString goOp = method().left(1) + method().mid(1).toLower();
     finish({QStringLiteral("critical"),
             QStringLiteral("%1 \"%2\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
-                .arg(goOp, m_spec.http)});
+                .arg(goOp(), m_spec.http)});
 }
 
 void HttpRunner::cancel()
 {
-    m_inRedirect = false;
-    dispose(m_socket, this);
+    if (m_conn)
+        m_conn->close();
     dispose(m_reply, this);
 }
 
@@ -501,11 +503,15 @@ void HttpRunner::cancel()
 TcpRunner::TcpRunner(Clock *clock, SharedTlsBase tls, const CheckSpec &spec, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
     , m_target(spec.tcp)
+    , m_validTarget(splitHostPort(m_target, &m_host, &m_port))
+    , m_passed(QStringLiteral("TCP connect %1: Success").arg(m_target))
     , m_useTls(spec.tcpUseTls)
     , m_tlsSkipVerify(spec.tlsSkipVerify)
     , m_tlsServerName(spec.tlsServerName)
     , m_tls(std::move(tls))
 {
+    if (!m_useTls)
+        m_conn = new RawTcpConnection({[this] { passed(); }, [this](int err) { dialFailed(err); }, {}}, this);
 }
 
 TcpRunner::~TcpRunner()
@@ -515,37 +521,34 @@ TcpRunner::~TcpRunner()
 
 void TcpRunner::begin()
 {
-    QString host;
-    quint16 port = 0;
-    if (!splitHostPort(m_target, &host, &port)) {
+    if (!m_validTarget) {
         finish({QStringLiteral("critical"), QStringLiteral("dial tcp: address %1: missing port in address").arg(m_target)});
         return;
     }
-    QSslSocket *ssl = nullptr;
-    if (m_useTls) {
-        ssl = new QSslSocket(this);
-        ssl->setSslConfiguration(checkTlsFor(*m_tls, m_tlsSkipVerify));
-        if (!m_tlsServerName.isEmpty())
-            ssl->setPeerVerifyName(m_tlsServerName);
-        const QString verified = m_tlsServerName.isEmpty() ? host : m_tlsServerName;
-        QObject::connect(ssl, &QSslSocket::encrypted, this, [this] { passed(); });
-        QObject::connect(ssl, &QSslSocket::sslErrors, this, [this, verified](const QList<QSslError> &errors) {
-            cancel();
-            finish({QStringLiteral("critical"), goTlsError(errors, verified)});
-        });
-        m_socket = ssl;
-    } else {
-        m_socket = new QTcpSocket(this);
-        QObject::connect(m_socket, &QTcpSocket::connected, this, [this] { passed(); });
+    if (m_conn) {
+        // Connect, then close (with a FIN, as Go's Close does): all Consul's check does.
+        m_conn->open(m_host, m_port);
+        return;
     }
-    QObject::connect(m_socket, &QTcpSocket::errorOccurred, this, [this, host](QAbstractSocket::SocketError e) {
+    auto *ssl = new QSslSocket(this);
+    ssl->setSslConfiguration(checkTlsFor(*m_tls, m_tlsSkipVerify));
+    if (!m_tlsServerName.isEmpty())
+        ssl->setPeerVerifyName(m_tlsServerName);
+    const QString verified = m_tlsServerName.isEmpty() ? m_host : m_tlsServerName;
+    QObject::connect(ssl, &QSslSocket::encrypted, this, [this] { passed(); });
+    QObject::connect(ssl, &QSslSocket::sslErrors, this, [this, verified](const QList<QSslError> &errors) {
+        cancel();
+        finish({QStringLiteral("critical"), goTlsError(errors, verified)});
+    });
+    m_socket = ssl;
+    QObject::connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
         if (!m_socket)
             return;
         QString reason;
         if (e == QAbstractSocket::ConnectionRefusedError)
             reason = QStringLiteral("dial tcp %1: connect: connection refused").arg(m_target);
         else if (e == QAbstractSocket::HostNotFoundError)
-            reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(host);
+            reason = QStringLiteral("dial tcp: lookup %1: no such host").arg(m_host);
         else if (e == QAbstractSocket::SslHandshakeFailedError)
             reason = goHandshakeError(m_socket->errorString());
         else
@@ -553,16 +556,20 @@ void TcpRunner::begin()
         cancel();
         finish({QStringLiteral("critical"), reason});
     });
-    if (ssl)
-        ssl->connectToHostEncrypted(host, port, m_tlsServerName.isEmpty() ? host : m_tlsServerName);
-    else
-        m_socket->connectToHost(host, port);
+    ssl->connectToHostEncrypted(m_host, m_port, verified);
+}
+
+void TcpRunner::dialFailed(int err)
+{
+    cancel();
+    finish({QStringLiteral("critical"), err == 0 ? QStringLiteral("dial tcp: lookup %1: no such host").arg(m_host)
+                                                 : QStringLiteral("dial tcp %1: connect: %2").arg(m_target, errnoText(err))});
 }
 
 void TcpRunner::passed()
 {
     cancel();
-    finish({QStringLiteral("passing"), QStringLiteral("TCP connect %1: Success").arg(m_target)});
+    finish({QStringLiteral("passing"), m_passed});
 }
 
 void TcpRunner::abort()
@@ -573,6 +580,8 @@ void TcpRunner::abort()
 
 void TcpRunner::cancel()
 {
+    if (m_conn)
+        m_conn->close();
     dispose(m_socket, this);
 }
 
@@ -619,22 +628,8 @@ void UdpRunner::begin()
 
 void UdpRunner::send(const QHostAddress &address, quint16 port)
 {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
-        auto *sa = reinterpret_cast<sockaddr_in6 *>(&ss);
-        sa->sin6_family = AF_INET6;
-        sa->sin6_port = htons(port);
-        const Q_IPV6ADDR a = address.toIPv6Address();
-        memcpy(&sa->sin6_addr, &a, 16);
-        len = sizeof(sockaddr_in6);
-    } else {
-        auto *sa = reinterpret_cast<sockaddr_in *>(&ss);
-        sa->sin_family = AF_INET;
-        sa->sin_port = htons(port);
-        sa->sin_addr.s_addr = htonl(address.toIPv4Address());
-        len = sizeof(sockaddr_in);
-    }
+    sockaddr_storage ss;
+    const socklen_t len = toSockaddr(address, port, &ss);
     m_fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_fd < 0 || ::connect(m_fd, reinterpret_cast<sockaddr *>(&ss), len) != 0
         || ::send(m_fd, "", 0, 0) < 0) {

@@ -10,18 +10,19 @@
 #include <QByteArray>
 #include <QObject>
 #include <QSslConfiguration>
+#include <QUrl>
 #include <functional>
 #include <memory>
 
 #include "checks/CheckSpec.h"
 #include "checks/CheckTls.h"
+#include "checks/RawSocket.h"
 #include "core/Clock.h"
 
 class QNetworkAccessManager;
 class QNetworkReply;
 class QProcess;
 class QTcpSocket;
-class QUrl;
 class QHostAddress;
 class QSocketNotifier;
 
@@ -110,20 +111,22 @@ protected:
     void cancel() override;
 
 private:
-    void beginRaw(const QUrl &url);
+    QByteArray rawRequest() const;
     void beginQnam();
+    void rawFailed(int err);
     void rawProgress(bool closed);
     void done();
     QString method() const;
+    QString goOp() const;
     QNetworkAccessManager *m_nam;
-    QTcpSocket *m_socket = nullptr; // plain http:// requests
-    QByteArray m_raw;
-    bool m_inRedirect = false;
     CheckSpec m_spec;
+    QUrl m_url;
+    RawTcpConnection *m_conn = nullptr; // plain http:// requests (no redirect being followed)
+    QByteArray m_request;               // what m_conn sends, the same every probe
+    QByteArray m_raw;                   // what it received
     int m_outputMaxSize;
     QNetworkReply *m_reply = nullptr;
     std::unique_ptr<TailBuffer> m_body;
-    bool m_timedOut = false;
     SharedTlsBase m_tls; // see CheckTls.h; read at each probe
     QString m_tlsError;      // the last failed verification, as Go reports it
 };
@@ -143,12 +146,18 @@ protected:
 
 private:
     void passed();
+    void dialFailed(int err);
     QString m_target;
+    QString m_host;
+    quint16 m_port = 0;
+    bool m_validTarget;
+    QString m_passed; // the output of every successful probe
     bool m_useTls;
     bool m_tlsSkipVerify;
     QString m_tlsServerName;
     SharedTlsBase m_tls; // read at each probe
-    QTcpSocket *m_socket = nullptr;
+    RawTcpConnection *m_conn = nullptr; // without TLS
+    QTcpSocket *m_socket = nullptr;     // with TLS (a QSslSocket)
 };
 
 // UDP: sends an empty datagram; a reply or silence until the timeout is passing

@@ -150,7 +150,7 @@ long procStatusKb(pid_t pid, const char *field) // e.g. "VmRSS"
     return kb;
 }
 
-long procCpuTicks(pid_t pid) // utime + stime
+long procCpuTicks(pid_t pid, long *user = nullptr, long *kernel = nullptr) // utime + stime
 {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));
@@ -179,6 +179,10 @@ long procCpuTicks(pid_t pid) // utime + stime
         while (*s && *s != ' ')
             ++s;
     }
+    if (user)
+        *user = fields[14];
+    if (kernel)
+        *kernel = fields[15];
     return fields[14] + fields[15];
 }
 
@@ -1422,6 +1426,8 @@ int modeChecks(const Args &a)
     sleepMs(int(warmupS * 1000));
     const int64_t from = nowNs();
     const int64_t cpu0 = procCpuNs(pid);
+    long user0 = 0, kernel0 = 0;
+    procCpuTicks(pid, &user0, &kernel0);
     std::vector<double> rssMb;
     for (long i = 0; i < seconds; ++i) {
         sleepMs(1000);
@@ -1429,6 +1435,12 @@ int modeChecks(const Args &a)
     }
     const int64_t to = nowNs();
     const double cpuPct = double(procCpuNs(pid) - cpu0) / double(to - from) * 100.0;
+    long user1 = 0, kernel1 = 0;
+    procCpuTicks(pid, &user1, &kernel1);
+    // utime/stime (clock ticks): the split of the CPU time between user space and the kernel.
+    const double tickPct = 100.0 / double(sysconf(_SC_CLK_TCK)) / (double(to - from) / 1e9);
+    const double userPct = double(user1 - user0) * tickPct;
+    const double kernelPct = double(kernel1 - kernel0) * tickPct;
     targets.stop();
     const PeriodStats http = periodsOf(targets.httpArrivals(), from, to, double(intervalMs));
     const PeriodStats tcp = periodsOf(targets.tcpArrivals(), from, to, double(intervalMs));
@@ -1436,9 +1448,9 @@ int modeChecks(const Args &a)
     all.periods.insert(all.periods.end(), tcp.periods.begin(), tcp.periods.end());
     all.checks += tcp.checks;
     all.checksAllWithin += tcp.checksAllWithin;
-    std::printf("checks: agent CPU %.1f%% of one core over %ld s; VmRSS %.1f MB before registering, max %.1f MB while "
-                "running\n",
-                cpuPct, seconds, double(rssStart) / 1024, percentile(rssMb, 100));
+    std::printf("checks: agent CPU %.1f%% of one core over %ld s (user %.1f%%, kernel %.1f%%); VmRSS %.1f MB before "
+                "registering, max %.1f MB while running\n",
+                cpuPct, seconds, userPct, kernelPct, double(rssStart) / 1024, percentile(rssMb, 100));
     printPeriods("HTTP", http, double(intervalMs), httpCount);
     printPeriods("TCP ", tcp, double(intervalMs), tcpCount);
     printPeriods("all ", all, double(intervalMs), httpCount + tcpCount);
@@ -1448,9 +1460,10 @@ int modeChecks(const Args &a)
         within += std::abs(ms - double(intervalMs)) <= double(intervalMs) * 0.1;
         worst = std::max(worst, std::abs(ms - double(intervalMs)));
     }
-    std::printf("RESULT http=%d tcp=%d interval_ms=%ld seconds=%ld cpu_pct=%.1f rss_max_mb=%.1f periods=%zu "
+    std::printf("RESULT http=%d tcp=%d interval_ms=%ld seconds=%ld cpu_pct=%.1f user_pct=%.1f kernel_pct=%.1f "
+                "rss_max_mb=%.1f periods=%zu "
                 "within10_pct=%.2f worst_pct=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f min_ms=%.1f\n",
-                httpCount, tcpCount, intervalMs, seconds, cpuPct, percentile(rssMb, 100), all.periods.size(),
+                httpCount, tcpCount, intervalMs, seconds, cpuPct, userPct, kernelPct, percentile(rssMb, 100), all.periods.size(),
                 all.periods.empty() ? 0.0 : 100.0 * double(within) / double(all.periods.size()),
                 100.0 * worst / double(intervalMs), percentile(all.periods, 50), percentile(all.periods, 99),
                 percentile(all.periods, 100), percentile(all.periods, 0));
