@@ -10,14 +10,18 @@
 
 #include <functional>
 
+#ifndef Q_OS_WIN // the raw-socket checks are POSIX only so far; Windows would need Winsock here
 #include <sys/socket.h>
+#endif
 
 class QSocketNotifier;
 
 namespace qonsul::checks {
 
+#ifndef Q_OS_WIN
 // `address`:`port` as a socket address (IPv6 scope included); returns its length.
 socklen_t toSockaddr(const QHostAddress &address, quint16 port, sockaddr_storage *out);
+#endif
 
 // A system error as Go's syscall.Errno prints it ("connection refused").
 QString errnoText(int err);
