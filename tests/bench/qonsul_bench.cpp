@@ -935,6 +935,9 @@ int modeSendFloor(const Args &a)
     const long count = std::min(a.num("count", 9900), (fdLimit() - 100) / 2);
     const long threads = std::max(1L, a.num("threads", 1));
     const std::string reply(size_t(a.num("bytes", 400)), 'x');
+    // As `wake`'s watchers are: receive timestamps on, all in one epoll set.
+    const bool timestamps = a.num("timestamps", 0) != 0, inEpoll = a.num("epoll", 0) != 0;
+    const int ep = epoll_create1(EPOLL_CLOEXEC);
     const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr {};
     addr.sin_family = AF_INET;
@@ -961,6 +964,13 @@ int modeSendFloor(const Args &a)
             std::perror("qonsul-bench sendfloor: request");
             return 1;
         }
+        if (timestamps)
+            setsockopt(c, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+        if (inEpoll) {
+            epoll_event ev {};
+            ev.events = EPOLLIN;
+            epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+        }
         clients.push_back(c);
         servers.push_back(s);
     }
@@ -980,8 +990,9 @@ int modeSendFloor(const Args &a)
     for (std::thread &t : helpers)
         t.join();
     const double wallMs = double(nowNs() - t0) / 1e6, cpuMs = double(nowNs(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / 1e6;
-    std::printf("sendfloor: %ld sends of %zu bytes on %ld thread(s): %.1f ms wall, %.1f ms CPU (%.2f us per send)\n",
-                count, reply.size(), threads, wallMs, cpuMs, count ? cpuMs * 1000.0 / double(count) : 0);
+    std::printf("sendfloor: %ld sends of %zu bytes on %ld thread(s)%s%s: %.1f ms wall, %.1f ms CPU (%.2f us per send)\n",
+                count, reply.size(), threads, timestamps ? ", receivers timestamping" : "",
+                inEpoll ? ", receivers in one epoll set" : "", wallMs, cpuMs, count ? cpuMs * 1000.0 / double(count) : 0);
     std::printf("RESULT sends=%ld bytes=%zu threads=%ld wall_ms=%.1f cpu_ms=%.1f cpu_us_per_send=%.2f\n", count,
                 reply.size(), threads, wallMs, cpuMs, count ? cpuMs * 1000.0 / double(count) : 0);
     for (const int fd : servers)
@@ -989,6 +1000,7 @@ int modeSendFloor(const Args &a)
     for (const int fd : clients)
         close(fd);
     close(listener);
+    close(ep);
     return 0;
 }
 

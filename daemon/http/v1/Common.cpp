@@ -2,11 +2,14 @@
 #include "http/v1/AgentBackend.h"
 
 #include "config/AgentConfig.h"
+#include "core/Burst.h"
 #include "core/Clock.h"
 #include "state/Committer.h"
 
 #include <QJsonDocument>
 #include <QRandomGenerator>
+
+#include <vector>
 
 namespace qonsul::http::v1 {
 
@@ -281,16 +284,40 @@ struct BlockedQuery : std::enable_shared_from_this<BlockedQuery>
     void finish(quint64 index, const QueryReply &reply, SharedRun *shared)
     {
         done = true;
+        if (out->isOpen()) {
+            if (shared)
+                out->send(shared->response(ctx, pretty));
+            else
+                sendReply(ctx, pretty, out, index, reply);
+        }
+        // When one write wakes thousands of queries, each one's teardown (the watch, the timer,
+        // and with it this object) waits until every reply of the burst has been sent: done
+        // in between, it delayed the later replies by about a third (docs/benchmarks.md).
+        if (core::BurstScope::active())
+            releaseAfterBurst(shared_from_this());
+        else
+            release();
+    }
+
+    void release()
+    {
         watch.reset();
         if (timer)
             ctx.clock->cancel(timer);
         timer = 0;
-        if (!out->isOpen())
-            return;
-        if (shared)
-            out->send(shared->response(ctx, pretty));
-        else
-            sendReply(ctx, pretty, out, index, reply);
+    }
+
+    static void releaseAfterBurst(std::shared_ptr<BlockedQuery> q)
+    {
+        static std::vector<std::shared_ptr<BlockedQuery>> finished;
+        if (finished.empty())
+            core::BurstScope::atEnd([] {
+                std::vector<std::shared_ptr<BlockedQuery>> list;
+                std::swap(list, finished);
+                for (const auto &q : list)
+                    q->release();
+            });
+        finished.push_back(std::move(q));
     }
 
     // Runs the query; answers when the index moved past minIndex (or `final`), else re-arms.
@@ -359,10 +386,7 @@ void blockingQuery(const ApiContext &ctx, const HttpRequest &req, const Responde
     out->setOnClosed([weak = std::weak_ptr<BlockedQuery>(q)] {
         if (auto q = weak.lock()) {
             q->done = true;
-            q->watch.reset();
-            if (q->timer)
-                q->ctx.clock->cancel(q->timer);
-            q->timer = 0;
+            q->release();
         }
     });
 }
