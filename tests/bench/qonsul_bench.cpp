@@ -11,7 +11,7 @@
 //   qonsul-bench wake     --port P --pid PID [--count N]
 //         N watchers on GET /v1/kv/p/?recurse&index=<i>; a write elsewhere must wake none within
 //         1 s; a write under p/ must wake all: latency from the write to each watcher's reply.
-//   qonsul-bench sendfloor [--count 9900] [--threads 1] [--bytes 400]
+//   qonsul-bench sendfloor [--count 9900] [--threads 1] [--bytes 400] [--timestamps 0|1] [--epoll 0|1]
 //         no agent: the kernel's own cost of answering N parked loopback connections, i.e. N
 //         connection pairs in this process and one send() of the given size on each server
 //         end, spread over T threads; wall and CPU time. The floor under `wake`.
