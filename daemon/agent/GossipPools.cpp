@@ -11,6 +11,7 @@
 #include <QHostAddress>
 #include <QPointer>
 #include <QRandomGenerator>
+#include <QVersionNumber>
 
 namespace qonsul::agent {
 
@@ -92,26 +93,45 @@ void GossipPools::floodJoinWan()
 }
 
 // Consul's LAN merge delegate: agents of another datacenter stay out of the pool (the seed's
-// client config names another datacenter than its servers: Consul refuses that join), and so
-// does another node with this agent's node ID (a copied data dir: its node-id file).
-QString GossipPools::refuseLanMember(const gossip::Member &m, const QString &datacenter, const QString &nodeId,
-                                     const QString &nodeName)
+// client config names another datacenter than its servers: Consul refuses that join), and so do
+// members that share a node ID with this agent or with each other (a copied data dir: its
+// node-id file). A member that left is exempt from the ID rules: its ID may be reused.
+QString GossipPools::refuseLanMembers(const QList<gossip::Member> &members, const QString &datacenter,
+                                      const QString &nodeId, const QString &nodeName, const QString &segment)
 {
-    const QString id = m.tags.value(QStringLiteral("id"));
-    if (!id.isEmpty() && m.status != gossip::MemberStatus::Left && id == nodeId && m.name != nodeName)
-        return QStringLiteral("Member '%1' has conflicting node ID '%2' with this agent's ID").arg(m.name, id);
-    const QString role = m.tags.value(QStringLiteral("role"));
-    const QString dc = m.tags.value(QStringLiteral("dc"));
-    if ((role == u"node" || role == u"consul") && dc != datacenter)
-        return QStringLiteral("Member '%1' part of wrong datacenter '%2'").arg(m.name, dc);
+    // Only members built at or after Consul 0.8.5, when node IDs became unique, claim their ID
+    // against the others (Consul's uniqueIDMinVersion: mixed older clusters keep joining).
+    static const QVersionNumber uniqueIdMinVersion(0, 8, 5);
+    QHash<QString, QString> nameById;
+    for (const gossip::Member &m : members) {
+        const QString id = m.tags.value(QStringLiteral("id"));
+        if (!id.isEmpty() && m.status != gossip::MemberStatus::Left) {
+            if (id == nodeId && m.name != nodeName)
+                return QStringLiteral("Member '%1' has conflicting node ID '%2' with this agent's ID").arg(m.name, id);
+            if (const auto other = nameById.constFind(id); other != nameById.constEnd())
+                return QStringLiteral("Member '%1' has conflicting node ID '%2' with member '%3'").arg(m.name, id, *other);
+            const QVersionNumber built = QVersionNumber::fromString(m.tags.value(QStringLiteral("build")));
+            if (!built.isNull() && built.segmentCount() >= 3 && built >= uniqueIdMinVersion)
+                nameById.insert(id, m.name);
+        }
+        const QString role = m.tags.value(QStringLiteral("role"));
+        const QString dc = m.tags.value(QStringLiteral("dc"));
+        if ((role == u"node" || role == u"consul") && dc != datacenter)
+            return QStringLiteral("Member '%1' part of wrong datacenter '%2'").arg(m.name, dc);
+        const QString theirSegment = m.tags.value(QStringLiteral("segment"));
+        if (theirSegment != segment)
+            return QStringLiteral("Member '%1' part of wrong segment '%2' (expected '%3')").arg(m.name, theirSegment, segment);
+    }
     return {};
 }
 
 // Consul's WAN merge delegate: only servers.
-QString GossipPools::refuseWanMember(const gossip::Member &m)
+QString GossipPools::refuseWanMembers(const QList<gossip::Member> &members)
 {
-    if (m.tags.value(QStringLiteral("role")) != u"consul")
-        return QStringLiteral("Member '%1' is not a server").arg(m.name);
+    for (const gossip::Member &m : members) {
+        if (m.tags.value(QStringLiteral("role")) != u"consul")
+            return QStringLiteral("Member '%1' is not a server").arg(m.name);
+    }
     return {};
 }
 
@@ -156,10 +176,11 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
     }
     o.keyring = keyring;
     if (wan)
-        o.refuseMember = refuseWanMember;
+        o.refuseMembers = refuseWanMembers;
     else
-        o.refuseMember = [dc = m_config.datacenter, id = m_config.nodeId, name = m_config.nodeName](const gossip::Member &m) {
-            return refuseLanMember(m, dc, id, name);
+        o.refuseMembers = [dc = m_config.datacenter, id = m_config.nodeId, name = m_config.nodeName,
+                           segment = tags.value(QStringLiteral("segment"))](const QList<gossip::Member> &members) {
+            return refuseLanMembers(members, dc, id, name, segment);
         };
     auto *serf = new gossip::Serf(o, m_clock, gossipTransport);
     if (keyring) {

@@ -49,15 +49,17 @@ public:
     QList<std::pair<bool, gossip::Serf::KeyringStatus>> keyringStatus() const; // (wan, status)
     QString keyringOperation(gossip::KeyringOp::Op op, const QString &base64Key);
 
+    // Why members may not be in our LAN (another datacenter or segment, a node ID taken) or WAN
+    // (not a server) pool, or "". Consul's merge delegates; public for their unit test.
+    static QString refuseLanMembers(const QList<gossip::Member> &members, const QString &datacenter,
+                                    const QString &nodeId, const QString &nodeName, const QString &segment);
+    static QString refuseWanMembers(const QList<gossip::Member> &members);
+
 Q_SIGNALS:
     // retry_max attempts without reaching anyone: Consul gives up and shuts the agent down.
     void retryJoinExhausted(const QString &message);
 
 private:
-    // Why a member may not be in our LAN (another datacenter) or WAN (not a server) pool, or "".
-    static QString refuseLanMember(const gossip::Member &member, const QString &datacenter, const QString &nodeId,
-                                   const QString &nodeName);
-    static QString refuseWanMember(const gossip::Member &member);
     gossip::Serf *startPool(bool wan, const QMap<QString, QString> &tags, QString *error);
     // encrypt and the keyring file in data_dir (which wins, as in Consul); null when neither.
     std::shared_ptr<gossip::Keyring> loadKeyring(bool wan, QString *error) const;

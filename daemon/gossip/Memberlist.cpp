@@ -233,7 +233,7 @@ void Memberlist::aliveNode(const Alive &a, bool bootstrap)
     if (m_leaving && isSelf)
         return;
     if (!isSelf) {
-        const QString refused = m_delegate->refuseNode(NodeInfo{a.node, a.addr, a.meta, NodeState::Alive, a.incarnation, 0});
+        const QString refused = m_delegate->refuseNodes({NodeInfo{a.node, a.addr, a.meta, NodeState::Alive, a.incarnation, 0}});
         if (!refused.isEmpty()) {
             qCWarning(lcMemberlist).noquote() << QStringLiteral("ignoring alive message for '%1': %2").arg(a.node, refused);
             return;
@@ -581,13 +581,14 @@ PushPull Memberlist::localPushPull(bool join) const
 
 QString Memberlist::mergeRemote(const PushPull &remote)
 {
+    QList<NodeInfo> others;
+    others.reserve(remote.nodes.size());
     for (const PushNode &n : remote.nodes) {
-        if (n.name == m_name)
-            continue;
-        const QString refused = m_delegate->refuseNode(NodeInfo{n.name, n.addr, n.meta, n.state, n.incarnation, 0});
-        if (!refused.isEmpty())
-            return refused;
+        if (n.name != m_name)
+            others.append(NodeInfo{n.name, n.addr, n.meta, n.state, n.incarnation, 0});
     }
+    if (const QString refused = m_delegate->refuseNodes(others); !refused.isEmpty())
+        return refused;
     for (const PushNode &n : remote.nodes) {
         switch (n.state) {
         case NodeState::Alive:

@@ -55,11 +55,12 @@ public:
     virtual QByteArray ackPayload() = 0;
     virtual void notifyPingComplete(const NodeInfo &node, qint64 rttMs, const QByteArray &payload) = 0;
     virtual void mergeRemoteState(const QByteArray &state, bool join) = 0;
-    // memberlist's merge and alive delegates: a non-empty reason refuses a node, which drops an
-    // alive message about it, or a whole push/pull that carries it (so a join fails).
-    virtual QString refuseNode(const NodeInfo &node)
+    // memberlist's merge and alive delegates: a non-empty reason refuses the nodes, which drops
+    // an alive message (one node), or a whole push/pull (every node it carries but this one, so a
+    // join fails).
+    virtual QString refuseNodes(const QList<NodeInfo> &nodes)
     {
-        Q_UNUSED(node);
+        Q_UNUSED(nodes);
         return {};
     }
 };

@@ -322,9 +322,15 @@ void Serf::mergeRemoteState(const QByteArray &state, bool join)
         handleUserEvent(e);
 }
 
-QString Serf::refuseNode(const NodeInfo &node)
+QString Serf::refuseNodes(const QList<NodeInfo> &nodes)
 {
-    return m_options.refuseMember ? m_options.refuseMember(fromNode(node, MemberStatus::Alive)) : QString();
+    if (!m_options.refuseMembers)
+        return {};
+    QList<Member> members;
+    members.reserve(nodes.size());
+    for (const NodeInfo &node : nodes) // as serf's nodeToMember: only a left node has a status
+        members.append(fromNode(node, node.state == NodeState::Left ? MemberStatus::Left : MemberStatus::Alive));
+    return m_options.refuseMembers(members);
 }
 
 // ---- network coordinates --------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // API for the rest of the agent (stable; add, do not change):
 //   Serf(options, clock, transport)   options: node name, advertise address, tags, SerfConfig
 //                                     (SerfConfig::lan() / ::wan() carry Consul's defaults), seed,
-//                                     refuseMember (who may not join: another datacenter)
+//                                     refuseMembers (who may not join: another datacenter)
 //   start()                           announce ourselves; nothing is sent before
 //   join(addresses, done(n, error))   push/pull with each address; n = how many answered
 //   leave(done())                     graceful leave: status leaving → left, then stops gossiping
@@ -86,10 +86,11 @@ public:
         // fingerprints travel in the reserved tag "_keyring" (primary first), so any member can
         // count which members hold which key.
         std::shared_ptr<Keyring> keyring;
-        // Consul's merge delegate: a non-empty reason keeps a member out of the pool (its alive
-        // messages are ignored, a push/pull or join that carries it fails). Called with the
-        // member as gossiped (status alive), never with this member.
-        std::function<QString(const Member &member)> refuseMember;
+        // Consul's merge delegate: a non-empty reason keeps members out of the pool (an alive
+        // message about one is ignored; a push/pull or join that carries them fails). Called
+        // with the members as gossiped (status alive, or left for one that left), never with
+        // this member.
+        std::function<QString(const QList<Member> &members)> refuseMembers;
     };
 
     struct KeyringStatus
@@ -159,7 +160,7 @@ private:
     QList<QByteArray> userBroadcasts(int overhead, int budget) override;
     QByteArray localState(bool join) override;
     void mergeRemoteState(const QByteArray &state, bool join) override;
-    QString refuseNode(const NodeInfo &node) override;
+    QString refuseNodes(const QList<NodeInfo> &nodes) override;
     QByteArray ackPayload() override;
     void notifyPingComplete(const NodeInfo &node, qint64 rttMs, const QByteArray &payload) override;
 

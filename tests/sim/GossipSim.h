@@ -27,7 +27,7 @@ public:
     GossipNet(test::SimClock *clock, quint64 seed) : m_clock(clock), m_random(seed) {}
     ~GossipNet();
 
-    // Adds a member (not started) at 10.x.y.z:8301; `adjust` may change its options (tags, refuseMember).
+    // Adds a member (not started) at 10.x.y.z:8301; `adjust` may change its options (tags, refuseMembers).
     gossip::Serf *add(const QString &name, gossip::SerfConfig config,
                       const std::function<void(gossip::Serf::Options &)> &adjust = {});
     gossip::Serf *serf(int i) const { return m_nodes.at(i)->serf.get(); }

@@ -389,9 +389,13 @@ private Q_SLOTS:
                 o.tags.insert(QStringLiteral("dc"), dc);
                 if (!refuses)
                     return;
-                o.refuseMember = [dc](const Member &m) {
-                    const QString theirs = m.tags.value(QStringLiteral("dc"));
-                    return theirs == dc ? QString() : QStringLiteral("Member '%1' part of wrong datacenter '%2'").arg(m.name, theirs);
+                o.refuseMembers = [dc](const QList<Member> &members) {
+                    for (const Member &m : members) {
+                        const QString theirs = m.tags.value(QStringLiteral("dc"));
+                        if (theirs != dc)
+                            return QStringLiteral("Member '%1' part of wrong datacenter '%2'").arg(m.name, theirs);
+                    }
+                    return QString();
                 };
             };
         };

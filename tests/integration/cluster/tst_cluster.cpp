@@ -282,8 +282,22 @@ void TestCluster::staleDataDirAsSeed001()
     QCOMPARE(clone.process->runCli({u"join"_s, server.serfAddress()}, &out, &err), 1);
     QVERIFY2(err.contains(u"Failed to join %1: Member 'seed-client' has conflicting node ID '%2' with this agent's ID"_s.arg(server.serfAddress(), secondId).toUtf8()),
              err.constData());
-    clone.process->stop();
+    // Once the original has left (clients leave on SIGTERM), its ID is free: a member that left
+    // is exempt from the ID rules (Consul's merge delegate), so the copy joins.
     client.process->stop();
+    auto memberLine = [&server](const QString &name) {
+        QByteArray members;
+        server.process->runCli({u"members"_s}, &members);
+        for (const QByteArray &line : members.split('\n')) {
+            if (line.startsWith(QByteArray(name.toUtf8() + ' ')))
+                return QString::fromUtf8(line.simplified());
+        }
+        return QString();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(memberLine(u"seed-client"_s).contains(u" left "_s), 15000);
+    QCOMPARE(clone.process->runCli({u"join"_s, server.serfAddress()}, &out, &err), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(memberLine(u"seed-clone"_s).contains(u" alive "_s), 15000);
+    clone.process->stop();
     server.process->stop();
 }
 
