@@ -70,10 +70,11 @@ bool loadEntry(const QString &source, QJsonObject *body, QString *kind, QString 
     return true;
 }
 
-class ConfigWrite final : public Command
+// What the `config` subcommands share: -cas/-modify-index and sending their one request.
+class ConfigCommand : public Command
 {
-public:
-    ConfigWrite()
+protected:
+    void addCasFlags()
     {
         m_flags.addBool(QStringLiteral("cas"), &m_cas,
             QStringLiteral("Perform a Check-And-Set operation. Specifying this value also requires the "
@@ -81,6 +82,33 @@ public:
         m_flags.addUint64(QStringLiteral("modify-index"), &m_modifyIndex,
             QStringLiteral("Unsigned integer representing the ModifyIndex of the config entry. This is "
                            "used in combination with the -cas flag."));
+    }
+    // With -cas, -modify-index as the request's ?cas=.
+    void addCasParam(Request &req) const
+    {
+        if (m_cas)
+            req.param(QStringLiteral("cas"), QString::number(m_modifyIndex));
+    }
+    // Connects and sends `req`; nothing, with the error printed ("<what>: ..." when the request
+    // failed), when either fails.
+    std::optional<client::Response> send(const Request &req, const QString &what) const
+    {
+        const auto client = connectOrReport(m_http);
+        if (!client)
+            return std::nullopt;
+        return callOrReport(*client, req, what);
+    }
+
+    bool m_cas = false;
+    quint64 m_modifyIndex = 0;
+};
+
+class ConfigWrite final : public ConfigCommand
+{
+public:
+    ConfigWrite()
+    {
+        addCasFlags();
         m_http.addClientFlags(m_flags);
         m_http.addServerFlags(m_flags);
     }
@@ -113,15 +141,10 @@ public:
         QString kind, name;
         if (!loadEntry(m_flags.args().first(), &body, &kind, &name))
             return 1;
-        auto client = connectOrReport(m_http);
-        if (!client)
-            return 1;
         Request req { "PUT", QStringLiteral("/v1/config") };
-        if (m_cas)
-            req.param(QStringLiteral("cas"), QString::number(m_modifyIndex));
+        addCasParam(req);
         req.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-        const auto r
-            = callOrReport(*client, req, QStringLiteral("Error writing config entry %1/%2").arg(kind, name));
+        const auto r = send(req, QStringLiteral("Error writing config entry %1/%2").arg(kind, name));
         if (!r)
             return 1;
         if (r->body.trimmed() != "true") {
@@ -131,13 +154,9 @@ public:
         out(QStringLiteral("Config entry written: %1/%2").arg(kind, name));
         return 0;
     }
-
-private:
-    bool m_cas = false;
-    quint64 m_modifyIndex = 0;
 };
 
-class ConfigRead final : public Command
+class ConfigRead final : public ConfigCommand
 {
 public:
     ConfigRead()
@@ -167,14 +186,11 @@ public:
             err(m_kind.isEmpty() ? kNeedKind : kNeedName);
             return 1;
         }
-        auto client = connectOrReport(m_http);
-        if (!client)
-            return 1;
         Request req { "GET", QStringLiteral("/v1/config/%1/%2").arg(m_kind, m_name) };
         if (m_http.stale())
             req.param(QStringLiteral("stale"));
-        const auto r = callOrReport(*client, req,
-            QStringLiteral("Error reading config entry %1 / %2").arg(quoted(m_kind), quoted(m_name)));
+        const auto r
+            = send(req, QStringLiteral("Error reading config entry %1 / %2").arg(quoted(m_kind), quoted(m_name)));
         if (!r)
             return 1;
         out(relayoutJson(r->body, 4));
@@ -185,7 +201,7 @@ private:
     QString m_kind, m_name;
 };
 
-class ConfigList final : public Command
+class ConfigList final : public ConfigCommand
 {
 public:
     ConfigList()
@@ -216,16 +232,12 @@ public:
             err(kNeedKind);
             return 1;
         }
-        auto client = connectOrReport(m_http);
-        if (!client)
-            return 1;
         Request req { "GET", QStringLiteral("/v1/config/%1").arg(m_kind) };
         if (!m_filter.isEmpty())
             req.param(QStringLiteral("filter"), m_filter);
         if (m_http.stale())
             req.param(QStringLiteral("stale"));
-        const auto r = callOrReport(
-            *client, req, QStringLiteral("Error listing config entries for kind %1").arg(quoted(m_kind)));
+        const auto r = send(req, QStringLiteral("Error listing config entries for kind %1").arg(quoted(m_kind)));
         if (!r)
             return 1;
         for (const QJsonValue &entry : QJsonDocument::fromJson(r->body).array())
@@ -237,7 +249,7 @@ private:
     QString m_kind, m_filter;
 };
 
-class ConfigDelete final : public Command
+class ConfigDelete final : public ConfigCommand
 {
 public:
     ConfigDelete()
@@ -246,12 +258,7 @@ public:
             QStringLiteral("kind"), &m_kind, QStringLiteral("The kind of configuration to delete."));
         m_flags.addString(
             QStringLiteral("name"), &m_name, QStringLiteral("The name of configuration to delete."));
-        m_flags.addBool(QStringLiteral("cas"), &m_cas,
-            QStringLiteral("Perform a Check-And-Set operation. Specifying this value also requires the "
-                           "-modify-index flag to be set. The default value is false."));
-        m_flags.addUint64(QStringLiteral("modify-index"), &m_modifyIndex,
-            QStringLiteral("Unsigned integer representing the ModifyIndex of the config entry. This is "
-                           "used in combination with the -cas flag."));
+        addCasFlags();
         m_http.addClientFlags(m_flags);
         m_http.addServerFlags(m_flags);
     }
@@ -277,14 +284,9 @@ public:
             err(invalid);
             return 1;
         }
-        auto client = connectOrReport(m_http);
-        if (!client)
-            return 1;
         Request req { "DELETE", QStringLiteral("/v1/config/%1/%2").arg(m_kind, m_name) };
-        if (m_cas)
-            req.param(QStringLiteral("cas"), QString::number(m_modifyIndex));
-        const auto r = callOrReport(
-            *client, req, QStringLiteral("Error deleting config entry %1/%2").arg(m_kind, m_name));
+        addCasParam(req);
+        const auto r = send(req, QStringLiteral("Error deleting config entry %1/%2").arg(m_kind, m_name));
         if (!r)
             return 1;
         if (m_cas && r->body.trimmed() != "true") {
@@ -297,8 +299,6 @@ public:
 
 private:
     QString m_kind, m_name;
-    bool m_cas = false;
-    quint64 m_modifyIndex = 0;
 };
 
 } // namespace
