@@ -31,24 +31,6 @@ QString mapToKv(const QJsonObject &o)
     return parts.join(QStringLiteral(", "));
 }
 
-// -filter as Consul's LoadDataSource reads it: @file, - for stdin, else the expression itself.
-bool loadDataSource(const QString &arg, QString *value, QString *error)
-{
-    QByteArray data;
-    if (arg.startsWith(u'@')) {
-        if (!readFile(arg.mid(1), &data, error))
-            return false;
-        *value = QString::fromUtf8(data);
-        return true;
-    }
-    if (arg == u"-") {
-        *value = QString::fromUtf8(readStdin());
-        return true;
-    }
-    *value = arg;
-    return true;
-}
-
 class CatalogDatacenters final : public Command
 {
 public:
@@ -127,11 +109,14 @@ public:
         if (!client)
             return 1;
         if (!m_filter.isEmpty()) {
+            // Consul's LoadDataSource: @file, - for stdin, else the expression itself.
+            QByteArray filter;
             QString error;
-            if (!loadDataSource(m_filter, &m_filter, &error)) {
+            if (!readDataArgument(m_filter, &filter, &error)) {
                 err(QStringLiteral("Could not process filter argument: %1").arg(error));
                 return 1;
             }
+            m_filter = QString::fromUtf8(filter);
         }
         Request req { "GET",
             m_service.isEmpty() ? QStringLiteral("/v1/catalog/nodes")

@@ -488,6 +488,16 @@ private Q_SLOTS:
         r = cli({ "catalog", "nodes", "extra" });
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err, QByteArray("Too many arguments (expected 0, got 1)\n"));
+        // -filter as Consul's LoadDataSource reads it: @file, else the expression itself.
+        const QString filter = file(QStringLiteral("filter.txt"), "Node == \"nobody\"");
+        r = cli({ "catalog", "nodes", "-filter=@" + filter });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.err, QByteArray("No nodes match the given query - try expanding your search.\n"));
+        r = cli({ "catalog", "nodes", "-filter=@/nonexistent/filter" });
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err,
+            QByteArray("Could not process filter argument: Failed to read file: open /nonexistent/filter: no such "
+                       "file or directory\n"));
 
         // The tutorial's service definition file, registered through the CLI.
         const QString web = file(
