@@ -22,11 +22,8 @@ ApplyResult StateStore::applyAutopilotSet(const QCborMap &cmd)
         r.value = false;
         return r;
     }
-    QJsonObject config = command::toJson(cmd.value(QStringLiteral("config")));
-    config.insert(QStringLiteral("CreateIndex"), m_autopilot.isEmpty() ? double(m_applying)
-                                                                       : m_autopilot.value(u"CreateIndex").toDouble());
-    config.insert(QStringLiteral("ModifyIndex"), double(m_applying));
-    m_autopilot = config;
+    m_autopilot = withIndexes(command::toJson(cmd.value(QStringLiteral("config"))),
+                              m_autopilot.isEmpty() ? nullptr : &m_autopilot);
     touchTable(kAutopilot);
     r.value = true;
     return r;

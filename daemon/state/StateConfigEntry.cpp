@@ -29,7 +29,7 @@ ApplyResult StateStore::applyConfigSet(const QCborMap &cmd)
     // cas=0 writes only a new entry; otherwise the stored one must be at that index.
     if (cmd.contains(QStringLiteral("cas"))) {
         const quint64 cas = quint64(cmd.value(QStringLiteral("cas")).toInteger());
-        if (cas == 0 ? existing != nullptr : (!existing || modifyIndexOf(*existing) != cas)) {
+        if (casRefused(cas, existing ? std::optional(modifyIndexOf(*existing)) : std::nullopt)) {
             r.value = false;
             return r;
         }
@@ -44,9 +44,7 @@ ApplyResult StateStore::applyConfigSet(const QCborMap &cmd)
             return r;
         }
     }
-    entry.insert(QStringLiteral("CreateIndex"),
-        existing ? existing->value(u"CreateIndex").toDouble() : double(m_applying));
-    entry.insert(QStringLiteral("ModifyIndex"), double(m_applying));
+    entry = withIndexes(entry, existing);
     m_configEntries[kind].insert(name, entry);
     touchTable(kConfigEntries);
     r.value = true;

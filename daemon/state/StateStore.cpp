@@ -20,6 +20,13 @@ const QString kSessions = QStringLiteral("sessions");
 
 StateStore::StateStore() = default;
 
+QJsonObject StateStore::withIndexes(QJsonObject record, const QJsonObject *stored) const
+{
+    record.insert(QStringLiteral("CreateIndex"), stored ? stored->value(u"CreateIndex").toDouble() : double(m_applying));
+    record.insert(QStringLiteral("ModifyIndex"), double(m_applying));
+    return record;
+}
+
 void StateStore::touchTable(QStringView table)
 {
     m_tableIndex[table.toString()] = m_applying;
@@ -138,14 +145,8 @@ StateStore::KvOutcome StateStore::kvOp(QStringView verb, const QCborMap &op, qin
         }
     };
 
-    if (verb == u"set") {
-        api::KvEntry e = exists ? *existing : api::KvEntry{};
-        e.key = key;
-        e.value = value;
-        e.flags = flags;
-        write(e);
-    } else if (verb == u"cas") {
-        if (index == 0 ? exists : (!exists || existing->modifyIndex != index))
+    if (verb == u"set" || verb == u"cas") {
+        if (verb == u"cas" && casRefused(index, exists ? &*existing : nullptr))
             return fail(QStringLiteral("failed to set key \"%1\", index is stale").arg(key));
         api::KvEntry e = exists ? *existing : api::KvEntry{};
         e.key = key;

@@ -159,6 +159,20 @@ private:
     void kvWrite(api::KvEntry entry);
     void kvErase(const QString &key);
     void touchTable(QStringView table);
+    // Consul's check-and-set for a write at `index`: 0 only creates, any other index only
+    // replaces what is stored at that ModifyIndex (`stored`; nothing when nothing is stored).
+    static bool casRefused(quint64 index, std::optional<quint64> stored)
+    {
+        return index == 0 ? stored.has_value() : stored != index;
+    }
+    template<typename T>
+    static bool casRefused(quint64 index, const T *stored)
+    {
+        return casRefused(index, stored ? std::optional<quint64>(stored->modifyIndex) : std::nullopt);
+    }
+    // A record written whole (config entry, autopilot configuration) with its indexes: CreateIndex
+    // the stored one's (this command's for a new record), ModifyIndex this command's.
+    QJsonObject withIndexes(QJsonObject record, const QJsonObject *stored) const;
 
     // Catalog primitives (validated by the caller).
     // Consul's node ID rules, checked before ensureNode: the error, empty when `node` may be written.

@@ -6,6 +6,8 @@
 
 #include <QCborArray>
 
+using namespace Qt::StringLiterals;
+
 namespace qonsul::state {
 
 namespace {
@@ -38,6 +40,38 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
     auto fail = [&errors](qsizetype i, const QString &what) {
         errors.append(QCborMap{{QStringLiteral("OpIndex"), qint64(i)}, {QStringLiteral("What"), what}});
     };
+    // Op i on one node, service or check (`what`, `id` in messages; `existing` the stored one),
+    // with Consul's verbs: get; set and cas (`set` writes it: its error, empty when written;
+    // `stored` reads it back for the result); delete and delete-cas (`remove`).
+    auto catalogOp = [&](qsizetype i, const QCborMap &op, const QString &what, const QString &id, const auto *existing,
+                         const auto &set, const auto &stored, const auto &remove) {
+        const QString verb = op.value(QStringLiteral("verb")).toString();
+        const quint64 index = quint64(op.value(QStringLiteral("index")).toInteger());
+        const QString key = what.first(1).toUpper() + what.mid(1); // "Node": the result's key
+        if (verb == u"get") {
+            if (!existing)
+                fail(i, QStringLiteral("%1 \"%2\" doesn't exist").arg(what, id));
+            else
+                results.append(QCborMap{{key, json(api::toJson(*existing))}});
+        } else if (verb == u"set" || verb == u"cas") {
+            if (verb == u"cas" && casRefused(index, existing)) {
+                fail(i, QStringLiteral("failed to set %1 \"%2\", index is stale").arg(what, id));
+                return;
+            }
+            if (const QString why = set(); !why.isEmpty())
+                fail(i, why);
+            else
+                results.append(QCborMap{{key, json(api::toJson(*stored()))}});
+        } else if (verb == u"delete" || verb == u"delete-cas") {
+            if (verb == u"delete-cas" && (!existing || existing->modifyIndex != index)) {
+                fail(i, QStringLiteral("failed to delete %1 \"%2\", index is stale").arg(what, id));
+                return;
+            }
+            remove();
+        } else {
+            fail(i, QStringLiteral("unknown %1 verb \"%2\"").arg(key, verb));
+        }
+    };
 
     for (qsizetype i = 0; i < ops.size(); ++i) {
         const QCborMap op = ops.at(i).toMap();
@@ -65,102 +99,38 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
             api::Node node;
             QString error;
             api::fromJson(command::toJson(op.value(QStringLiteral("node"))), &node, &error);
-            const api::Node *existing = findNode(node.node);
-            const quint64 index = quint64(op.value(QStringLiteral("index")).toInteger());
             if (node.node.isEmpty()) {
                 fail(i, QStringLiteral("Must provide node"));
-            } else if (verb == u"get") {
-                if (!existing)
-                    fail(i, QStringLiteral("node \"%1\" doesn't exist").arg(node.node));
-                else
-                    results.append(QCborMap{{QStringLiteral("Node"), json(api::toJson(*existing))}});
-            } else if (verb == u"set" || verb == u"cas") {
-                if (verb == u"cas" && (index == 0 ? existing != nullptr : (!existing || existing->modifyIndex != index))) {
-                    fail(i, QStringLiteral("failed to set node \"%1\", index is stale").arg(node.node));
-                    continue;
-                }
-                if (const QString conflict = nodeIdConflict(node); !conflict.isEmpty()) {
-                    fail(i, conflict);
-                    continue;
-                }
-                ensureNode(node, false, now);
-                results.append(QCborMap{{QStringLiteral("Node"), json(api::toJson(*findNode(node.node)))}});
-            } else if (verb == u"delete" || verb == u"delete-cas") {
-                if (verb == u"delete-cas" && (!existing || existing->modifyIndex != index)) {
-                    fail(i, QStringLiteral("failed to delete node \"%1\", index is stale").arg(node.node));
-                    continue;
-                }
-                deleteNode(node.node, now);
-            } else {
-                fail(i, QStringLiteral("unknown Node verb \"%1\"").arg(verb));
+                continue;
             }
+            catalogOp(i, op, u"node"_s, node.node, findNode(node.node),
+                [&] {
+                    const QString conflict = nodeIdConflict(node);
+                    if (conflict.isEmpty())
+                        ensureNode(node, false, now);
+                    return conflict;
+                },
+                [&] { return findNode(node.node); }, [&] { deleteNode(node.node, now); });
         } else if (kind == u"service") {
             const QString nodeName = op.value(QStringLiteral("node")).toString();
             api::Service service;
             QString error;
             api::fromJson(command::toJson(op.value(QStringLiteral("service"))), &service, &error);
-            const api::Service *existing = findService(nodeName, service.id);
-            const quint64 index = quint64(op.value(QStringLiteral("index")).toInteger());
-            if (verb == u"get") {
-                if (!existing)
-                    fail(i, QStringLiteral("service \"%1\" doesn't exist").arg(service.id));
-                else
-                    results.append(QCborMap{{QStringLiteral("Service"), json(api::toJson(*existing))}});
-            } else if (verb == u"set" || verb == u"cas") {
-                if (verb == u"cas" && (index == 0 ? existing != nullptr : (!existing || existing->modifyIndex != index))) {
-                    fail(i, QStringLiteral("failed to set service \"%1\", index is stale").arg(service.id));
-                    continue;
-                }
-                if (service.service.isEmpty()) {
-                    fail(i, QStringLiteral("Must provide service name"));
-                    continue;
-                }
-                const QString why = ensureService(nodeName, service);
-                if (!why.isEmpty())
-                    fail(i, why);
-                else
-                    results.append(
-                        QCborMap{{QStringLiteral("Service"), json(api::toJson(*findService(nodeName, service.id)))}});
-            } else if (verb == u"delete" || verb == u"delete-cas") {
-                if (verb == u"delete-cas" && (!existing || existing->modifyIndex != index)) {
-                    fail(i, QStringLiteral("failed to delete service \"%1\", index is stale").arg(service.id));
-                    continue;
-                }
-                deleteService(nodeName, service.id, now);
-            } else {
-                fail(i, QStringLiteral("unknown Service verb \"%1\"").arg(verb));
-            }
+            catalogOp(i, op, u"service"_s, service.id, findService(nodeName, service.id),
+                [&] {
+                    if (service.service.isEmpty())
+                        return QStringLiteral("Must provide service name");
+                    return ensureService(nodeName, service);
+                },
+                [&] { return findService(nodeName, service.id); },
+                [&] { deleteService(nodeName, service.id, now); });
         } else if (kind == u"check") {
             api::HealthCheck check;
             QString error;
             api::fromJson(command::toJson(op.value(QStringLiteral("check"))), &check, &error);
-            const api::HealthCheck *existing = findCheck(check.node, check.checkId);
-            const quint64 index = quint64(op.value(QStringLiteral("index")).toInteger());
-            if (verb == u"get") {
-                if (!existing)
-                    fail(i, QStringLiteral("check \"%1\" doesn't exist").arg(check.checkId));
-                else
-                    results.append(QCborMap{{QStringLiteral("Check"), json(api::toJson(*existing))}});
-            } else if (verb == u"set" || verb == u"cas") {
-                if (verb == u"cas" && (index == 0 ? existing != nullptr : (!existing || existing->modifyIndex != index))) {
-                    fail(i, QStringLiteral("failed to set check \"%1\", index is stale").arg(check.checkId));
-                    continue;
-                }
-                const QString why = ensureCheck(check, now);
-                if (!why.isEmpty())
-                    fail(i, why);
-                else
-                    results.append(
-                        QCborMap{{QStringLiteral("Check"), json(api::toJson(*findCheck(check.node, check.checkId)))}});
-            } else if (verb == u"delete" || verb == u"delete-cas") {
-                if (verb == u"delete-cas" && (!existing || existing->modifyIndex != index)) {
-                    fail(i, QStringLiteral("failed to delete check \"%1\", index is stale").arg(check.checkId));
-                    continue;
-                }
-                deleteCheck(check.node, check.checkId, now);
-            } else {
-                fail(i, QStringLiteral("unknown Check verb \"%1\"").arg(verb));
-            }
+            catalogOp(i, op, u"check"_s, check.checkId, findCheck(check.node, check.checkId),
+                [&] { return ensureCheck(check, now); }, [&] { return findCheck(check.node, check.checkId); },
+                [&] { deleteCheck(check.node, check.checkId, now); });
         } else {
             fail(i, QStringLiteral("unknown operation kind \"%1\"").arg(kind));
         }
