@@ -253,6 +253,11 @@ void RaftNode::startPreVote()
         startElection(false);
         return;
     }
+    requestVotes(true, false);
+}
+
+void RaftNode::requestVotes(bool preVote, bool transfer)
+{
     const quint64 last = lastIndex();
     for (const ServerId &peer : configuration().voters()) {
         if (peer == m_id)
@@ -260,10 +265,13 @@ void RaftNode::startPreVote()
         Message m;
         m.type = Message::Type::RequestVote;
         m.to = peer;
-        m.term = m_term + 1; // the term it would campaign in; its own term does not change
-        m.preVote = true;
+        if (preVote) {
+            m.term = m_term + 1; // the term it would campaign in; its own term does not change
+            m.preVote = true;
+        }
         m.lastLogIndex = last;
         m.lastLogTerm = *termAt(last);
+        m.leadershipTransfer = transfer;
         send(m);
     }
 }
@@ -281,18 +289,7 @@ void RaftNode::startElection(bool transfer)
         becomeLeader();
         return;
     }
-    const quint64 last = lastIndex();
-    for (const ServerId &peer : configuration().voters()) {
-        if (peer == m_id)
-            continue;
-        Message m;
-        m.type = Message::Type::RequestVote;
-        m.to = peer;
-        m.lastLogIndex = last;
-        m.lastLogTerm = *termAt(last);
-        m.leadershipTransfer = transfer;
-        send(m);
-    }
+    requestVotes(false, transfer);
 }
 
 void RaftNode::becomeFollower(quint64 term, const ServerId &leader)

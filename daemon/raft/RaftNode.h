@@ -156,6 +156,9 @@ private:
     void onElectionTimeout();
     void startPreVote();
     void startElection(bool transfer);
+    // RequestVote to every other voter: a pre-vote asks for the term it would campaign in, a
+    // leadership transfer makes voters skip leader stickiness.
+    void requestVotes(bool preVote, bool transfer);
     void becomeFollower(quint64 term, const ServerId &leader);
     void becomeLeader();
     void failLeaderWork(const QString &error);
