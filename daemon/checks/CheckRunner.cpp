@@ -4,6 +4,7 @@
 #include "checks/DockerRunner.h"
 #include "checks/GrpcRunner.h"
 #include "checks/H2PingRunner.h"
+#include "checks/HttpResponse.h"
 #include "checks/OsServiceRunner.h"
 #include "checks/ProcessReaper.h"
 
@@ -299,8 +300,9 @@ void HttpRunner::rawFailed(int err)
 // Parses what has arrived; finishes once the response is complete (or the peer closed).
 void HttpRunner::rawProgress(bool closed)
 {
-    const qsizetype end = m_raw.indexOf("\r\n\r\n");
-    if (end < 0) {
+    HttpResponseHead head;
+    switch (parseResponseHead(m_raw, &head)) {
+    case HttpResponseHead::State::Incomplete:
         if (closed || m_raw.size() > 1 << 20) {
             cancel();
             finish({QStringLiteral("critical"),
@@ -308,71 +310,23 @@ void HttpRunner::rawProgress(bool closed)
                         .arg(goOp(), m_spec.http, closed ? QStringLiteral("EOF") : QStringLiteral("malformed HTTP response"))});
         }
         return;
-    }
-    // Views into m_raw, nothing copied: this runs for every probe.
-    const QByteArrayView head(m_raw.constData(), end);
-    qsizetype lineEnd = head.indexOf('\n');
-    if (lineEnd < 0)
-        lineEnd = head.size();
-    const QByteArrayView statusLine = head.first(lineEnd).trimmed();
-    const qsizetype codeAt = statusLine.indexOf(' ') + 1;
-    qsizetype codeEnd = codeAt > 0 ? statusLine.indexOf(' ', codeAt) : -1;
-    if (codeEnd < 0)
-        codeEnd = statusLine.size();
-    bool ok = false;
-    const int status = codeAt > 0 ? statusLine.sliced(codeAt, codeEnd - codeAt).toInt(&ok) : 0;
-    if (!statusLine.startsWith("HTTP/") || !ok) {
+    case HttpResponseHead::State::Malformed:
         cancel();
         finish({QStringLiteral("critical"), QStringLiteral("%1 \"%2\": malformed HTTP response").arg(goOp(), m_spec.http)});
         return;
+    case HttpResponseHead::State::Complete:
+        break;
     }
-    const QByteArrayView phrase = codeEnd < statusLine.size() ? statusLine.sliced(codeEnd + 1) : QByteArrayView();
-    qint64 contentLength = -1;
-    bool chunked = false;
-    for (qsizetype at = lineEnd + 1; at < head.size();) {
-        qsizetype next = head.indexOf('\n', at);
-        if (next < 0)
-            next = head.size();
-        const QByteArrayView line = head.sliced(at, next - at);
-        at = next + 1;
-        const qsizetype colon = line.indexOf(':');
-        if (colon < 0)
-            continue;
-        const QByteArrayView name = line.first(colon).trimmed();
-        const QByteArrayView value = line.sliced(colon + 1).trimmed();
-        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
-            contentLength = value.toLongLong();
-        else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0 && value.toByteArray().toLower().contains("chunked"))
-            chunked = true;
-    }
-    QByteArray body = m_raw.mid(end + 4);
+    const int status = head.status;
+    QByteArray body = m_raw.mid(head.bodyStart);
     const bool noBody = method() == u"HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
-    bool complete = closed || noBody || (!chunked && contentLength >= 0 && body.size() >= contentLength);
-    if (chunked) {
+    bool complete = closed || noBody || (!head.chunked && head.contentLength >= 0 && body.size() >= head.contentLength);
+    if (head.chunked) {
         QByteArray decoded;
-        qsizetype pos = 0;
-        bool last = false;
-        while (true) {
-            const qsizetype nl = body.indexOf("\r\n", pos);
-            if (nl < 0)
-                break;
-            bool hexOk = false;
-            const qint64 size = body.mid(pos, nl - pos).split(';').value(0).trimmed().toLongLong(&hexOk, 16);
-            if (!hexOk)
-                break;
-            if (size == 0) {
-                last = true;
-                break;
-            }
-            if (body.size() < nl + 2 + size)
-                break;
-            decoded += body.mid(nl + 2, size);
-            pos = nl + 2 + size + 2;
-        }
+        complete = decodeChunked(body, &decoded) || complete;
         body = decoded;
-        complete = complete || last;
-    } else if (contentLength >= 0) {
-        body.truncate(contentLength);
+    } else if (head.contentLength >= 0) {
+        body.truncate(head.contentLength);
     }
     if (!complete) {
         if (m_raw.size() > (8 << 20)) // a body this large is not read to its end
@@ -388,7 +342,7 @@ void HttpRunner::rawProgress(bool closed)
         beginQnam();
         return;
     }
-    const QString reason = QString::fromLatin1(phrase);
+    const QString reason = QString::fromLatin1(head.reason);
     cancel();
     m_body->write(body);
     finish({httpResult(status), httpOutput(method(), m_spec.http, status, reason, m_body->bytes())});

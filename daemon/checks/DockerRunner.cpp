@@ -1,4 +1,5 @@
 #include "checks/DockerRunner.h"
+#include "checks/HttpResponse.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,67 +15,12 @@ namespace qonsul::checks {
 namespace {
 constexpr qsizetype kMaxResponse = 1 << 20; // create / inspect answers are tiny JSON objects
 
-// Status line and headers; *bodyStart is where the body begins. False until they are complete.
-bool parseHead(const QByteArray &raw, int *status, QByteArray *headers, qsizetype *bodyStart)
-{
-    const qsizetype end = raw.indexOf("\r\n\r\n");
-    if (end < 0 || !raw.startsWith("HTTP/1."))
-        return false;
-    const qsizetype lineEnd = raw.indexOf("\r\n");
-    bool ok = false;
-    *status = raw.mid(9, 3).toInt(&ok);
-    if (!ok || lineEnd < 12)
-        return false;
-    *headers = raw.mid(lineEnd + 2, end - lineEnd - 2);
-    *bodyStart = end + 4;
-    return true;
-}
-
-QByteArray headerValue(const QByteArray &headers, const QByteArray &name)
-{
-    for (const QByteArray &line : headers.split('\n')) {
-        const qsizetype colon = line.indexOf(':');
-        if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
-            return line.mid(colon + 1).trimmed();
-    }
-    return {};
-}
-
 QString defaultShell()
 {
     const QString shell = qEnvironmentVariable("SHELL");
     return shell.isEmpty() ? QStringLiteral("/bin/sh") : shell;
 }
 } // namespace
-
-bool parseHttpResponse(const QByteArray &raw, int *status, QByteArray *headers, QByteArray *body)
-{
-    qsizetype start = 0;
-    if (!parseHead(raw, status, headers, &start))
-        return false;
-    const QByteArray rest = raw.mid(start);
-    if (headerValue(*headers, "Transfer-Encoding").toLower().contains("chunked")) {
-        body->clear();
-        qsizetype pos = 0;
-        for (;;) {
-            const qsizetype eol = rest.indexOf("\r\n", pos);
-            if (eol < 0)
-                return false;
-            bool ok = false;
-            const qsizetype size = rest.mid(pos, eol - pos).split(';').value(0).trimmed().toLongLong(&ok, 16);
-            if (!ok || size < 0 || eol + 2 + size > rest.size())
-                return false;
-            if (size == 0)
-                return true;
-            body->append(rest.mid(eol + 2, size));
-            pos = eol + 2 + size + 2;
-        }
-    }
-    bool ok = false;
-    const qsizetype length = headerValue(*headers, "Content-Length").toLongLong(&ok);
-    *body = ok ? rest.left(length) : rest;
-    return !ok || rest.size() >= length;
-}
 
 DockerRunner::DockerRunner(Clock *clock, const CheckSpec &spec, int outputMaxSize, Notify notify)
     : CheckRunner(clock, spec.effectiveInterval(), spec.effectiveTimeout(), std::move(notify))
@@ -177,15 +123,14 @@ void DockerRunner::received(const QByteArray &data)
 {
     if (!m_streaming) {
         m_raw += data;
-        int status = 0;
-        QByteArray headers;
-        qsizetype bodyStart = 0;
+        HttpResponseHead head;
         // exec start answers 200 and then the command's output until it exits: stream it.
-        if (m_what == u"start exec" && parseHead(m_raw, &status, &headers, &bodyStart) && status == 200) {
+        if (m_what == u"start exec" && parseResponseHead(m_raw, &head) == HttpResponseHead::State::Complete
+            && head.status == 200) {
             m_streaming = true;
-            m_multiplexed = headerValue(headers, "Content-Type").contains("multiplexed");
+            m_multiplexed = head.header("Content-Type").contains("multiplexed");
             m_sniffed = m_multiplexed;
-            const QByteArray rest = m_raw.mid(bodyStart);
+            const QByteArray rest = m_raw.mid(head.bodyStart);
             m_raw.clear();
             received(rest);
         } else if (m_raw.size() > kMaxResponse) {

@@ -65,8 +65,4 @@ private:
     std::unique_ptr<TailBuffer> m_output;
 };
 
-// HTTP/1.1 response parsing for complete messages read to EOF (status line, headers,
-// Content-Length or chunked body); false when malformed.
-bool parseHttpResponse(const QByteArray &raw, int *status, QByteArray *headers, QByteArray *body);
-
 } // namespace qonsul::checks

@@ -6,6 +6,7 @@
 #include "checks/CheckRunner.h"
 #include "checks/CheckSpec.h"
 #include "checks/DockerRunner.h"
+#include "checks/HttpResponse.h"
 #include "checks/GrpcRunner.h"
 #include "checks/OsServiceRunner.h"
 #include "checks/LocalPersistence.h"
