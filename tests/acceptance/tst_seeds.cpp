@@ -27,6 +27,7 @@
 // The agents use fixed ports (8300-8302 on 127.0.0.2-4, 8301/8500/8600 on 127.0.0.1), so CTest
 // runs this under RESOURCE_LOCK default_ports.
 #include "AgentProcess.h"
+#include "TestSupport.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -50,6 +51,8 @@
 using namespace Qt::StringLiterals;
 using qonsul::test::AgentProcess;
 using qonsul::test::httpRequest;
+using qonsul::test::digSection;
+using qonsul::test::writeFile;
 
 namespace {
 
@@ -105,25 +108,6 @@ Run bash(const QString &script)
     return run(u"bash"_s, {u"-c"_s, script});
 }
 
-// The records of one section of dig's output (";; ANSWER SECTION:" ...), each with its fields
-// joined by single spaces: "web.service.consul. 0 IN A 127.0.0.1".
-QStringList digSection(const QByteArray &digOutput, const QString &section)
-{
-    QStringList records;
-    bool inside = false;
-    for (const QString &line : QString::fromUtf8(digOutput).split(u'\n')) {
-        if (line.startsWith(u";; "_s)) {
-            inside = line == u";; %1 SECTION:"_s.arg(section);
-            continue;
-        }
-        if (inside && line.trimmed().isEmpty())
-            inside = false;
-        if (inside)
-            records << line.simplified();
-    }
-    return records;
-}
-
 QString digStatus(const QByteArray &digOutput)
 {
     static const QRegularExpression status(u"status: ([A-Z]+)"_s);
@@ -162,12 +146,6 @@ QMap<QString, QString> parseInfo(const QByteArray &out)
         }
     }
     return values;
-}
-
-bool writeFile(const QString &path, const QByteArray &content)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(content) == content.size();
 }
 
 // One `qonsul agent ...` with the tutorial's arguments. Stopped (SIGTERM, then SIGKILL) when

@@ -73,13 +73,6 @@ int idIn(const QString &file, const QString &name)
     return -1;
 }
 
-bool writeFile(const QString &path, const QByteArray &content)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(content) == content.size();
-}
-
 } // namespace
 
 class TestPackages : public QObject

@@ -4,6 +4,9 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QThread>
@@ -163,6 +166,27 @@ HttpResult httpRequest(const QByteArray &method, const QString &url, const QByte
     }
     reply->deleteLater();
     return result;
+}
+
+QJsonValue json(const HttpResult &r)
+{
+    // Wrapped in an array, a body that is a bare string, number or bool parses too.
+    return QJsonDocument::fromJson("[" + r.body + "]").array().at(0);
+}
+
+bool waitForCheck(const AgentProcess &agent, const QString &id, const QString &status, const QString &outputPrefix,
+                  int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    QJsonObject last;
+    while (!deadline.hasExpired()) {
+        last = json(httpRequest("GET", agent.baseUrl() + QStringLiteral("/v1/agent/checks"))).toObject().value(id).toObject();
+        if (last.value(u"Status").toString() == status && last.value(u"Output").toString().startsWith(outputPrefix))
+            return true;
+        QTest::qWait(50);
+    }
+    qWarning().noquote() << "check" << id << "is" << QJsonDocument(last).toJson(QJsonDocument::Compact);
+    return false;
 }
 
 } // namespace qonsul::test

@@ -2,6 +2,7 @@
 // Starts a real `qonsul agent` process on free loopback ports for integration tests, waits
 // until its HTTP API answers, and always stops it (SIGTERM, then SIGKILL) when destroyed.
 #include <QByteArray>
+#include <QJsonValue>
 #include <QProcess>
 #include <QStringList>
 
@@ -54,5 +55,14 @@ struct HttpResult
 };
 HttpResult httpRequest(const QByteArray &method, const QString &url, const QByteArray &body = {},
                        const QList<QPair<QByteArray, QByteArray>> &headers = {}, int timeoutMs = 15000);
+
+// Polls `agent`'s local view of check `id` (/v1/agent/checks) until its status is `status` and
+// its output starts with `outputPrefix`; false (the check as last seen logged) after timeoutMs.
+bool waitForCheck(const AgentProcess &agent, const QString &id, const QString &status, const QString &outputPrefix,
+                  int timeoutMs);
+
+// The body as JSON of any kind (object, array, string, number, bool, null); undefined when it
+// is no JSON.
+QJsonValue json(const HttpResult &r);
 
 } // namespace qonsul::test

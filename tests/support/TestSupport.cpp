@@ -1,7 +1,14 @@
 #include "TestSupport.h"
 
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QSet>
 #include <QTcpServer>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
 #include <QUdpSocket>
 
 namespace qonsul::test {
@@ -49,6 +56,41 @@ quint16 freeTcpUdpPort(const QHostAddress &address)
             return tcp.serverPort();
     }
     return 0;
+}
+
+bool writeFile(const QString &path, const QByteArray &contents)
+{
+    QFile f(path);
+    return QDir().mkpath(QFileInfo(path).path()) && f.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        && f.write(contents) == contents.size();
+}
+
+bool waitFor(const std::function<bool()> &done, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (done())
+            return true;
+        QThread::msleep(200);
+    }
+    return done();
+}
+
+QStringList digSection(const QByteArray &digOutput, const QString &section)
+{
+    QStringList records;
+    bool inside = false;
+    for (const QString &line : QString::fromUtf8(digOutput).split(u'\n')) {
+        if (line.startsWith(u";; "_s)) {
+            inside = line.startsWith(u";; %1 SECTION:"_s.arg(section));
+            continue;
+        }
+        if (inside && line.trimmed().isEmpty())
+            inside = false;
+        if (inside)
+            records << line.simplified();
+    }
+    return records;
 }
 
 } // namespace qonsul::test

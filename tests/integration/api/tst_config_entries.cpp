@@ -1,6 +1,6 @@
 // Config entries (/v1/config) against a real `qonsul agent -dev`: Consul's status codes, bodies,
 // indexes, check-and-set and blocking reads.
-#include "AgentProcess.h"
+#include "DevAgentTest.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,31 +11,17 @@
 #include <QtTest>
 
 using qonsul::test::AgentProcess;
+using qonsul::test::DevAgentTest;
+using qonsul::test::json;
 using qonsul::test::httpRequest;
 using qonsul::test::HttpResult;
 using namespace Qt::StringLiterals;
 
-class TestConfigEntries : public QObject
+class TestConfigEntries : public DevAgentTest
 {
     Q_OBJECT
 
-    AgentProcess m_agent;
-
-    HttpResult get(const QString &path) { return httpRequest("GET", m_agent.baseUrl() + path); }
-    HttpResult put(const QString &path, const QByteArray &body = {})
-    {
-        return httpRequest("PUT", m_agent.baseUrl() + path, body);
-    }
-    HttpResult del(const QString &path) { return httpRequest("DELETE", m_agent.baseUrl() + path); }
-    static QJsonValue json(const HttpResult &r)
-    {
-        return QJsonDocument::fromJson("[" + r.body + "]").array().at(0);
-    }
-
 private Q_SLOTS:
-    void initTestCase() { QVERIFY(m_agent.start()); }
-    void cleanupTestCase() { m_agent.stop(); }
-
     void writeReadListDelete()
     {
         HttpResult r = put(u"/v1/config"_s, R"({"Kind":"service-defaults","Name":"web","Protocol":"http"})");

@@ -1,6 +1,6 @@
 // Consul's HTTP API v1 against a real `qonsul agent -dev`: every endpoint group, blocking
 // queries, and the bad input a client can send.
-#include "AgentProcess.h"
+#include "DevAgentTest.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -14,20 +14,14 @@
 #include <optional>
 #include <vector>
 
-using qonsul::test::AgentProcess;
+using qonsul::test::DevAgentTest;
+using qonsul::test::json;
 using qonsul::test::HttpResult;
 using qonsul::test::httpRequest;
 
-class TestHttpApi : public QObject
+class TestHttpApi : public DevAgentTest
 {
     Q_OBJECT
-
-    AgentProcess m_agent;
-
-    HttpResult get(const QString &path) { return httpRequest("GET", m_agent.baseUrl() + path); }
-    HttpResult put(const QString &path, const QByteArray &body = {}) { return httpRequest("PUT", m_agent.baseUrl() + path, body); }
-    HttpResult del(const QString &path) { return httpRequest("DELETE", m_agent.baseUrl() + path); }
-    static QJsonValue json(const HttpResult &r) { return QJsonDocument::fromJson("[" + r.body + "]").array().at(0); }
 
     // Starts a GET without waiting; the reply is collected with waitFor().
     QNetworkReply *startGet(QNetworkAccessManager &nam, const QString &path)
@@ -44,9 +38,6 @@ class TestHttpApi : public QObject
     }
 
 private Q_SLOTS:
-    void initTestCase() { QVERIFY(m_agent.start()); }
-    void cleanupTestCase() { m_agent.stop(); }
-
     void kvRoundTrip()
     {
         QCOMPARE(put(QStringLiteral("/v1/kv/web/key1?flags=18446744073709551615"), "value 1").body, QByteArray("true"));

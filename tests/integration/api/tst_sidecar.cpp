@@ -1,6 +1,6 @@
 // Connect.SidecarService against a real `qonsul agent -dev`: the sidecar registered through its
 // parent (HTTP and config file) with Consul's defaults, and deregistered with it.
-#include "AgentProcess.h"
+#include "DevAgentTest.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,30 +9,17 @@
 #include <QtTest>
 
 using qonsul::test::AgentProcess;
+using qonsul::test::DevAgentTest;
+using qonsul::test::json;
 using qonsul::test::httpRequest;
 using qonsul::test::HttpResult;
 using namespace Qt::StringLiterals;
 
-class TestSidecar : public QObject
+class TestSidecar : public DevAgentTest
 {
     Q_OBJECT
 
-    AgentProcess m_agent;
-
-    HttpResult get(const QString &path) { return httpRequest("GET", m_agent.baseUrl() + path); }
-    HttpResult put(const QString &path, const QByteArray &body = {})
-    {
-        return httpRequest("PUT", m_agent.baseUrl() + path, body);
-    }
-    static QJsonValue json(const HttpResult &r)
-    {
-        return QJsonDocument::fromJson("[" + r.body + "]").array().at(0);
-    }
-
 private Q_SLOTS:
-    void initTestCase() { QVERIFY(m_agent.start()); }
-    void cleanupTestCase() { m_agent.stop(); }
-
     void sidecarServiceFromHttp()
     {
         QCOMPARE(

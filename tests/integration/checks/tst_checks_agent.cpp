@@ -67,19 +67,6 @@ public:
     }
 };
 
-QJsonValue json(const HttpResult &r)
-{
-    return QJsonDocument::fromJson(r.body).isArray() ? QJsonValue(QJsonDocument::fromJson(r.body).array())
-                                                     : QJsonValue(QJsonDocument::fromJson(r.body).object());
-}
-
-void writeFile(const QString &path, const QByteArray &content)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(content);
-}
-
 } // namespace
 
 class TestChecksAgent : public QObject
@@ -98,20 +85,10 @@ class TestChecksAgent : public QObject
     }
     QJsonObject localChecks(const AgentProcess &a) { return json(get(a, u"/v1/agent/checks"_s)).toObject(); }
 
-    // Polls the agent's local view of a check until its status (and output prefix) match.
     bool waitForCheck(const AgentProcess &a, const QString &id, const QString &status, const QString &outputPrefix = QString(),
                       int timeoutMs = 8000)
     {
-        QDeadlineTimer deadline(timeoutMs);
-        QJsonObject last;
-        while (!deadline.hasExpired()) {
-            last = localChecks(a).value(id).toObject();
-            if (last.value(u"Status").toString() == status && last.value(u"Output").toString().startsWith(outputPrefix))
-                return true;
-            QTest::qWait(50);
-        }
-        qWarning().noquote() << "check" << id << "is" << QJsonDocument(last).toJson(QJsonDocument::Compact);
-        return false;
+        return qonsul::test::waitForCheck(a, id, status, outputPrefix, timeoutMs);
     }
 
 private Q_SLOTS:
@@ -163,8 +140,8 @@ private Q_SLOTS:
             check(u"counted"_s, QJsonObject{{u"script"_s, u"exit 2"_s}, {u"status"_s, u"passing"_s},
                                  {u"failures_before_warning"_s, 1}, {u"failures_before_critical"_s, 3}}),
         };
-        writeFile(dir + u"/checks.json"_s,
-                  QJsonDocument(QJsonObject{{u"checks"_s, checks}, {u"check_update_interval"_s, u"0s"_s}}).toJson());
+        QVERIFY(writeFile(dir + u"/checks.json"_s,
+                          QJsonDocument(QJsonObject{{u"checks"_s, checks}, {u"check_update_interval"_s, u"0s"_s}}).toJson()));
         AgentProcess agent({u"-config-dir"_s, dir, u"-enable-script-checks"_s});
         QVERIFY(agent.start());
 
@@ -221,8 +198,8 @@ private Q_SLOTS:
         const QString dir = m_dir.filePath(u"seed"_s);
         QVERIFY(QDir().mkpath(dir));
         // The seed's web.json, with a check command that fails here and a 1s interval.
-        writeFile(dir + u"/web.json"_s,
-                  R"({"service":{"name":"web","tags":["rails"],"port":80,"check":{"script":"curl localhost:1 >/dev/null 2>&1 || exit 2","interval":"1s"}}})");
+        QVERIFY(writeFile(dir + u"/web.json"_s,
+                          R"({"service":{"name":"web","tags":["rails"],"port":80,"check":{"script":"curl localhost:1 >/dev/null 2>&1 || exit 2","interval":"1s"}}})"));
         AgentProcess agent({u"-config-dir"_s, dir, u"-enable-script-checks"_s});
         QVERIFY(agent.start());
         QVERIFY(waitForCheck(agent, u"service:web"_s, u"critical"_s));
@@ -287,9 +264,9 @@ private Q_SLOTS:
     {
         const QString dir = m_dir.filePath(u"reload"_s);
         QVERIFY(QDir().mkpath(dir));
-        writeFile(dir + u"/a.json"_s, R"({"service":{"name":"alpha","check":{"ttl":"60s"}}})");
-        writeFile(dir + u"/b.json"_s, R"({"service":{"name":"beta","port":1}})");
-        writeFile(dir + u"/c.json"_s, R"({"service":{"name":"gamma","port":3}})");
+        QVERIFY(writeFile(dir + u"/a.json"_s, R"({"service":{"name":"alpha","check":{"ttl":"60s"}}})"));
+        QVERIFY(writeFile(dir + u"/b.json"_s, R"({"service":{"name":"beta","port":1}})"));
+        QVERIFY(writeFile(dir + u"/c.json"_s, R"({"service":{"name":"gamma","port":3}})"));
         AgentProcess agent({u"-config-dir"_s, dir});
         QVERIFY(agent.start());
         auto services = [&] { return json(get(agent, u"/v1/agent/services"_s)).toObject(); };
@@ -306,9 +283,9 @@ private Q_SLOTS:
         QCOMPARE(put(agent, u"/v1/agent/check/pass/service:alpha?note=up"_s).status, 200);
 
         // Changed, removed and added; then SIGHUP.
-        writeFile(dir + u"/b.json"_s, R"({"service":{"name":"beta","port":2,"tags":["v2"]}})");
+        QVERIFY(writeFile(dir + u"/b.json"_s, R"({"service":{"name":"beta","port":2,"tags":["v2"]}})"));
         QVERIFY(QFile::remove(dir + u"/c.json"_s));
-        writeFile(dir + u"/d.json"_s, R"({"service":{"name":"delta","port":4}})");
+        QVERIFY(writeFile(dir + u"/d.json"_s, R"({"service":{"name":"delta","port":4}})"));
         QVERIFY(::kill(pid_t(agent.process().processId()), SIGHUP) == 0);
         QTRY_COMPARE_WITH_TIMEOUT(services().keys(), (QStringList{u"alpha"_s, u"beta"_s, u"delta"_s, u"from-api"_s}), 5000);
         QCOMPARE(services().value(u"beta"_s).toObject().value(u"Port"_s).toInt(), 2);
@@ -320,8 +297,8 @@ private Q_SLOTS:
         QCOMPARE(localChecks(agent).value(u"service:alpha"_s).toObject().value(u"Output"_s).toString(), u"up"_s);
 
         // An invalid config is rejected whole; nothing registered is lost.
-        writeFile(dir + u"/e.json"_s, "{\"service\":{\"name\":\"epsilon\",\"check\":{\"http\":\"http://127.0.0.1:1/\"}}}");
-        writeFile(dir + u"/d.json"_s, R"({"service":{"name":"delta","port":5}})");
+        QVERIFY(writeFile(dir + u"/e.json"_s, "{\"service\":{\"name\":\"epsilon\",\"check\":{\"http\":\"http://127.0.0.1:1/\"}}}"));
+        QVERIFY(writeFile(dir + u"/d.json"_s, R"({"service":{"name":"delta","port":5}})"));
         r = put(agent, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 500);
         QVERIFY2(r.body.contains("Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks"), r.body);
@@ -332,7 +309,7 @@ private Q_SLOTS:
         QCOMPARE(agent.runCli({u"reload"_s}, &out, &err), 1);
         QVERIFY2(err.contains("Interval must be > 0"), err);
         // A config file that does not parse is rejected too.
-        writeFile(dir + u"/e.json"_s, R"({"service":{"name":"epsilon", "bogus_key": 1}})");
+        QVERIFY(writeFile(dir + u"/e.json"_s, R"({"service":{"name":"epsilon", "bogus_key": 1}})"));
         r = put(agent, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 500);
         QVERIFY2(r.body.contains("bogus_key"), r.body);
@@ -342,13 +319,13 @@ private Q_SLOTS:
         QVERIFY2(out.contains("Configuration reload triggered"), out);
         QCOMPARE(services().value(u"delta"_s).toObject().value(u"Port"_s).toInt(), 5);
         // A config-file script check needs enable_local_script_checks.
-        writeFile(dir + u"/f.json"_s, R"({"check":{"name":"local-script","args":["true"],"interval":"1s"}})");
+        QVERIFY(writeFile(dir + u"/f.json"_s, R"({"check":{"name":"local-script","args":["true"],"interval":"1s"}})"));
         r = put(agent, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 500);
         QVERIFY2(r.body.contains("Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or "
                                  "'enable_local_script_checks' to true"),
                  r.body);
-        writeFile(dir + u"/g.json"_s, R"({"enable_local_script_checks": true})");
+        QVERIFY(writeFile(dir + u"/g.json"_s, R"({"enable_local_script_checks": true})"));
         QCOMPARE(put(agent, u"/v1/agent/reload"_s).status, 200);
         QVERIFY(waitForCheck(agent, u"local-script"_s, u"passing"_s));
     }

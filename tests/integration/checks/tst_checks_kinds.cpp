@@ -32,13 +32,6 @@ QJsonObject jsonObject(const HttpResult &r)
     return QJsonDocument::fromJson(r.body).object();
 }
 
-void writeFile(const QString &path, const QByteArray &content)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(content);
-}
-
 QString sourceDir()
 {
     return qEnvironmentVariable("QONSUL_SOURCE_DIR");
@@ -187,28 +180,17 @@ class TestChecksKinds : public QObject
         return httpRequest("PUT", a.baseUrl() + path, body);
     }
 
-    // Polls the agent's local view of a check until its status (and output prefix) match.
     bool waitForCheck(const AgentProcess &a, const QString &id, const QString &status, const QString &outputPrefix = QString(),
                       int timeoutMs = 10000)
     {
-        QDeadlineTimer deadline(timeoutMs);
-        QJsonObject last;
-        while (!deadline.hasExpired()) {
-            last = jsonObject(get(a, u"/v1/agent/checks"_s)).value(id).toObject();
-            if (last.value(u"Status").toString() == status && last.value(u"Output").toString().startsWith(outputPrefix))
-                return true;
-            QTest::qWait(50);
-        }
-        qWarning().noquote() << "check" << id << "is" << QJsonDocument(last).toJson(QJsonDocument::Compact);
-        return false;
+        return qonsul::test::waitForCheck(a, id, status, outputPrefix, timeoutMs);
     }
 
+    // A config dir holding `config` as checks.json; empty when it could not be written.
     QString configDir(const QString &name, const QJsonObject &config)
     {
         const QString dir = m_dir.filePath(name);
-        QDir().mkpath(dir);
-        writeFile(dir + u"/checks.json"_s, QJsonDocument(config).toJson());
-        return dir;
+        return writeFile(dir + u"/checks.json"_s, QJsonDocument(config).toJson()) ? dir : QString();
     }
 
     // Certificates made once per run: a CA, a server certificate it signed for check.test and
@@ -219,8 +201,8 @@ class TestChecksKinds : public QObject
         const QString dir = m_dir.filePath(u"tls"_s);
         if (QFile::exists(dir + u"/other.pem"_s))
             return dir;
-        QDir().mkpath(dir);
-        writeFile(dir + u"/san.ext"_s, "subjectAltName=DNS:check.test,IP:127.0.0.1\n");
+        if (!writeFile(dir + u"/san.ext"_s, "subjectAltName=DNS:check.test,IP:127.0.0.1\n"))
+            return {};
         const QStringList ec{u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-days"_s, u"2"_s};
         for (const QStringList &args : QList<QStringList>{
                  QStringList{u"req"_s, u"-x509"_s, u"-keyout"_s, u"ca.key"_s, u"-out"_s, u"ca.pem"_s, u"-subj"_s, u"/CN=Qonsul Test CA"_s} + ec,
@@ -416,7 +398,7 @@ private Q_SLOTS:
         QJsonArray after = before;
         after.append(check(u"https-after"_s, {{u"http"_s, u"https://%1/"_s.arg(good)}}));
         withCa.insert(u"checks"_s, after);
-        writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson());
+        QVERIFY(writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson()));
         HttpResult r = put(reloaded, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 500);
         QVERIFY2(r.body.contains(QByteArray("Error loading from " + dir.toUtf8() + "/missing.pem")), r.body.constData());
@@ -424,7 +406,7 @@ private Q_SLOTS:
         QTest::qWait(1500); // a probe or more under the settings that stayed
         QVERIFY(waitForCheck(reloaded, u"https-before"_s, u"critical"_s, u"Get \"https://%1/\": %2"_s.arg(good, unknownAuthority)));
         withCa.insert(u"ca_file"_s, QString(dir + u"/ca.pem"_s));
-        writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson());
+        QVERIFY(writeFile(reloadDir + u"/checks.json"_s, QJsonDocument(withCa).toJson()));
         r = put(reloaded, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 200);
         QVERIFY(waitForCheck(reloaded, u"https-after"_s, u"passing"_s, u"HTTP GET https://%1/: 200 OK"_s.arg(good)));
@@ -490,7 +472,7 @@ private Q_SLOTS:
         QJsonObject tls = config.value(u"tls"_s).toObject();
         tls.insert(u"internal_rpc"_s, QJsonObject{{u"tls_min_version"_s, u"TLSv1_3"_s}});
         config.insert(u"tls"_s, tls);
-        writeFile(configPath + u"/checks.json"_s, QJsonDocument(config).toJson());
+        QVERIFY(writeFile(configPath + u"/checks.json"_s, QJsonDocument(config).toJson()));
         QCOMPARE(put(agent, u"/v1/agent/reload"_s).status, 200);
         const QString version = u"remote error: tls: protocol version not supported"_s;
         QVERIFY(waitForCheck(agent, u"tcp-aes128"_s, u"critical"_s, version));
@@ -500,7 +482,7 @@ private Q_SLOTS:
         // A bad value is refused with Consul's text.
         tls.insert(u"internal_rpc"_s, QJsonObject{{u"tls_min_version"_s, u"TLSv1_2"_s}, {u"tls_cipher_suites"_s, u"TLS_RSA_WITH_RC4"_s}});
         config.insert(u"tls"_s, tls);
-        writeFile(configPath + u"/checks.json"_s, QJsonDocument(config).toJson());
+        QVERIFY(writeFile(configPath + u"/checks.json"_s, QJsonDocument(config).toJson()));
         const HttpResult r = put(agent, u"/v1/agent/reload"_s);
         QCOMPARE(r.status, 500);
         QVERIFY2(r.body.contains("tls.internal_rpc.tls_cipher_suites: invalid TLS cipher suites: no matching Consul Agent TLS "
@@ -567,7 +549,7 @@ private Q_SLOTS:
         // A fake systemctl first on the agent's PATH answers `is-active -- <unit>` per unit.
         const QString bin = m_dir.filePath(u"fakebin"_s);
         QVERIFY(QDir().mkpath(bin));
-        writeFile(bin + u"/systemctl"_s,
+        QVERIFY(writeFile(bin + u"/systemctl"_s,
                   "#!/bin/sh\n"
                   "[ \"$1 $2\" = \"is-active --\" ] || { echo \"unexpected: $*\" >&2; exit 2; }\n"
                   "case \"$3\" in\n"
@@ -577,7 +559,7 @@ private Q_SLOTS:
                   "slow.service) echo activating; exit 3 ;;\n"
                   "hang.service) exec sleep 30 ;;\n"
                   "*) echo \"System has not been booted with systemd as init system (PID 1). Can't operate.\" >&2; exit 1 ;;\n"
-                  "esac\n");
+                  "esac\n"));
         QVERIFY(QFile::setPermissions(bin + u"/systemctl"_s, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
         auto check = [](const QString &id, const QString &unit) {
             return QJsonObject{{u"id"_s, id}, {u"name"_s, id}, {u"os_service"_s, unit}, {u"interval"_s, u"1s"_s}};

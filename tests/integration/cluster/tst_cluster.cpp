@@ -13,11 +13,12 @@
 // default configuration when it takes office; a server that joins is a non-voter until it has
 // been healthy for server_stabilization_time (/v1/operator/autopilot/state and /health show it);
 // a client agent's anti-entropy keeps catalog tags of enable_tag_override services.
-#include "AgentProcess.h"
-#include "TestSupport.h"
+#include "ClusterAgent.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -27,7 +28,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <memory>
+#include <array>
 
 #include <signal.h>
 
@@ -36,52 +37,18 @@ using namespace qonsul::test;
 
 namespace {
 
-struct Server
-{
-    QString name;
-    QString ip;
-    QString dataDir;
-    quint16 rpcPort = 0;
-    QStringList extra;
-    bool server = true;
-    quint16 serfPort = 0;
-    std::unique_ptr<AgentProcess> process;
-
-    QString rpcAddress() const { return u"%1:%2"_s.arg(ip).arg(rpcPort); }
-    QString serfAddress() const { return u"%1:%2"_s.arg(ip).arg(serfPort); }
-    QString url(const QString &path) const { return process->baseUrl() + path; }
-
-    bool start(const QString &configFile, bool waitForLeader)
-    {
-        const QHostAddress address(ip);
-        if (!serfPort)
-            serfPort = freeTcpUdpPort(address);
-        QStringList args{u"-data-dir"_s,      dataDir,
-                         u"-node"_s,          name,
-                         u"-bind"_s,          ip,
-                         u"-server-port"_s,   QString::number(rpcPort),
-                         u"-serf-lan-port"_s, QString::number(serfPort),
-                         u"-serf-wan-port"_s, QString::number(freeTcpUdpPort(address)),
-                         u"-config-file"_s,   configFile};
-        if (server)
-            args.prepend(u"-server"_s);
-        process = std::make_unique<AgentProcess>(args + extra, false);
-        return process->start(20000, waitForLeader);
-    }
-};
-
-QByteArray leaderOf(const Server &s)
+QByteArray leaderOf(const ClusterAgent &s)
 {
     return httpRequest("GET", s.url(u"/v1/status/leader"_s), {}, {}, 2000).body;
 }
 
-bool put(const Server &s, const QString &key, const QByteArray &value)
+bool put(const ClusterAgent &s, const QString &key, const QByteArray &value)
 {
     const HttpResult r = httpRequest("PUT", s.url(u"/v1/kv/"_s + key), value, {}, 10000);
     return r.status == 200 && r.body.trimmed() == "true";
 }
 
-QByteArray get(const Server &s, const QString &key, const QString &mode = {})
+QByteArray get(const ClusterAgent &s, const QString &key, const QString &mode = {})
 {
     const HttpResult r = httpRequest("GET", s.url(u"/v1/kv/%1?raw%2"_s.arg(key, mode.isEmpty() ? QString() : u"&"_s + mode)),
                                      {}, {}, 10000);
@@ -106,24 +73,35 @@ private Q_SLOTS:
     void autopilotStabilizationAndTagOverride();
 
 private:
+    // A -bootstrap server, then a client agent retry-joining it; true once both know the leader.
+    bool startServerAndClient(ClusterAgent &server, ClusterAgent &client);
     QTemporaryDir m_dir;
     QString m_config;
+    // For agents without a server: their /v1/status/leader waits rpc_hold_timeout before it answers.
+    QString m_shortHold;
 };
 
 void TestCluster::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     m_config = m_dir.filePath(u"fast.json"_s);
-    QFile f(m_config);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(R"({"performance": {"raft_multiplier": 1}})");
+    QVERIFY(writeFile(m_config, R"({"performance": {"raft_multiplier": 1}})"));
+    m_shortHold = m_dir.filePath(u"short-hold.json"_s);
+    QVERIFY(writeFile(m_shortHold, R"({"performance": {"rpc_hold_timeout": "100ms"}})"));
+}
+
+bool TestCluster::startServerAndClient(ClusterAgent &server, ClusterAgent &client)
+{
+    server.extra = {u"-bootstrap"_s};
+    client.extra = {u"-retry-join"_s, server.serfAddress(), u"-retry-interval"_s, u"1s"_s};
+    return server.start(m_config, true) && client.start(m_config, true);
 }
 
 void TestCluster::singleServerKeepsAcknowledgedWrites()
 {
-    Server s{u"single"_s, u"127.0.0.2"_s, m_dir.filePath(u"single"_s), freeTcpPort(QHostAddress(u"127.0.0.2"_s)),
-             {u"-bootstrap"_s}};
-    QVERIFY(QDir().mkpath(s.dataDir));
+    auto agents = loopbackAgents({u"single"_s}, 1, m_dir.path());
+    ClusterAgent &s = agents[0];
+    s.extra = {u"-bootstrap"_s};
     QVERIFY(s.start(m_config, true));
     QCOMPARE(leaderOf(s), u"\"%1\""_s.arg(s.rpcAddress()).toUtf8());
     QStringList acked;
@@ -148,15 +126,9 @@ void TestCluster::singleServerKeepsAcknowledgedWrites()
 // them, a blocking read on the client wakes, and they survive the server's restart.
 void TestCluster::configEntriesThroughClient()
 {
-    Server server{u"ce-server"_s, u"127.0.0.2"_s, m_dir.filePath(u"ce-server"_s), freeTcpPort(QHostAddress(u"127.0.0.2"_s)),
-                  {u"-bootstrap"_s}};
-    QVERIFY(QDir().mkpath(server.dataDir));
-    QVERIFY(server.start(m_config, true));
-    Server client{u"ce-client"_s, u"127.0.0.3"_s, m_dir.filePath(u"ce-client"_s), freeTcpPort(QHostAddress(u"127.0.0.3"_s)),
-                  {u"-retry-join"_s, server.serfAddress(), u"-retry-interval"_s, u"1s"_s}};
-    client.server = false;
-    QVERIFY(QDir().mkpath(client.dataDir));
-    QVERIFY(client.start(m_config, true));
+    auto agents = loopbackAgents({u"ce-server"_s, u"ce-client"_s}, 1, m_dir.path());
+    ClusterAgent &server = agents[0], &client = agents[1];
+    QVERIFY(startServerAndClient(server, client));
     const QByteArray entry = R"({"Kind":"ingress-gateway","Name":"gw","Listeners":[{"Port":8080,"Protocol":"http",
         "Services":[{"Name":"web"}]}]})";
     HttpResult r = httpRequest("PUT", client.url(u"/v1/config"_s), entry, {}, 10000);
@@ -183,17 +155,11 @@ void TestCluster::configEntriesThroughClient()
 // memberlist's multierror of that refusal, as Consul's CLI prints it.
 void TestCluster::joinOfAnotherDatacenterRefused()
 {
-    Server server{u"dc1-server"_s, u"127.0.0.2"_s, m_dir.filePath(u"dc1-server"_s), freeTcpPort(QHostAddress(u"127.0.0.2"_s)),
-                  {u"-bootstrap"_s}};
-    Server client{u"other-client"_s, u"127.0.0.3"_s, m_dir.filePath(u"other-client"_s), freeTcpPort(QHostAddress(u"127.0.0.3"_s)),
-                  {u"-datacenter"_s, u"other"_s, u"-config-file"_s, m_dir.filePath(u"short-hold.json"_s)}};
-    client.server = false;
-    QVERIFY(QDir().mkpath(server.dataDir) && QDir().mkpath(client.dataDir));
-    // Without a server its /v1/status/leader waits rpc_hold_timeout before it answers.
-    QFile shortHold(m_dir.filePath(u"short-hold.json"_s));
-    QVERIFY(shortHold.open(QIODevice::WriteOnly));
-    shortHold.write(R"({"performance": {"rpc_hold_timeout": "100ms"}})");
-    shortHold.close();
+    auto agents = loopbackAgents({u"dc1-server"_s, u"other-client"_s}, 1, m_dir.path());
+    ClusterAgent &server = agents[0], &client = agents[1];
+    server.extra = {u"-bootstrap"_s};
+    client.datacenter = u"other"_s;
+    client.extra = {u"-config-file"_s, m_shortHold};
     QVERIFY(server.start(m_config, true));
     QVERIFY(client.start(m_config, false));
     QByteArray out, err;
@@ -216,15 +182,9 @@ void TestCluster::joinOfAnotherDatacenterRefused()
 // node-id file makes the join fail, and the catalog keeps a live node's name for its ID.
 void TestCluster::staleDataDirAsSeed001()
 {
-    Server server{u"seed-server"_s, u"127.0.0.2"_s, m_dir.filePath(u"seed-server"_s), freeTcpPort(QHostAddress(u"127.0.0.2"_s)),
-                  {u"-bootstrap"_s}};
-    QVERIFY(QDir().mkpath(server.dataDir));
-    QVERIFY(server.start(m_config, true));
-    Server client{u"seed-client"_s, u"127.0.0.3"_s, m_dir.filePath(u"seed-client"_s), freeTcpPort(QHostAddress(u"127.0.0.3"_s)),
-                  {u"-retry-join"_s, server.serfAddress(), u"-retry-interval"_s, u"1s"_s}};
-    client.server = false;
-    QVERIFY(QDir().mkpath(client.dataDir));
-    QVERIFY(client.start(m_config, true));
+    auto agents = loopbackAgents({u"seed-server"_s, u"seed-client"_s, u"seed-clone"_s}, 1, m_dir.path());
+    ClusterAgent &server = agents[0], &client = agents[1], &clone = agents[2];
+    QVERIFY(startServerAndClient(server, client));
     auto catalogNode = [&server] {
         return QJsonDocument::fromJson(httpRequest("GET", server.url(u"/v1/catalog/node/seed-client"_s)).body).object();
     };
@@ -255,7 +215,6 @@ void TestCluster::staleDataDirAsSeed001()
     // with a new node ID and the stale service leaves the catalog.
     client.process->stop();
     QVERIFY(QDir(client.dataDir).removeRecursively());
-    QVERIFY(QDir().mkpath(client.dataDir));
     QVERIFY(client.start(m_config, true));
     QTRY_VERIFY_WITH_TIMEOUT(!nodeId().isEmpty() && nodeId() != firstId, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(!hasApp(), 15000);
@@ -267,17 +226,9 @@ void TestCluster::staleDataDirAsSeed001()
     // as in Consul, nothing protects the catalog from it once a server took it in: stop here).
     // (once the server's gossip view carries the new ID)
     QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", server.url(u"/v1/agent/members"_s)).body.contains(("\"id\":\"" + secondId + u'"').toUtf8()), 15000);
-    Server clone{u"seed-clone"_s, u"127.0.0.4"_s, m_dir.filePath(u"seed-clone"_s), freeTcpPort(QHostAddress(u"127.0.0.4"_s)), {}};
-    clone.server = false;
     QVERIFY(QDir().mkpath(clone.dataDir));
     QVERIFY(QFile::copy(client.dataDir + u"/node-id"_s, clone.dataDir + u"/node-id"_s));
-    const QString shortHold = m_dir.filePath(u"short-hold.json"_s);
-    if (!QFile::exists(shortHold)) {
-        QFile f(shortHold);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"performance": {"rpc_hold_timeout": "100ms"}})");
-    }
-    clone.extra = {u"-config-file"_s, shortHold};
+    clone.extra = {u"-config-file"_s, m_shortHold};
     QVERIFY(clone.start(m_config, false));
     QCOMPARE(clone.process->runCli({u"join"_s, server.serfAddress()}, &out, &err), 1);
     QVERIFY2(err.contains(u"Failed to join %1: Member 'seed-client' has conflicting node ID '%2' with this agent's ID"_s.arg(server.serfAddress(), secondId).toUtf8()),
@@ -303,18 +254,10 @@ void TestCluster::staleDataDirAsSeed001()
 
 void TestCluster::threeServers()
 {
-    std::array<Server, 3> servers;
-    for (int i = 0; i < 3; ++i) {
-        Server &s = servers[i];
-        s.name = u"server-%1"_s.arg(i + 1);
-        s.ip = u"127.0.0.%1"_s.arg(i + 2);
-        s.dataDir = m_dir.filePath(s.name);
-        s.rpcPort = freeTcpPort(QHostAddress(s.ip));
-        if (i == 0)
-            s.extra = {u"-bootstrap"_s};
-        QVERIFY(QDir().mkpath(s.dataDir));
-        QVERIFY(s.start(m_config, i == 0));
-    }
+    auto servers = loopbackAgents({u"server-1"_s, u"server-2"_s, u"server-3"_s}, 3, m_dir.path());
+    servers[0].extra = {u"-bootstrap"_s};
+    for (size_t i = 0; i < servers.size(); ++i)
+        QVERIFY(servers[i].start(m_config, i == 0));
     // Until servers find each other through gossip, the leader adds them by RPC address; the
     // request goes through a follower-to-be, which forwards it... once it has a leader, so ask
     // the bootstrapped server.
@@ -323,7 +266,7 @@ void TestCluster::threeServers()
         QVERIFY2(r.status == 200, r.body.constData());
     }
     const QByteArray leader = u"\"%1\""_s.arg(servers[0].rpcAddress()).toUtf8();
-    for (const Server &s : servers) {
+    for (const ClusterAgent &s : servers) {
         QTRY_COMPARE_WITH_TIMEOUT(leaderOf(s), leader, 10000);
         const QJsonArray peers = QJsonDocument::fromJson(httpRequest("GET", s.url(u"/v1/status/peers"_s)).body).array();
         QCOMPARE(peers.size(), 3);
@@ -332,7 +275,7 @@ void TestCluster::threeServers()
     // A write through any server is readable on all, in every consistency mode.
     QVERIFY(put(servers[2], u"hello"_s, "from-3"));
     QVERIFY(put(servers[1], u"hello2"_s, "from-2"));
-    for (const Server &s : servers) {
+    for (const ClusterAgent &s : servers) {
         QCOMPARE(get(s, u"hello"_s), QByteArray("from-3"));
         QCOMPARE(get(s, u"hello2"_s, u"consistent"_s), QByteArray("from-2"));
         QTRY_COMPARE_WITH_TIMEOUT(get(s, u"hello2"_s, u"stale"_s), QByteArray("from-2"), 5000);
@@ -344,7 +287,7 @@ void TestCluster::threeServers()
     QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", servers[1].url(u"/v1/catalog/nodes"_s)).body.count("\"Node\":\"server-") == 3, 10000);
 
     // kill -9 the leader under a steady write load through a follower.
-    Server &writer = servers[1];
+    ClusterAgent &writer = servers[1];
     QStringList acked;
     int failed = 0;
     int n = 0;
@@ -376,14 +319,10 @@ void TestCluster::threeServers()
 
     // SIGSTOP the leader for longer than the election timeout: the others elect a new one and
     // take writes; after SIGCONT the old leader follows and catches up.
-    int stopped = -1;
     const QByteArray before = leaderOf(servers[0]);
-    for (int i = 0; i < 3; ++i) {
-        if (before == u"\"%1\""_s.arg(servers[i].rpcAddress()).toUtf8())
-            stopped = i;
-    }
+    const int stopped = indexOfLeader(servers, before);
     QVERIFY(stopped >= 0);
-    const Server &other = servers[(stopped + 1) % 3];
+    const ClusterAgent &other = servers[(stopped + 1) % 3];
     ::kill(pid_t(servers[stopped].process->process().processId()), SIGSTOP);
     QTRY_VERIFY_WITH_TIMEOUT(leaderOf(other) != before && leaderOf(other).size() > 2, 15000);
     QVERIFY(put(other, u"while/stopped"_s, "while/stopped"));
@@ -403,13 +342,13 @@ void TestCluster::threeServers()
     QTRY_VERIFY_WITH_TIMEOUT(leaderOf(servers[0]) != beforeTransfer && leaderOf(servers[0]).size() > 2, 10000);
 
     // Restart all servers: every acknowledged write is still there, on each of them.
-    for (Server &s : servers)
+    for (ClusterAgent &s : servers)
         s.process->kill();
-    for (Server &s : servers)
+    for (ClusterAgent &s : servers)
         QVERIFY(s.start(m_config, false));
-    for (const Server &s : servers)
+    for (const ClusterAgent &s : servers)
         QTRY_VERIFY_WITH_TIMEOUT(leaderOf(s).size() > 2, 15000);
-    for (const Server &s : servers) {
+    for (const ClusterAgent &s : servers) {
         for (const QString &key : std::as_const(acked))
             QCOMPARE(get(s, key), key.toUtf8());
         QCOMPARE(get(s, u"hello"_s), QByteArray("from-3"));
@@ -418,36 +357,19 @@ void TestCluster::threeServers()
     QCOMPARE(servers[0].process->runCli({u"operator"_s, u"raft"_s, u"remove-peer"_s, u"-address"_s, servers[2].rpcAddress()}, &out), 0);
     QCOMPARE(out.trimmed(), u"Removed peer with address \"%1\""_s.arg(servers[2].rpcAddress()).toUtf8());
     QTRY_COMPARE_WITH_TIMEOUT(QJsonDocument::fromJson(httpRequest("GET", servers[0].url(u"/v1/status/peers"_s)).body).array().size(), 2, 5000);
-    for (Server &s : servers)
-        s.process->stop();
+    for (ClusterAgent &s : servers)
+        s.stop();
 }
 
 void TestCluster::gossipClusterWithClient()
 {
-    std::array<Server, 4> agents;
-    QStringList join;
-    for (int i = 0; i < 4; ++i) {
-        Server &a = agents[i];
-        a.name = i < 3 ? u"gossip-server-%1"_s.arg(i + 1) : u"gossip-client"_s;
-        a.ip = u"127.0.0.%1"_s.arg(i + 2);
-        a.server = i < 3;
-        a.dataDir = m_dir.filePath(a.name);
-        a.rpcPort = freeTcpPort(QHostAddress(a.ip));
-        a.serfPort = freeTcpUdpPort(QHostAddress(a.ip));
-        QVERIFY(QDir().mkpath(a.dataDir));
-        if (a.server)
-            join << u"-retry-join"_s << a.serfAddress();
-    }
-    for (Server &a : agents) {
-        a.extra = join;
-        if (a.server)
-            a.extra << u"-bootstrap-expect"_s << u"3"_s;
-        QVERIFY(a.start(m_config, false));
-    }
-    Server &client = agents[3];
+    auto agents = loopbackAgents({u"gossip-server-1"_s, u"gossip-server-2"_s, u"gossip-server-3"_s, u"gossip-client"_s}, 3,
+                                 m_dir.path());
+    QVERIFY(startGossipCluster(agents, m_config));
+    ClusterAgent &client = agents[3];
     QTRY_VERIFY_WITH_TIMEOUT(leaderOf(client).size() > 2, 20000);
     const QByteArray leader = leaderOf(client);
-    for (const Server &a : agents)
+    for (const ClusterAgent &a : agents)
         QTRY_COMPARE_WITH_TIMEOUT(leaderOf(a), leader, 10000);
     // Autopilot's health, computed by the leader (forwarded from the client).
     QTRY_VERIFY_WITH_TIMEOUT(QJsonDocument::fromJson(httpRequest("GET", client.url(u"/v1/operator/autopilot/health"_s)).body)
@@ -472,7 +394,7 @@ void TestCluster::gossipClusterWithClient()
 
     // The client forwards writes and reads.
     QCOMPARE(client.process->runCli({u"kv"_s, u"put"_s, u"via/client"_s, u"hello"_s}, &out), 0);
-    for (const Server &a : agents)
+    for (const ClusterAgent &a : agents)
         QCOMPARE(get(a, u"via/client"_s), QByteArray("hello"));
     // Its services reach the catalog (anti-entropy over RPC), with the client as their node.
     const HttpResult reg = httpRequest("PUT", client.url(u"/v1/agent/service/register"_s),
@@ -493,11 +415,7 @@ void TestCluster::gossipClusterWithClient()
     QTRY_COMPARE_WITH_TIMEOUT(digSrv(), QByteArray("1 1 80 gossip-client.node.dc1.consul."), 10000);
 
     // kill -9 the leader: the client's next write waits for the new leader and is acknowledged.
-    int leaderIndex = -1;
-    for (int i = 0; i < 3; ++i) {
-        if (leader == u"\"%1\""_s.arg(agents[i].rpcAddress()).toUtf8())
-            leaderIndex = i;
-    }
+    const int leaderIndex = indexOfLeader(agents, leader);
     QVERIFY(leaderIndex >= 0);
     agents[leaderIndex].process->kill();
     QVERIFY(put(client, u"after/leader/death"_s, "still-here"));
@@ -528,10 +446,8 @@ void TestCluster::gossipClusterWithClient()
     QTRY_VERIFY_WITH_TIMEOUT(httpRequest("GET", agents[staying].url(u"/v1/health/state/critical"_s))
                                  .body.contains("\"Node\":\"gossip-client\""),
                              30000);
-    for (Server &a : agents) {
-        if (a.process)
-            a.process->stop();
-    }
+    for (ClusterAgent &a : agents)
+        a.stop();
 }
 
 // Consul's server manager on client agents: each client uses one server and reshuffles from time
@@ -541,34 +457,15 @@ void TestCluster::gossipClusterWithClient()
 void TestCluster::clientsRebalanceOverServers()
 {
     const QString rebalanceConfig = m_dir.filePath(u"rebalance.json"_s);
-    {
-        QFile f(rebalanceConfig);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"consul": {"test_rebalance_interval": "500ms"}})");
-    }
-    std::array<Server, 7> agents;
-    QStringList join;
-    for (int i = 0; i < 7; ++i) {
-        Server &a = agents[i];
-        a.server = i < 3;
-        a.name = a.server ? u"spread-server-%1"_s.arg(i + 1) : u"spread-client-%1"_s.arg(i - 2);
-        a.ip = u"127.0.0.%1"_s.arg(i + 2);
-        a.dataDir = m_dir.filePath(a.name);
-        a.rpcPort = freeTcpPort(QHostAddress(a.ip));
-        a.serfPort = freeTcpUdpPort(QHostAddress(a.ip));
-        QVERIFY(QDir().mkpath(a.dataDir));
-        if (a.server)
-            join << u"-retry-join"_s << a.serfAddress();
-    }
-    for (Server &a : agents) {
-        a.extra = join;
-        if (a.server)
-            a.extra << u"-bootstrap-expect"_s << u"3"_s;
-        else
-            a.extra << u"-config-file"_s << rebalanceConfig << u"-log-level=debug"_s;
-        QVERIFY(a.start(m_config, false));
-    }
-    for (const Server &a : agents)
+    QVERIFY(writeFile(rebalanceConfig, R"({"consul": {"test_rebalance_interval": "500ms"}})"));
+    QStringList names;
+    for (int i = 1; i <= 7; ++i)
+        names << (i <= 3 ? u"spread-server-%1"_s.arg(i) : u"spread-client-%1"_s.arg(i - 3));
+    auto agents = loopbackAgents(names, 3, m_dir.path());
+    for (int i = 3; i < 7; ++i)
+        agents[i].extra = {u"-config-file"_s, rebalanceConfig, u"-log-level=debug"_s};
+    QVERIFY(startGossipCluster(agents, m_config));
+    for (const ClusterAgent &a : agents)
         QTRY_VERIFY_WITH_TIMEOUT(leaderOf(a).size() > 2, 20000);
 
     // The active server after each rebalance of client i, from `from` on in its log.
@@ -607,31 +504,15 @@ void TestCluster::clientsRebalanceOverServers()
         QVERIFY2(!actives(i, from[i]).contains(agents[0].name), qPrintable(actives(i, from[i]).join(u' ')));
         QVERIFY(put(agents[i], u"spread/after/%1"_s.arg(i), "ok"));
     }
-    for (Server &a : agents) {
-        if (a.process)
-            a.process->stop();
-    }
+    for (ClusterAgent &a : agents)
+        a.stop();
 }
 
 void TestCluster::autopilotPrunesDeadServers()
 {
-    std::array<Server, 3> servers;
-    QStringList join;
-    for (int i = 0; i < 3; ++i) {
-        Server &s = servers[i];
-        s.name = u"autopilot-%1"_s.arg(i + 1);
-        s.ip = u"127.0.0.%1"_s.arg(i + 2);
-        s.dataDir = m_dir.filePath(s.name);
-        s.rpcPort = freeTcpPort(QHostAddress(s.ip));
-        s.serfPort = freeTcpUdpPort(QHostAddress(s.ip));
-        QVERIFY(QDir().mkpath(s.dataDir));
-        join << u"-retry-join"_s << s.serfAddress();
-    }
-    for (Server &s : servers) {
-        s.extra = join + QStringList{u"-bootstrap-expect"_s, u"3"_s};
-        QVERIFY(s.start(m_config, false));
-    }
-    for (const Server &s : servers)
+    auto servers = loopbackAgents({u"autopilot-1"_s, u"autopilot-2"_s, u"autopilot-3"_s}, 3, m_dir.path());
+    QVERIFY(startGossipCluster(servers, m_config));
+    for (const ClusterAgent &s : servers)
         QTRY_VERIFY_WITH_TIMEOUT(leaderOf(s).size() > 2, 20000);
     auto peers = [&servers](int i) {
         return QJsonDocument::fromJson(httpRequest("GET", servers[i].url(u"/v1/operator/raft/configuration"_s)).body)
@@ -682,10 +563,8 @@ void TestCluster::autopilotPrunesDeadServers()
     QTRY_COMPARE_WITH_TIMEOUT(peers(witness), 2, 10000);
     QVERIFY(!httpRequest("GET", servers[witness].url(u"/v1/status/peers"_s)).body.contains(servers[victim].rpcAddress().toUtf8()));
     QVERIFY(put(servers[witness], u"after/prune"_s, "ok"));
-    for (Server &s : servers) {
-        if (s.process)
-            s.process->stop();
-    }
+    for (ClusterAgent &s : servers)
+        s.stop();
 }
 
 // One server (-bootstrap, server_stabilization_time 2s) and a client agent; then a second server
@@ -696,27 +575,11 @@ void TestCluster::autopilotStabilizationAndTagOverride()
 {
     const QString serverConfig = m_dir.filePath(u"stabilization.json"_s);
     const QString clientConfig = m_dir.filePath(u"tagged.json"_s);
-    {
-        QFile f(serverConfig);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"performance": {"raft_multiplier": 1}, "autopilot": {"server_stabilization_time": "2s"}})");
-        QFile c(clientConfig);
-        QVERIFY(c.open(QIODevice::WriteOnly));
-        c.write(R"({"services": [{"name": "db", "tags": ["v1"], "enable_tag_override": true}]})");
-    }
-    std::array<Server, 3> agents; // server a, client, server b
-    const QStringList names{u"ap-a"_s, u"ap-client"_s, u"ap-b"_s};
-    for (int i = 0; i < 3; ++i) {
-        Server &a = agents[i];
-        a.name = names[i];
-        a.ip = u"127.0.0.%1"_s.arg(i + 2);
-        a.server = i != 1;
-        a.dataDir = m_dir.filePath(a.name);
-        a.rpcPort = freeTcpPort(QHostAddress(a.ip));
-        a.serfPort = freeTcpUdpPort(QHostAddress(a.ip));
-        QVERIFY(QDir().mkpath(a.dataDir));
-    }
-    Server &first = agents[0], &client = agents[1], &second = agents[2];
+    QVERIFY(writeFile(serverConfig, R"({"performance": {"raft_multiplier": 1}, "autopilot": {"server_stabilization_time": "2s"}})"));
+    QVERIFY(writeFile(clientConfig, R"({"services": [{"name": "db", "tags": ["v1"], "enable_tag_override": true}]})"));
+    auto agents = loopbackAgents({u"ap-a"_s, u"ap-client"_s, u"ap-b"_s}, 3, m_dir.path());
+    agents[1].server = false;
+    ClusterAgent &first = agents[0], &client = agents[1], &second = agents[2];
     first.extra = {u"-bootstrap"_s};
     QVERIFY(first.start(serverConfig, true));
     client.extra = {u"-retry-join"_s, first.serfAddress(), u"-config-file"_s, clientConfig};
@@ -829,8 +692,8 @@ void TestCluster::autopilotStabilizationAndTagOverride()
     QCOMPARE(local.value(u"db").toObject().value(u"Tags").toArray(), QJsonArray{u"v2"_s});
     QCOMPARE(local.value(u"db").toObject().value(u"EnableTagOverride").toBool(), true);
     QCOMPARE(local.value(u"api").toObject().value(u"Tags").toArray(), QJsonArray{u"v1"_s});
-    for (Server &a : agents)
-        a.process->stop();
+    for (ClusterAgent &a : agents)
+        a.stop();
 }
 
 QTEST_GUILESS_MAIN(TestCluster)

@@ -4,13 +4,9 @@
 // `qonsul catalog datacenters`), ?dc= reads, writes and blocking queries answered by the other
 // datacenter, DNS names of the other datacenter with dig, the error for an unknown datacenter,
 // translate_wan_addrs on the client, and prepared query failover.
-#include "AgentProcess.h"
-#include "TestSupport.h"
+#include "ClusterAgent.h"
 
-#include <QDeadlineTimer>
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,70 +16,21 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
-#include <memory>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 using namespace qonsul::test;
 
 namespace {
 
-struct Agent
-{
-    QString name;
-    QString ip;
-    QString datacenter;
-    bool server = true;
-    QStringList extra;
-    quint16 serfPort = 0;
-    quint16 wanPort = 0;
-    std::unique_ptr<AgentProcess> process;
-
-    QString url(const QString &path) const { return process->baseUrl() + path; }
-
-    bool start(const QString &dataDir, const QString &configFile)
-    {
-        const QHostAddress address(ip);
-        serfPort = freeTcpUdpPort(address);
-        wanPort = freeTcpUdpPort(address);
-        QStringList args{u"-data-dir"_s,      dataDir,  u"-node"_s,          name,
-                         u"-datacenter"_s,    datacenter, u"-bind"_s,        ip,
-                         u"-server-port"_s,   QString::number(freeTcpPort(address)),
-                         u"-serf-lan-port"_s, QString::number(serfPort),
-                         u"-serf-wan-port"_s, QString::number(wanPort),
-                         u"-config-file"_s,   configFile};
-        if (server)
-            args << u"-server"_s << u"-bootstrap"_s;
-        process = std::make_unique<AgentProcess>(args + extra, false);
-        return process->start(20000, true);
-    }
-};
-
-HttpResult get(const Agent &a, const QString &path)
+HttpResult get(const ClusterAgent &a, const QString &path)
 {
     return httpRequest("GET", a.url(path), {}, {}, 10000);
 }
 
-QJsonValue json(const HttpResult &r)
-{
-    const QJsonDocument doc = QJsonDocument::fromJson(r.body);
-    return doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
-}
-
-bool waitFor(const std::function<bool()> &done, int timeoutMs)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired()) {
-        if (done())
-            return true;
-        QThread::msleep(200);
-    }
-    return done();
-}
-
 // `dig` against the agent's DNS port: the full output.
-QString dig(const Agent &a, const QStringList &args)
+QString dig(const ClusterAgent &a, const QStringList &args)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
@@ -99,20 +46,7 @@ QString dig(const Agent &a, const QStringList &args)
 
 QStringList answers(const QString &digOutput)
 {
-    QStringList out;
-    bool in = false;
-    for (const QString &line : digOutput.split(u'\n')) {
-        if (line.startsWith(u";; ANSWER SECTION:"_s)) {
-            in = true;
-            continue;
-        }
-        if (in) {
-            if (line.trimmed().isEmpty() || line.startsWith(u';'))
-                break;
-            out << line.simplified();
-        }
-    }
-    return out;
+    return digSection(digOutput.toUtf8(), u"ANSWER"_s);
 }
 
 } // namespace
@@ -122,9 +56,11 @@ class TestWan : public QObject
     Q_OBJECT
 
     QTemporaryDir m_dir;
-    Agent m_dc1{u"dc1-server"_s, u"127.0.0.2"_s, u"dc1"_s};
-    Agent m_client{u"dc1-client"_s, u"127.0.0.3"_s, u"dc1"_s, false};
-    Agent m_dc2{u"dc2-server"_s, u"127.0.0.4"_s, u"dc2"_s};
+    // dc1's server, dc1's client, dc2's server
+    std::vector<ClusterAgent> m_agents = loopbackAgents({u"dc1-server"_s, u"dc1-client"_s, u"dc2-server"_s}, 1, m_dir.path());
+    ClusterAgent &m_dc1 = m_agents[0];
+    ClusterAgent &m_client = m_agents[1];
+    ClusterAgent &m_dc2 = m_agents[2];
 
 private Q_SLOTS:
     void initTestCase()
@@ -133,26 +69,22 @@ private Q_SLOTS:
             QFAIL("dig is needed (apt-get install dnsutils; scripts/install-deps.sh)");
         QVERIFY(m_dir.isValid());
         const QString config = m_dir.filePath(u"fast.json"_s);
-        QFile f(config);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"performance": {"raft_multiplier": 1}})");
-        f.close();
-        for (Agent *a : {&m_dc1, &m_dc2}) {
-            QVERIFY(QDir().mkpath(m_dir.filePath(a->name)));
-            QVERIFY2(a->start(m_dir.filePath(a->name), config), qPrintable(a->name));
+        QVERIFY(writeFile(config, R"({"performance": {"raft_multiplier": 1}})"));
+        m_dc1.datacenter = m_client.datacenter = u"dc1"_s;
+        m_dc2.datacenter = u"dc2"_s;
+        m_dc2.server = true;
+        for (ClusterAgent *a : {&m_dc1, &m_dc2}) {
+            a->extra = {u"-bootstrap"_s};
+            QVERIFY2(a->start(config, true), qPrintable(a->name));
         }
         // dc1's client answers other datacenters' names with WAN addresses.
         const QString translate = m_dir.filePath(u"translate.json"_s);
-        QFile t(translate);
-        QVERIFY(t.open(QIODevice::WriteOnly));
-        t.write(R"({"translate_wan_addrs": true})");
-        t.close();
-        m_client.extra = {u"-config-file"_s, translate, u"-retry-join"_s, u"%1:%2"_s.arg(m_dc1.ip).arg(m_dc1.serfPort), u"-retry-interval"_s, u"1s"_s};
-        QVERIFY(QDir().mkpath(m_dir.filePath(m_client.name)));
-        QVERIFY(m_client.start(m_dir.filePath(m_client.name), config));
+        QVERIFY(writeFile(translate, R"({"translate_wan_addrs": true})"));
+        m_client.extra = {u"-config-file"_s, translate, u"-retry-join"_s, m_dc1.serfAddress(), u"-retry-interval"_s, u"1s"_s};
+        QVERIFY(m_client.start(config, true));
         // dc2's server joins dc1's over the WAN pool.
         QByteArray out, err;
-        QCOMPARE(m_dc2.process->runCli({u"join"_s, u"-wan"_s, u"%1:%2"_s.arg(m_dc1.ip).arg(m_dc1.wanPort)}, &out, &err), 0);
+        QCOMPARE(m_dc2.process->runCli({u"join"_s, u"-wan"_s, m_dc1.wanAddress()}, &out, &err), 0);
     }
 
     void datacentersNearestFirst()
@@ -173,7 +105,7 @@ private Q_SLOTS:
         QCOMPARE(httpRequest("PUT", m_dc2.url(u"/v1/agent/service/register"_s), QJsonDocument(web).toJson()).status, 200);
         QVERIFY(waitFor([&] { return json(get(m_dc2, u"/v1/catalog/service/web"_s)).toArray().size() == 1; }, 10000));
         // Through dc1's client (client -> dc1 server -> dc2 server) and dc1's server.
-        for (const Agent *a : {&m_client, &m_dc1}) {
+        for (const ClusterAgent *a : {&m_client, &m_dc1}) {
             const qint64 before = get(m_dc2, u"/v1/catalog/service/web"_s).header("X-Consul-Index").toLongLong();
             const HttpResult r = get(*a, u"/v1/catalog/service/web?dc=dc2"_s);
             const qint64 after = get(m_dc2, u"/v1/catalog/service/web"_s).header("X-Consul-Index").toLongLong();
@@ -195,7 +127,7 @@ private Q_SLOTS:
 
     void unknownDatacenter()
     {
-        for (const Agent *a : {&m_client, &m_dc1}) {
+        for (const ClusterAgent *a : {&m_client, &m_dc1}) {
             const HttpResult r = get(*a, u"/v1/kv/x?dc=nowhere"_s);
             QCOMPARE(r.status, 500);
             QCOMPARE(r.body, QByteArray("No path to datacenter"));
@@ -242,7 +174,7 @@ private Q_SLOTS:
 
     void dnsNamesOfTheOtherDatacenter()
     {
-        for (const Agent *a : {&m_dc1, &m_client}) {
+        for (const ClusterAgent *a : {&m_dc1, &m_client}) {
             const QString service = dig(*a, {u"web.service.dc2.consul"_s, u"A"_s});
             QVERIFY2(service.contains(u"status: NOERROR"_s), qPrintable(service));
             QCOMPARE(answers(service).size(), 1);
@@ -333,7 +265,7 @@ private Q_SLOTS:
         const HttpResult created = httpRequest("POST", m_client.url(u"/v1/query"_s),
                                                R"({"Name": "db-failover", "Service": {"Service": "db", "Failover": {"Datacenters": ["dc2"]}}})");
         QCOMPARE(created.status, 200);
-        for (const Agent *a : {&m_client, &m_dc1}) {
+        for (const ClusterAgent *a : {&m_client, &m_dc1}) {
             const QJsonObject answer = json(get(*a, u"/v1/query/db-failover/execute"_s)).toObject();
             QCOMPARE(answer.value(u"Datacenter"_s).toString(), u"dc2"_s);
             const QJsonObject n = answer.value(u"Nodes"_s).toArray().at(0).toObject();
@@ -352,7 +284,7 @@ private Q_SLOTS:
                 R"({"Name": "web-failover-)" + QByteArray::number(++n) + R"(", "Service": {"Service": "web", "Failover": )" + failover + "}}");
             QCOMPARE(created.status, 200);
             const QString id = json(created).toObject().value(u"ID").toString();
-            for (const Agent *a : {&m_client, &m_dc1}) {
+            for (const ClusterAgent *a : {&m_client, &m_dc1}) {
                 const HttpResult r = get(*a, u"/v1/query/%1/execute"_s.arg(id));
                 QCOMPARE(r.status, 200);
                 const QJsonObject body = json(r).toObject();
@@ -368,7 +300,7 @@ private Q_SLOTS:
             }
         }
         // Over DNS too, through dc1's server and its client.
-        for (const Agent *a : {&m_dc1, &m_client}) {
+        for (const ClusterAgent *a : {&m_dc1, &m_client}) {
             const QString addr = dig(*a, {u"web-failover-1.query.consul"_s, u"A"_s});
             QVERIFY2(answers(addr).size() == 1 && answers(addr).at(0).endsWith(u"IN A 10.2.0.1"_s), qPrintable(addr));
             const QString srv = dig(*a, {u"web-failover-2.query.consul"_s, u"SRV"_s});
@@ -402,7 +334,7 @@ private Q_SLOTS:
 
     void cleanupTestCase()
     {
-        for (Agent *a : {&m_client, &m_dc2, &m_dc1}) {
+        for (ClusterAgent *a : {&m_client, &m_dc2, &m_dc1}) {
             if (a->process)
                 a->process->stop();
         }

@@ -17,6 +17,7 @@
 #include <QtTest>
 
 using qonsul::test::AgentProcess;
+using qonsul::test::digSection;
 using qonsul::test::httpRequest;
 
 namespace {
@@ -37,23 +38,7 @@ struct DigResult
     }
     // Records of a section ("ANSWER", "AUTHORITY", "ADDITIONAL") as "name ttl class type rdata"
     // with runs of white space collapsed.
-    QStringList section(const QString &name) const
-    {
-        QStringList records;
-        bool in = false;
-        for (const QString &line : out.split(u'\n')) {
-            if (line.startsWith(QStringLiteral(";; %1 SECTION:").arg(name))) {
-                in = true;
-                continue;
-            }
-            if (in) {
-                if (line.trimmed().isEmpty() || line.startsWith(u';'))
-                    break;
-                records << line.simplified();
-            }
-        }
-        return records;
-    }
+    QStringList section(const QString &name) const { return digSection(out.toUtf8(), name); }
     QStringList answers() const { return section(QStringLiteral("ANSWER")); }
     QStringList ofType(const QString &section, const QString &type) const
     {

@@ -6,34 +6,20 @@
 // the stored coordinates, "_agent" being the agent the client asked.
 // The same client also shows what keeps an agent's memory small (docs/benchmarks.md, issue 5):
 // it maps neither libarchive nor libcrypto (opened on first use) and runs a single thread.
-#include "AgentProcess.h"
-#include "TestSupport.h"
+#include "ClusterAgent.h"
 
-#include <QDir>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <memory>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 using namespace qonsul::test;
 
 namespace {
-
-struct Agent
-{
-    QString name;
-    QString ip;
-    QString dataDir;
-    quint16 serfPort = 0;
-    std::unique_ptr<AgentProcess> process;
-
-    QString url(const QString &path) const { return process->baseUrl() + path; }
-};
 
 QJsonObject coord(double error)
 {
@@ -47,7 +33,7 @@ QByteArray body(const QString &node, const QJsonObject &c)
 }
 
 // The node's stored coordinate as /v1/coordinate/node/<n> shows it; empty when it answers 404.
-QJsonObject coordinateOf(const Agent &a, const QString &node)
+QJsonObject coordinateOf(const ClusterAgent &a, const QString &node)
 {
     const HttpResult r = httpRequest("GET", a.url(u"/v1/coordinate/node/"_s + node), {}, {}, 10000);
     if (r.status != 200)
@@ -74,56 +60,33 @@ private Q_SLOTS:
     void clientMapsNoSnapshotOrCryptoLibrary();
 
 private:
-    bool startAgent(Agent &a, bool server);
-
     QTemporaryDir m_dir;
     QString m_config;
-    Agent m_server{u"coord-server"_s, u"127.0.0.7"_s};
-    Agent m_client{u"coord-client"_s, u"127.0.0.8"_s};
+    std::vector<ClusterAgent> m_agents = loopbackAgents({u"coord-server"_s, u"coord-client"_s}, 1, m_dir.path(), 7);
+    ClusterAgent &m_server = m_agents[0];
+    ClusterAgent &m_client = m_agents[1];
 };
-
-bool TestCoordinateUpdate::startAgent(Agent &a, bool server)
-{
-    const QHostAddress address(a.ip);
-    if (a.dataDir.isEmpty()) {
-        a.dataDir = m_dir.filePath(a.name);
-        a.serfPort = freeTcpUdpPort(address);
-    }
-    QStringList args{u"-data-dir"_s, a.dataDir, u"-node"_s, a.name, u"-bind"_s, a.ip,
-                     u"-serf-lan-port"_s, QString::number(a.serfPort),
-                     u"-serf-wan-port"_s, QString::number(freeTcpUdpPort(address)),
-                     u"-server-port"_s, QString::number(freeTcpPort(address)), u"-config-file"_s, m_config};
-    if (server)
-        args << u"-server"_s << u"-bootstrap"_s;
-    else
-        args << u"-retry-join"_s << u"%1:%2"_s.arg(m_server.ip).arg(m_server.serfPort) << u"-retry-interval"_s << u"1s"_s;
-    a.process = std::make_unique<AgentProcess>(args, false);
-    return a.process->start(20000, server);
-}
 
 void TestCoordinateUpdate::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     m_config = m_dir.filePath(u"fast.json"_s);
-    QFile f(m_config);
-    QVERIFY(f.open(QIODevice::WriteOnly));
     // A short batch period and agents reporting every 2-4 s instead of 15-30 s (Consul fixes
     // both; its own tests set them the same way).
-    f.write(R"({"performance": {"raft_multiplier": 1}, "consul": {"coordinate": {"update_period": "300ms"}},
-               "sync_coordinate_interval_min": "2s"})");
-    f.close();
-    QVERIFY(startAgent(m_server, true));
-    QVERIFY(startAgent(m_client, false));
+    QVERIFY(writeFile(m_config, R"({"performance": {"raft_multiplier": 1}, "consul": {"coordinate": {"update_period": "300ms"}},
+               "sync_coordinate_interval_min": "2s"})"));
+    m_server.extra = {u"-bootstrap"_s};
+    m_client.extra = {u"-retry-join"_s, m_server.serfAddress(), u"-retry-interval"_s, u"1s"_s};
+    QVERIFY(m_server.start(m_config, true));
+    QVERIFY(m_client.start(m_config, false));
     // The client is in the catalog once it found the server and registered itself.
     QTRY_COMPARE_WITH_TIMEOUT(httpRequest("GET", m_client.url(u"/v1/catalog/node/coord-client"_s)).status, 200, 30000);
 }
 
 void TestCoordinateUpdate::cleanupTestCase()
 {
-    if (m_client.process)
-        m_client.process->stop();
-    if (m_server.process)
-        m_server.process->stop();
+    m_client.stop();
+    m_server.stop();
 }
 
 void TestCoordinateUpdate::updateThroughClientIsStoredOnServer()
@@ -134,7 +97,7 @@ void TestCoordinateUpdate::updateThroughClientIsStoredOnServer()
     const QJsonObject expected{{u"Node"_s, u"coord-client"_s}, {u"Segment"_s, QString()}, {u"Coord"_s, coord(0.75)}};
     // Written with the server's next batch (unless the client's own report replaced it first).
     QTRY_COMPARE_WITH_TIMEOUT(coordinateOf(m_server, u"coord-client"_s).value(u"Node"_s).toString(), u"coord-client"_s, 10000);
-    const auto stored = [&](const Agent &a) {
+    const auto stored = [&](const ClusterAgent &a) {
         return QJsonDocument::fromJson(httpRequest("GET", a.url(u"/v1/coordinate/nodes"_s)).body).array().contains(expected);
     };
     for (int attempt = 0; attempt < 5 && !stored(m_client); ++attempt) {
@@ -232,7 +195,7 @@ void TestCoordinateUpdate::nearSortsByStoredCoordinates()
     const HttpResult query = httpRequest("POST", m_server.url(u"/v1/query"_s), R"({"Name":"near-q","Service":{"Service":"near-db","Near":"_agent"}})");
     QCOMPARE(query.status, 200);
 
-    auto order = [](const Agent &a, const QString &path, const QString &array = {}) {
+    auto order = [](const ClusterAgent &a, const QString &path, const QString &array = {}) {
         const QJsonDocument doc = QJsonDocument::fromJson(httpRequest("GET", a.url(path)).body);
         QStringList names;
         for (const QJsonValue &v : array.isEmpty() ? doc.array() : doc.object().value(array).toArray()) {
@@ -312,7 +275,7 @@ void TestCoordinateUpdate::survivesServerRestart()
     const QJsonObject expected{{u"Node"_s, u"external-db"_s}, {u"Segment"_s, QString()}, {u"Coord"_s, coord(0.25)}};
     QTRY_COMPARE_WITH_TIMEOUT(coordinateOf(m_server, u"external-db"_s), expected, 10000); // in the Raft log
     m_server.process->stop();
-    QVERIFY(startAgent(m_server, true));
+    QVERIFY(m_server.start(m_config, true));
     QTRY_COMPARE_WITH_TIMEOUT(coordinateOf(m_server, u"external-db"_s), expected, 20000);
 }
 

@@ -7,7 +7,6 @@
 #include "TestSupport.h"
 #include "gossip/Coordinate.h"
 
-#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,7 +14,6 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
 #include <algorithm>
 #include <limits>
@@ -53,17 +51,6 @@ QStringList gossipArgs(const QString &name, const QString &ip, quint16 lanPort)
     return {QStringLiteral("-node"), name, QStringLiteral("-bind"), ip, QStringLiteral("-serf-lan-port"),
             QString::number(lanPort), QStringLiteral("-serf-wan-port"), QString::number(freeTcpUdpPort(address)),
             QStringLiteral("-server-port"), QString::number(freeTcpPort(address))};
-}
-
-bool waitFor(const std::function<bool()> &done, int timeoutMs)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired()) {
-        if (done())
-            return true;
-        QThread::msleep(200);
-    }
-    return done();
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 // damage either repairs what only a crash can leave or refuses to open with a message and
 // leaves the files alone.
 #include "SimClock.h"
+#include "TestSupport.h"
 #include "raft/RaftCommitter.h"
 #include "raft/storage/Crc32c.h"
 #include "raft/storage/PeersJson.h"
@@ -23,6 +24,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace qonsul::raft;
+using qonsul::test::writeFile;
 
 namespace {
 
@@ -112,13 +114,6 @@ public:
 private:
     rlimit m_old {};
 };
-
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(f.write(bytes), bytes.size());
-}
 
 constexpr qint64 kWalFrame = 24 + 4096; // frame header + default page size
 
@@ -532,10 +527,10 @@ private Q_SLOTS:
         }
         // Grow to three voters by hand: "a" alone can no longer win an election.
         const QString peers = dir.filePath(u"raft/peers.json"_s);
-        writeFile(peers, R"([{"id": "a", "address": "10.0.0.1:8300", "non_voter": false},
+        QVERIFY(writeFile(peers, R"([{"id": "a", "address": "10.0.0.1:8300", "non_voter": false},
                              {"id": "b", "address": "10.0.0.2:8300"},
                              {"id": "c", "address": "10.0.0.3:8300", "non_voter": true},
-                             {"id": "d", "address": "10.0.0.4:8300"}])");
+                             {"id": "d", "address": "10.0.0.4:8300"}])"));
         {
             DurableServer s(dir);
             QVERIFY(!QFileInfo::exists(peers));
@@ -549,12 +544,12 @@ private Q_SLOTS:
             QVERIFY(!s.node->isLeader());
         }
         // The outage: only "a" is left. peers.json (protocol 2 form) makes it a cluster of one.
-        writeFile(peers, R"(["10.0.0.1:8300"])");
+        QVERIFY(writeFile(peers, R"(["10.0.0.1:8300"])"));
         {
             DurableServer s(dir);
             QCOMPARE(s.node->configuration().voters(), QList<ServerId> { u"10.0.0.1:8300"_s });
         }
-        writeFile(peers, R"([{"id": "a", "address": "10.0.0.1:8300"}])");
+        QVERIFY(writeFile(peers, R"([{"id": "a", "address": "10.0.0.1:8300"}])"));
         DurableServer s(dir);
         s.clock.advance(4000);
         QVERIFY(s.node->isLeader());
@@ -599,7 +594,7 @@ private Q_SLOTS:
             s.log->append(entries(1, 5, 1));
             s.stable->setTermAndVote(1, {});
         }
-        writeFile(dir.filePath(u"raft/peers.json"_s), json);
+        QVERIFY(writeFile(dir.filePath(u"raft/peers.json"_s), json));
         const QString error = openError(dir);
         QVERIFY2(error.contains(message), qPrintable(error));
         QVERIFY(QFileInfo::exists(dir.filePath(u"raft/peers.json"_s))); // left for the operator to fix
@@ -612,7 +607,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(QDir().mkpath(dir.filePath(u"raft"_s)));
-        writeFile(dir.filePath(u"raft/peers.json"_s), R"([{"id": "a", "address": "x:1"}])");
+        QVERIFY(writeFile(dir.filePath(u"raft/peers.json"_s), R"([{"id": "a", "address": "x:1"}])"));
         const QString error = openError(dir);
         QVERIFY2(error.contains(u"no Raft state"_s), qPrintable(error));
     }
