@@ -1,5 +1,7 @@
 #include "config/ConfigSchema.h"
 
+#include "api/Types.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonValue>
@@ -51,17 +53,6 @@ struct Field
     std::vector<QLatin1String> aliases;
 };
 
-QString squashed(QStringView key)
-{
-    QString out;
-    out.reserve(key.size());
-    for (QChar c : key) {
-        if (c != u'_' && c != u'-')
-            out.append(c.toLower());
-    }
-    return out;
-}
-
 struct Schema
 {
     Schema(std::initializer_list<Field> f, bool l = false)
@@ -90,12 +81,12 @@ struct Schema
             }
         }
         if (lenient) {
-            const QString k = squashed(key);
+            const QString k = api::normaliseKey(key);
             for (const Field &f : fields) {
-                if (k == squashed(QString(f.name)))
+                if (k == api::normaliseKey(QString(f.name)))
                     return &f;
                 for (const QLatin1String &a : f.aliases) {
-                    if (k == squashed(QString(a)))
+                    if (k == api::normaliseKey(QString(a)))
                         return &f;
                 }
             }
