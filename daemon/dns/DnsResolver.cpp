@@ -493,6 +493,17 @@ quint32 DnsResolver::serviceTtl(const QByteArray &lowerService) const
     return best >= 0 ? seconds(ttl) : 0;
 }
 
+void DnsResolver::settle(Result res, Message *resp, const QByteArray &respDomain) const
+{
+    if (res == Result::NameError) {
+        resp->header.rcode = rcode::NXDomain;
+        resp->answers.clear();
+        resp->additional.clear();
+    }
+    if (res != Result::Ok)
+        resp->authority.append(soa(respDomain));
+}
+
 Record DnsResolver::soa(const QByteArray &respDomain) const
 {
     Record r;
@@ -706,14 +717,7 @@ Message DnsResolver::answer(const Message &q, bool tcp, bool *recurse, QByteArra
         r.header.rcode = rcode::NotImp;
         break;
     default: {
-        const Result res = dispatch(q, &r, respDomain);
-        if (res == Result::NameError) {
-            r.header.rcode = rcode::NXDomain;
-            r.answers.clear();
-            r.additional.clear();
-        }
-        if (res != Result::Ok)
-            r.authority.append(soa(respDomain));
+        settle(dispatch(q, &r, respDomain), &r, respDomain);
         break;
     }
     }
@@ -861,14 +865,7 @@ QByteArray DnsResolver::answerFailover(const Message &q, bool tcp, const QJsonOb
     r.header.aa = true;
     m_lowerQname = lowerName(q.questions.first().name);
     const QByteArray respDomain = respDomainFor(m_lowerQname);
-    const Result res = queryAnswers(q, &r, respDomain, dc, definition, entries);
-    if (res == Result::NameError) {
-        r.header.rcode = rcode::NXDomain;
-        r.answers.clear();
-        r.additional.clear();
-    }
-    if (res != Result::Ok)
-        r.authority.append(soa(respDomain));
+    settle(queryAnswers(q, &r, respDomain, dc, definition, entries), &r, respDomain);
     setEdns(q, &r);
     return trim(q, &r, tcp);
 }

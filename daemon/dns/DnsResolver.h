@@ -108,6 +108,9 @@ private:
     bool ptrQuery(const Message &query, Message *resp);
     void nameservers(const Message &query, const QByteArray &respDomain, QList<Record> *ns, QList<Record> *glue);
     Record soa(const QByteArray &respDomain) const;
+    // A lookup's outcome in the response: a name error is NXDOMAIN with no answers, and every
+    // answer other than Ok carries the SOA in its authority section.
+    void settle(Result res, Message *resp, const QByteArray &respDomain) const;
     void setEdns(const Message &query, Message *resp) const;
     // Trims to the transport's limits; returns the final encoding.
     QByteArray trim(const Message &query, Message *resp, bool tcp) const;
