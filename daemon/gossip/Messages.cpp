@@ -110,6 +110,19 @@ std::optional<Message> finish(Fields &f, T &&m)
     return Message(std::forward<T>(m));
 }
 
+// Suspect and Dead carry the same fields: incarnation, node (required), from.
+template<typename T>
+std::optional<Message> finishAccusation(Fields &f)
+{
+    T m;
+    m.incarnation = f.u32();
+    m.node = f.text();
+    m.from = f.text();
+    if (m.node.isEmpty())
+        return std::nullopt;
+    return finish(f, std::move(m));
+}
+
 std::optional<Message> decodeArray(const QCborArray &a)
 {
     if (a.isEmpty() || !a.at(0).isInteger())
@@ -145,15 +158,8 @@ std::optional<Message> decodeArray(const QCborArray &a)
         m.seq = f.u32();
         return finish(f, std::move(m));
     }
-    case kSuspect: {
-        Suspect m;
-        m.incarnation = f.u32();
-        m.node = f.text();
-        m.from = f.text();
-        if (m.node.isEmpty())
-            return std::nullopt;
-        return finish(f, std::move(m));
-    }
+    case kSuspect:
+        return finishAccusation<Suspect>(f);
     case kAlive: {
         Alive m;
         m.incarnation = f.u32();
@@ -164,15 +170,8 @@ std::optional<Message> decodeArray(const QCborArray &a)
             return std::nullopt;
         return finish(f, std::move(m));
     }
-    case kDead: {
-        Dead m;
-        m.incarnation = f.u32();
-        m.node = f.text();
-        m.from = f.text();
-        if (m.node.isEmpty())
-            return std::nullopt;
-        return finish(f, std::move(m));
-    }
+    case kDead:
+        return finishAccusation<Dead>(f);
     case kUser: {
         UserMsg m;
         m.payload = f.bytes(kMaxStreamBytes);
