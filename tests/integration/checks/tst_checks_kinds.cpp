@@ -32,6 +32,15 @@ QJsonObject jsonObject(const HttpResult &r)
     return QJsonDocument::fromJson(r.body).object();
 }
 
+// A check definition for a config file: `def` with its id and name `id`, run every second.
+QJsonObject check(const QString &id, QJsonObject def)
+{
+    def.insert(u"id"_s, id);
+    def.insert(u"name"_s, id);
+    def.insert(u"interval"_s, u"1s"_s);
+    return def;
+}
+
 QString sourceDir()
 {
     return qEnvironmentVariable("QONSUL_SOURCE_DIR");
@@ -237,12 +246,6 @@ private Q_SLOTS:
         const QString tlsTarget = u"127.0.0.1:%1"_s.arg(tls.port());
         const quint16 closed = freeTcpPort();
 
-        auto check = [](const QString &id, QJsonObject def) {
-            def.insert(u"id"_s, id);
-            def.insert(u"name"_s, id);
-            def.insert(u"interval"_s, u"1s"_s);
-            return def;
-        };
         const QJsonObject config{
             {u"check_update_interval"_s, u"0s"_s},
             {u"service"_s, QJsonObject{{u"name"_s, u"web"_s}, {u"port"_s, int(plain.port())},
@@ -307,12 +310,6 @@ private Q_SLOTS:
         const QString bad = u"127.0.0.1:%1"_s.arg(untrusted.port());
         const QString grpcTarget = u"127.0.0.1:%1"_s.arg(grpc.port());
 
-        auto check = [](const QString &id, QJsonObject def) {
-            def.insert(u"id"_s, id);
-            def.insert(u"name"_s, id);
-            def.insert(u"interval"_s, u"1s"_s);
-            return def;
-        };
         const QJsonObject config{
             {u"enable_agent_tls_for_checks"_s, true},
             // The CA from tls.defaults, the client certificate from tls.internal_rpc.
@@ -440,12 +437,6 @@ private Q_SLOTS:
         const QString a128 = u"127.0.0.1:%1"_s.arg(aes128.port());
         const QString a256 = u"127.0.0.1:%1"_s.arg(aes256.port());
         const QString t13 = u"127.0.0.1:%1"_s.arg(tls13.port());
-        auto check = [](const QString &id, QJsonObject def) {
-            def.insert(u"id"_s, id);
-            def.insert(u"name"_s, id);
-            def.insert(u"interval"_s, u"1s"_s);
-            return def;
-        };
         QJsonObject config{
             {u"enable_agent_tls_for_checks"_s, true},
             {u"tls"_s, QJsonObject{{u"defaults"_s, QJsonObject{{u"ca_file"_s, QString(dir + u"/ca.pem"_s)},
@@ -508,11 +499,10 @@ private Q_SLOTS:
         const QJsonObject config{
             {u"check_update_interval"_s, u"0s"_s},
             {u"checks"_s, QJsonArray{
-                QJsonObject{{u"id"_s, u"h2"_s}, {u"name"_s, u"h2"_s}, {u"h2ping"_s, target}, {u"h2ping_use_tls"_s, false}, {u"interval"_s, u"1s"_s}},
-                QJsonObject{{u"id"_s, u"h2-tls"_s}, {u"name"_s, u"h2-tls"_s}, {u"h2ping"_s, tlsTarget}, {u"h2ping_use_tls"_s, true},
-                            {u"tls_skip_verify"_s, true}, {u"interval"_s, u"1s"_s}},
-                QJsonObject{{u"id"_s, u"h2-closed"_s}, {u"name"_s, u"h2-closed"_s}, {u"h2ping"_s, closed}, {u"interval"_s, u"1s"_s}},
-                QJsonObject{{u"id"_s, u"h2-http1"_s}, {u"name"_s, u"h2-http1"_s}, {u"h2ping"_s, http1Target}, {u"interval"_s, u"1s"_s}},
+                check(u"h2"_s, {{u"h2ping"_s, target}, {u"h2ping_use_tls"_s, false}}),
+                check(u"h2-tls"_s, {{u"h2ping"_s, tlsTarget}, {u"h2ping_use_tls"_s, true}, {u"tls_skip_verify"_s, true}}),
+                check(u"h2-closed"_s, {{u"h2ping"_s, closed}}),
+                check(u"h2-http1"_s, {{u"h2ping"_s, http1Target}}),
             }},
         };
         AgentProcess agent({u"-config-dir"_s, configDir(u"h2ping"_s, config)});
@@ -561,16 +551,14 @@ private Q_SLOTS:
                   "*) echo \"System has not been booted with systemd as init system (PID 1). Can't operate.\" >&2; exit 1 ;;\n"
                   "esac\n"));
         QVERIFY(QFile::setPermissions(bin + u"/systemctl"_s, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
-        auto check = [](const QString &id, const QString &unit) {
-            return QJsonObject{{u"id"_s, id}, {u"name"_s, id}, {u"os_service"_s, unit}, {u"interval"_s, u"1s"_s}};
-        };
-        QJsonObject hang = check(u"os-hang"_s, u"hang.service"_s);
+        auto osCheck = [](const QString &id, const QString &unit) { return check(id, {{u"os_service"_s, unit}}); };
+        QJsonObject hang = osCheck(u"os-hang"_s, u"hang.service"_s);
         hang.insert(u"timeout"_s, u"1s"_s);
         const QJsonObject config{
             {u"check_update_interval"_s, u"0s"_s},
-            {u"checks"_s, QJsonArray{check(u"os-web"_s, u"web.service"_s), check(u"os-db"_s, u"db.service"_s),
-                                     check(u"os-crashy"_s, u"crashy.service"_s), check(u"os-slow"_s, u"slow.service"_s),
-                                     check(u"os-nosystemd"_s, u"other.service"_s), hang}},
+            {u"checks"_s, QJsonArray{osCheck(u"os-web"_s, u"web.service"_s), osCheck(u"os-db"_s, u"db.service"_s),
+                                     osCheck(u"os-crashy"_s, u"crashy.service"_s), osCheck(u"os-slow"_s, u"slow.service"_s),
+                                     osCheck(u"os-nosystemd"_s, u"other.service"_s), hang}},
         };
         AgentProcess agent({u"-config-dir"_s, configDir(u"os"_s, config)});
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -603,22 +591,19 @@ private Q_SLOTS:
         FakeDocker docker;
         const QString socket = m_dir.filePath(u"docker.sock"_s);
         QVERIFY(docker.listen(socket));
-        auto check = [](const QString &id, const QString &container, QJsonObject def) {
-            def.insert(u"id"_s, id);
-            def.insert(u"name"_s, id);
+        auto dockerCheck = [](const QString &id, const QString &container, QJsonObject def) {
             def.insert(u"docker_container_id"_s, container);
-            def.insert(u"interval"_s, u"1s"_s);
-            return def;
+            return check(id, def);
         };
         const QJsonObject config{
             {u"check_update_interval"_s, u"0s"_s},
             {u"enable_local_script_checks"_s, true},
             {u"checks"_s, QJsonArray{
-                check(u"docker-ok"_s, u"web1"_s, {{u"args"_s, QJsonArray{u"/bin/check"_s, u"ok"_s}}}),
-                check(u"docker-warn"_s, u"web1"_s, {{u"script"_s, u"exit 1"_s}, {u"shell"_s, u"/bin/bash"_s}}),
-                check(u"docker-crit"_s, u"web1"_s, {{u"args"_s, QJsonArray{u"sh"_s, u"-c"_s, u"exit 2"_s}}}),
-                check(u"docker-gone"_s, u"gone"_s, {{u"args"_s, QJsonArray{u"true"_s}}}),
-                check(u"docker-paused"_s, u"paused"_s, {{u"args"_s, QJsonArray{u"true"_s}}}),
+                dockerCheck(u"docker-ok"_s, u"web1"_s, {{u"args"_s, QJsonArray{u"/bin/check"_s, u"ok"_s}}}),
+                dockerCheck(u"docker-warn"_s, u"web1"_s, {{u"script"_s, u"exit 1"_s}, {u"shell"_s, u"/bin/bash"_s}}),
+                dockerCheck(u"docker-crit"_s, u"web1"_s, {{u"args"_s, QJsonArray{u"sh"_s, u"-c"_s, u"exit 2"_s}}}),
+                dockerCheck(u"docker-gone"_s, u"gone"_s, {{u"args"_s, QJsonArray{u"true"_s}}}),
+                dockerCheck(u"docker-paused"_s, u"paused"_s, {{u"args"_s, QJsonArray{u"true"_s}}}),
             }},
         };
         AgentProcess agent({u"-config-dir"_s, configDir(u"docker"_s, config)});
