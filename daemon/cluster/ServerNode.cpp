@@ -343,7 +343,7 @@ void ServerNode::promoteStableServers()
 
 void ServerNode::registerRpcHandlers()
 {
-    m_rpc->setRaftHandler([t = m_transport.get()](const QCborValue &body, QString *error) { return t->deliver(body, error); });
+    m_transport->serve(m_rpc);
     m_rpc->setHandler(kApplyMethod, [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
         m_committer.serveApply(args, std::move(reply));
     });

@@ -222,9 +222,18 @@ bool RaftNode::writeUnsynced()
 void RaftNode::armElectionTimer()
 {
     m_clock->cancel(m_electionTimer);
-    const qint64 base = m_state == State::Follower ? m_options.timing.heartbeatTimeout
-                                                   : m_options.timing.electionTimeout;
-    const qint64 delay = base + qint64(m_random() % quint64(base));
+    const Timing &timing = m_options.timing;
+    qint64 delay;
+    if (m_state == State::Follower && m_leaderGone) {
+        // Counted from the last contact, as the lease the leader may still hold is; the random
+        // part keeps the followers that all saw the close from campaigning at the same moment.
+        const qint64 spread = std::max<qint64>(1, timing.heartbeatTimeout / 2);
+        delay = std::max<qint64>(0, m_lastLeaderContact + timing.leaderGoneTimeout() - now())
+            + qint64(m_random() % quint64(spread));
+    } else {
+        const qint64 base = m_state == State::Follower ? timing.heartbeatTimeout : timing.electionTimeout;
+        delay = base + qint64(m_random() % quint64(base));
+    }
     m_electionTimer = m_clock->schedule(delay, [this] {
         m_electionTimer = 0;
         onElectionTimeout();
@@ -246,6 +255,7 @@ void RaftNode::onElectionTimeout()
 void RaftNode::startPreVote()
 {
     m_state = State::PreCandidate;
+    m_preVoteStarted = now();
     m_leader.clear();
     m_votes = { m_id };
     armElectionTimer();
@@ -348,6 +358,7 @@ void RaftNode::becomeLeader()
     qCInfo(lcRaft) << m_id << "became leader in term" << m_term;
     m_state = State::Leader;
     m_leader = m_id;
+    m_leaderGone = false;
     m_clock->cancel(m_electionTimer);
     m_electionTimer = 0;
     m_transferTarget.clear();
@@ -435,12 +446,22 @@ bool RaftNode::acceptLeaderMessage(const Message &m, Message::Type replyType, Me
         send(*reply);
         return false;
     }
+    m_leaderGone = false; // it is alive after all (a reset connection, reconnected)
     if (m.term > m_term || m_state != State::Follower || m_leader != m.from)
         becomeFollower(m.term, m.from);
     else
         armElectionTimer();
     m_lastLeaderContact = now();
     return true;
+}
+
+void RaftNode::connectionLost(const ServerId &id)
+{
+    if (m_state != State::Follower || id.isEmpty() || id != m_leader || m_leaderGone)
+        return;
+    qCInfo(lcRaft) << m_id << "lost the connection from leader" << id << "in term" << m_term;
+    m_leaderGone = true;
+    armElectionTimer();
 }
 
 void RaftNode::handleAppendEntries(const Message &m)
@@ -620,9 +641,12 @@ void RaftNode::handleRequestVote(const Message &m)
     r.to = m.from;
     r.preVote = m.preVote;
     // Leader stickiness (thesis 4.2.3): while a leader is (or recently was) in charge, ignore
-    // campaigns, unless the leader itself handed over (TimeoutNow).
-    const bool sticky = m_state == State::Leader
-        || (m_lastLeaderContact >= 0 && now() - m_lastLeaderContact < m_options.timing.heartbeatTimeout);
+    // campaigns, unless the leader itself handed over (TimeoutNow). Once the connection from the
+    // leader closed, only until its lease has surely run out (the lease reads stay safe).
+    const qint64 stickyMs
+        = m_leaderGone ? m_options.timing.leaderGoneTimeout() : m_options.timing.heartbeatTimeout;
+    const bool sticky
+        = m_state == State::Leader || (m_lastLeaderContact >= 0 && now() - m_lastLeaderContact < stickyMs);
     // A server that knows a configuration ignores candidates outside it (removed servers); one
     // that knows none yet (added while partitioned) must still vote, or a cluster whose new
     // quorum needs it could never elect a leader to send it the log (hashicorp/raft does same).
@@ -635,8 +659,18 @@ void RaftNode::handleRequestVote(const Message &m)
     const quint64 lastTerm = *termAt(last);
     const bool upToDate = m.lastLogTerm > lastTerm || (m.lastLogTerm == lastTerm && m.lastLogIndex >= last);
     if (m.preVote) {
+        // Two followers that saw their leader go at the same moment would both pass pre-vote and
+        // then split the real vote, which costs an election timeout. So between pre-candidates
+        // whose rounds are under way, only the better campaign (the newer log, then the lower
+        // ID) gets a yes. A round older than a heartbeat interval no longer competes: a
+        // pre-candidate that cannot win (cut off from others) never blocks another for long.
+        const bool newerLog
+            = m.lastLogTerm > lastTerm || (m.lastLogTerm == lastTerm && m.lastLogIndex > last);
+        const bool rival = m_state == State::PreCandidate
+            && now() - m_preVoteStarted < m_options.timing.heartbeatInterval() && !newerLog
+            && !(upToDate && m.from < m_id);
         // Granting a pre-vote changes nothing here; the reply carries the future term.
-        if (m.term > m_term && upToDate) {
+        if (m.term > m_term && upToDate && !rival) {
             r.term = m.term;
             r.success = true;
         }
@@ -648,6 +682,9 @@ void RaftNode::handleRequestVote(const Message &m)
     if ((m_votedFor.isEmpty() || m_votedFor == m.from) && upToDate) {
         m_votedFor = m.from;
         persistTermAndVote(); // durable before the vote leaves (5.2)
+        // The candidate gets the usual time to win and reach us; campaigning as soon as our own
+        // leader is gone could depose it before its first heartbeat got here.
+        m_leaderGone = false;
         armElectionTimer();
         r.success = true;
     }

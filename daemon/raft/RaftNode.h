@@ -8,7 +8,9 @@
 // What it implements (section numbers: the Raft paper / Ongaro's thesis):
 // - leader election with randomized timeouts (5.2), pre-vote (thesis 9.6) and leader
 //   stickiness (4.2.3): a server that heard from a leader within the heartbeat timeout ignores
-//   (pre-)votes, so a rejoining partitioned server cannot depose a healthy leader;
+//   (pre-)votes, so a rejoining partitioned server cannot depose a healthy leader; a follower
+//   whose connection from the leader closed campaigns once the leader's lease has run out
+//   (connectionLost), and two simultaneous pre-candidates do not both pass pre-vote;
 // - check-quorum: a leader that has not heard from a quorum within the lease steps down (6.2);
 // - log replication (5.3) with batching (Options::maxAppendEntries), per-follower pipelining
 //   (Options::maxInflight) and fast conflict backtracking by term (5.3, "optimization");
@@ -82,6 +84,13 @@ public:
 
     // A message from the transport.
     void receive(const Message &message);
+    // The transport's connection from `id` closed (the peer closed it or it broke). If `id` is
+    // the leader this follower follows, that leader has most likely died: the follower stops
+    // waiting out the heartbeat timeout and campaigns once the leader's lease has surely run out
+    // (Timing::leaderGoneTimeout). A leader that is still alive reconnects with its next
+    // heartbeat, which makes the follower wait the full timeout again; the other followers stay
+    // sticky meanwhile, so a reset connection alone never moves the leadership.
+    void connectionLost(const ServerId &id);
 
     // Leader only: appends a command, replicates it, calls `done` once it is applied here.
     void propose(const QByteArray &command, ApplyDone done);
@@ -220,6 +229,8 @@ private:
     quint64 m_snapTerm = 0;
     std::map<quint64, Configuration> m_configs; // snapshot's at m_snapIndex, then the log's
     qint64 m_lastLeaderContact = -1;
+    bool m_leaderGone = false; // the connection from m_leader closed after our last contact
+    qint64 m_preVoteStarted = 0;
     qint64 m_bootMs = 0;
 
     Clock::TimerId m_electionTimer = 0;

@@ -135,6 +135,12 @@ struct Timing
     qint64 leaderLeaseTimeout = 500;
     // How often the leader sends heartbeats: heartbeatTimeout / 10, as hashicorp/raft does.
     qint64 heartbeatInterval() const { return std::max<qint64>(1, heartbeatTimeout / 10); }
+    // A follower that saw the connection from its leader close (the leader's process died and its
+    // kernel closed the socket) need not wait out heartbeatTimeout: it is sticky only this long
+    // after its last contact, and campaigns at a random time in [this, this + heartbeatTimeout/2).
+    // 1.6 leases: the leader's lease has run out by then unless its clock runs 1.6x slower than
+    // the follower's (the full heartbeat timeout tolerates 2x). 800 ms at raft_multiplier 1.
+    qint64 leaderGoneTimeout() const { return std::min(heartbeatTimeout, leaderLeaseTimeout * 8 / 5); }
 
     static Timing fromMultiplier(int raftMultiplier); // 1..10; out-of-range values are clamped
     static Timing devMode();                          // Consul -dev: 52 / 35 / 20 ms

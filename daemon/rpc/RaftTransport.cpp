@@ -1,6 +1,7 @@
 #include "rpc/RaftTransport.h"
 #include "rpc/RaftCodec.h"
 #include "rpc/RpcLogging.h"
+#include "rpc/RpcServer.h"
 
 #include "raft/RaftNode.h"
 
@@ -36,7 +37,14 @@ void RaftTransport::send(const raft::Message &message)
     m_pool->sendRaft(address, QCborArray{encodeRaftMessage(message), m_localAddress});
 }
 
-bool RaftTransport::deliver(const QCborValue &body, QString *error)
+void RaftTransport::serve(RpcServer *server)
+{
+    server->setRaftHandler([this](const QCborValue &body, quintptr connection,
+                               QString *error) { return deliver(body, connection, error); },
+        [this](quintptr connection) { connectionClosed(connection); });
+}
+
+bool RaftTransport::deliver(const QCborValue &body, quintptr connection, QString *error)
 {
     const QCborArray parts = body.toArray();
     raft::Message message;
@@ -54,9 +62,27 @@ bool RaftTransport::deliver(const QCborValue &body, QString *error)
         return true;
     }
     m_learned.insert(message.from, parts.at(1).toString());
+    // A server that reconnected (its old connection may close later, or already did) is tracked
+    // on its newest connection only: closing an older one says nothing about it.
+    const quintptr previous = m_connectionOf.value(message.from);
+    if (previous != connection) {
+        m_senderOn.remove(previous);
+        m_connectionOf.insert(message.from, connection);
+        m_senderOn.insert(connection, message.from);
+    }
     ++m_received;
     m_node->receive(message);
     return true;
+}
+
+void RaftTransport::connectionClosed(quintptr connection)
+{
+    const raft::ServerId from = m_senderOn.take(connection);
+    if (from.isEmpty())
+        return;
+    m_connectionOf.remove(from);
+    if (m_node)
+        m_node->connectionLost(from);
 }
 
 } // namespace qonsul::rpc

@@ -76,6 +76,8 @@ void RpcServer::onNewConnection()
                 return;
             if (--m_perClient[peer] <= 0)
                 m_perClient.remove(peer);
+            if (m_closedHandler)
+                m_closedHandler(quintptr(connection));
             connection->deleteLater();
         });
     }
@@ -86,7 +88,7 @@ void RpcServer::onFrame(FramedSocket *connection, const Frame &frame)
     switch (frame.type) {
     case FrameType::Raft: {
         QString error = u"this agent is not a server"_s;
-        if (!m_raftHandler || !m_raftHandler(frame.body, &error))
+        if (!m_raftHandler || !m_raftHandler(frame.body, quintptr(connection), &error))
             connection->refuse(u"bad raft message: %1"_s.arg(error));
         return;
     }

@@ -32,14 +32,21 @@ public:
     // connection closed are dropped.
     using Reply = std::function<void(const QCborValue &result, const QString &error)>;
     using Handler = std::function<void(const QCborValue &args, Reply reply)>;
-    // Takes one Raft frame's body; false with *error refuses the frame.
-    using RaftHandler = std::function<bool(const QCborValue &body, QString *error)>;
+    // Takes one Raft frame's body and the connection it came on (the same value for every frame
+    // of one connection, until that connection closes); false with *error refuses the frame.
+    using RaftHandler = std::function<bool(const QCborValue &body, quintptr connection, QString *error)>;
+    // A connection closed (the peer closed it, or it broke): the value RaftHandler was given.
+    using ClosedHandler = std::function<void(quintptr connection)>;
 
     explicit RpcServer(Options options, QObject *parent = nullptr);
     ~RpcServer() override;
 
     void setHandler(const QString &method, Handler handler);
-    void setRaftHandler(RaftHandler handler) { m_raftHandler = std::move(handler); }
+    void setRaftHandler(RaftHandler handler, ClosedHandler closed = {})
+    {
+        m_raftHandler = std::move(handler);
+        m_closedHandler = std::move(closed);
+    }
 
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     quint16 port() const;
@@ -57,6 +64,7 @@ private:
     QTcpServer *m_server;
     QHash<QString, Handler> m_handlers;
     RaftHandler m_raftHandler;
+    ClosedHandler m_closedHandler;
     QSet<FramedSocket *> m_connections;
     QHash<QHostAddress, int> m_perClient;
     quint64 m_refused = 0;

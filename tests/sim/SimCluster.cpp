@@ -464,7 +464,9 @@ Options SimCluster::simOptions()
 SimCluster::SimCluster(const Params &params)
     : m_params(params)
     , m_random(params.seed)
-    , m_network(&m_clock, m_random.fork(), [this](const Message &m) { deliver(m); })
+    , m_network(
+          &m_clock, m_random.fork(), [this](const Message &m) { deliver(m); },
+          [this](const ServerId &at, const ServerId &peer) { connectionLost(at, peer); })
 {
     for (int i = 0; i < params.servers; ++i) {
         auto s = std::make_unique<Host>();
@@ -577,6 +579,22 @@ void SimCluster::crashNow(int server)
     s.snapshotRunner.reset();
     s.fsm.reset();
     s.crashArmed = false;
+    m_network.closeConnections(s.id, ids());
+}
+
+void SimCluster::resetConnections(int server)
+{
+    trace(u"reset the connections from %1"_s.arg(idOf(server)));
+    m_network.closeConnections(idOf(server), ids());
+}
+
+void SimCluster::connectionLost(const ServerId &at, const ServerId &peer)
+{
+    const int i = int(ids().indexOf(at));
+    RaftNode *n = node(i);
+    trace(u"%1 sees its connection from %2 close%3"_s.arg(at, peer, n ? QString() : u" (down)"_s));
+    if (n)
+        event(i, [&] { n->connectionLost(peer); });
 }
 
 void SimCluster::crash(int server)
@@ -628,7 +646,9 @@ void SimCluster::deliver(const Message &message)
         RaftNode *n = node(i);
         if (m_params.trace && message.type != Message::Type::Heartbeat && message.type != Message::Type::HeartbeatResponse) {
             trace(u"%1 -> %2 %3 term %4 prev %5/%6 n=%7 commit %8 ok=%9 match %10 reject %11 hint %12/%13%14"_s
-                      .arg(message.from, message.to, QLatin1StringView(toString(message.type))).arg(message.term)
+                      .arg(message.from, message.to,
+                           QLatin1StringView(toString(message.type)) + (message.preVote ? u" (pre-vote)"_s : QString()))
+                      .arg(message.term)
                       .arg(message.prevLogIndex).arg(message.prevLogTerm).arg(message.entries.size())
                       .arg(message.leaderCommit).arg(message.success).arg(message.matchIndex).arg(message.rejectIndex)
                       .arg(message.conflictIndex).arg(message.conflictTerm).arg(n ? QString() : u" (down)"_s));

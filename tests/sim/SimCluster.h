@@ -125,8 +125,11 @@ public:
     SimRandom &random() { return m_random; }
     InvariantChecker &invariants() { return m_checker; }
 
+    // A crash closes the server's connections: the others learn it one latency later.
     void crash(int server);
     void restart(int server);
+    // The connections from a live server close (reset by something between), as after a crash.
+    void resetConnections(int server);
     void armCrashOnWrite(int server);
     // A full disk: log and snapshot writes fail (nothing changes), a term or vote write stops the
     // server, as the SQLite stores do. Until cleared; disarmCrashes() clears it too.
@@ -178,6 +181,7 @@ private:
     struct Host;
 
     void deliver(const raft::Message &message);
+    void connectionLost(const raft::ServerId &at, const raft::ServerId &peer);
     int anyLeader();
     void crashNow(int server);
 

@@ -4,11 +4,21 @@
 
 namespace qonsul::sim {
 
-SimNetwork::SimNetwork(test::SimClock *clock, SimRandom random, Deliver deliver)
+SimNetwork::SimNetwork(test::SimClock *clock, SimRandom random, Deliver deliver, ConnectionLost lost)
     : m_clock(clock)
     , m_random(random)
     , m_deliver(std::move(deliver))
+    , m_lost(std::move(lost))
 {
+}
+
+void SimNetwork::closeConnections(const raft::ServerId &id, const QList<raft::ServerId> &all)
+{
+    for (const raft::ServerId &other : all) {
+        if (other == id || !connected(id, other))
+            continue;
+        m_clock->schedule(m_faults.maxLatencyMs, [this, other, id] { m_lost(other, id); });
+    }
 }
 
 void SimNetwork::isolate(const raft::ServerId &id, const QList<raft::ServerId> &all)

@@ -1,7 +1,8 @@
 #pragma once
 // The simulated network between Raft servers: every message becomes a SimClock event after a
 // seeded latency. It can drop, duplicate and reorder (independent latencies), cut single
-// directed links (asymmetric partitions), split the cluster, isolate a server and heal.
+// directed links (asymmetric partitions), split the cluster, isolate a server and heal, and
+// close a server's connections (as its kernel does when its process dies).
 #include "raft/Types.h"
 #include "SimRandom.h"
 
@@ -26,10 +27,16 @@ public:
         double duplicateRate = 0.0; // delivered twice, with independent latencies
     };
     using Deliver = std::function<void(const raft::Message &)>;
+    // `at` learns that its connection from `peer` closed.
+    using ConnectionLost = std::function<void(const raft::ServerId &at, const raft::ServerId &peer)>;
 
-    SimNetwork(test::SimClock *clock, SimRandom random, Deliver deliver);
+    SimNetwork(test::SimClock *clock, SimRandom random, Deliver deliver, ConnectionLost lost);
 
     void send(const raft::Message &message);
+    // `id`'s connections to the other servers close: every server that `id` can reach learns it
+    // after the largest current latency, behind what `id` sent it before (a FIN follows the data
+    // on its connection). Never dropped: TCP retransmits a FIN.
+    void closeConnections(const raft::ServerId &id, const QList<raft::ServerId> &all);
 
     Faults &faults() { return m_faults; }
     void cut(const raft::ServerId &from, const raft::ServerId &to) { m_cut.insert(link(from, to)); }
@@ -50,6 +57,7 @@ private:
     test::SimClock *m_clock;
     SimRandom m_random;
     Deliver m_deliver;
+    ConnectionLost m_lost;
     Faults m_faults;
     QSet<QString> m_cut;
     quint64 m_sent = 0;

@@ -343,11 +343,14 @@ int runFailover(const Options &o)
     long n = 0, failed = 0;
     const Clock::time_point start = Clock::now();
     Clock::time_point killedAt {}, lastOkBefore = start;
+    long long killedUnixMs = 0; // to line the servers' log timestamps up with the kill
     bool killed = false;
     while (msSince(start) < 20000) {
         if (!killed && msSince(start) >= o.killAfterMs) {
             kill(o.killPid, SIGKILL);
             killedAt = Clock::now();
+            killedUnixMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
             killed = true;
         }
         const bool ok = requestOnce(o, &fd, n++, 1000);
@@ -362,8 +365,9 @@ int runFailover(const Options &o)
             continue;
         }
         // A write that was sent before the kill and answered after it counts: it was accepted then.
-        std::printf("RESULT target=%s failover_ms=%.1f last_write_before_kill_ms=%.1f failed_attempts=%ld writes_before=%ld\n",
-                    o.target.c_str(), msSince(killedAt, t), msSince(lastOkBefore, killedAt), failed, n - 1);
+        std::printf("RESULT target=%s failover_ms=%.1f last_write_before_kill_ms=%.1f failed_attempts=%ld writes_before=%ld "
+                    "killed_unix_ms=%lld\n",
+                    o.target.c_str(), msSince(killedAt, t), msSince(lastOkBefore, killedAt), failed, n - 1, killedUnixMs);
         if (fd >= 0)
             close(fd);
         return 0;

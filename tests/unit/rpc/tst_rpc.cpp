@@ -1,7 +1,9 @@
 // The server RPC: frame codec and its refusals, the Raft message codec, requests through the
 // connection pool against a real listener on loopback (reuse, errors, timeouts, refused frames,
-// a port that does not speak the protocol), and three Raft nodes electing a leader and
-// committing over the transport.
+// a port that does not speak the protocol), three Raft nodes electing a leader and committing
+// over the transport, and a follower that learns from the transport that the connection from
+// its leader closed.
+#include "SimClock.h"
 #include "TestSupport.h"
 #include "raft/MemoryStores.h"
 #include "raft/RaftNode.h"
@@ -109,6 +111,7 @@ private Q_SLOTS:
     void timeoutsAndUnreachableServers();
     void nonQonsulPortGivesClearError();
     void threeNodesOverTransport();
+    void closedLeaderConnectionReachesFollower();
 };
 
 void TestRpc::frameRoundTripByteByByte()
@@ -321,7 +324,7 @@ void TestRpc::serverRefusesBadFrames()
     QString error;
     QVERIFY(server.listen(QHostAddress::LocalHost, 0, &error));
     server.setHandler(u"Test.Echo"_s, [](const QCborValue &args, RpcServer::Reply reply) { reply(args, {}); });
-    server.setRaftHandler([](const QCborValue &, QString *error) {
+    server.setRaftHandler([](const QCborValue &, quintptr, QString *error) {
         *error = u"not a raft message"_s;
         return false;
     });
@@ -430,7 +433,7 @@ void TestRpc::threeNodesOverTransport()
         config.servers.append(raft::Server{u"n%1"_s.arg(i), address});
         p.pool = std::make_unique<ConnectionPool>(ConnectionPool::Options{});
         p.transport = std::make_unique<RaftTransport>(p.pool.get(), address);
-        p.server->setRaftHandler([t = p.transport.get()](const QCborValue &body, QString *error) { return t->deliver(body, error); });
+        p.transport->serve(p.server.get());
     }
     for (int i = 0; i < 3; ++i) {
         Peer &p = peers[i];
@@ -470,6 +473,88 @@ void TestRpc::threeNodesOverTransport()
     for (Peer &p : peers)
         p.node.reset(); // before the clock: nodes cancel their timers
     clock.cancelAll();
+}
+
+// A follower's Raft node on a real RpcServer and transport, on a simulated clock with no random
+// part in its timeouts; a "leader" that is only a connection pool sending it heartbeats. When
+// the connection the leader's messages came on closes, the follower campaigns once
+// leaderGoneTimeout has passed since its last contact (800 ms at raft_multiplier 1) instead of
+// the heartbeat timeout (1000 ms); an older connection of a leader that reconnected does not count.
+void TestRpc::closedLeaderConnectionReachesFollower()
+{
+    test::SimClock clock;
+    RpcServer server(RpcServer::Options {});
+    QString error;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0, &error));
+    const QString followerAddress = u"127.0.0.1:%1"_s.arg(server.port());
+    const QString leaderAddress = u"127.0.0.1:%1"_s.arg(test::freeTcpPort());
+    ConnectionPool followerPool(ConnectionPool::Options {});
+    RaftTransport transport(&followerPool, followerAddress);
+    transport.serve(&server);
+    raft::MemoryLogStore log;
+    raft::MemoryStableStore stable;
+    raft::MemorySnapshotStore snapshots;
+    struct Nothing final : raft::StateMachine
+    {
+        std::any apply(const raft::LogEntry &) override { return {}; }
+        std::function<QByteArray()> capture() const override
+        {
+            return [] { return QByteArray(); };
+        }
+        bool restore(const QByteArray &, const raft::SnapshotMeta &) override { return true; }
+    } fsm;
+    raft::RaftNode::Deps deps;
+    deps.id = u"follower"_s;
+    deps.clock = &clock;
+    deps.transport = &transport;
+    deps.log = &log;
+    deps.stable = &stable;
+    deps.snapshots = &snapshots;
+    deps.fsm = &fsm;
+    deps.random = [] { return quint64(0); };
+    deps.options.timing = raft::Timing::fromMultiplier(1);
+    raft::RaftNode node(deps);
+    transport.setNode(&node);
+    QVERIFY(node.bootstrap(raft::Configuration {
+        { raft::Server { u"leader"_s, leaderAddress }, raft::Server { u"follower"_s, followerAddress },
+            raft::Server { u"other"_s, u"127.0.0.1:%1"_s.arg(test::freeTcpPort()) } } }));
+    quint64 heartbeats = 0;
+    auto heartbeat = [&](ConnectionPool &pool) {
+        raft::Message m;
+        m.type = raft::Message::Type::Heartbeat;
+        m.from = u"leader"_s;
+        m.to = u"follower"_s;
+        m.term = 1;
+        m.stamp = clock.monotonicMs();
+        pool.sendRaft(followerAddress, QCborArray { encodeRaftMessage(m), leaderAddress });
+        const quint64 before = heartbeats++;
+        QTRY_COMPARE(transport.received(), before + 1);
+    };
+    auto leaderPool = std::make_unique<ConnectionPool>(ConnectionPool::Options {});
+    heartbeat(*leaderPool);
+    QCOMPARE(node.leaderId(), u"leader"_s);
+
+    // The leader reconnects (a new connection carries its next heartbeat), then the old one
+    // closes: the leader is alive, the follower keeps its usual timeout.
+    auto newer = std::make_unique<ConnectionPool>(ConnectionPool::Options {});
+    clock.advance(100);
+    heartbeat(*newer);
+    leaderPool.reset(); // closes the older connection
+    QTRY_COMPARE(server.connectionCount(), 1);
+    clock.advance(900);
+    QCOMPARE(node.state(), raft::RaftNode::State::Follower);
+    QCOMPARE(node.leaderId(), u"leader"_s);
+
+    // Its newest connection closes (the leader's process died): 800 ms after the last contact
+    // the follower campaigns, 200 ms before the heartbeat timeout would have let it.
+    heartbeat(*newer);
+    newer.reset();
+    QTRY_COMPARE(server.connectionCount(), 0);
+    clock.advance(799);
+    QCOMPARE(node.state(), raft::RaftNode::State::Follower);
+    clock.advance(1);
+    QCOMPARE(node.state(), raft::RaftNode::State::PreCandidate);
+    transport.setNode(nullptr);
 }
 
 QTEST_GUILESS_MAIN(TestRpc)
