@@ -244,9 +244,15 @@ bool Agent::start(QString *error)
     if (m_config.ports.http >= 0) {
         http::HttpLimits limits;
         limits.bodyLimit = [this](const http::HttpRequest &head) { return m_api->bodyLimit(head); };
+        // http_config.response_headers, as Consul's HTTP handlers set them (canonical names, an
+        // endpoint's own header of that name winning); read once: Consul does not reload them.
+        http::HttpResponse extra;
+        for (auto it = m_config.httpResponseHeaders.cbegin(); it != m_config.httpResponseHeaders.cend(); ++it)
+            extra.setHeader(http::canonicalHeaderKey(it.key().toUtf8()), it.value().toUtf8());
         // Consul marks every answer of an agent that translates addresses (docs: translate_wan_addrs).
         if (m_config.translateWanAddrs)
-            limits.responseHeaders.append(qMakePair(QByteArray("X-Consul-Translate-Addresses"), QByteArray("true")));
+            extra.setHeader("X-Consul-Translate-Addresses", "true");
+        limits.responseHeaders = extra.headers;
         const QStringList addrs = m_config.httpAddrs.isEmpty() ? m_config.clientAddrs : m_config.httpAddrs;
         for (const QString &addr : addrs) {
             auto *server = new http::HttpServer(

@@ -5,6 +5,7 @@
 #include "http/HttpServer.h"
 
 #include <QEvent>
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -144,6 +145,24 @@ bool hasLineBreak(QByteArrayView v)
             return true;
     }
     return false;
+}
+
+// One header field; dropped when its name would corrupt the response (as Go's net/http drops
+// invalid names), line breaks in the value turned into spaces.
+void appendField(QByteArray &out, const QByteArray &name, const QByteArray &value)
+{
+    if (name.isEmpty() || hasLineBreak(name) || name.contains(':'))
+        return;
+    out.append(name);
+    out.append(": ", 2);
+    if (hasLineBreak(value)) {
+        QByteArray flat = value;
+        flat.replace('\r', ' ').replace('\n', ' ');
+        out.append(flat);
+    } else {
+        out.append(value);
+    }
+    out.append("\r\n", 2);
 }
 
 bool connectionHasClose(QByteArrayView value)
@@ -479,7 +498,8 @@ void HttpConnection::dispatch(HttpRequest &&request)
     m_server->m_handler(request, std::move(responder));
 }
 
-void HttpConnection::appendHead(QByteArray &out, int status, const HeaderList &headers, bool &close)
+void HttpConnection::appendHead(QByteArray &out, int status, const HeaderList &headers, bool &close,
+                                bool withExtraHeaders)
 {
     if (status < 100 || status > 999)
         status = 500;
@@ -514,24 +534,17 @@ void HttpConnection::appendHead(QByteArray &out, int status, const HeaderList &h
         default:
             break;
         }
-        if (name.isEmpty() || hasLineBreak(name) || name.contains(':'))
-            continue; // would corrupt the response
-        out.append(name);
-        out.append(": ", 2);
-        if (hasLineBreak(h.second)) {
-            QByteArray value = h.second;
-            value.replace('\r', ' ').replace('\n', ' ');
-            out.append(value);
-        } else {
-            out.append(h.second);
-        }
-        out.append("\r\n", 2);
+        appendField(out, name, h.second);
     }
-    for (const auto &h : m_limits.responseHeaders) {
-        out.append(h.first);
-        out.append(": ", 2);
-        out.append(h.second);
-        out.append("\r\n", 2);
+    if (withExtraHeaders) {
+        // The handler's own field of that name wins, as a Consul endpoint overrides
+        // http_config.response_headers.
+        for (const auto &h : m_limits.responseHeaders) {
+            const bool own = std::any_of(headers.cbegin(), headers.cend(),
+                                         [&](const auto &mine) { return equalsIgnoreCase(mine.first, h.first); });
+            if (!own)
+                appendField(out, h.first, h.second);
+        }
     }
     out.append("Date: ", 6);
     out.append(httpDateNow());
@@ -682,8 +695,10 @@ void HttpConnection::sendError(int status, const QByteArray &reason)
 {
     bool close = true;
     QByteArray out;
+    // The connection's own error (as Go's net/http answers it): no handler ran, so none of the
+    // headers the agent adds to its handlers' answers.
     appendHead(out, status,
-        { { QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/plain; charset=utf-8") } }, close);
+        { { QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/plain; charset=utf-8") } }, close, false);
     out.append("Content-Length: ", 16);
     appendDecimal(out, reason.size() + 1);
     out.append("\r\nConnection: close\r\n\r\n", 23);

@@ -62,7 +62,8 @@ private:
     void processInput();
     void settlePeerDone();
     void dispatch(HttpRequest &&request);
-    void appendHead(QByteArray &out, int status, const HeaderList &headers, bool &close);
+    // `withExtraHeaders`: add HttpLimits::responseHeaders (a handler's answer, not our own errors).
+    void appendHead(QByteArray &out, int status, const HeaderList &headers, bool &close, bool withExtraHeaders = true);
     void finishResponse(bool close);
     void sendError(int status, const QByteArray &reason);
     void startClose(bool linger);

@@ -104,6 +104,22 @@ QByteArray HttpResponse::header(QByteArrayView name) const
     return {};
 }
 
+QByteArray canonicalHeaderKey(QByteArrayView name)
+{
+    static constexpr QByteArrayView kTokenPunctuation = "!#$%&'*+-.^_`|~";
+    QByteArray out(name.data(), name.size());
+    bool upper = true;
+    for (char &c : out) {
+        const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alpha && !(c >= '0' && c <= '9') && !kTokenPunctuation.contains(c))
+            return name.toByteArray();
+        if (alpha)
+            c = upper ? char(c & ~0x20) : char(c | 0x20);
+        upper = c == '-';
+    }
+    return out;
+}
+
 HttpResponse HttpResponse::text(int status, const QString &body)
 {
     HttpResponse r;

@@ -44,6 +44,10 @@ struct HttpResponse
     static HttpResponse json(const QByteArray &body); // 200, application/json
 };
 
+// Go's http.CanonicalHeaderKey: "x-custom-header" -> "X-Custom-Header"; a name with a byte that
+// is not a token character is returned as it is.
+QByteArray canonicalHeaderKey(QByteArrayView name);
+
 // The standard reason phrase ("Not Found"); "Unknown" for codes without one.
 QByteArray statusReason(int status);
 

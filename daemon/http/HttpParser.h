@@ -21,8 +21,9 @@ struct HttpLimits
     std::function<qsizetype(const HttpRequest &head)> bodyLimit;
     int idleTimeoutMs = 120000; // no request in progress (and none being answered); <= 0: never
     int headerTimeoutMs = 10000; // a started request head must complete within this; <= 0: never
-    // Header fields every response carries, after the handler's own (an agent with
-    // translate_wan_addrs: X-Consul-Translate-Addresses).
+    // Header fields every answer of the handler carries, after its own, unless it set a field of
+    // that name itself (http_config.response_headers; with translate_wan_addrs,
+    // X-Consul-Translate-Addresses). Not on the connection's own error replies.
     HeaderList responseHeaders;
 };
 

@@ -177,6 +177,8 @@ private Q_SLOTS:
     void headRequest();
     void statusWithoutBody();
     void handlerHeadersSanitized();
+    void extraResponseHeaders();
+    void canonicalHeaderKeys();
     void deferredReplyClientDisconnects();
     void deferredReplyOutlivesIdleTimeout();
     void onClosedSetAfterDisconnect();
@@ -394,6 +396,58 @@ void TestHttpServer::handlerHeadersSanitized()
     QCOMPARE(r->header("x-split"), QByteArray("a  Injected: yes"));
     QVERIFY(!r->hasHeader("injected"));
     QCOMPARE(r->headers.size(), 4); // content-type, x-split, date, content-length
+}
+
+void TestHttpServer::extraResponseHeaders()
+{
+    HttpLimits limits;
+    limits.responseHeaders = { { "X-Extra", "1" }, { "Content-Type", "from-limits" } };
+    auto server = start(limits, [](const HttpRequest &request, std::shared_ptr<HttpResponder> r) {
+        if (request.path == u"/stream") {
+            r->beginStream(200, {});
+            r->writeChunk("x");
+            r->endStream();
+            return;
+        }
+        r->send(HttpResponse::text(404, QStringLiteral("nope")));
+    });
+    Client client(server->serverPort());
+    QVERIFY(client.waitConnected());
+    client.send(get("/"));
+    auto r = client.read();
+    QVERIFY(r);
+    QCOMPARE(r->status, 404);
+    QCOMPARE(r->header("x-extra"), QByteArray("1"));
+    // The handler's own field of that name wins, and there is one of it.
+    QCOMPARE(r->header("content-type"), QByteArray("text/plain; charset=utf-8"));
+    QCOMPARE(std::count_if(r->headers.cbegin(), r->headers.cend(), [](const auto &h) { return h.first == "content-type"; }), 1);
+    client.send(get("/stream"));
+    r = client.read();
+    QVERIFY(r);
+    QVERIFY(r->chunked);
+    QCOMPARE(r->header("x-extra"), QByteArray("1"));
+    QCOMPARE(r->header("content-type"), QByteArray("from-limits"));
+
+    // The connection's own error: no handler ran, none of them.
+    Client bad(server->serverPort());
+    QVERIFY(bad.waitConnected());
+    bad.send("GARBAGE\r\n\r\n");
+    r = bad.read();
+    QVERIFY(r);
+    QCOMPARE(r->status, 400);
+    QVERIFY(!r->hasHeader("x-extra"));
+    QCOMPARE(r->header("content-type"), QByteArray("text/plain; charset=utf-8"));
+}
+
+void TestHttpServer::canonicalHeaderKeys()
+{
+    QCOMPARE(canonicalHeaderKey("access-control-allow-origin"), QByteArray("Access-Control-Allow-Origin"));
+    QCOMPARE(canonicalHeaderKey("X-FRAME-options"), QByteArray("X-Frame-Options"));
+    QCOMPARE(canonicalHeaderKey("x-consul-index"), QByteArray("X-Consul-Index"));
+    QCOMPARE(canonicalHeaderKey("a1-b_2"), QByteArray("A1-B_2"));
+    QCOMPARE(canonicalHeaderKey("-x--y"), QByteArray("-X--Y"));
+    QCOMPARE(canonicalHeaderKey("bad name"), QByteArray("bad name")); // not a token: as it is
+    QCOMPARE(canonicalHeaderKey(""), QByteArray());
 }
 
 void TestHttpServer::deferredReplyClientDisconnects()
