@@ -526,10 +526,13 @@ void Memberlist::gossipTick()
 {
     m_gossipTimer = after(m_config.gossipIntervalMs, [this] { gossipTick(); });
     const qint64 now = m_clock->monotonicMs();
+    // As memberlist: a dead member still gets gossip for a while (it may only seem dead, and
+    // learns it so it can refute), one that left never: it is gone, and every transmit spent on it
+    // is one fewer for the members still here (each broadcast goes out a fixed number of times).
     const QList<QString> targets = randomNodes(m_config.gossipNodes, [&](const NodeInfo &n) {
         if (n.state == NodeState::Alive || n.state == NodeState::Suspect)
             return true;
-        return now - n.stateChangeMs <= m_config.gossipToTheDeadMs;
+        return n.state == NodeState::Dead && now - n.stateChangeMs <= m_config.gossipToTheDeadMs;
     });
     for (const QString &t : targets) {
         QList<QByteArray> parts = m_broadcasts.take(0, m_config.packetBudget - 2, retransmitLimit());

@@ -170,13 +170,17 @@ private Q_SLOTS:
         const HttpResult fired = httpRequest("PUT", m_nodes[1].agent->baseUrl() + QStringLiteral("/v1/event/fire/deploy"), "v42");
         QCOMPARE(fired.status, 200);
         const QString id = QJsonDocument::fromJson(fired.body).object().value(u"ID").toString();
+        // Gossip alone reaches every agent only almost always: at 5 members each passes the event
+        // on 4 times to random members, and all of them miss one member in ~0.7% of runs (2 of
+        // 300 simulated runs without loss; serf's queues have the same limit). That member gets
+        // it at its next push/pull, which every member runs every 30 s with a peer that has it.
         for (int i = 0; i < kAgents; ++i) {
             QVERIFY2(waitFor([&] {
                          const HttpResult r = httpRequest("GET", m_nodes[i].agent->baseUrl() + QStringLiteral("/v1/event/list?name=deploy"));
                          const QJsonArray events = QJsonDocument::fromJson(r.body).array();
                          return events.size() == 1 && events.at(0).toObject().value(u"ID").toString() == id
                              && events.at(0).toObject().value(u"Payload").toString() == u"djQy";
-                     }, 20000),
+                     }, 40000),
                      qPrintable(m_nodes[i].name));
         }
     }
