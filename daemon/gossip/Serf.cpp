@@ -308,8 +308,13 @@ void Serf::mergeRemoteState(const QByteArray &state, bool join)
         return;
     }
     const SerfPushPull &pp = std::get<SerfPushPull>(*message);
+    // As serf: both clocks witness the remote's (minus one: nothing was sent at that time yet).
+    // Without the event clock, a member that joined through one holding none of the recent
+    // events fired below the minimum event time the join set, and dropped its own event.
     if (pp.ltime > 0)
         witness(m_clockTime, pp.ltime - 1);
+    if (pp.eventLTime > 0)
+        witness(m_eventClock, pp.eventLTime - 1);
     for (const QString &name : pp.leftMembers)
         handleLeaveIntent(LeaveIntent{pp.statusLTimes.value(name), name, false});
     for (auto it = pp.statusLTimes.cbegin(); it != pp.statusLTimes.cend(); ++it) {

@@ -387,6 +387,43 @@ private Q_SLOTS:
         }
     }
 
+    // A member joins through one that holds none of the pool's past events (it joined after
+    // them and ignored them), so the join tells it the pool's event time but no event to witness
+    // it by: serf witnesses the push/pull's event clock itself. Without that, the new member's
+    // first event went out below the minimum event time its join had set and was dropped by the
+    // member itself: nobody received it.
+    void eventFiredRightAfterJoiningIsDelivered()
+    {
+        Sim sim(13);
+        sim.add(4);
+        sim.start(0);
+        sim.start(3);
+        sim.join(3, 0);
+        QVERIFY(sim.runUntil([&] { return sim.converged(2); }, 30000) >= 0);
+        QString error;
+        for (int e = 0; e < 5; ++e)
+            QVERIFY(sim.net.serf(0)->fireEvent(QStringLiteral("old-%1").arg(e), "x", &error));
+        sim.clock.advance(10000); // passed on as often as they go, then no longer gossiped
+        QCOMPARE(sim.events[3].size(), 5);
+        sim.start(1);
+        sim.join(1, 0);
+        QVERIFY(sim.runUntil([&] { return sim.converged(3); }, 30000) >= 0);
+        sim.start(2);
+        bool joined = false;
+        sim.net.serf(2)->join({sim.net.address(1)}, [&](int n, const QString &) { joined = n == 1; });
+        QVERIFY(sim.runUntil([&] { return joined; }, 30000, 10) >= 0);
+        QVERIFY(sim.net.serf(2)->fireEvent(QStringLiteral("new"), "y", &error));
+        QVERIFY(sim.runUntil([&] {
+            for (int i : sim.live()) {
+                if (sim.events[i].value(QStringLiteral("new")) != 1)
+                    return false;
+            }
+            return true;
+        }, 5000) >= 0);
+        for (int i : {1, 2})
+            QVERIFY(!sim.events[i].contains(QStringLiteral("old-0"))); // a joiner does not replay the past
+    }
+
     void coordinatesEstimateRoundTrips()
     {
         // Links take 1-20 ms each way here, so round trips average about 21 ms.
