@@ -3,37 +3,34 @@
 // unknown paths, 405s, the index page and streamed answers included), an endpoint's own header
 // of that name wins, the connection's own error replies (a malformed request) carry none, and a
 // reload does not change them (Consul reads them once, at start).
-#include "AgentProcess.h"
+#include "DevAgentTest.h"
 #include "TestSupport.h"
 
 #include <QDeadlineTimer>
 #include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QtTest>
 
-using qonsul::test::AgentProcess;
+using qonsul::test::DevAgentTest;
 using qonsul::test::HttpResult;
-using qonsul::test::httpRequest;
 using qonsul::test::writeFile;
 
-class TestResponseHeaders : public QObject
+class TestResponseHeaders : public DevAgentTest
 {
     Q_OBJECT
 
-    QTemporaryDir m_dir;
-    QString m_configPath;
-    std::unique_ptr<AgentProcess> m_agent;
-
-    HttpResult request(const QByteArray &method, const QString &path, const QByteArray &body = {})
+public:
+    TestResponseHeaders()
+        : DevAgentTest(R"({"http_config": {"response_headers": {
+            "access-control-allow-origin": "*", "X-Frame-Options": "DENY", "x-consul-index": "from-config"}}})")
     {
-        return httpRequest(method, m_agent->baseUrl() + path, body);
     }
 
+private:
     // The head of the answer to `bytes` sent on a fresh connection, exactly as it came.
     QByteArray rawHead(const QByteArray &bytes)
     {
         QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_agent->httpPort());
+        socket.connectToHost(QHostAddress::LocalHost, m_agent.httpPort());
         if (!socket.waitForConnected(5000))
             return {};
         socket.write(bytes);
@@ -47,18 +44,6 @@ class TestResponseHeaders : public QObject
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QVERIFY(m_dir.isValid());
-        m_configPath = m_dir.filePath(QStringLiteral("headers.json"));
-        QVERIFY(writeFile(m_configPath, R"({"http_config": {"response_headers": {
-            "access-control-allow-origin": "*", "X-Frame-Options": "DENY", "x-consul-index": "from-config"}}})"));
-        m_agent = std::make_unique<AgentProcess>(QStringList{QStringLiteral("-config-file"), m_configPath});
-        QVERIFY(m_agent->start());
-    }
-
-    void cleanupTestCase() { m_agent.reset(); }
-
     void everyApiAnswerCarriesThem_data()
     {
         QTest::addColumn<QByteArray>("method");
@@ -98,7 +83,7 @@ private Q_SLOTS:
 
     void endpointHeaderWins()
     {
-        QCOMPARE(request("PUT", QStringLiteral("/v1/kv/headers/a"), "1").status, 200);
+        QCOMPARE(put(QStringLiteral("/v1/kv/headers/a"), "1").status, 200);
         const QByteArray head = rawHead("GET /v1/kv/headers/a HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY2(head.startsWith("HTTP/1.1 200 "), head.constData());
         QCOMPARE(head.count("X-Consul-Index: "), 1);
@@ -123,9 +108,9 @@ private Q_SLOTS:
 
     void notReloaded()
     {
-        QVERIFY(writeFile(m_configPath, R"({"http_config": {"response_headers": {"X-Frame-Options": "SAMEORIGIN"}}})"));
-        QCOMPARE(m_agent->runCli({QStringLiteral("reload")}), 0);
-        const HttpResult r = request("GET", QStringLiteral("/v1/agent/self"));
+        QVERIFY(writeFile(configFilePath(), R"({"http_config": {"response_headers": {"X-Frame-Options": "SAMEORIGIN"}}})"));
+        QCOMPARE(m_agent.runCli({QStringLiteral("reload")}), 0);
+        const HttpResult r = get(QStringLiteral("/v1/agent/self"));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.header("X-Frame-Options"), QByteArray("DENY"));
         QCOMPARE(r.header("Access-Control-Allow-Origin"), QByteArray("*"));
