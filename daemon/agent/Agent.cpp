@@ -969,21 +969,28 @@ void Agent::join(const QString &address, bool wan, std::function<void(const Agen
     });
 }
 
-AgentError Agent::forceLeave(const QString &node, bool prune)
+AgentError Agent::forceLeave(const QString &node, bool prune, bool wan)
 {
-    if (node.isEmpty())
-        return {400, QStringLiteral("Missing node name")};
-    bool found = false;
-    if (m_gossip) {
-        // The WAN pool knows servers as "<node>.<dc>"; either name removes it there too.
-        for (gossip::Serf *pool : {m_gossip->lan(), m_gossip->wan()}) {
-            if (pool && (pool->forceLeave(node, prune) || pool->forceLeave(node + u'.' + m_config.datacenter, prune)))
-                found = true;
-        }
+    gossip::Serf *lanPool = m_gossip ? m_gossip->lan() : nullptr;
+    gossip::Serf *wanPool = m_gossip ? m_gossip->wan() : nullptr;
+    if (wan) {
+        qCInfo(lcAgent).noquote() << QStringLiteral("(WAN) Force leaving node: node=%1").arg(node);
+        if (!wanPool)
+            return { 500, QStringLiteral("Must be a server to force-leave a node from the WAN cluster") };
+        // Consul's error names the LAN name it was given, which a WAN-only force-leave has none of.
+        if (!wanPool->forceLeave(node, prune))
+            return { 500, QStringLiteral("agent: No node found with name ''") };
+        return {};
     }
-    if (!found)
-        return {500, QStringLiteral("agent: No node found with name '%1'").arg(node)};
     qCInfo(lcAgent).noquote() << QStringLiteral("Force leaving node: node=%1").arg(node);
+    // The WAN pool knows servers as "<node>.<dc>": this datacenter's suffix is added unless the
+    // name has it (a server of another datacenter takes ?wan).
+    const QString suffix = u'.' + m_config.datacenter;
+    const QString wanNode = node.endsWith(suffix) ? node : node + suffix;
+    const bool inLan = lanPool && lanPool->forceLeave(node, prune);
+    const bool inWan = wanPool && wanPool->forceLeave(wanNode, prune);
+    if (!inLan && !inWan)
+        return { 500, QStringLiteral("agent: No node found with name '%1'").arg(node) };
     return {};
 }
 

@@ -97,7 +97,7 @@ public:
     http::v1::AgentError reload() override;
     void leave() override;
     void join(const QString &address, bool wan, std::function<void(const http::v1::AgentError &)> done) override;
-    http::v1::AgentError forceLeave(const QString &node, bool prune) override;
+    http::v1::AgentError forceLeave(const QString &node, bool prune, bool wan) override;
     QJsonArray keyringList() const override;
     QJsonArray wanCoordinates() const override;
     state::NearSource nearSource(const QString &node) const override;

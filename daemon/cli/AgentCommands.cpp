@@ -344,9 +344,9 @@ public:
     {
         m_flags.addBool(QStringLiteral("prune"), &m_prune,
             QStringLiteral("Also remove the member from the member list entirely."));
-        m_flags.addBool(QStringLiteral("wan"), &m_wan, QStringLiteral("Act on the WAN pool."));
-        m_http.addClientFlags(m_flags);
-        m_http.addServerFlags(m_flags);
+        m_flags.addBool(QStringLiteral("wan"), &m_wan,
+            QStringLiteral("Act on the WAN pool only, where the node is named <node>.<datacenter>."));
+        m_http.addClientFlags(m_flags); // Consul's takes no -datacenter nor -stale
     }
     QString synopsis() const override
     {

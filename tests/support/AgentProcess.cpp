@@ -174,6 +174,16 @@ QJsonValue json(const HttpResult &r)
     return QJsonDocument::fromJson("[" + r.body + "]").array().at(0);
 }
 
+QMap<QString, int> memberStatuses(const AgentProcess &agent, bool wan)
+{
+    QMap<QString, int> out;
+    const QString path = wan ? QStringLiteral("/v1/agent/members?wan") : QStringLiteral("/v1/agent/members");
+    const HttpResult r = httpRequest("GET", agent.baseUrl() + path, {}, {}, 3000);
+    for (const QJsonValue &m : json(r).toArray())
+        out.insert(m.toObject().value(u"Name").toString(), m.toObject().value(u"Status").toInt());
+    return out;
+}
+
 bool waitForCheck(const AgentProcess &agent, const QString &id, const QString &status, const QString &outputPrefix,
                   int timeoutMs)
 {

@@ -3,6 +3,7 @@
 // until its HTTP API answers, and always stops it (SIGTERM, then SIGKILL) when destroyed.
 #include <QByteArray>
 #include <QJsonValue>
+#include <QMap>
 #include <QProcess>
 #include <QStringList>
 
@@ -60,6 +61,10 @@ HttpResult httpRequest(const QByteArray &method, const QString &url, const QByte
 // its output starts with `outputPrefix`; false (the check as last seen logged) after timeoutMs.
 bool waitForCheck(const AgentProcess &agent, const QString &id, const QString &status, const QString &outputPrefix,
                   int timeoutMs);
+
+// Status of every member of `agent`'s LAN pool (WAN pool with `wan`) as it sees it, from
+// /v1/agent/members: name -> 1 alive, 2 leaving, 3 left, 4 failed.
+QMap<QString, int> memberStatuses(const AgentProcess &agent, bool wan = false);
 
 // The body as JSON of any kind (object, array, string, number, bool, null); undefined when it
 // is no JSON.

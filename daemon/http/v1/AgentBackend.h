@@ -63,7 +63,10 @@ public:
     virtual void leave() = 0;
     // Answers once the join through `address` has succeeded or failed (a gossip round trip).
     virtual void join(const QString &address, bool wan, std::function<void(const AgentError &)> done) = 0;
-    virtual AgentError forceLeave(const QString &node, bool prune) = 0;
+    // A failed member becomes left (prune: forgotten at once). `wan`: in the WAN pool only, where
+    // `node` is the member's full "<node>.<dc>" name; else in the LAN pool and, on servers, the
+    // WAN pool under "<node>.<this dc>".
+    virtual AgentError forceLeave(const QString &node, bool prune, bool wan) = 0;
 
     // Gossip keyring (/v1/operator/keyring): one KeyringResponse object per pool (WAN first), and
     // "install", "use" or "remove" of a base64 key on every member of both pools.

@@ -300,7 +300,8 @@ void Api::registerAgent()
         });
     add(QStringLiteral("/v1/agent/force-leave/"), true, getOrPut,
         [ctx, agent](const HttpRequest &req, const QString &node, const Responder &out) {
-            reply(ctx, req, out, agent->forceLeave(node, queryFlag(req, u"prune")));
+            // Consul takes the parameters' presence, whatever their value (?wan=false is the WAN).
+            reply(ctx, req, out, agent->forceLeave(node, req.hasQuery(u"prune"), req.hasQuery(u"wan")));
         });
     add(QStringLiteral("/v1/agent/metrics"), false, get,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {

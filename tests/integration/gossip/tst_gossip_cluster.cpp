@@ -34,16 +34,6 @@ struct Node
     std::unique_ptr<AgentProcess> agent;
 };
 
-// Status of every member as `agent` sees it: name -> "alive", "failed", ...
-QMap<QString, int> statuses(const AgentProcess &agent)
-{
-    QMap<QString, int> out;
-    const HttpResult r = httpRequest("GET", agent.baseUrl() + QStringLiteral("/v1/agent/members"), {}, {}, 3000);
-    for (const QJsonValue &m : QJsonDocument::fromJson(r.body).array())
-        out.insert(m.toObject().value(u"Name").toString(), m.toObject().value(u"Status").toInt());
-    return out;
-}
-
 // An agent of its own on `ip`, gossiping on `lanPort` (and a free WAN and server port).
 QStringList gossipArgs(const QString &name, const QString &ip, quint16 lanPort)
 {
@@ -64,7 +54,7 @@ class TestGossipCluster : public QObject
     bool allSee(const QList<int> &observers, const QString &member, int status)
     {
         for (int i : observers) {
-            if (statuses(*m_nodes[i].agent).value(member, -1) != status)
+            if (memberStatuses(*m_nodes[i].agent).value(member, -1) != status)
                 return false;
         }
         return true;
@@ -122,7 +112,7 @@ private Q_SLOTS:
         }
         for (int i = 0; i < kAgents; ++i) {
             QVERIFY2(waitFor([&] {
-                         const auto s = statuses(*m_nodes[i].agent);
+                         const auto s = memberStatuses(*m_nodes[i].agent);
                          return s.size() == kAgents && s.values() == QList<int>(kAgents, 1);
                      }, 20000),
                      qPrintable(m_nodes[i].name));
@@ -409,7 +399,7 @@ private Q_SLOTS:
         QCOMPARE(m_nodes[1].agent->runCli({QStringLiteral("force-leave"), QStringLiteral("-prune"), m_nodes[4].name}), 0);
         QVERIFY(waitFor([&] {
             for (int i : {0, 1, 2}) {
-                if (statuses(*m_nodes[i].agent).contains(m_nodes[4].name))
+                if (memberStatuses(*m_nodes[i].agent).contains(m_nodes[4].name))
                     return false;
             }
             return true;
@@ -438,10 +428,10 @@ private Q_SLOTS:
         QCOMPARE(agents[2]->runCli({QStringLiteral("join"), seed}, &out, &err), 1); // wrong key
         QVERIFY2(err.contains("Failed to join any nodes."), err.constData());
         QCOMPARE(agents[3]->runCli({QStringLiteral("join"), seed}, &out, &err), 1); // no key
-        QVERIFY(waitFor([&] { return statuses(*agents[0]).keys() == QStringList({"secure-0", "secure-1"}); }, 20000));
+        QVERIFY(waitFor([&] { return memberStatuses(*agents[0]).keys() == QStringList({"secure-0", "secure-1"}); }, 20000));
         QTest::qWait(1000);
-        QCOMPARE(statuses(*agents[0]).keys(), QStringList({"secure-0", "secure-1"}));
-        QCOMPARE(statuses(*agents[2]).keys(), QStringList{"secure-2"});
+        QCOMPARE(memberStatuses(*agents[0]).keys(), QStringList({"secure-0", "secure-1"}));
+        QCOMPARE(memberStatuses(*agents[2]).keys(), QStringList{"secure-2"});
         const HttpResult self = httpRequest("GET", agents[0]->baseUrl() + QStringLiteral("/v1/agent/self"));
         const QJsonObject serfLan = QJsonDocument::fromJson(self.body).object().value(u"Stats").toObject().value(u"serf_lan").toObject();
         QCOMPARE(serfLan.value(u"encrypted").toString(), QStringLiteral("true"));
@@ -467,7 +457,7 @@ private Q_SLOTS:
         QCOMPARE(agents[0]->runCli({QStringLiteral("keyring"), QStringLiteral("-remove"), key}), 0);
         QVERIFY(waitFor([&] { return lanKeys(*agents[1]) == QByteArray("dc1 (LAN):\n  " + newKey.toUtf8() + " [2/2]\n"); }, 20000));
         QTest::qWait(3000); // gossip keeps flowing under the new key alone: nobody is suspected
-        QCOMPARE(statuses(*agents[1]), (QMap<QString, int>{{QStringLiteral("secure-0"), 1}, {QStringLiteral("secure-1"), 1}}));
+        QCOMPARE(memberStatuses(*agents[1]), (QMap<QString, int>{{QStringLiteral("secure-0"), 1}, {QStringLiteral("secure-1"), 1}}));
     }
 
     void restartRejoinsFromSnapshot()
@@ -497,14 +487,14 @@ private Q_SLOTS:
         const QStringList argsB = agentArgs(QStringLiteral("durable-b"), ipB, portB, dirB.path());
         auto b = std::make_unique<AgentProcess>(argsB + QStringList{QStringLiteral("-join"), QStringLiteral("%1:%2").arg(ipA).arg(portA)}, false);
         QVERIFY(b->start(30000));
-        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 1; }, 20000));
+        QVERIFY(waitFor([&] { return memberStatuses(a).value(QStringLiteral("durable-b")) == 1; }, 20000));
         QTest::qWait(1500); // the snapshot is written a second after a change
         b->kill();
-        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 4; }, 40000));
+        QVERIFY(waitFor([&] { return memberStatuses(a).value(QStringLiteral("durable-b")) == 4; }, 40000));
         b = std::make_unique<AgentProcess>(argsB, false);
         QVERIFY(b->start(30000));
-        QVERIFY(waitFor([&] { return statuses(a).value(QStringLiteral("durable-b")) == 1; }, 20000));
-        QCOMPARE(statuses(*b).value(QStringLiteral("durable-a")), 1);
+        QVERIFY(waitFor([&] { return memberStatuses(a).value(QStringLiteral("durable-b")) == 1; }, 20000));
+        QCOMPARE(memberStatuses(*b).value(QStringLiteral("durable-a")), 1);
     }
 
     void cleanupTestCase() { m_nodes.clear(); }
