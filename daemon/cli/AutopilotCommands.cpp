@@ -247,13 +247,15 @@ private:
             QByteArrayList metaTexts;
             for (auto m = meta.begin(); m != meta.end(); ++m)
                 metaTexts.append(goJsonString(m.key()) + ':' + goJsonString(m.value().toString()));
+            // A server not yet in the catalog has no meta: Go prints the nil map as null.
+            const QByteArray metaText = s.value(u"Meta").isObject() ? '{' + metaTexts.join(',') + '}' : QByteArray("null");
             serverTexts.append(goJsonString(it.key()) + ":{\"ID\":" + str(s, "ID") + ",\"Name\":" + str(s, "Name")
                                + ",\"Address\":" + str(s, "Address") + ",\"NodeStatus\":" + str(s, "NodeStatus")
                                + ",\"Version\":" + str(s, "Version") + ",\"LastContact\":" + str(s, "LastContact")
                                + ",\"LastTerm\":" + number(s, "LastTerm") + ",\"LastIndex\":" + number(s, "LastIndex")
                                + ",\"Healthy\":" + boolean(s, "Healthy") + ",\"StableSince\":" + str(s, "StableSince")
                                + ",\"ReadReplica\":" + boolean(s, "ReadReplica") + ",\"Status\":" + str(s, "Status")
-                               + ",\"Meta\":{" + metaTexts.join(',') + "},\"NodeType\":" + str(s, "NodeType") + '}');
+                               + ",\"Meta\":" + metaText + ",\"NodeType\":" + str(s, "NodeType") + '}');
         }
         QByteArrayList voters;
         for (const QJsonValue &v : state.value(u"Voters").toArray())

@@ -1,51 +1,84 @@
 #pragma once
-// Autopilot's view of one server, as Consul's raft-autopilot keeps it on the leader: whether
-// the server is healthy under the autopilot configuration, and since when it has been in its
-// current health state (StableSince), which decides when a non-voter is promoted.
+// Autopilot's state on the leader, computed as Consul's raft-autopilot does (nextState): one
+// entry per server of the Raft configuration — never for servers gossip knows but Raft does not
+// (yet) — with what gossip says of it (name, NodeStatus; "left" when gossip does not know it),
+// the Raft stats the server itself reported (Status.RaftStats), its health under the autopilot
+// configuration against the leader's own last log term and index, and since when that health
+// has held (StableSince), which decides when a non-voter is promoted.
+#include <QCborMap>
 #include <QHash>
 #include <QString>
 
 #include "config/AgentConfig.h"
+#include "http/v1/RaftBackend.h"
+#include "raft/Types.h"
 
 namespace qonsul::cluster {
 
+// What Status.RaftStats answers: the server's own view.
 struct AutopilotStats
 {
-    QString nodeStatus;        // alive, failed, left, unknown (as gossip shows the server)
-    qint64 lastContactMs = -1; // since the leader last heard from it; -1 never in this term
-    quint64 lastTerm = 0;      // the term it is known to be in (0: unknown)
-    quint64 lastIndex = 0;     // how far its log is known to reach
+    qint64 lastContactMs = 0; // since it last heard from a leader (0 on the leader and when never)
+    quint64 lastTerm = 0;     // the term of its last log entry
+    quint64 lastIndex = 0;    // its last log index
 };
 
-// Healthy: alive in gossip, heard from within last_contact_threshold, in the leader's term, and
-// at most max_trailing_logs behind the leader's last index. The leader sends heartbeats every
-// `heartbeatIntervalMs`, so a server that answers each of them is in contact even when they are
-// further apart than the threshold (raft_multiplier 5 sends one every 500 ms): only the time
-// past the heartbeat it was due to answer counts.
-bool autopilotHealthy(const AutopilotStats &server, quint64 leaderTerm, quint64 leaderLastIndex,
-                      const config::AutopilotConfig &config, qint64 heartbeatIntervalMs);
+// Status.RaftStats on the wire: a CBOR map {LastContact (ms, -1 never), LastTerm, LastIndex}.
+// Decoding refuses anything else; a LastContact of "never" counts as 0, as Consul's leader
+// reads the "never" hashicorp/raft reports.
+QCborMap encodeRaftStats(const AutopilotStats &stats);
+bool decodeRaftStats(const QCborValue &value, AutopilotStats *out, QString *error);
 
-// StableSince per server: the moment its health last changed (or it was first seen).
-class AutopilotStability
+// A server as the LAN gossip pool shows it (Consul's KnownServers delegate).
+struct AutopilotKnownServer
+{
+    QString name;
+    QString nodeStatus; // alive, failed, left, unknown
+    QString version;
+    std::optional<api::StringMap> meta; // its catalog node's, when registered
+};
+
+struct AutopilotInputs
+{
+    QList<raft::Server> configuration;
+    QString leaderId;
+    QHash<QString, AutopilotKnownServer> known;  // by server ID
+    QHash<QString, AutopilotStats> fetched;      // answers of this round, by server ID
+    quint64 leaderLastTerm = 0;                   // the leader's last log term and index
+    quint64 leaderLastIndex = 0;
+    config::AutopilotConfig config;
+    qint64 heartbeatIntervalMs = 0;
+    qint64 nowMs = 0;  // monotonic
+    qint64 wallMs = 0; // the same moment on the wall clock
+};
+
+// Healthy: alive in gossip, heard from a leader within last_contact_threshold, its last log
+// entry in the leader's last term, and at most max_trailing_logs behind the leader's last
+// index; nothing is healthy before the leader has a log. A follower hears from the leader at
+// heartbeats `heartbeatIntervalMs` apart, so one that hears each of them is in contact even
+// when they are further apart than the threshold (raft_multiplier 5 sends one every 500 ms):
+// only the time past the heartbeat it was due counts.
+bool autopilotHealthy(const QString &nodeStatus, const AutopilotStats &stats, quint64 leaderLastTerm,
+                      quint64 leaderLastIndex, const config::AutopilotConfig &config, qint64 heartbeatIntervalMs);
+
+class AutopilotTracker
 {
 public:
-    // Records the server's health at `nowMs` (monotonic; `wallMs` the same moment on the wall
-    // clock) and returns its StableSince on the wall clock.
-    qint64 observe(const QString &id, bool healthy, qint64 nowMs, qint64 wallMs);
-    // Healthy without a change for at least `stabilizationMs` (monotonic).
+    using View = http::v1::RaftBackend::AutopilotState;
+
+    // The next state from this one: a server keeps its previous stats when it did not answer
+    // this round, and what gossip last said of it (but NodeStatus "left") once gossip forgets it.
+    AutopilotTracker next(const AutopilotInputs &inputs) const;
+
+    const View &view() const { return m_view; }
+    bool isEmpty() const { return !m_computed; }
+    // Healthy without a change for at least `stabilizationMs` (monotonic `nowMs`).
     bool stable(const QString &id, qint64 nowMs, qint64 stabilizationMs) const;
-    qint64 stableSince(const QString &id) const { return m_servers.value(id).sinceWallMs; }
-    void retainOnly(const QList<QString> &ids); // forget servers no longer in the configuration
-    void clear() { m_servers.clear(); }         // a new leader starts over, as Consul's does
 
 private:
-    struct Entry
-    {
-        bool healthy = false;
-        qint64 sinceMs = 0;
-        qint64 sinceWallMs = 0;
-    };
-    QHash<QString, Entry> m_servers;
+    View m_view;
+    QHash<QString, qint64> m_sinceMs; // StableSince per server, on the monotonic clock
+    bool m_computed = false;
 };
 
 } // namespace qonsul::cluster

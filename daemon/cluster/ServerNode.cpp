@@ -3,6 +3,7 @@
 #include "cluster/ServerList.h"
 #include "cluster/ServerRebalancer.h"
 #include "config/Autopilot.h"
+#include "core/Version.h"
 
 #include "cluster/ClusterLogging.h"
 #include "rpc/RpcLogging.h"
@@ -28,10 +29,15 @@ namespace qonsul::cluster {
 namespace {
 const QString kHttpMethod = u"Http.Request"_s;
 const QString kInfoMethod = u"Status.Info"_s;
+const QString kRaftStatsMethod = u"Status.RaftStats"_s;
 constexpr int kLeaderWatchMs = 20;
 constexpr int kReconcileMs = 2000; // the leader re-checks Raft membership against gossip
 constexpr int kBootstrapSettleMs = 1000; // the pool view must be still this long before bootstrap
-constexpr int kAutopilotMs = 250; // the leader re-evaluates server health and promotions
+constexpr int kAutopilotMs = 250; // the leader re-evaluates promotions
+// Consul's server_health_interval: autopilot's state is updated this often; each update waits
+// at most half of it for the servers' stats, as raft-autopilot does.
+constexpr int kServerHealthMs = 2000;
+constexpr int kStatsRpcTimeoutMs = 5000; // a stats request outstanding this long has failed
 } // namespace
 
 ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, rpc::ConnectionPool *pool,
@@ -47,6 +53,7 @@ ServerNode::ServerNode(Options options, Clock *clock, state::StateStore *store, 
     , m_reconcileTimer(new QTimer(this))
     , m_bootstrapTimer(new QTimer(this))
     , m_autopilotTimer(new QTimer(this))
+    , m_healthTimer(new QTimer(this))
 {
     rpc::RpcServer::Options rpcOptions;
     rpcOptions.datacenter = m_options.datacenter;
@@ -109,18 +116,23 @@ bool ServerNode::start(QString *error)
     m_leaderWatch->start(kLeaderWatchMs);
     connect(m_reconcileTimer, &QTimer::timeout, this, &ServerNode::reconcile);
     connect(m_autopilotTimer, &QTimer::timeout, this, &ServerNode::autopilotTick);
+    connect(m_healthTimer, &QTimer::timeout, this, &ServerNode::updateAutopilotState);
     connect(this, &ServerNode::leadershipChanged, this, [this](bool leader) {
-        m_stability.clear(); // a new leader judges every server afresh, as Consul's autopilot does
+        m_autopilot = {}; // a new leader judges every server afresh, as Consul's autopilot does
+        m_statsRound.reset();
         if (leader) {
             bootstrapConfigEntries();
             m_reconcileTimer->start(kReconcileMs);
             m_autopilotTimer->start(kAutopilotMs);
+            m_healthTimer->start(kServerHealthMs);
         } else {
             m_reconcileTimer->stop();
             m_autopilotTimer->stop();
+            m_healthTimer->stop();
         }
         reconcile();
         autopilotTick();
+        updateAutopilotState();
     });
     return true;
 }
@@ -322,17 +334,17 @@ void ServerNode::bootstrapConfigEntries()
 // becomes a voter, one at a time (Consul's stable promoter).
 void ServerNode::promoteStableServers()
 {
-    const QList<Server> servers = raftServers(); // records every server's health
     if (m_promoting || m_adding || m_pruning)
         return;
     const qint64 stabilizationMs = autopilotConfig().serverStabilizationTime / kMillisecond;
     const qint64 now = m_clock->monotonicMs();
-    for (const Server &s : servers) {
-        if (s.voter || !m_stability.stable(s.id, now, stabilizationMs))
+    for (const AutopilotServer &s : m_autopilot.view().servers) {
+        const raft::Server *current = m_node->configuration().find(s.id);
+        if (!current || current->suffrage == raft::Suffrage::Voter || !m_autopilot.stable(s.id, now, stabilizationMs))
             continue;
-        qCInfo(lcServer).noquote() << "Promoting server:" << u"id=%1 address=%2 name=%3"_s.arg(s.id, s.address, s.node);
+        qCInfo(lcServer).noquote() << "Promoting server:" << u"id=%1 address=%2 name=%3"_s.arg(s.id, current->address, s.name);
         m_promoting = true;
-        m_node->addVoter(s.id, s.address, [this, name = s.node](quint64 index, const std::any &, const QString &error) {
+        m_node->addVoter(s.id, current->address, [this, name = s.name](quint64 index, const std::any &, const QString &error) {
             m_promoting = false;
             if (!index)
                 qCWarning(lcServer).noquote() << "failed to promote server" << u"server=%1 error=\"%2\""_s.arg(name, error);
@@ -353,6 +365,10 @@ void ServerNode::registerRpcHandlers()
                        {u"dc"_s, m_options.datacenter}, {u"term"_s, qint64(m_node->currentTerm())},
                        {u"lastIndex"_s, qint64(m_node->lastIndex())}},
               {});
+    });
+    // Autopilot on the leader asks every server for its own view of Raft (Consul's RaftStats).
+    m_rpc->setHandler(kRaftStatsMethod, [this](const QCborValue &, rpc::RpcServer::Reply reply) {
+        reply(encodeRaftStats(ownRaftStats()), {});
     });
     m_rpc->setHandler(kPingMethod, [](const QCborValue &, rpc::RpcServer::Reply reply) { reply(true, {}); });
     m_rpc->setHandler(kHttpMethod, [this](const QCborValue &args, rpc::RpcServer::Reply reply) {
@@ -423,37 +439,110 @@ QList<http::v1::RaftBackend::Server> ServerNode::raftServers() const
     for (const api::Node &n : std::as_const(nodes))
         names.insert(n.id, n.node);
     const QString leader = m_node->leaderId();
-    const bool leading = isLeader();
-    const config::AutopilotConfig autopilot = autopilotConfig();
-    const qint64 now = m_clock->monotonicMs();
-    const qint64 wallNow = m_clock->wallMs();
-    QList<QString> ids;
     for (const raft::Server &s : m_node->configuration().servers) {
         QString name = s.id == m_options.nodeId ? m_options.nodeName : names.value(s.id);
         const quint64 lastIndex = s.id == m_options.nodeId ? m_node->lastIndex() : m_node->matchIndex(s.id).value_or(0);
-        Server server{s.id, name.isEmpty() ? u"(unknown)"_s : name, s.address, s.id == leader,
-                      s.suffrage == raft::Suffrage::Voter, lastIndex};
-        server.lastContactMs = m_node->sinceResponseMs(s.id).value_or(-1);
-        // The leader hears only from servers in its own term.
-        server.lastTerm = server.lastContactMs >= 0 ? m_node->currentTerm() : 0;
-        if (m_servers) {
-            for (const ServerMember &member : m_servers->all()) {
-                if (member.id == s.id)
-                    server.serfStatus = member.alive ? u"alive"_s : member.left ? u"left"_s : u"failed"_s;
-            }
-        }
-        if (leading) {
-            const AutopilotStats stats{server.serfStatus, server.lastContactMs, server.lastTerm, server.lastIndex};
-            server.healthy = autopilotHealthy(stats, m_node->currentTerm(), m_node->lastIndex(), autopilot,
-                                              m_options.raft.timing.heartbeatInterval());
-            server.stableSinceMs = m_stability.observe(s.id, server.healthy, now, wallNow);
-            ids.append(s.id);
-        }
-        out.append(server);
+        out.append(Server{s.id, name.isEmpty() ? u"(unknown)"_s : name, s.address, s.id == leader,
+                          s.suffrage == raft::Suffrage::Voter, lastIndex});
     }
-    if (leading)
-        m_stability.retainOnly(ids);
     return out;
+}
+
+std::optional<http::v1::RaftBackend::AutopilotState> ServerNode::autopilotState() const
+{
+    if (!isLeader() || m_autopilot.isEmpty())
+        return std::nullopt;
+    return m_autopilot.view();
+}
+
+AutopilotStats ServerNode::ownRaftStats() const
+{
+    return AutopilotStats{m_node->lastContactMs(), m_node->lastTerm(), m_node->lastIndex()};
+}
+
+struct ServerNode::StatsRound
+{
+    QHash<QString, AutopilotStats> fetched;
+    int pending = 0;
+    bool done = false;
+};
+
+// raft-autopilot's state update, every server_health_interval on the leader: every server the
+// LAN pool shows that has not left is asked for its own Raft stats, in parallel and one request
+// per server at a time (Consul's StatsFetcher); the next state is computed once all answered or
+// half the interval passed. A server that did not answer keeps the stats it reported last.
+void ServerNode::updateAutopilotState()
+{
+    if (!isLeader())
+        return;
+    auto round = std::make_shared<StatsRound>();
+    m_statsRound = round;
+    for (const ServerMember &s : m_servers ? m_servers->all() : QHash<QString, ServerMember>{}) {
+        if (s.left || s.id.isEmpty() || s.id == m_options.nodeId)
+            continue;
+        if (m_statsInFlight.contains(s.id)) {
+            qCWarning(lcServer).noquote() << "error getting server health from server:"
+                                          << u"server=%1 error=\"last request still outstanding\""_s.arg(s.name);
+            continue;
+        }
+        m_statsInFlight.insert(s.id);
+        ++round->pending;
+        m_pool->call(s.rpcAddress, kRaftStatsMethod, {}, kStatsRpcTimeoutMs,
+                     [this, round, id = s.id, name = s.name](const QCborValue &result, const QString &error) {
+                         m_statsInFlight.remove(id);
+                         AutopilotStats stats;
+                         QString problem = error;
+                         if (problem.isEmpty() && decodeRaftStats(result, &stats, &problem) && !round->done)
+                             round->fetched.insert(id, stats);
+                         if (!problem.isEmpty())
+                             qCWarning(lcServer).noquote() << "error getting server health from server:"
+                                                           << u"server=%1 error=\"%2\""_s.arg(name, problem);
+                         if (!round->done && --round->pending == 0)
+                             finishAutopilotUpdate(round);
+                     });
+    }
+    if (round->pending == 0) {
+        finishAutopilotUpdate(round);
+        return;
+    }
+    QTimer::singleShot(kServerHealthMs / 2, this, [this, round] {
+        if (!round->done)
+            finishAutopilotUpdate(round);
+    });
+}
+
+void ServerNode::finishAutopilotUpdate(const std::shared_ptr<StatsRound> &round)
+{
+    round->done = true;
+    if (round != m_statsRound || !isLeader())
+        return; // leadership changed meanwhile
+    m_statsRound.reset();
+    AutopilotInputs in;
+    in.configuration = m_node->configuration().servers;
+    in.leaderId = m_options.nodeId;
+    in.fetched = round->fetched;
+    const AutopilotStats own = ownRaftStats();
+    in.fetched.insert(m_options.nodeId, own);
+    in.leaderLastTerm = own.lastTerm;
+    in.leaderLastIndex = own.lastIndex;
+    in.config = autopilotConfig();
+    in.heartbeatIntervalMs = m_options.raft.timing.heartbeatInterval();
+    in.nowMs = m_clock->monotonicMs();
+    in.wallMs = m_clock->wallMs();
+    if (m_servers) {
+        QHash<QString, api::StringMap> meta; // the servers' catalog nodes, by node ID
+        QList<api::Node> nodes;
+        m_store->nodes(&nodes);
+        for (const api::Node &n : std::as_const(nodes))
+            meta.insert(n.id, n.meta);
+        for (const ServerMember &s : m_servers->all()) {
+            AutopilotKnownServer known{s.name, s.alive ? u"alive"_s : s.left ? u"left"_s : u"failed"_s, consulCompatVersion(), {}};
+            if (const auto it = meta.constFind(s.id); it != meta.cend())
+                known.meta = *it;
+            in.known.insert(s.id, known);
+        }
+    }
+    m_autopilot = m_autopilot.next(in);
 }
 
 quint64 ServerNode::raftLastIndex() const

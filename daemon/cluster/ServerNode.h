@@ -4,6 +4,7 @@
 // the rest of the agent asks of it — the committer, read barriers for Consul's consistency
 // modes, the leader as upstream for followers, and Raft membership for the operator API.
 #include <QObject>
+#include <QSet>
 #include <memory>
 
 #include "cluster/AutopilotHealth.h"
@@ -84,6 +85,7 @@ public:
     // RaftBackend
     QList<Server> raftServers() const override;
     quint64 raftLastIndex() const override;
+    std::optional<AutopilotState> autopilotState() const override;
     void addRaftPeer(const QString &address, Done done) override;
     void removeRaftPeer(const QString &id, const QString &address, Done done) override;
     QString transferLeadership(const QString &id) override;
@@ -104,6 +106,12 @@ private:
     config::AutopilotConfig autopilotConfig() const;
     void autopilotTick();
     void promoteStableServers();
+    // Autopilot's state update (Consul's server_health_interval): every server's own Raft stats,
+    // fetched in parallel, then the next state.
+    struct StatsRound;
+    void updateAutopilotState();
+    void finishAutopilotUpdate(const std::shared_ptr<StatsRound> &round);
+    AutopilotStats ownRaftStats() const;
     void storeDefaultAutopilotConfig();
     void bootstrapConfigEntries();
     void addServer(const QString &address, raft::Suffrage suffrage, Done done);
@@ -131,7 +139,10 @@ private:
     bool m_promoting = false; // a non-voter is being promoted
     bool m_storingAutopilot = false; // the default autopilot configuration is being written
     QTimer *m_autopilotTimer;
-    mutable AutopilotStability m_stability; // the leader's view; raftServers() records what it sees
+    QTimer *m_healthTimer;
+    AutopilotTracker m_autopilot; // the leader's; empty elsewhere and before its first update
+    std::shared_ptr<StatsRound> m_statsRound; // the update in progress
+    QSet<QString> m_statsInFlight; // servers asked for their stats that have not answered yet
     bool m_wasLeader = false;
     QString m_lastLeader;
 };

@@ -113,6 +113,7 @@ public:
     quint64 commitIndex() const { return m_commit; }
     quint64 lastApplied() const { return m_applied; }
     quint64 lastIndex() const;
+    quint64 lastTerm() const { return *termAt(lastIndex()); } // the term of the last log entry
     quint64 snapshotIndex() const { return m_snapIndex; }
     const Configuration &configuration() const; // latest, possibly uncommitted
     // Milliseconds since this server last heard from a leader (0 on the leader) — Consul's

@@ -24,44 +24,32 @@ config::AutopilotConfig effective(const ApiContext &ctx)
     return config::effectiveAutopilot(stored, ctx.config ? ctx.config->autopilot : config::AutopilotConfig{});
 }
 
-// What /health and /state show: the servers as the leader judges them (ServerNode), with
-// FailureTolerance = healthy voters beyond a quorum.
-struct AutopilotView
-{
-    QList<RaftBackend::Server> servers;
-    bool healthy = true;
-    int failureTolerance = 0;
-};
-
-AutopilotView autopilotView(const ApiContext &ctx, AgentBackend *agent)
+// What /health and /state show: the leader's autopilot state (ServerNode), one healthy voter
+// on a dev agent.
+std::optional<RaftBackend::AutopilotState> autopilotState(const ApiContext &ctx, AgentBackend *agent)
 {
     static const qint64 started = QDateTime::currentMSecsSinceEpoch(); // a dev agent's StableSince
-    AutopilotView view;
-    if (ctx.raft) {
-        view.servers = ctx.raft->raftServers();
-    } else {
-        RaftBackend::Server self{agent->nodeId(), agent->nodeName(), ctx.committer->leaderAddress(),
-                                 ctx.committer->isLeader(), true, ctx.store->lastIndex()};
-        self.lastTerm = 1;
-        self.lastContactMs = 0;
-        self.serfStatus = QStringLiteral("alive");
-        self.healthy = true;
-        self.stableSinceMs = started;
-        view.servers.append(self);
-    }
-    int voters = 0, healthyVoters = 0;
-    for (const RaftBackend::Server &s : std::as_const(view.servers)) {
-        view.healthy = view.healthy && s.healthy;
-        voters += s.voter;
-        healthyVoters += s.voter && s.healthy;
-    }
-    view.failureTolerance = std::max(0, healthyVoters - (voters / 2 + 1));
-    return view;
+    if (ctx.raft)
+        return ctx.raft->autopilotState();
+    RaftBackend::AutopilotServer self;
+    self.id = agent->nodeId();
+    self.name = agent->nodeName();
+    self.address = ctx.committer->leaderAddress();
+    self.nodeStatus = QStringLiteral("alive");
+    self.version = consulCompatVersion();
+    if (const api::Node *node = ctx.store->findNode(agent->nodeName()))
+        self.meta = node->meta;
+    self.status = QStringLiteral("leader");
+    self.lastTerm = 1;
+    self.lastIndex = ctx.store->lastIndex();
+    self.healthy = true;
+    self.stableSinceMs = started;
+    return RaftBackend::AutopilotState{true, 0, self.id, {self.id}, {self}};
 }
 
-QString lastContact(const RaftBackend::Server &s)
+QString lastContact(const RaftBackend::AutopilotServer &s)
 {
-    return s.lastContactMs < 0 ? QStringLiteral("-1ns") : formatDuration(s.lastContactMs * kMillisecond);
+    return formatDuration(s.lastContactMs * kMillisecond);
 }
 
 // Go's encoding of a time.Time in UTC: RFC 3339 with the fraction's trailing zeros dropped.
@@ -125,78 +113,88 @@ void Api::registerOperatorAutopilot()
                             sendJson(ctx, req, out, cas ? result.value.toBool() : true); // as Consul does
                     });
         });
-    // Autopilot's view of the servers: the leader's (it knows every server's log and last
-    // contact, and since when each has been healthy), one healthy voter on a dev agent.
+    // Autopilot's view of the servers: the leader's state (every server's own Raft stats and
+    // since when each has been healthy), one healthy voter on a dev agent.
     add(QStringLiteral("/v1/operator/autopilot/health"), false, get,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
             if (!checkDatacenter(ctx, req, out))
                 return;
-            const AutopilotView view = autopilotView(ctx, agent);
+            const std::optional<RaftBackend::AutopilotState> state = autopilotState(ctx, agent);
+            if (!state) {
+                // Consul's answer before the leader's autopilot computed its first state.
+                sendJson(ctx, req, out,
+                         QJsonObject{{QStringLiteral("Healthy"), false},
+                                     {QStringLiteral("FailureTolerance"), 0},
+                                     {QStringLiteral("Servers"), QJsonValue::Null}},
+                         std::nullopt, 429);
+                return;
+            }
             QJsonArray list;
-            for (const RaftBackend::Server &s : view.servers) {
+            for (const RaftBackend::AutopilotServer &s : state->servers) {
+                const bool known = s.nodeStatus == u"alive" || s.nodeStatus == u"failed" || s.nodeStatus == u"left";
                 list.append(QJsonObject{{QStringLiteral("ID"), s.id},
-                                        {QStringLiteral("Name"), s.node},
+                                        {QStringLiteral("Name"), s.name},
                                         {QStringLiteral("Address"), s.address},
-                                        {QStringLiteral("SerfStatus"), s.serfStatus},
-                                        {QStringLiteral("Version"), consulCompatVersion()},
-                                        {QStringLiteral("Leader"), s.leader},
+                                        {QStringLiteral("SerfStatus"), known ? s.nodeStatus : QStringLiteral("none")},
+                                        {QStringLiteral("Version"), s.version},
+                                        {QStringLiteral("Leader"), s.status == u"leader"},
                                         {QStringLiteral("LastContact"), lastContact(s)},
                                         {QStringLiteral("LastTerm"), double(s.lastTerm)},
                                         {QStringLiteral("LastIndex"), double(s.lastIndex)},
                                         {QStringLiteral("Healthy"), s.healthy},
-                                        {QStringLiteral("Voter"), s.voter},
+                                        {QStringLiteral("Voter"), s.status == u"leader" || s.status == u"voter"},
                                         // Consul rounds it to the second here (not in /state).
                                         {QStringLiteral("StableSince"), rfc3339((s.stableSinceMs + 500) / 1000 * 1000)}});
             }
             sendJson(ctx, req, out,
-                     QJsonObject{{QStringLiteral("Healthy"), view.healthy},
-                                 {QStringLiteral("FailureTolerance"), view.failureTolerance},
+                     QJsonObject{{QStringLiteral("Healthy"), state->healthy},
+                                 {QStringLiteral("FailureTolerance"), state->failureTolerance},
                                  {QStringLiteral("Servers"), list}},
-                     std::nullopt, view.healthy ? 200 : 429); // Consul's status for an unhealthy cluster
+                     std::nullopt, state->healthy ? 200 : 429); // Consul's status for an unhealthy cluster
         });
-    // The same view in the form of Consul's raft-autopilot state (Consul CE: no redundancy
-    // zones, read replicas or upgrades; every server's desired type is "voter").
+    // The state itself, as Consul's raft-autopilot keeps it (Consul CE: no redundancy zones,
+    // read replicas or upgrades; every server's desired type is "voter").
     add(QStringLiteral("/v1/operator/autopilot/state"), false, get,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
             if (!checkDatacenter(ctx, req, out))
                 return;
-            const AutopilotView view = autopilotView(ctx, agent);
+            const std::optional<RaftBackend::AutopilotState> state = autopilotState(ctx, agent);
+            if (!state) {
+                sendError(out, 500, QStringLiteral("Failed to get autopilot state: no state found"));
+                return;
+            }
             QJsonObject servers;
-            QJsonArray voters;
-            QString leader;
-            for (const RaftBackend::Server &s : view.servers) {
-                if (s.leader)
-                    leader = s.id;
-                if (s.voter)
-                    voters.append(s.id);
-                QJsonObject meta;
-                if (const api::Node *node = ctx.store->findNode(s.node)) {
-                    for (auto it = node->meta.cbegin(); it != node->meta.cend(); ++it)
-                        meta.insert(it.key(), it.value());
+            for (const RaftBackend::AutopilotServer &s : state->servers) {
+                QJsonValue meta; // null until the server's node is in the catalog, as in Consul
+                if (s.meta) {
+                    QJsonObject object;
+                    for (auto it = s.meta->cbegin(); it != s.meta->cend(); ++it)
+                        object.insert(it.key(), it.value());
+                    meta = object;
                 }
-                const QString status = s.leader ? QStringLiteral("leader") : s.voter ? QStringLiteral("voter") : QStringLiteral("non-voter");
                 servers.insert(s.id, QJsonObject{{QStringLiteral("ID"), s.id},
-                                                 {QStringLiteral("Name"), s.node},
+                                                 {QStringLiteral("Name"), s.name},
                                                  {QStringLiteral("Address"), s.address},
-                                                 {QStringLiteral("NodeStatus"), s.serfStatus == u"none" ? QStringLiteral("unknown") : s.serfStatus},
-                                                 {QStringLiteral("Version"), consulCompatVersion()},
+                                                 {QStringLiteral("NodeStatus"), s.nodeStatus},
+                                                 {QStringLiteral("Version"), s.version},
                                                  {QStringLiteral("LastContact"), lastContact(s)},
                                                  {QStringLiteral("LastTerm"), double(s.lastTerm)},
                                                  {QStringLiteral("LastIndex"), double(s.lastIndex)},
                                                  {QStringLiteral("Healthy"), s.healthy},
                                                  {QStringLiteral("StableSince"), rfc3339(s.stableSinceMs)},
                                                  {QStringLiteral("ReadReplica"), false},
-                                                 {QStringLiteral("Status"), status},
+                                                 {QStringLiteral("Status"), s.status},
                                                  {QStringLiteral("Meta"), meta},
                                                  {QStringLiteral("NodeType"), QStringLiteral("voter")}});
             }
             sendJson(ctx, req, out,
-                     QJsonObject{{QStringLiteral("Healthy"), view.healthy},
-                                 {QStringLiteral("FailureTolerance"), view.failureTolerance},
-                                 {QStringLiteral("OptimisticFailureTolerance"), 0}, // Enterprise only; 0 in Consul CE
+                     QJsonObject{{QStringLiteral("Healthy"), state->healthy},
+                                 {QStringLiteral("FailureTolerance"), state->failureTolerance},
+                                 // Consul CE has no redundancy zones: the optimistic count is the same.
+                                 {QStringLiteral("OptimisticFailureTolerance"), state->failureTolerance},
                                  {QStringLiteral("Servers"), servers},
-                                 {QStringLiteral("Leader"), leader},
-                                 {QStringLiteral("Voters"), voters}});
+                                 {QStringLiteral("Leader"), state->leader},
+                                 {QStringLiteral("Voters"), QJsonArray::fromStringList(state->voters)}});
         });
 }
 

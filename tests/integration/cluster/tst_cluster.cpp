@@ -12,6 +12,8 @@
 // from Raft once gossip declares it failed, unless min_quorum forbids it; the leader stores the
 // default configuration when it takes office; a server that joins is a non-voter until it has
 // been healthy for server_stabilization_time (/v1/operator/autopilot/state and /health show it);
+// the leader's autopilot shows each server's own Raft stats, frozen at what a SIGSTOPped server
+// reported last, and that server unhealthy once gossip declares it failed;
 // a client agent's anti-entropy keeps catalog tags of enable_tag_override services.
 // Failover: kill -9 of the leader, three times in a row, gets a write through a follower accepted
 // within 2 s each time (the followers see the leader's connections close and campaign once its
@@ -33,6 +35,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <array>
 
 #include <signal.h>
@@ -76,6 +79,7 @@ private Q_SLOTS:
     void clientsRebalanceOverServers();
     void autopilotPrunesDeadServers();
     void autopilotStabilizationAndTagOverride();
+    void autopilotShowsServersOwnStats();
     void leaderKilledRepeatedlyFailsOverWithinTwoSeconds();
 
 private:
@@ -706,6 +710,94 @@ void TestCluster::autopilotStabilizationAndTagOverride()
 // 1); the leader is killed with SIGKILL while a client writes through a follower, and the first
 // write accepted after the kill must come within 2 s. Three rounds: the killed server restarts
 // on its data directory and is a voter again before the next kill.
+// Autopilot's state is built from each server's own Raft stats (Status.RaftStats), as Consul's:
+// every server reports its last log term and index and since when it heard from the leader. A
+// follower that stops answering (SIGSTOP) keeps the stats it reported last — they no longer
+// move while the leader's log grows — and turns unhealthy once gossip declares it failed
+// (cleanup_dead_servers off keeps it in Raft); after SIGCONT it reports again and is healthy.
+void TestCluster::autopilotShowsServersOwnStats()
+{
+    const QString config = m_dir.filePath(u"no-cleanup.json"_s);
+    QVERIFY(writeFile(config, R"({"performance": {"raft_multiplier": 1}, "autopilot": {"cleanup_dead_servers": false}})"));
+    auto servers = loopbackAgents({u"stats-1"_s, u"stats-2"_s, u"stats-3"_s}, 3, m_dir.path());
+    QVERIFY(startGossipCluster(servers, config));
+    for (const ClusterAgent &s : servers)
+        QTRY_VERIFY_WITH_TIMEOUT(leaderOf(s).size() > 2, 20000);
+    const int leader = indexOfLeader(servers, leaderOf(servers[0]));
+    QVERIFY(leader >= 0);
+    int status = 0;
+    auto health = [&servers, leader, &status] {
+        const HttpResult r = httpRequest("GET", servers[leader].url(u"/v1/operator/autopilot/health"_s));
+        status = r.status;
+        return QJsonDocument::fromJson(r.body).object();
+    };
+    auto named = [](const QJsonObject &h, const QString &name) {
+        for (const QJsonValue &v : h.value(u"Servers").toArray()) {
+            if (v.toObject().value(u"Name").toString() == name)
+                return v.toObject();
+        }
+        return QJsonObject{};
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(health().value(u"FailureTolerance").toInt(), 1, 20000);
+    QCOMPARE(status, 200);
+    QVERIFY(put(servers[leader], u"before/stop"_s, "1"));
+
+    // /state: every server alive and healthy, its own stats in the leader's term; its Meta is
+    // its catalog node's, null until the leader registered it (the next update after that).
+    QJsonObject state;
+    auto allMeta = [&state, &servers, leader] {
+        state = QJsonDocument::fromJson(httpRequest("GET", servers[leader].url(u"/v1/operator/autopilot/state"_s)).body).object();
+        const QJsonObject all = state.value(u"Servers").toObject();
+        return all.size() == 3 && std::all_of(all.begin(), all.end(), [](const QJsonValue &v) { return v.toObject().value(u"Meta").isObject(); });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(allMeta(), 10000);
+    QCOMPARE(state.value(u"OptimisticFailureTolerance").toInt(), 1); // Consul CE: the same as FailureTolerance
+    const QJsonArray voters = state.value(u"Voters").toArray();
+    QCOMPARE(voters.size(), 3);
+    QCOMPARE(voters.first().toString(), state.value(u"Leader").toString()); // the leader first
+    const QJsonObject serverStates = state.value(u"Servers").toObject();
+    const QJsonObject leaderState = serverStates.value(state.value(u"Leader").toString()).toObject();
+    QCOMPARE(leaderState.value(u"Name").toString(), servers[leader].name);
+    QCOMPARE(leaderState.value(u"LastContact").toString(), u"0s"_s);
+    QVERIFY(leaderState.value(u"LastTerm").toInteger() > 0);
+    for (const QJsonValue &v : serverStates) {
+        const QJsonObject s = v.toObject();
+        QCOMPARE(s.value(u"NodeStatus").toString(), u"alive"_s);
+        QCOMPARE(s.value(u"LastTerm").toInteger(), leaderState.value(u"LastTerm").toInteger());
+        QVERIFY(!s.value(u"Version").toString().isEmpty());
+        QCOMPARE(s.value(u"Meta").toObject().value(u"consul-network-segment"), QJsonValue(u""_s));
+    }
+
+    const int stopped = (leader + 1) % 3;
+    const QString stoppedName = servers[stopped].name;
+    const pid_t pid = pid_t(servers[stopped].process->process().processId());
+    ::kill(pid, SIGSTOP);
+    QJsonObject h;
+    QTRY_COMPARE_WITH_TIMEOUT(named(h = health(), stoppedName).value(u"SerfStatus").toString(), u"failed"_s, 30000);
+    QCOMPARE(status, 429); // Consul's answer for an unhealthy cluster
+    QCOMPARE(h.value(u"Healthy").toBool(), false);
+    QCOMPARE(h.value(u"FailureTolerance").toInt(), 0);
+    const QJsonObject frozen = named(h, stoppedName);
+    QCOMPARE(frozen.value(u"Healthy").toBool(), false);
+    QCOMPARE(frozen.value(u"Voter").toBool(), true);
+    QVERIFY(put(servers[leader], u"while/stopped"_s, "1"));
+    QTest::qWait(2500); // more than one state update (server_health_interval, 2 s)
+    h = health();
+    QCOMPARE(named(h, stoppedName).value(u"LastContact"), frozen.value(u"LastContact"));
+    QCOMPARE(named(h, stoppedName).value(u"LastIndex"), frozen.value(u"LastIndex"));
+    QVERIFY(named(h, servers[leader].name).value(u"LastIndex").toInteger() > frozen.value(u"LastIndex").toInteger());
+    QVERIFY(servers[leader].process->output().contains("error getting server health from server"));
+
+    ::kill(pid, SIGCONT);
+    QTRY_VERIFY_WITH_TIMEOUT(health().value(u"Healthy").toBool(), 30000);
+    QCOMPARE(status, 200);
+    h = health();
+    QCOMPARE(named(h, stoppedName).value(u"SerfStatus").toString(), u"alive"_s);
+    QVERIFY(named(h, stoppedName).value(u"LastIndex").toInteger() > frozen.value(u"LastIndex").toInteger());
+    for (ClusterAgent &s : servers)
+        s.stop();
+}
+
 void TestCluster::leaderKilledRepeatedlyFailsOverWithinTwoSeconds()
 {
     auto servers = loopbackAgents({u"failover-1"_s, u"failover-2"_s, u"failover-3"_s}, 3, m_dir.path());
