@@ -49,57 +49,67 @@ void StateStore::touchServicesOfNode(const QString &node)
     m_changes.node(node);
 }
 
-// As Consul's ensureNodeTxn: a node ID belongs to one node name. A node may take a name whose
-// current holder has another ID only while that holder is not alive as far as the catalog knows
-// (no serfHealth check, or a critical one); a new ID may also take over a name registered
-// without an ID, a rename may not.
-QString StateStore::nodeIdConflict(const api::Node &node) const
+const api::Node *StateStore::findNodeById(const QString &id) const
 {
-    if (node.id.isEmpty())
-        return {};
-    const api::Node *sameId = nullptr;
-    for (const api::Node &n : m_nodes) {
-        if (n.id.compare(node.id, Qt::CaseInsensitive) == 0)
-            sameId = &n;
-    }
-    if (sameId && sameId->node == node.node)
-        return {};
+    const auto it = m_nodeIds.constFind(id.toLower());
+    return it == m_nodeIds.constEnd() ? nullptr : findNode(*it);
+}
+
+QString StateStore::nodeNameReserved(const api::Node &node, bool allowClashWithoutId) const
+{
+    // Consul looks at every node here (names compare case-insensitively); only a registration
+    // with a new node ID, or one renaming a node, gets this far.
     for (const api::Node &holder : m_nodes) {
         if (holder.node.compare(node.node, Qt::CaseInsensitive) != 0 || holder.id == node.id)
             continue;
-        if (holder.id.isEmpty() && !sameId)
-            continue;
-        const auto serf = m_checks.value(holder.node).value(u"serfHealth"_s);
-        if (serf.checkId.isEmpty() || serf.status == u"critical")
-            continue;
-        return u"Error while renaming Node ID: \"%1\" (%2): Node name %3 is reserved by node %4 with name %5 (%6)"_s.arg(
-            node.id, node.address, node.node, holder.id, holder.node, holder.address);
+        // No serfHealth: an external registration, not managed by an agent; may be taken over.
+        const api::HealthCheck *serf = findCheck(holder.node, u"serfHealth"_s);
+        const bool healthy = serf && serf->status != u"critical";
+        if (!(holder.id.isEmpty() && allowClashWithoutId) && healthy)
+            return u"Node name %1 is reserved by node %2 with name %3 (%4)"_s.arg(
+                node.node, holder.id, holder.node, holder.address);
     }
     return {};
 }
 
-QString StateStore::ensureNode(const api::Node &in, bool skipIfExists, qint64 now)
+// As Consul's ensureNodeTxn: a node ID belongs to one node name. Renaming a node (its ID under
+// another name) may not take a name a live node holds; a new ID may also take over a name
+// registered without an ID.
+QString StateStore::nodeIdConflict(const api::Node &node) const
 {
-    if (!in.id.isEmpty()) {
-        // The ID named another node: that one is renamed, its registrations go with its old name.
-        QString renamed;
-        for (const api::Node &n : std::as_const(m_nodes)) {
-            if (n.id.compare(in.id, Qt::CaseInsensitive) == 0 && n.node != in.node)
-                renamed = n.node;
-        }
-        if (!renamed.isEmpty())
-            deleteNode(renamed, now);
-    }
-    auto it = m_nodes.find(in.node);
-    if (it != m_nodes.end() && (skipIfExists || sameNode(*it, in)))
+    if (node.id.isEmpty())
         return {};
+    if (const api::Node *sameId = findNodeById(node.id)) {
+        if (sameId->node.compare(node.node, Qt::CaseInsensitive) == 0)
+            return {};
+        if (const QString reserved = nodeNameReserved(node, false); !reserved.isEmpty())
+            return u"Error while renaming Node ID: \"%1\" (%2): %3"_s.arg(node.id, node.address, reserved);
+        return {};
+    }
+    if (const QString reserved = nodeNameReserved(node, true); !reserved.isEmpty())
+        return u"Error while renaming Node ID: \"%1\": %2"_s.arg(node.id, reserved);
+    return {};
+}
+
+void StateStore::ensureNode(const api::Node &in, qint64 now)
+{
+    // The ID named another node: that one is renamed, its registrations go with its old name.
+    if (const api::Node *renamed = in.id.isEmpty() ? nullptr : findNodeById(in.id);
+        renamed && renamed->node != in.node)
+        deleteNode(QString(renamed->node), now); // a copy: deleteNode removes what `renamed` points to
+    auto it = m_nodes.find(in.node);
+    if (it != m_nodes.end() && sameNode(*it, in))
+        return;
     api::Node node = in;
     node.createIndex = it != m_nodes.end() ? it->createIndex : m_applying;
     node.modifyIndex = m_applying;
+    if (it != m_nodes.end() && !it->id.isEmpty() && m_nodeIds.value(it->id.toLower()) == node.node)
+        m_nodeIds.remove(it->id.toLower());
+    if (!node.id.isEmpty())
+        m_nodeIds.insert(node.id.toLower(), node.node);
     m_nodes.insert(node.node, node);
     touchTable(kNodes);
     touchServicesOfNode(node.node);
-    return {};
 }
 
 QString StateStore::ensureService(const QString &node, api::Service service)
@@ -240,6 +250,9 @@ void StateStore::deleteNode(const QString &node, qint64 now)
         destroySession(id, now, true);
     m_services.remove(node);
     m_checks.remove(node);
+    if (const auto it = m_nodes.constFind(node);
+        it != m_nodes.constEnd() && !it->id.isEmpty() && m_nodeIds.value(it->id.toLower()) == node)
+        m_nodeIds.remove(it->id.toLower());
     m_nodes.remove(node);
     touchTable(kNodes);
     m_changes.node(node);
@@ -304,11 +317,16 @@ ApplyResult StateStore::applyRegister(const QCborMap &cmd)
         }
         checks.append(c);
     }
-    if (const QString conflict = nodeIdConflict(node); !conflict.isEmpty()) {
+    // As Consul's ensureRegistrationTxn: an existing node is written (and its ID checked) only
+    // when the registration changes it, which one with SkipNodeUpdate never does.
+    const api::Node *existing = findNode(node.node);
+    const bool writeNode = !existing || (!skipNodeUpdate && !sameNode(*existing, node));
+    if (const QString conflict = writeNode ? nodeIdConflict(node) : QString(); !conflict.isEmpty()) {
         r.error = u"failed inserting node: "_s + conflict;
         return r;
     }
-    ensureNode(node, skipNodeUpdate, now);
+    if (writeNode)
+        ensureNode(node, now);
     if (service)
         ensureService(node.node, *service);
     for (const api::HealthCheck &c : std::as_const(checks))

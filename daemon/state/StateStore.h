@@ -175,10 +175,16 @@ private:
     QJsonObject withIndexes(QJsonObject record, const QJsonObject *stored) const;
 
     // Catalog primitives (validated by the caller).
-    // Consul's node ID rules, checked before ensureNode: the error, empty when `node` may be written.
+    // Consul's node ID rules (ensureNodeTxn), checked before ensureNode: the error, empty when
+    // `node` may be written.
     QString nodeIdConflict(const api::Node &node) const;
+    // Consul's ensureNoNodeWithSimilarNameTxn: a live node (serfHealth not critical) with the
+    // same name in any case and another ID holds the name; `allowClashWithoutId` lets a node
+    // registered without an ID be taken over.
+    QString nodeNameReserved(const api::Node &node, bool allowClashWithoutId) const;
+    const api::Node *findNodeById(const QString &id) const;
     // Writes `node`; a node ID that named another node renames it (that node's registrations go).
-    QString ensureNode(const api::Node &node, bool skipIfExists, qint64 now);
+    void ensureNode(const api::Node &node, qint64 now);
     QString ensureService(const QString &node, api::Service service);
     QString ensureCheck(api::HealthCheck check, qint64 now);
     void deleteNode(const QString &node, qint64 now);
@@ -201,6 +207,9 @@ private:
     QHash<QString, QSet<QString>> m_sessionKeys; // session -> keys it locks
 
     QMap<QString, api::Node> m_nodes;
+    // Consul's "uuid" index of the nodes table: lower-cased ID -> node name, for nodes with an
+    // ID. Kept with m_nodes by ensureNode/deleteNode, rebuilt on restore, saved by a txn.
+    QHash<QString, QString> m_nodeIds;
     QMap<QString, QMap<QString, api::Service>> m_services;  // node -> id -> service
     QMap<QString, QMap<QString, api::HealthCheck>> m_checks; // node -> id -> check
     QHash<QString, QMap<QString, QSet<QString>>> m_serviceInstances; // name -> node -> ids

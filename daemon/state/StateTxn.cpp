@@ -28,6 +28,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
     const auto savedLockDelays = m_lockDelays;
     const auto savedSessionKeys = m_sessionKeys;
     const auto savedNodes = m_nodes;
+    const auto savedNodeIds = m_nodeIds;
     const auto savedServices = m_services;
     const auto savedChecks = m_checks;
     const auto savedInstances = m_serviceInstances;
@@ -107,7 +108,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
                 [&] {
                     const QString conflict = nodeIdConflict(node);
                     if (conflict.isEmpty())
-                        ensureNode(node, false, now);
+                        ensureNode(node, now);
                     return conflict;
                 },
                 [&] { return findNode(node.node); }, [&] { deleteNode(node.node, now); });
@@ -144,6 +145,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
         m_lockDelays = savedLockDelays;
         m_sessionKeys = savedSessionKeys;
         m_nodes = savedNodes;
+        m_nodeIds = savedNodeIds;
         m_services = savedServices;
         m_checks = savedChecks;
         m_serviceInstances = savedInstances;

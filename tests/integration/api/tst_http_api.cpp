@@ -351,6 +351,37 @@ private Q_SLOTS:
         QCOMPARE(put(QStringLiteral("/v1/catalog/register"), R"({"Address":"1.2.3.4"})").status, 400);
     }
 
+    // The catalog keeps a live node's name for its node ID (Consul's state store rules, its
+    // texts): another ID for that name is refused with a 500; the same ID under a new name
+    // renames the node; with SkipNodeUpdate the node (and so its ID) is left alone.
+    void catalogRegisterNodeIdConflict()
+    {
+        const QString id1 = QStringLiteral("5d8a7c1e-0b7a-4a39-9a0e-6f3c2b1d4e01");
+        const QString id2 = QStringLiteral("5d8a7c1e-0b7a-4a39-9a0e-6f3c2b1d4e02");
+        auto reg = [](const QString &node, const QString &id, const QString &extra = {}) {
+            return QStringLiteral(R"({"Node":"%1","ID":"%2","Address":"10.9.0.1",%3"Check":{"CheckID":"serfHealth","Name":"Serf Health Status","Status":"passing"}})")
+                .arg(node, id, extra)
+                .toUtf8();
+        };
+        QCOMPARE(put(QStringLiteral("/v1/catalog/register"), reg(QStringLiteral("idc-1"), id1)).body, QByteArray("true"));
+        HttpResult r = put(QStringLiteral("/v1/catalog/register"), reg(QStringLiteral("IDC-1"), id2));
+        QCOMPARE(r.status, 500);
+        QCOMPARE(QString::fromUtf8(r.body),
+                 QStringLiteral("failed inserting node: Error while renaming Node ID: \"%1\": Node name IDC-1 is reserved by node %2 with name idc-1 (10.9.0.1)")
+                     .arg(id2, id1));
+        QCOMPARE(put(QStringLiteral("/v1/catalog/register"), reg(QStringLiteral("idc-2"), id2)).body, QByteArray("true"));
+        r = put(QStringLiteral("/v1/catalog/register"), reg(QStringLiteral("idc-2"), id1));
+        QCOMPARE(r.status, 500);
+        QCOMPARE(QString::fromUtf8(r.body),
+                 QStringLiteral("failed inserting node: Error while renaming Node ID: \"%1\" (10.9.0.1): Node name idc-2 is reserved by node %2 with name idc-2 (10.9.0.1)")
+                     .arg(id1, id2));
+        r = put(QStringLiteral("/v1/catalog/register"), reg(QStringLiteral("idc-2"), id1, QStringLiteral(R"("SkipNodeUpdate":true,)")));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/node/idc-2"))).toObject().value(u"Node").toObject().value(u"ID").toString(), id2);
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"idc-1"})").body, QByteArray("true"));
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"idc-2"})").body, QByteArray("true"));
+    }
+
     void sessionsAndLocks()
     {
         HttpResult r = put(QStringLiteral("/v1/session/create"), R"({"TTL": "5s"})");

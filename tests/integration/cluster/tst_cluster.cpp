@@ -218,7 +218,7 @@ void TestCluster::staleDataDirAsSeed001()
                                           R"({"Node":"seed-client","ID":"4a9e8e0e-5b1c-4c55-9d69-2f0b7d0f6a11","Address":"127.0.0.3"})");
     QCOMPARE(stolen.status, 500);
     QCOMPARE(QString::fromUtf8(stolen.body),
-             u"failed inserting node: Error while renaming Node ID: \"4a9e8e0e-5b1c-4c55-9d69-2f0b7d0f6a11\" (127.0.0.3): "
+             u"failed inserting node: Error while renaming Node ID: \"4a9e8e0e-5b1c-4c55-9d69-2f0b7d0f6a11\": "
              "Node name seed-client is reserved by node %1 with name seed-client (127.0.0.3)"_s.arg(firstId));
 
     // The tutorial's fix: delete everything in the data dir, restart the client. It comes back

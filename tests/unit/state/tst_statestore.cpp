@@ -378,6 +378,7 @@ private Q_SLOTS:
     // KV verbs
     void kvSetCreatesAndUpdates();
     void nodeIdRules();
+    void nodeIdIndexThroughSnapshotAndTxn();
     void kvSetReplacesFlagsAndKeepsLock();
     void kvFlagsKeepAll64Bits();
     void kvCas_data();
@@ -2471,8 +2472,9 @@ void TestStateStore::nodeIdRules()
         return body;
     };
     QVERIFY(registerBody(s, node(u"a"_s, id1, u"passing"_s)).error.isEmpty());
+    // A new ID (the catalog's error has no address then); names compare in any case.
     ApplyResult r = registerBody(s, node(u"A"_s, id2));
-    QCOMPARE(r.error, u"failed inserting node: Error while renaming Node ID: \"%1\" (10.0.0.1): Node name A is reserved by node %2 with name a (10.0.0.1)"_s.arg(id2, id1));
+    QCOMPARE(r.error, u"failed inserting node: Error while renaming Node ID: \"%1\": Node name A is reserved by node %2 with name a (10.0.0.1)"_s.arg(id2, id1));
     QCOMPARE(s.findNode(u"a"_s)->id, id1);
     // Once gossip says it failed, the name is free.
     QVERIFY(registerBody(s, node(u"a"_s, id1, u"critical"_s)).error.isEmpty());
@@ -2485,9 +2487,62 @@ void TestStateStore::nodeIdRules()
     // A node registered without an ID may get one; a rename onto a live name may not.
     QVERIFY(registerBody(s, QJsonObject{{u"Node"_s, u"c"_s}, {u"Address"_s, u"10.0.0.3"_s}, {u"Check"_s, QJsonObject{{u"CheckID"_s, u"serfHealth"_s}, {u"Name"_s, u"x"_s}, {u"Status"_s, u"passing"_s}}}}).error.isEmpty());
     QVERIFY(registerBody(s, node(u"c"_s, id1)).error.isEmpty());
-    QVERIFY(registerBody(s, node(u"d"_s, u"33333333-3333-3333-3333-333333333333"_s, u"passing"_s)).error.isEmpty());
-    QVERIFY(!registerBody(s, node(u"d"_s, id2)).error.isEmpty());
+    const QString id3 = u"33333333-3333-3333-3333-333333333333"_s;
+    QVERIFY(registerBody(s, node(u"d"_s, id3, u"passing"_s)).error.isEmpty());
+    r = registerBody(s, node(u"D"_s, id2));
+    QCOMPARE(r.error, u"failed inserting node: Error while renaming Node ID: \"%1\" (10.0.0.1): Node name D is reserved by node %2 with name d (10.0.0.1)"_s.arg(id2, id3));
     QVERIFY(s.findNode(u"b"_s));
+    // IDs compare in any case too: the same ID in upper case is the same node.
+    QVERIFY(registerBody(s, node(u"b"_s, id2.toUpper())).error.isEmpty());
+    QVERIFY(s.findNode(u"b"_s));
+
+    // SkipNodeUpdate on an existing node leaves it alone, so its ID is not looked at (Consul's
+    // ChangesNode): a service write naming another node's ID goes through.
+    QJsonObject skip = node(u"d"_s, id2);
+    skip.insert(u"SkipNodeUpdate"_s, true);
+    skip.insert(u"Service"_s, QJsonObject{{u"Service"_s, u"web"_s}});
+    QVERIFY2(registerBody(s, skip).error.isEmpty(), qPrintable(registerBody(s, skip).error));
+    QCOMPARE(s.findNode(u"d"_s)->id, id3);
+    QVERIFY(s.findService(u"d"_s, u"web"_s));
+    QVERIFY(s.findNode(u"b"_s));
+    // A node that does not exist is created, with the ID rules.
+    skip = node(u"D"_s, u"44444444-4444-4444-4444-444444444444"_s);
+    skip.insert(u"SkipNodeUpdate"_s, true);
+    r = registerBody(s, skip);
+    QCOMPARE(r.error, u"failed inserting node: Error while renaming Node ID: \"44444444-4444-4444-4444-444444444444\": Node name D is reserved by node %1 with name d (10.0.0.1)"_s.arg(id3));
+    QVERIFY(!s.findNode(u"D"_s));
+}
+
+// The node ID index follows the nodes through a snapshot and a rolled-back transaction: an ID
+// still finds its node (and renames it) afterwards.
+void TestStateStore::nodeIdIndexThroughSnapshotAndTxn()
+{
+    const QString id1 = u"11111111-1111-1111-1111-111111111111"_s;
+    auto node = [](const QString &name, const QString &id) {
+        return QJsonObject{{u"Node"_s, name}, {u"ID"_s, id}, {u"Address"_s, u"10.0.0.1"_s}};
+    };
+    StateStore original;
+    QVERIFY(registerBody(original, node(u"a"_s, id1)).error.isEmpty());
+    StateStore s;
+    QString error;
+    QVERIFY2(s.restore(original.snapshot(), &error), qPrintable(error));
+    QVERIFY(s.findNode(u"a"_s));
+
+    // A txn that renames a to b, then fails: everything is put back, the index too.
+    const QJsonObject failed = txn(s, {nodeOp(u"set"_s, node(u"b"_s, id1)), kvOp(u"cas"_s, u"k"_s, "v", 99)});
+    QVERIFY(failed.contains(u"Errors"_s));
+    QVERIFY(s.findNode(u"a"_s));
+    QVERIFY(!s.findNode(u"b"_s));
+    // The ID still names a: registered under c, a is renamed (and not left behind).
+    QVERIFY(registerBody(s, node(u"c"_s, id1)).error.isEmpty());
+    QVERIFY(!s.findNode(u"a"_s));
+    QCOMPARE(s.findNode(u"c"_s)->id, id1);
+    // A deleted node's ID is free again.
+    QVERIFY(deregister(s, u"c"_s).error.isEmpty());
+    QVERIFY(registerBody(s, node(u"d"_s, id1)).error.isEmpty());
+    QList<api::Node> nodes;
+    s.nodes(&nodes);
+    QCOMPARE(nodes.size(), 1);
 }
 
 QTEST_APPLESS_MAIN(TestStateStore)
