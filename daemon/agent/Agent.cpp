@@ -331,7 +331,6 @@ bool Agent::start(QString *error)
     m_gossip->startRetryJoin();
     registerSelf();
     scheduleCoordinateSync();
-    qCInfo(lcAgent).noquote() << "Synced node info";
     // Services and checks from the config files, then anti-entropy and the reaper.
     if (const AgentError e = m_local->applyConfigDefinitions(m_config.services, m_config.checks)) {
         *error = QStringLiteral("Error starting agent: %1").arg(e.message);
@@ -462,7 +461,7 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
 {
     LocalState::Options o;
     o.node = config.nodeName;
-    o.address = advertiseAddress();
+    o.nodeInfo = nodeInfo(config);
     o.outputMaxSize = config.checkOutputMaxSize;
     o.checkUpdateInterval = config.checkUpdateInterval;
     o.discardCheckOutput = config.discardCheckOutput;
@@ -473,25 +472,31 @@ LocalState::Options Agent::localOptions(const config::AgentConfig &config) const
     return o;
 }
 
-void Agent::registerSelf()
+// This node's part of a registration, as Consul's agent sends it (its local state's config and
+// metadata).
+QJsonObject Agent::nodeInfo(const config::AgentConfig &config) const
 {
     const QString addr = advertiseAddress();
-    QJsonObject body{
-        {QStringLiteral("ID"), m_config.nodeId},
-        {QStringLiteral("Node"), m_config.nodeName},
+    const QString wan = config.advertiseAddrWan.isEmpty() ? addr : config.advertiseAddrWan;
+    QJsonObject meta = api::stringMapJson(config.nodeMeta);
+    meta.insert(QStringLiteral("consul-network-segment"), QString());
+    meta.insert(QStringLiteral("consul-version"), consulCompatVersion());
+    return QJsonObject{
+        {QStringLiteral("ID"), config.nodeId},
         {QStringLiteral("Address"), addr},
-        {QStringLiteral("Datacenter"), m_config.datacenter},
-        {QStringLiteral("TaggedAddresses"),
-         QJsonObject{{QStringLiteral("lan"), addr},
-                     {QStringLiteral("lan_ipv4"), addr},
-                     {QStringLiteral("wan"), m_config.advertiseAddrWan.isEmpty() ? addr : m_config.advertiseAddrWan},
-                     {QStringLiteral("wan_ipv4"), m_config.advertiseAddrWan.isEmpty() ? addr : m_config.advertiseAddrWan}}},
-        {QStringLiteral("NodeMeta"), [this] {
-             QJsonObject meta = api::stringMapJson(m_config.nodeMeta);
-             meta.insert(QStringLiteral("consul-network-segment"), QString());
-             meta.insert(QStringLiteral("consul-version"), consulCompatVersion());
-             return meta;
-         }()},
+        {QStringLiteral("Datacenter"), config.datacenter},
+        {QStringLiteral("TaggedAddresses"), QJsonObject{{QStringLiteral("lan"), addr},
+                                                        {QStringLiteral("lan_ipv4"), addr},
+                                                        {QStringLiteral("wan"), wan},
+                                                        {QStringLiteral("wan_ipv4"), wan}}},
+        {QStringLiteral("NodeMeta"), meta},
+    };
+}
+
+// The node info with the agent's serfHealth check (and, on a server, its `consul` service).
+void Agent::registerSelf()
+{
+    QJsonObject self{
         {QStringLiteral("Check"),
          QJsonObject{{QStringLiteral("CheckID"), QStringLiteral("serfHealth")},
                      {QStringLiteral("Name"), QStringLiteral("Serf Health Status")},
@@ -501,20 +506,16 @@ void Agent::registerSelf()
     };
     if (m_config.server || m_config.dev) {
         // Servers are instances of the `consul` service (client agents are not).
-        body.insert(QStringLiteral("Service"), QJsonObject{{QStringLiteral("ID"), QStringLiteral("consul")},
+        self.insert(QStringLiteral("Service"), QJsonObject{{QStringLiteral("ID"), QStringLiteral("consul")},
                                                            {QStringLiteral("Service"), QStringLiteral("consul")},
                                                            {QStringLiteral("Port"), m_config.ports.server}});
     }
-    m_committer->propose(state::command::registerNode(body, m_clock.wallMs()),
-                         [this](const state::ApplyResult &r, quint64, const QString &error) {
-                             if (r.error.isEmpty() && error.isEmpty())
-                                 return;
-                             qCWarning(lcAgent).noquote() << "Failed to register this node:" << r.error << error;
-                             // In a cluster the servers may have no leader yet: try again, as
-                             // Consul's anti-entropy keeps syncing the node.
-                             if (!m_config.dev)
-                                 m_clock.schedule(kRegisterRetryMs, [this] { registerSelf(); });
-                         });
+    m_local->syncNodeInfo(self, [this](bool ok) {
+        // In a cluster the servers may have no leader yet: try again, as Consul's anti-entropy
+        // keeps syncing the node.
+        if (!ok && !m_config.dev)
+            m_clock.schedule(kRegisterRetryMs, [this] { registerSelf(); });
+    });
     if (m_config.dev)
         qCInfo(lcAgent).noquote() << "New leader elected:" << QStringLiteral("payload=%1").arg(m_config.nodeName);
 }

@@ -115,6 +115,7 @@ private:
     QJsonObject stats() const;
     QJsonObject raftStats() const;
     void registerSelf();
+    QJsonObject nodeInfo(const config::AgentConfig &config) const;
     void scheduleCoordinateSync();
     void sendCoordinate();
     LocalState::Options localOptions(const config::AgentConfig &config) const;

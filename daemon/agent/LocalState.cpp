@@ -788,12 +788,13 @@ void LocalState::fullSync()
 {
     if (m_remoteCatalog) {
         // A client agent has no catalog of its own: a server tells what it holds for this node.
-        m_remoteCatalog(m_options.node, [this, alive = std::weak_ptr<bool>(m_alive)](bool ok, const QList<api::Service> &services,
-                                                                                   const QList<api::HealthCheck> &checks) {
+        m_remoteCatalog(m_options.node, [this, alive = std::weak_ptr<bool>(m_alive)](
+                                            bool ok, const std::optional<api::Node> &node,
+                                            const QList<api::Service> &services, const QList<api::HealthCheck> &checks) {
             if (alive.expired())
                 return;
             if (ok)
-                compareWithCatalog(services, checks);
+                compareWithCatalog(node, services, checks);
             syncChanges();
         });
         return;
@@ -804,13 +805,21 @@ void LocalState::fullSync()
         m_store->node(m_options.node, &node, &remoteServices);
         QList<api::HealthCheck> remoteChecks;
         m_store->nodeChecks(m_options.node, &remoteChecks);
-        compareWithCatalog(remoteServices, remoteChecks);
+        compareWithCatalog(node, remoteServices, remoteChecks);
     }
     syncChanges();
 }
 
-void LocalState::compareWithCatalog(const QList<api::Service> &remoteServices, const QList<api::HealthCheck> &remoteChecks)
+void LocalState::compareWithCatalog(const std::optional<api::Node> &remoteNode,
+                                    const QList<api::Service> &remoteServices, const QList<api::HealthCheck> &remoteChecks)
 {
+    // What Consul's updateSyncState compares of the node: its ID, tagged addresses and meta.
+    api::Node local;
+    QString ignored;
+    api::fromJson(m_options.nodeInfo, &local, &ignored);
+    if (!remoteNode || remoteNode->id != local.id || remoteNode->taggedAddresses != local.taggedAddresses
+        || remoteNode->meta != local.meta)
+        m_nodeInfoInSync = false;
     QHash<QString, QJsonObject> rs;
     for (const api::Service &s : std::as_const(remoteServices)) {
         rs.insert(s.id, comparable(api::toJson(s)));
@@ -857,6 +866,9 @@ void LocalState::compareWithCatalog(const QList<api::Service> &remoteServices, c
 
 void LocalState::syncChanges()
 {
+    // First, as Consul does, so the node info gets there even when service or check writes fail.
+    if (!m_nodeInfoInSync)
+        syncNodeInfo();
     for (const QString &id : std::as_const(m_deletedServices)) {
         ++m_syncWrites;
         m_committer->propose(state::command::deregister(m_options.node, id, {}, m_clock->wallMs()), {});
@@ -897,6 +909,46 @@ void LocalState::markServiceUnsynced(const QString &id)
     m_unsyncedServices.insert(id);
 }
 
+QJsonObject LocalState::registration(const QJsonObject &what) const
+{
+    QJsonObject body = what;
+    body.insert(QStringLiteral("Node"), m_options.node);
+    for (auto it = m_options.nodeInfo.begin(); it != m_options.nodeInfo.end(); ++it)
+        body.insert(it.key(), it.value());
+    // Consul's SkipNodeUpdate = nodeInfoInSync (the address stays: it creates a node the catalog lost).
+    body.insert(QStringLiteral("SkipNodeUpdate"), m_nodeInfoInSync);
+    return body;
+}
+
+void LocalState::syncNodeInfo(const QJsonObject &extra, std::function<void(bool ok)> done)
+{
+    if (m_nodeInfoWriting) {
+        if (done)
+            done(false);
+        return;
+    }
+    ++m_syncWrites;
+    m_nodeInfoWriting = true;
+    m_committer->propose(state::command::registerNode(registration(extra), m_clock->wallMs()),
+                         [this, alive = std::weak_ptr<bool>(m_alive), done = std::move(done)](
+                             const state::ApplyResult &r, quint64, const QString &error) {
+                             if (alive.expired())
+                                 return;
+                             m_nodeInfoWriting = false;
+                             const bool ok = error.isEmpty() && r.error.isEmpty();
+                             if (ok) {
+                                 m_nodeInfoInSync = true;
+                                 qCInfo(lcAgent).noquote() << "Synced node info";
+                             } else {
+                                 qCWarning(lcAgent).noquote() << "Syncing node info failed." << error << r.error;
+                             }
+                             if (done)
+                                 done(ok);
+                             else if (!ok)
+                                 fullSyncWithin(kRetryFailMs + stagger(kRetryFailMs));
+                         });
+}
+
 void LocalState::syncService(const QString &id)
 {
     QJsonArray checks;
@@ -908,11 +960,8 @@ void LocalState::syncService(const QString &id)
         if (st != m_state.end())
             st->second.inSync = true;
     }
-    const QJsonObject body{{QStringLiteral("Node"), m_options.node},
-                           {QStringLiteral("Address"), m_options.address},
-                           {QStringLiteral("SkipNodeUpdate"), true},
-                           {QStringLiteral("Service"), api::toJson(m_services.value(id))},
-                           {QStringLiteral("Checks"), checks}};
+    const QJsonObject body = registration(QJsonObject{{QStringLiteral("Service"), api::toJson(m_services.value(id))},
+                                                      {QStringLiteral("Checks"), checks}});
     ++m_syncWrites;
     m_serviceMeta[id].inSync = true;
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
@@ -922,17 +971,17 @@ void LocalState::syncService(const QString &id)
                                  if (m_serviceMeta.contains(id))
                                      markServiceUnsynced(id);
                                  fullSyncWithin(kRetryFailMs + stagger(kRetryFailMs));
+                                 return;
                              }
+                             // The registration carried the node info too.
+                             m_nodeInfoInSync = true;
                          });
     qCInfo(lcAgent).noquote() << "Synced service:" << QStringLiteral("service=%1").arg(id);
 }
 
 void LocalState::syncCheck(const QString &id)
 {
-    const QJsonObject body{{QStringLiteral("Node"), m_options.node},
-                           {QStringLiteral("Address"), m_options.address},
-                           {QStringLiteral("SkipNodeUpdate"), true},
-                           {QStringLiteral("Check"), api::toJson(m_checks.value(id))}};
+    const QJsonObject body = registration(QJsonObject{{QStringLiteral("Check"), api::toJson(m_checks.value(id))}});
     ++m_syncWrites;
     m_state[id].inSync = true;
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
@@ -942,7 +991,9 @@ void LocalState::syncCheck(const QString &id)
                                  if (m_state.find(id) != m_state.end())
                                      markCheckUnsynced(id);
                                  fullSyncWithin(kRetryFailMs + stagger(kRetryFailMs));
+                                 return;
                              }
+                             m_nodeInfoInSync = true;
                          });
     qCDebug(lcAgent).noquote() << "Synced check:" << QStringLiteral("check=%1").arg(id);
 }

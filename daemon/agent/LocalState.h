@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "agent/SidecarService.h"
 #include "api/Types.h"
@@ -51,7 +52,11 @@ public:
     struct Options
     {
         QString node;
-        QString address;
+        // This node's own part of a registration (ID, Address, Datacenter, TaggedAddresses,
+        // NodeMeta). As in Consul, every service and check write carries it (without
+        // SkipNodeUpdate) until a write has put it in the catalog, so a service never shows up
+        // there on a node that lacks its meta or tagged addresses.
+        QJsonObject nodeInfo;
         int outputMaxSize = checks::kDefaultOutputMaxSize; // check_output_max_size
         Nanoseconds checkUpdateInterval = 5 * kMinute;
         bool discardCheckOutput = false;
@@ -103,9 +108,11 @@ public:
     Source serviceSource(const QString &id) const { return m_serviceMeta.value(id).source; }
 
     // Where a client agent's full sync reads what the catalog holds for its node (it has no
-    // store of its own): `done(ok, services, checks)`, called later. Unset: the local store.
+    // store of its own): `done(ok, node, services, checks)`, called later (no node: the catalog
+    // does not have it). Unset: the local store.
     using RemoteCatalog = std::function<void(const QString &node,
-                                             std::function<void(bool ok, const QList<api::Service> &services,
+                                             std::function<void(bool ok, const std::optional<api::Node> &node,
+                                                                const QList<api::Service> &services,
                                                                 const QList<api::HealthCheck> &checks)>
                                                  done)>;
     void setRemoteCatalog(RemoteCatalog catalog) { m_remoteCatalog = std::move(catalog); }
@@ -117,6 +124,11 @@ public:
     // definition with the same ID) and restores TTL statuses that have not run out yet, with
     // the time they had left. Unreadable entries are skipped with a warning.
     void loadPersisted();
+
+    // Writes the node info alone (Consul's syncNodeInfo), with `extra` fields (the agent's own
+    // check and service) in the same registration; `done(ok)` once applied or refused. Skipped,
+    // with done(false), while another node info write is in flight.
+    void syncNodeInfo(const QJsonObject &extra = {}, std::function<void(bool ok)> done = {});
 
     // Anti-entropy, exposed for tests and the agent.
     void fullSync();
@@ -171,7 +183,11 @@ private:
     void fullSyncWithin(qint64 delayMs); // sooner than the scheduled one, never later
     void scheduleReap();
     void scheduleRemoteAliasPoll();
-    void compareWithCatalog(const QList<api::Service> &services, const QList<api::HealthCheck> &checks);
+    void compareWithCatalog(const std::optional<api::Node> &node, const QList<api::Service> &services,
+                            const QList<api::HealthCheck> &checks);
+    // A registration of `what` (a "Service" and/or "Check"), carrying the node info unless the
+    // catalog has it already.
+    QJsonObject registration(const QJsonObject &what) const;
     void syncChanges();
     // inSync = false, and the id remembered for the next syncChanges().
     void markCheckUnsynced(const QString &id);
@@ -202,6 +218,8 @@ private:
     bool m_refreshingAliases = false;
     bool m_aliasesDirty = false;
     quint64 m_syncWrites = 0;
+    bool m_nodeInfoInSync = false;  // a write carrying the node info was applied
+    bool m_nodeInfoWriting = false; // a syncNodeInfo() write is in flight
     RemoteCatalog m_remoteCatalog;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true); // for replies that outlive this
 };

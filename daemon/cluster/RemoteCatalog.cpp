@@ -45,6 +45,7 @@ void fetchNodeCatalog(Clock *clock, rpc::ConnectionPool *pool, Upstream *upstrea
     {
         int waiting = 2;
         bool ok = true;
+        std::optional<api::Node> node;
         QList<api::Service> services;
         QList<api::HealthCheck> checks;
         NodeCatalogDone done;
@@ -53,10 +54,18 @@ void fetchNodeCatalog(Clock *clock, rpc::ConnectionPool *pool, Upstream *upstrea
     pending->done = std::move(done);
     auto finish = [pending] {
         if (--pending->waiting == 0)
-            pending->done(pending->ok, pending->services, pending->checks);
+            pending->done(pending->ok, pending->node, pending->services, pending->checks);
     };
     forwardedGet(clock, pool, upstream, holdMs, u"/v1/catalog/node/"_s + node, [pending, finish](bool ok, const QJsonDocument &body) {
         pending->ok = pending->ok && ok;
+        if (const QJsonValue node = body.object().value(u"Node"); node.isObject()) {
+            api::Node n;
+            QString error;
+            if (api::fromJson(node.toObject(), &n, &error))
+                pending->node = n;
+            else
+                pending->ok = false;
+        }
         const QJsonObject services = body.object().value(u"Services").toObject();
         for (auto it = services.begin(); it != services.end(); ++it) {
             api::Service s;

@@ -250,53 +250,60 @@ void StateStore::deleteNode(const QString &node, qint64 now)
         destroySession(id, now, true);
     m_services.remove(node);
     m_checks.remove(node);
-    if (const auto it = m_nodes.constFind(node);
-        it != m_nodes.constEnd() && !it->id.isEmpty() && m_nodeIds.value(it->id.toLower()) == node)
+    if (const auto it = m_nodes.constFind(node); it != m_nodes.constEnd() && !it->id.isEmpty()
+                                                 && m_nodeIds.value(it->id.toLower()) == node)
         m_nodeIds.remove(it->id.toLower());
     m_nodes.remove(node);
     touchTable(kNodes);
     m_changes.node(node);
 }
 
+bool decodeRegistration(const QJsonObject &body, Registration *out, QString *error)
+{
+    if (!api::fromJson(body, &out->node, error))
+        return false;
+    out->skipNodeUpdate = api::lookup(body, u"SkipNodeUpdate").toBool();
+    if (const QJsonValue service = api::lookup(body, u"Service"); service.isObject()) {
+        api::Service s;
+        if (!api::fromJson(service.toObject(), &s, error))
+            return false;
+        out->service = s;
+    }
+    QJsonArray checkList = api::lookup(body, u"Checks").toArray();
+    if (const QJsonValue single = api::lookup(body, u"Check"); single.isObject())
+        checkList.prepend(single);
+    for (const QJsonValue &v : std::as_const(checkList)) {
+        api::HealthCheck c;
+        if (!api::fromJson(v.toObject(), &c, error))
+            return false;
+        out->checks.append(c);
+    }
+    return true;
+}
+
 ApplyResult StateStore::applyRegister(const QCborMap &cmd)
 {
-    const QJsonObject body = command::toJson(cmd.value(QStringLiteral("body")));
     const qint64 now = cmd.value(QStringLiteral("now")).toInteger();
     ApplyResult r;
-    api::Node node;
-    if (!api::fromJson(body, &node, &r.error))
+    Registration reg;
+    if (!decodeRegistration(command::toJson(cmd.value(QStringLiteral("body"))), &reg, &r.error))
         return r;
+    const api::Node &node = reg.node;
+    // Validate everything before the first mutation: a rejected register changes nothing.
     if (node.node.isEmpty()) {
         r.error = QStringLiteral("Must provide node");
         return r;
     }
-    const bool skipNodeUpdate = api::lookup(body, u"SkipNodeUpdate").toBool();
-    if (node.address.isEmpty() && !(skipNodeUpdate && m_nodes.contains(node.node))) {
-        r.error = QStringLiteral("Must provide address");
+    if (node.address.isEmpty() && !reg.skipNodeUpdate) {
+        r.error = QStringLiteral("Must provide address if SkipNodeUpdate is not set");
         return r;
     }
-    // Validate everything before the first mutation: a rejected register changes nothing.
-    std::optional<api::Service> service;
-    const QJsonValue serviceJson = api::lookup(body, u"Service");
-    if (serviceJson.isObject()) {
-        api::Service s;
-        if (!api::fromJson(serviceJson.toObject(), &s, &r.error))
-            return r;
-        if (s.service.isEmpty()) {
-            r.error = QStringLiteral("Must provide service name (Service.Service) with a non-empty value");
-            return r;
-        }
-        service = s;
+    const std::optional<api::Service> &service = reg.service;
+    if (service && service->service.isEmpty()) {
+        r.error = QStringLiteral("Must provide service name (Service.Service) with a non-empty value");
+        return r;
     }
-    QList<api::HealthCheck> checks;
-    QJsonArray checkList = api::lookup(body, u"Checks").toArray();
-    const QJsonValue single = api::lookup(body, u"Check");
-    if (single.isObject())
-        checkList.prepend(single);
-    for (const QJsonValue &v : std::as_const(checkList)) {
-        api::HealthCheck c;
-        if (!api::fromJson(v.toObject(), &c, &r.error))
-            return r;
+    for (api::HealthCheck &c : reg.checks) {
         if (!c.node.isEmpty() && c.node != node.node) {
             r.error = QStringLiteral("Node mismatch: check '%1' is for node '%2', not '%3'")
                           .arg(c.checkId, c.node, node.node);
@@ -315,12 +322,11 @@ ApplyResult StateStore::applyRegister(const QCborMap &cmd)
             r.error = QStringLiteral("Missing service registration");
             return r;
         }
-        checks.append(c);
     }
     // As Consul's ensureRegistrationTxn: an existing node is written (and its ID checked) only
     // when the registration changes it, which one with SkipNodeUpdate never does.
     const api::Node *existing = findNode(node.node);
-    const bool writeNode = !existing || (!skipNodeUpdate && !sameNode(*existing, node));
+    const bool writeNode = !existing || (!reg.skipNodeUpdate && !sameNode(*existing, node));
     if (const QString conflict = writeNode ? nodeIdConflict(node) : QString(); !conflict.isEmpty()) {
         r.error = u"failed inserting node: "_s + conflict;
         return r;
@@ -329,7 +335,7 @@ ApplyResult StateStore::applyRegister(const QCborMap &cmd)
         ensureNode(node, now);
     if (service)
         ensureService(node.node, *service);
-    for (const api::HealthCheck &c : std::as_const(checks))
+    for (const api::HealthCheck &c : std::as_const(reg.checks))
         ensureCheck(c, now);
     r.value = true;
     return r;

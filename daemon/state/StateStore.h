@@ -31,6 +31,18 @@ struct ServiceInstance
     api::Service service;
 };
 
+// A catalog registration body (Consul's RegisterRequest), decoded. False, with *error "Request
+// decode failed: ...", when a field has the wrong type: the HTTP API answers that with a 400
+// before proposing, as Consul's decodeBody; what the state store refuses is a 500 there.
+struct Registration
+{
+    api::Node node;
+    bool skipNodeUpdate = false;
+    std::optional<api::Service> service;
+    QList<api::HealthCheck> checks;
+};
+bool decodeRegistration(const QJsonObject &body, Registration *out, QString *error);
+
 struct HealthEntry
 {
     api::Node node;

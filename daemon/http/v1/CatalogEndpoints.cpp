@@ -6,6 +6,7 @@
 
 #include "core/Clock.h"
 #include "state/Command.h"
+#include "state/StateStore.h"
 
 namespace qonsul::http::v1 {
 
@@ -66,11 +67,18 @@ void Api::registerCatalog()
             QJsonObject body;
             if (!checkDatacenter(ctx, req, out) || !parseJsonObject(req, out, &body))
                 return;
+            state::Registration decoded;
+            QString error;
+            if (!state::decodeRegistration(body, &decoded, &error)) {
+                sendError(out, 400, error);
+                return;
+            }
             propose(ctx, state::command::registerNode(body, ctx.clock->wallMs()), out,
                     [ctx, req, out](const state::ApplyResult &r, quint64) {
-                        // A node ID conflict is the state store's refusal, a 500 in Consul.
+                        // What Catalog.Register and the state store refuse (a missing node or
+                        // address, a node ID conflict, ...) is a plain RPC error: a 500 in Consul.
                         if (!r.error.isEmpty())
-                            sendError(out, r.error.startsWith(u"failed inserting node:") ? 500 : 400, r.error);
+                            sendError(out, 500, r.error);
                         else
                             sendJson(ctx, req, out, true);
                     });

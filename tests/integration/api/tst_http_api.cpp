@@ -348,7 +348,21 @@ private Q_SLOTS:
         QCOMPARE(json(get(QStringLiteral("/v1/health/service/redis?passing"))).toArray().size(), 1);
         QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"ext-1"})").body, QByteArray("true"));
         QCOMPARE(json(get(QStringLiteral("/v1/catalog/service/redis"))).toArray().size(), 0);
-        QCOMPARE(put(QStringLiteral("/v1/catalog/register"), R"({"Address":"1.2.3.4"})").status, 400);
+        // Catalog.Register's refusals are plain RPC errors in Consul: a 500 with the error's text.
+        HttpResult r = put(QStringLiteral("/v1/catalog/register"), R"({"Address":"1.2.3.4"})");
+        QCOMPARE(r.status, 500);
+        QCOMPARE(r.body, QByteArray("Must provide node"));
+        r = put(QStringLiteral("/v1/catalog/register"), R"({"Node":"ext-2"})");
+        QCOMPARE(r.status, 500);
+        QCOMPARE(r.body, QByteArray("Must provide address if SkipNodeUpdate is not set"));
+        // A body that does not decode (a field of the wrong type, here or in a check) is a 400.
+        r = put(QStringLiteral("/v1/catalog/register"), R"({"Node":"ext-2","Address":7})");
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.body.startsWith("Request decode failed: "), r.body.constData());
+        r = put(QStringLiteral("/v1/catalog/register"), R"({"Node":"ext-2","Address":"10.1.2.4","Checks":[{"Name":"c","Status":1}]})");
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.body.startsWith("Request decode failed: "), r.body.constData());
+        QVERIFY(json(get(QStringLiteral("/v1/catalog/node/ext-2"))).isNull());
     }
 
     // The catalog keeps a live node's name for its node ID (Consul's state store rules, its

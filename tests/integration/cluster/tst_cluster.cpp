@@ -74,6 +74,7 @@ private Q_SLOTS:
     void configEntriesThroughClient();
     void joinOfAnotherDatacenterRefused();
     void staleDataDirAsSeed001();
+    void clientServiceComesWithNodeInfo();
     void threeServers();
     void gossipClusterWithClient();
     void clientsRebalanceOverServers();
@@ -213,7 +214,18 @@ void TestCluster::staleDataDirAsSeed001()
     QTRY_COMPARE_WITH_TIMEOUT(nodeId(), firstId, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(hasApp(), 15000);
 
-    // The catalog keeps a live node's name for its ID.
+    // The catalog keeps a live node's name for its ID. Live: its serfHealth is not critical (a
+    // node without one, such as one that anti-entropy wrote back before the leader saw the member
+    // join, may be renamed, as in Consul).
+    auto serfHealth = [&server] {
+        const QJsonArray checks = QJsonDocument::fromJson(httpRequest("GET", server.url(u"/v1/health/node/seed-client"_s)).body).array();
+        for (const QJsonValue &c : checks) {
+            if (c[u"CheckID"_s] == u"serfHealth"_s)
+                return c[u"Status"_s].toString();
+        }
+        return QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(serfHealth(), u"passing"_s, 15000);
     const HttpResult stolen = httpRequest("PUT", server.url(u"/v1/catalog/register"_s),
                                           R"({"Node":"seed-client","ID":"4a9e8e0e-5b1c-4c55-9d69-2f0b7d0f6a11","Address":"127.0.0.3"})");
     QCOMPARE(stolen.status, 500);
@@ -259,6 +271,42 @@ void TestCluster::staleDataDirAsSeed001()
     QCOMPARE(clone.process->runCli({u"join"_s, server.serfAddress()}, &out, &err), 0);
     QTRY_VERIFY_WITH_TIMEOUT(memberLine(u"seed-clone"_s).contains(u" alive "_s), 15000);
     clone.process->stop();
+    server.process->stop();
+}
+
+// A client agent that starts before any server has its node info, service and check writes fail
+// until one is there. As in Consul, every write carries the node info until one has been applied,
+// so the service appears in the catalog on a node that already has the agent's node meta and
+// tagged addresses (a DNS SRV answer carries the TXT of that meta from its first answer on).
+void TestCluster::clientServiceComesWithNodeInfo()
+{
+    auto agents = loopbackAgents({u"ni-server"_s, u"ni-client"_s}, 1, m_dir.path());
+    ClusterAgent &server = agents[0], &client = agents[1];
+    const QString clientConfig = m_dir.filePath(u"ni-client.json"_s);
+    QVERIFY(writeFile(clientConfig, R"({"node_meta": {"rack": "r1"}, "service": {"name": "web", "port": 80},
+                                        "performance": {"rpc_hold_timeout": "100ms"}})"));
+    server.extra = {u"-bootstrap"_s};
+    client.extra = {u"-retry-join"_s, server.serfAddress(), u"-retry-interval"_s, u"1s"_s, u"-config-file"_s, clientConfig};
+    QVERIFY(client.start(m_config, false));
+    QVERIFY(server.start(m_config, true));
+    // Every state of the service list the server goes through, from before the client's first
+    // write on (a blocking query returns at each change).
+    QJsonArray first;
+    quint64 index = 0;
+    QDeadlineTimer deadline(30000);
+    while (first.isEmpty() && !deadline.hasExpired()) {
+        const HttpResult r = httpRequest("GET", server.url(u"/v1/catalog/service/web?wait=5s&index=%1"_s.arg(index)), {}, {}, 10000);
+        QCOMPARE(r.status, 200);
+        index = r.header("X-Consul-Index").toULongLong();
+        first = QJsonDocument::fromJson(r.body).array();
+    }
+    QCOMPARE(first.size(), 1);
+    const QJsonObject instance = first.at(0).toObject();
+    QCOMPARE(instance.value(u"Node"_s).toString(), u"ni-client"_s);
+    QCOMPARE(instance.value(u"NodeMeta"_s).toObject().value(u"rack"_s).toString(), u"r1"_s);
+    QCOMPARE(instance.value(u"TaggedAddresses"_s).toObject().value(u"lan"_s).toString(), u"127.0.0.3"_s);
+    QVERIFY(!instance.value(u"ID"_s).toString().isEmpty());
+    client.process->stop();
     server.process->stop();
 }
 

@@ -40,13 +40,39 @@ struct Fixture
                           {});
         LocalState::Options o;
         o.node = u"n1"_s;
-        o.address = u"127.0.0.1"_s;
+        o.nodeInfo = QJsonObject{{u"Address"_s, u"127.0.0.1"_s}};
         o.checkUpdateInterval = checkUpdateInterval;
         local = std::make_unique<LocalState>(&clock, &committer, &store, nullptr, o);
         local->start();
     }
     const api::HealthCheck *catalogCheck(const QString &id) const { return store.findCheck(u"n1"_s, id); }
     QString status(const QString &id) const { return local->checks().value(id).status; }
+};
+
+// Holds every write until the test applies it (a store of its own) or fails it (no leader).
+class HeldCommitter final : public state::Committer
+{
+public:
+    explicit HeldCommitter(state::StateStore *store)
+        : m_store(store)
+    {
+    }
+    void propose(const QCborMap &command, Done done) override { held.append({command, std::move(done)}); }
+    bool isLeader() const override { return true; }
+    QString leaderAddress() const override { return {}; }
+    QJsonObject body(qsizetype i) const { return state::command::toJson(held.at(i).first.value(u"body"_s)); }
+    void apply(qsizetype i)
+    {
+        const quint64 index = m_store->lastIndex() + 1;
+        const state::ApplyResult r = m_store->apply(index, held.at(i).first);
+        held[i].second(r, index, {});
+    }
+    void fail(qsizetype i) { held[i].second({}, 0, u"No cluster leader"_s); }
+
+    QList<std::pair<QCborMap, Done>> held;
+
+private:
+    state::StateStore *m_store;
 };
 
 } // namespace
@@ -237,6 +263,52 @@ private Q_SLOTS:
         // Scripts from files need enable_local_script_checks.
         QVERIFY(f.local->applyConfigDefinitions(next, QJsonArray{obj(R"({"name":"s","args":["true"],"interval":"1s"})")})
                     .message.contains(QStringLiteral("'enable_local_script_checks'")));
+    }
+    // As Consul's anti-entropy: while no write has put the node info in the catalog, each service
+    // and check write carries it (no SkipNodeUpdate), so a service never appears on a node without
+    // its meta; once one is applied, writes skip the node; a full sync that finds the node's meta,
+    // tagged addresses or ID changed writes the node info again.
+    void nodeInfoRidesOnWritesUntilInSync()
+    {
+        SimClock clock;
+        state::StateStore store;
+        HeldCommitter committer(&store);
+        LocalState::Options o;
+        o.node = u"n1"_s;
+        o.nodeInfo = obj(R"({"ID":"8f2b37b5-6c1e-4a53-a2fd-5e0c7e3a0c11","Address":"127.0.0.1",
+                            "TaggedAddresses":{"lan":"127.0.0.1","wan":"127.0.0.1"},"NodeMeta":{"rack":"r1"}})");
+        LocalState local(&clock, &committer, &store, nullptr, o);
+        QVERIFY(!local.addService(obj(R"({"Name":"web","Port":80})"), false));
+        QCOMPARE(committer.held.size(), 2); // the node info alone, then the service
+        QVERIFY(!committer.body(0).contains(u"Service"_s));
+        const QJsonObject service = committer.body(1);
+        QCOMPARE(service.value(u"SkipNodeUpdate"_s).toBool(), false);
+        QCOMPARE(service.value(u"NodeMeta"_s).toObject(), obj(R"({"rack":"r1"})"));
+        // The node info write fails (no leader yet); the service's is applied, with the node's meta.
+        committer.fail(0);
+        committer.apply(1);
+        QVERIFY(store.findService(u"n1"_s, u"web"_s));
+        QCOMPARE(store.findNode(u"n1"_s)->meta.value(u"rack"_s), u"r1"_s);
+        QCOMPARE(store.findNode(u"n1"_s)->taggedAddresses.value(u"wan"_s), u"127.0.0.1"_s);
+        QCOMPARE(store.findNode(u"n1"_s)->id, o.nodeInfo.value(u"ID"_s).toString());
+        // In sync now: the next write skips the node.
+        QVERIFY(!local.addService(obj(R"({"Name":"db"})"), false));
+        QCOMPARE(committer.held.size(), 3);
+        QCOMPARE(committer.body(2).value(u"SkipNodeUpdate"_s).toBool(), true);
+        committer.apply(2);
+        // Someone rewrites the node without its meta: the full sync finds it and writes it back.
+        QVERIFY(store.apply(store.lastIndex() + 1, state::command::registerNode(
+                                                       obj(R"({"Node":"n1","ID":"8f2b37b5-6c1e-4a53-a2fd-5e0c7e3a0c11",
+                                                               "Address":"127.0.0.1"})"),
+                                                       clock.wallMs()))
+                    .error.isEmpty());
+        local.fullSync();
+        QCOMPARE(committer.held.size(), 4);
+        QCOMPARE(committer.body(3).value(u"SkipNodeUpdate"_s).toBool(), false);
+        committer.apply(3);
+        QCOMPARE(store.findNode(u"n1"_s)->meta.value(u"rack"_s), u"r1"_s);
+        local.fullSync();
+        QCOMPARE(committer.held.size(), 4); // in sync: nothing written
     }
 };
 
