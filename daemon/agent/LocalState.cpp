@@ -136,7 +136,8 @@ QString LocalState::truncate(const QString &output) const
 // ---------------------------------------------------------------------------------------
 // Definitions
 
-AgentError LocalState::prepareCheck(const QJsonObject &def, Source source, PreparedCheck *out) const
+AgentError LocalState::prepareCheck(
+    const QJsonObject &def, Source source, const QString &invalidStatus, PreparedCheck *out) const
 {
     api::HealthCheck check;
     QString error;
@@ -147,7 +148,7 @@ AgentError LocalState::prepareCheck(const QJsonObject &def, Source source, Prepa
     if (check.checkId.isEmpty())
         check.checkId = check.name;
     if (!api::isValidStatus(check.status))
-        return {400, QStringLiteral("Invalid check status: '%1'").arg(check.status)};
+        return { 400, invalidStatus };
     checks::CheckSpec spec;
     if (!checks::parseCheckSpec(def, &spec, &error))
         return {400, error.startsWith(u"Request decode failed") ? error : QStringLiteral("Invalid check: ") + error};
@@ -209,7 +210,8 @@ AgentError LocalState::prepareService(const QJsonObject &def, Source source, api
             c.insert(QStringLiteral("CheckID"), defs.size() == 1 ? QStringLiteral("service:%1").arg(service.id)
                                                                  : QStringLiteral("service:%1:%2").arg(service.id).arg(i + 1));
         PreparedCheck prepared;
-        if (const AgentError e = prepareCheck(c, source, &prepared))
+        if (const AgentError e = prepareCheck(c, source,
+                QStringLiteral("Status for checks must 'passing', 'warning', 'critical'"), &prepared))
             return e;
         prepared.check.serviceId = service.id;
         prepared.check.serviceName = service.service;
@@ -280,12 +282,12 @@ void LocalState::installService(const QJsonObject &def, const api::Service &serv
 AgentError LocalState::addCheck(const QJsonObject &def, Source source)
 {
     PreparedCheck prepared;
-    if (const AgentError e = prepareCheck(def, source, &prepared))
+    if (const AgentError e = prepareCheck(def, source, QStringLiteral("Bad check status"), &prepared))
         return e;
     if (!prepared.check.serviceId.isEmpty()) {
         const auto service = m_services.constFind(prepared.check.serviceId);
         if (service == m_services.constEnd())
-            return {400, QStringLiteral("ServiceID \"%1\" does not exist").arg(prepared.check.serviceId)};
+            return { 404, QStringLiteral("ServiceID \"%1\" does not exist").arg(prepared.check.serviceId) };
         prepared.check.serviceName = service->service;
         prepared.check.serviceTags = service->tags;
     }
@@ -711,7 +713,9 @@ AgentError LocalState::applyConfigDefinitions(const QJsonArray &serviceDefs, con
     QSet<QString> checkIds;
     for (const QJsonValue &v : checkDefs) {
         PreparedCheck p;
-        if (const AgentError e = prepareCheck(v.toObject(), Source::Local, &p))
+        const QString status = api::lookup(v.toObject(), u"Status").toString();
+        if (const AgentError e = prepareCheck(
+                v.toObject(), Source::Local, QStringLiteral("Invalid check status: '%1'").arg(status), &p))
             return {e.status, QStringLiteral("failed to register check %1: %2")
                                   .arg(v.toObject().value(u"name").toString(), e.message)};
         const QString sid = p.check.serviceId;

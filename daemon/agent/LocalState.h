@@ -163,7 +163,10 @@ private:
         QString sidecarOf; // the parent's ID, for a sidecar registered through its parent
     };
 
-    http::v1::AgentError prepareCheck(const QJsonObject &def, Source source, PreparedCheck *out) const;
+    // `invalidStatus`: the error for a Status that is none of passing, warning, critical (Consul
+    // words it differently on each way a check comes in).
+    http::v1::AgentError prepareCheck(
+        const QJsonObject &def, Source source, const QString &invalidStatus, PreparedCheck *out) const;
     http::v1::AgentError prepareService(const QJsonObject &def, Source source, api::Service *service,
                                         QList<PreparedCheck> *checks) const;
     void installCheck(const PreparedCheck &prepared, Source source);

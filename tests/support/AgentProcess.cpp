@@ -177,7 +177,8 @@ QJsonValue json(const HttpResult &r)
 QMap<QString, int> memberStatuses(const AgentProcess &agent, bool wan)
 {
     QMap<QString, int> out;
-    const QString path = wan ? QStringLiteral("/v1/agent/members?wan") : QStringLiteral("/v1/agent/members");
+    const QString path
+        = wan ? QStringLiteral("/v1/agent/members?wan=1") : QStringLiteral("/v1/agent/members");
     const HttpResult r = httpRequest("GET", agent.baseUrl() + path, {}, {}, 3000);
     for (const QJsonValue &m : json(r).toArray())
         out.insert(m.toObject().value(u"Name").toString(), m.toObject().value(u"Status").toInt());

@@ -5,6 +5,7 @@
 #include "http/v1/Common.h"
 
 #include "core/Logging.h"
+#include "filter/GoStrconv_p.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
@@ -33,6 +34,27 @@ QJsonObject filteredMap(const QueryOptions &opts, const QJsonObject &map)
     }
     return kept;
 }
+// ?enable of the maintenance endpoints, required and a Go bool; nullopt (the 400 sent) otherwise.
+std::optional<bool> parseEnable(const HttpRequest &req, const Responder &out)
+{
+    if (!req.hasQuery(u"enable")) {
+        sendError(out, 400, QStringLiteral("Missing value for enable"));
+        return std::nullopt;
+    }
+    const QString raw = req.queryValue(u"enable");
+    const std::optional<bool> enable = parseBool(raw);
+    if (!enable)
+        sendError(out, 400, QStringLiteral("Invalid value for enable: %1").arg(filter::detail::goQuote(raw)));
+    return enable;
+}
+
+// ?wan of /v1/agent/members and /v1/agent/join: Consul takes any non-empty value, "false" too
+// (req.URL.Query().Get("wan") != ""), and a bare ?wan as the LAN.
+bool wanRequested(const HttpRequest &req)
+{
+    return !req.queryValue(u"wan").isEmpty();
+}
+
 // Consul's returnTextPlain: an Accept of text/plain, or ?format=text.
 bool wantsText(const HttpRequest &req)
 {
@@ -134,7 +156,13 @@ void Api::registerAgent()
             QueryOptions opts;
             if (!parseQueryOptions(ctx, req, out, &opts))
                 return;
-            sendJson(ctx, req, out, filtered(opts, agent->members(queryFlag(req, u"wan"))));
+            const bool wan = wanRequested(req);
+            const QString segment = req.queryValue(u"segment");
+            if (wan && !segment.isEmpty() && segment != u"_all") {
+                sendError(out, 400, QStringLiteral("Cannot provide a segment with wan=true"));
+                return;
+            }
+            sendJson(ctx, req, out, filtered(opts, agent->members(wan)));
         });
     add(QStringLiteral("/v1/agent/services"), false, get,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
@@ -234,22 +262,16 @@ void Api::registerAgent()
                 sendError(out, 400, QStringLiteral("Missing service ID"));
                 return;
             }
-            const auto enable = parseBool(req.queryValue(u"enable"));
-            if (!req.hasQuery(u"enable") || !enable) {
-                sendError(out, 400, req.hasQuery(u"enable") ? QStringLiteral("Invalid value for \"enable\"")
-                                                            : QStringLiteral("Missing value for enable"));
+            const std::optional<bool> enable = parseEnable(req, out);
+            if (!enable)
                 return;
-            }
             reply(ctx, req, out, agent->setServiceMaintenance(id, *enable, req.queryValue(u"reason")));
         });
     add(QStringLiteral("/v1/agent/maintenance"), false, put,
         [ctx, agent](const HttpRequest &req, const QString &, const Responder &out) {
-            const auto enable = parseBool(req.queryValue(u"enable"));
-            if (!req.hasQuery(u"enable") || !enable) {
-                sendError(out, 400, req.hasQuery(u"enable") ? QStringLiteral("Invalid value for \"enable\"")
-                                                            : QStringLiteral("Missing value for enable"));
+            const std::optional<bool> enable = parseEnable(req, out);
+            if (!enable)
                 return;
-            }
             reply(ctx, req, out, agent->setNodeMaintenance(*enable, req.queryValue(u"reason")));
         });
     add(QStringLiteral("/v1/agent/check/register"), false, put,
@@ -295,8 +317,8 @@ void Api::registerAgent()
         });
     add(QStringLiteral("/v1/agent/join/"), true, getOrPut,
         [ctx, agent](const HttpRequest &req, const QString &address, const Responder &out) {
-            agent->join(address, queryFlag(req, u"wan"),
-                        [ctx, req, out](const AgentError &error) { reply(ctx, req, out, error); });
+            agent->join(address, wanRequested(req),
+                [ctx, req, out](const AgentError &error) { reply(ctx, req, out, error); });
         });
     add(QStringLiteral("/v1/agent/force-leave/"), true, getOrPut,
         [ctx, agent](const HttpRequest &req, const QString &node, const Responder &out) {

@@ -500,6 +500,56 @@ private Q_SLOTS:
         QCOMPARE(put(QStringLiteral("/v1/agent/reload")).status, 200);
     }
 
+    // The texts and codes of Consul's agent endpoints for what a client gets wrong.
+    void agentErrorsAsConsul()
+    {
+        auto expect = [](const HttpResult &r, int status, const QByteArray &body) {
+            QCOMPARE(r.status, status);
+            QCOMPARE(r.body, body);
+        };
+        expect(put(QStringLiteral("/v1/agent/check/register"),
+                   R"({"Name": "c", "TTL": "10s", "Status": "bogus"})"),
+            400, "Bad check status");
+        expect(put(QStringLiteral("/v1/agent/check/register"),
+                   R"({"Name": "c", "TTL": "10s", "ServiceID": "ghost"})"),
+            404, R"(ServiceID "ghost" does not exist)");
+        expect(put(QStringLiteral("/v1/agent/service/register"),
+                   R"({"Name": "s", "Check": {"TTL": "10s", "Status": "bogus"}})"),
+            400, "Status for checks must 'passing', 'warning', 'critical'");
+        QVERIFY(!json(get(QStringLiteral("/v1/agent/checks"))).toObject().contains(u"c"));
+        QVERIFY(!json(get(QStringLiteral("/v1/agent/services"))).toObject().contains(u"s"));
+        expect(put(QStringLiteral("/v1/agent/maintenance?enable=maybe")), 400,
+            R"(Invalid value for enable: "maybe")");
+        expect(put(QStringLiteral("/v1/agent/service/maintenance/ghost?enable=on")), 400,
+            R"(Invalid value for enable: "on")");
+    }
+
+    // ?wan is Consul's `Query().Get("wan") != ""`: a bare ?wan asks for the LAN pool, any value
+    // (false too) for the WAN pool, which takes no segment.
+    void membersWanParameter()
+    {
+        const QString node = json(get(QStringLiteral("/v1/agent/self")))
+                                 .toObject()
+                                 .value(u"Config")
+                                 .toObject()
+                                 .value(u"NodeName")
+                                 .toString();
+        auto names = [this](const QString &query) {
+            QStringList out;
+            for (const QJsonValue &m : json(get(QStringLiteral("/v1/agent/members") + query)).toArray())
+                out << m.toObject().value(u"Name").toString();
+            return out;
+        };
+        QCOMPARE(names(QStringLiteral("?wan")), QStringList { node });
+        QCOMPARE(names(QStringLiteral("?wan=")), QStringList { node });
+        QCOMPARE(names(QStringLiteral("?wan=1")), QStringList { node + u".dc1" });
+        QCOMPARE(names(QStringLiteral("?wan=false")), QStringList { node + u".dc1" });
+        QCOMPARE(names(QStringLiteral("?wan=1&segment=_all")), QStringList { node + u".dc1" });
+        const HttpResult r = get(QStringLiteral("/v1/agent/members?wan=1&segment=alpha"));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.body, QByteArray("Cannot provide a segment with wan=true"));
+    }
+
     void statusEventsOperator()
     {
         QCOMPARE(json(get(QStringLiteral("/v1/status/leader"))).toString(), QStringLiteral("127.0.0.1:8300"));
