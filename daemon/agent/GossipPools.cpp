@@ -308,7 +308,7 @@ void GossipPools::join(const QString &address, bool wan, std::function<void(cons
 {
     gossip::Serf *pool = wan ? m_wan : m_lan;
     if (!pool) {
-        done(wan ? QStringLiteral("WAN gossip is only available on servers")
+        done(wan ? QStringLiteral("Must be a server to join WAN cluster")
                  : QStringLiteral("gossip is not running on this agent"));
         return;
     }

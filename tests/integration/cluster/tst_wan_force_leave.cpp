@@ -3,7 +3,8 @@
 // server dc2-a (127.0.0.4), WAN-joined to dc1-a. dc1-b and dc2-a are killed; then, on dc1-a,
 // `force-leave -wan` acts on the WAN pool only, by the member's full "<node>.<dc>" name (dc1-b
 // stays failed in the LAN pool), -prune with it forgets the member there only; a plain
-// force-leave does not reach another datacenter's server; a client agent refuses -wan.
+// force-leave does not reach another datacenter's server; a client agent refuses -wan (of
+// force-leave and join).
 #include "ClusterAgent.h"
 
 #include <QTemporaryDir>
@@ -90,6 +91,11 @@ private Q_SLOTS:
         const HttpResult r = httpRequest("PUT", m_client.url(u"/v1/agent/force-leave/dc1-b.dc1?wan"_s));
         QCOMPARE(r.status, 500);
         QCOMPARE(r.body, QByteArray("Must be a server to force-leave a node from the WAN cluster"));
+        QCOMPARE(m_client.process->runCli({u"join"_s, u"-wan"_s, m_a.wanAddress()}, nullptr, &err), 1);
+        QCOMPARE(err, QStringLiteral("Error joining address '%1': Unexpected response code: 500 (Must be a server to join "
+                                     "WAN cluster)\nFailed to join any nodes.\n")
+                          .arg(m_a.wanAddress())
+                          .toUtf8());
     }
 
     void otherDatacenterOnlyWithWan()
