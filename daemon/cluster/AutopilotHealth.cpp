@@ -69,6 +69,43 @@ bool serverLessThan(const Server &a, const Server &b)
 }
 } // namespace
 
+QStringList serversToPrune(const QList<raft::Server> &configuration, const QSet<QString> &known,
+                           const QStringList &failed, int minQuorum)
+{
+    QHash<QString, bool> remaining; // server ID → a current voter
+    for (const raft::Server &s : configuration)
+        remaining.insert(s.id, s.suffrage == raft::Suffrage::Voter);
+    QStringList sorted = failed;
+    std::sort(sorted.begin(), sorted.end());
+    QStringList out;
+    for (const bool voters : {false, true}) {
+        int potential = 0; // raft-autopilot's adjudicateRemoval, one batch
+        for (auto it = remaining.cbegin(); it != remaining.cend(); ++it)
+            potential += known.contains(it.key());
+        int maxRemoval = (potential - 1) / 2, removed = 0;
+        QStringList batch;
+        for (const QString &id : std::as_const(sorted)) {
+            const auto server = remaining.constFind(id);
+            if (server == remaining.cend() || *server != voters)
+                continue;
+            const bool potentialVoter = known.contains(id);
+            if (potentialVoter && potential - removed - 1 < minQuorum)
+                continue; // would leave fewer voters than min_quorum
+            if (*server && maxRemoval < 1)
+                continue; // removing a majority of the voters is not safe
+            if (potentialVoter) {
+                --maxRemoval;
+                ++removed;
+            }
+            batch.append(id);
+        }
+        for (const QString &id : std::as_const(batch))
+            remaining.remove(id);
+        out += batch;
+    }
+    return out;
+}
+
 AutopilotTracker AutopilotTracker::next(const AutopilotInputs &in) const
 {
     AutopilotTracker out;

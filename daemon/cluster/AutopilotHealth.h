@@ -7,6 +7,7 @@
 // has held (StableSince), which decides when a non-voter is promoted.
 #include <QCborMap>
 #include <QHash>
+#include <QSet>
 #include <QString>
 
 #include "config/AgentConfig.h"
@@ -60,6 +61,14 @@ struct AutopilotInputs
 // only the time past the heartbeat it was due counts.
 bool autopilotHealthy(const QString &nodeStatus, const AutopilotStats &stats, quint64 leaderLastTerm,
                       quint64 leaderLastIndex, const config::AutopilotConfig &config, qint64 heartbeatIntervalMs);
+
+// raft-autopilot's limits on pruning dead servers (cleanup_dead_servers), as Consul CE has them
+// (every server gossip knows is a potential voter, non-voters included): of the `failed` servers
+// of `configuration`, those that may go now, in order — the failed non-voters first, then the
+// failed voters, by ID — each batch removing at most (n-1)/2 of the n potential voters left and
+// none that would leave fewer than `minQuorum` of them; a voter only while that bound allows.
+QStringList serversToPrune(const QList<raft::Server> &configuration, const QSet<QString> &known,
+                           const QStringList &failed, int minQuorum);
 
 class AutopilotTracker
 {

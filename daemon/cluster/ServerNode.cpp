@@ -251,36 +251,35 @@ void ServerNode::reconcile()
 }
 
 // Autopilot's dead-server cleanup (cleanup_dead_servers): a server that gossip reports failed is
-// removed from the Raft configuration, one at a time, as long as that takes away at most a
-// minority of the voters, (n-1)/2, and leaves at least min_quorum — Consul's limits, so that a
-// partition of this leader from the rest never strips the configuration.
+// removed from the Raft configuration within raft-autopilot's limits (serversToPrune), so that a
+// partition of this leader from the rest never strips the configuration; one at a time, the next
+// reconcile continues with what is left.
 void ServerNode::pruneDeadServers()
 {
     const config::AutopilotConfig autopilot = autopilotConfig();
     if (!autopilot.cleanupDeadServers || m_pruning || m_adding || m_promoting)
         return;
     const raft::Configuration &configuration = m_node->configuration();
-    const QList<raft::ServerId> voterIds = configuration.voters();
-    QList<ServerMember> failedVoters, failedOthers;
+    QSet<QString> known;
+    QStringList failed;
+    QHash<QString, ServerMember> byId;
     for (const ServerMember &s : m_servers->all()) {
-        if (!s.alive && !s.left && s.id != m_options.nodeId && configuration.find(s.id))
-            (voterIds.contains(s.id) ? failedVoters : failedOthers).append(s);
+        if (s.id.isEmpty() || !configuration.find(s.id))
+            continue;
+        known.insert(s.id);
+        byId.insert(s.id, s);
+        if (!s.alive && !s.left && s.id != m_options.nodeId)
+            failed.append(s.id);
     }
-    // Failed non-voters go first and freely; voters only while a minority of them failed and
-    // one fewer still leaves min_quorum (one server is removed per pass).
-    ServerMember dead;
-    const int voters = int(voterIds.size());
-    if (!failedOthers.isEmpty()) {
-        dead = failedOthers.constFirst();
-    } else if (failedVoters.isEmpty()) {
+    if (failed.isEmpty())
         return;
-    } else if (int(failedVoters.size()) > (voters - 1) / 2 || voters - 1 < autopilot.minQuorum) {
+    const QStringList removable = serversToPrune(configuration.servers, known, failed, autopilot.minQuorum);
+    if (removable.isEmpty()) {
         qCWarning(lcServer).noquote() << "Failed to remove dead servers: too many dead servers:"
-                                      << u"failed=%1 voters=%2 min_quorum=%3"_s.arg(failedVoters.size()).arg(voters).arg(autopilot.minQuorum);
+                                      << u"failed=%1 voters=%2 min_quorum=%3"_s.arg(failed.size()).arg(configuration.voters().size()).arg(autopilot.minQuorum);
         return;
-    } else {
-        dead = failedVoters.constFirst();
     }
+    const ServerMember dead = byId.value(removable.constFirst());
     qCInfo(lcServer).noquote() << "Attempting removal of failed server node:" << u"id=%1 name=%2 address=%3"_s.arg(dead.id, dead.name, dead.rpcAddress);
     m_pruning = true;
     removeRaftPeer(dead.id, {}, [this, name = dead.name](const QString &error) {

@@ -81,6 +81,7 @@ private Q_SLOTS:
     void autopilotPrunesDeadServers();
     void autopilotStabilizationAndTagOverride();
     void autopilotShowsServersOwnStats();
+    void autopilotCountsNonVotersForMinQuorum();
     void leaderKilledRepeatedlyFailsOverWithinTwoSeconds();
 
 private:
@@ -842,6 +843,50 @@ void TestCluster::autopilotShowsServersOwnStats()
     h = health();
     QCOMPARE(named(h, stoppedName).value(u"SerfStatus").toString(), u"alive"_s);
     QVERIFY(named(h, stoppedName).value(u"LastIndex").toInteger() > frozen.value(u"LastIndex").toInteger());
+    for (ClusterAgent &s : servers)
+        s.stop();
+}
+
+// raft-autopilot counts a non-voter as a potential voter (Consul CE): a failed non-voter is not
+// pruned while that would leave fewer than min_quorum servers, and is once min_quorum allows.
+void TestCluster::autopilotCountsNonVotersForMinQuorum()
+{
+    const QString config = m_dir.filePath(u"slow-promotion.json"_s);
+    QVERIFY(writeFile(config, R"({"performance": {"raft_multiplier": 1}, "autopilot": {"server_stabilization_time": "300s", "min_quorum": 2}})"));
+    auto servers = loopbackAgents({u"quorum-a"_s, u"quorum-b"_s}, 2, m_dir.path());
+    ClusterAgent &first = servers[0], &second = servers[1];
+    first.extra = {u"-bootstrap"_s};
+    QVERIFY(first.start(config, true));
+    second.extra = {u"-retry-join"_s, first.serfAddress()};
+    QVERIFY(second.start(config, false));
+    auto configuration = [&first] {
+        QStringList out;
+        const QJsonArray list = QJsonDocument::fromJson(httpRequest("GET", first.url(u"/v1/operator/raft/configuration"_s)).body)
+                                    .object()
+                                    .value(u"Servers")
+                                    .toArray();
+        for (const QJsonValue &v : list)
+            out.append(v.toObject().value(u"Node").toString() + (v.toObject().value(u"Voter").toBool() ? u":voter"_s : u":non-voter"_s));
+        out.sort();
+        return out;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(configuration(), (QStringList{u"quorum-a:voter"_s, u"quorum-b:non-voter"_s}), 15000);
+    second.process->kill();
+    auto failed = [&first, &second] {
+        QByteArray members;
+        first.process->runCli({u"members"_s}, &members);
+        for (const QByteArray &line : members.split('\n')) {
+            if (line.startsWith(second.name.toUtf8()) && line.contains(" failed "))
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(failed(), 30000);
+    QTest::qWait(3000); // a few of the leader's reconcile rounds
+    QCOMPARE(configuration(), (QStringList{u"quorum-a:voter"_s, u"quorum-b:non-voter"_s}));
+    QByteArray out;
+    QCOMPARE(first.process->runCli({u"operator"_s, u"autopilot"_s, u"set-config"_s, u"-min-quorum=1"_s}, &out), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(configuration(), QStringList{u"quorum-a:voter"_s}, 10000);
     for (ClusterAgent &s : servers)
         s.stop();
 }

@@ -171,6 +171,43 @@ private Q_SLOTS:
         QVERIFY(t.stable(u"c"_s, 2900, 2000));
     }
 
+    // raft-autopilot's adjudicateRemoval, Consul CE: non-voters count as potential voters.
+    void pruneLimits()
+    {
+        auto config = [](int voters, int nonvoters) {
+            QList<raft::Server> out;
+            for (int i = 0; i < voters + nonvoters; ++i)
+                out.append(raft::Server{u"s%1"_s.arg(i), {}, i < voters ? raft::Suffrage::Voter : raft::Suffrage::Nonvoter});
+            return out;
+        };
+        auto all = [](const QList<raft::Server> &servers) {
+            QSet<QString> ids;
+            for (const raft::Server &s : servers)
+                ids.insert(s.id);
+            return ids;
+        };
+        const QList<raft::Server> three = config(3, 0);
+        QCOMPARE(serversToPrune(three, all(three), {u"s2"_s}, 0), QStringList{u"s2"_s});
+        QCOMPARE(serversToPrune(three, all(three), {u"s2"_s}, 2), QStringList{u"s2"_s});
+        QCOMPARE(serversToPrune(three, all(three), {u"s2"_s}, 3), QStringList()); // would leave 2 < min_quorum
+        QCOMPARE(serversToPrune(three, all(three), {u"s2"_s, u"s1"_s}, 0), QStringList{u"s1"_s}); // at most (3-1)/2, by ID
+        const QList<raft::Server> five = config(5, 0);
+        QCOMPARE(serversToPrune(five, all(five), {u"s4"_s, u"s3"_s}, 0), (QStringList{u"s3"_s, u"s4"_s}));
+        QCOMPARE(serversToPrune(five, all(five), {u"s4"_s, u"s3"_s, u"s2"_s}, 0), (QStringList{u"s2"_s, u"s3"_s}));
+        // A live non-voter is a potential voter: with 2 voters and 1 non-voter a failed voter goes.
+        const QList<raft::Server> twoPlusOne = config(2, 1);
+        QCOMPARE(serversToPrune(twoPlusOne, all(twoPlusOne), {u"s1"_s}, 0), QStringList{u"s1"_s});
+        // A failed non-voter counts against min_quorum too.
+        const QList<raft::Server> threePlusOne = config(3, 1);
+        QCOMPARE(serversToPrune(threePlusOne, all(threePlusOne), {u"s3"_s}, 4), QStringList());
+        QCOMPARE(serversToPrune(threePlusOne, all(threePlusOne), {u"s3"_s}, 3), QStringList{u"s3"_s});
+        // Non-voters first, then voters within what is left: 4 voters and 1 non-voter, both failed.
+        const QList<raft::Server> fourPlusOne = config(4, 1);
+        QCOMPARE(serversToPrune(fourPlusOne, all(fourPlusOne), {u"s0"_s, u"s4"_s}, 0), (QStringList{u"s4"_s, u"s0"_s}));
+        // A server gossip does not know is no potential voter: 2 of 3 leave no room for removal.
+        QCOMPARE(serversToPrune(three, {u"s1"_s, u"s2"_s}, {u"s2"_s}, 0), QStringList());
+    }
+
     // raft-autopilot's order: the leader, then healthy voters stable the longest, then unhealthy.
     void votersOrderAndFailureTolerance()
     {
