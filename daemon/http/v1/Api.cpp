@@ -13,6 +13,7 @@ Api::Api(ApiContext context)
     registerCatalog();
     registerHealth();
     registerAgent();
+    registerAcl();
     registerSession();
     registerMisc();
     registerQuery();

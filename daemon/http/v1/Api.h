@@ -72,6 +72,7 @@ private:
     void registerCatalog();
     void registerHealth();
     void registerAgent();
+    void registerAcl();
     void registerSession();
     void registerMisc();
     void registerQuery();

@@ -524,6 +524,25 @@ private Q_SLOTS:
             R"(Invalid value for enable: "on")");
     }
 
+    // Without ACLs, Consul's ACL endpoints (and agent token updates) answer 401 after the method
+    // check, as a Consul agent's with ACLs disabled.
+    void aclSupportDisabled()
+    {
+        const QList<QPair<QByteArray, QString>> calls{{"PUT", QStringLiteral("/v1/agent/token/default")},
+                                                       {"PUT", QStringLiteral("/v1/acl/bootstrap")},
+                                                       {"GET", QStringLiteral("/v1/acl/tokens")},
+                                                       {"GET", QStringLiteral("/v1/acl/token/self")},
+                                                       {"DELETE", QStringLiteral("/v1/acl/policy/1234")},
+                                                       {"POST", QStringLiteral("/v1/acl/login")}};
+        for (const auto &[method, path] : calls) {
+            const HttpResult r = request(method, path, R"({"Token": "secret"})");
+            QCOMPARE(r.status, 401);
+            QCOMPARE(r.body, QByteArray("ACL support disabled"));
+        }
+        QCOMPARE(get(QStringLiteral("/v1/agent/token/default")).status, 405);
+        QCOMPARE(del(QStringLiteral("/v1/acl/tokens")).status, 405);
+    }
+
     // ?wan is Consul's `Query().Get("wan") != ""`: a bare ?wan asks for the LAN pool, any value
     // (false too) for the WAN pool, which takes no segment.
     void membersWanParameter()
