@@ -247,7 +247,7 @@ void DnsResolver::refreshCache()
     const quint64 names = std::max(m_store->tableIndex(u"nodes"), m_store->tableIndex(u"services"));
     m_catalogIndex = std::max(names, m_store->tableIndex(u"checks"));
     if (names != m_namesIndex) {
-        // The name indexes are kept (see registeredName()); the PTR index is rebuilt.
+        // The service name index is kept (see registeredName()); the PTR index is rebuilt.
         m_namesIndex = names;
         m_ptr.clear();
     }
@@ -257,7 +257,6 @@ void DnsResolver::dropCaches()
 {
     m_namesBuiltAt = ~quint64(0);
     m_serviceNames.clear();
-    m_nodeNames.clear();
     m_services.clear();
     m_ptr.clear();
     m_replies[0].clear();
@@ -275,15 +274,10 @@ void DnsResolver::rebuildNames()
 {
     m_namesBuiltAt = m_namesIndex;
     m_serviceNames.clear();
-    m_nodeNames.clear();
     QMap<QString, QStringList> services;
     m_store->services(&services);
     for (auto it = services.cbegin(); it != services.cend(); ++it)
         m_serviceNames.insert(lower(it.key()), it.key());
-    QList<api::Node> nodes;
-    m_store->nodes(&nodes);
-    for (const api::Node &n : std::as_const(nodes))
-        m_nodeNames.insert(lower(n.node), n.node);
     // Entries of services that are gone go too, so the cache stays as small as the catalog.
     for (auto it = m_services.begin(); it != m_services.end();) {
         const bool lookupKey = it.key().startsWith('\1') || it.key().startsWith('\2'); // .connect, .ingress
@@ -307,23 +301,6 @@ const QString *DnsResolver::registeredName(const QByteArray &lowerName, quint64 
         const QString exact = QString::fromUtf8(lowerName);
         if ((*version = m_store->serviceIndex(exact)))
             return &*m_serviceNames.insert(lowerName, exact);
-        if (m_namesBuiltAt == m_namesIndex)
-            return nullptr;
-        rebuildNames();
-    }
-    return nullptr;
-}
-
-const QString *DnsResolver::registeredNode(const QByteArray &lowerName)
-{
-    if (m_namesBuiltAt == ~quint64(0))
-        rebuildNames();
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        if (const auto it = m_nodeNames.constFind(lowerName); it != m_nodeNames.constEnd() && m_store->findNode(*it))
-            return &*it;
-        const QString exact = QString::fromUtf8(lowerName);
-        if (m_store->findNode(exact))
-            return &*m_nodeNames.insert(lowerName, exact);
         if (m_namesBuiltAt == m_namesIndex)
             return nullptr;
         rebuildNames();
@@ -1049,10 +1026,8 @@ DnsResolver::Result DnsResolver::nodeQuery(const Message &q, Message *resp, cons
 {
     if (dc != m_settings.datacenter)
         return otherDatacenter(dc);
-    const QString *real = registeredNode(name);
-    if (!real)
-        return Result::NameError;
-    const api::Node *node = m_store->findNode(*real);
+    // By name in any case or by node ID (prefix), as Consul's Catalog.NodeServices finds it.
+    const api::Node *node = m_store->lookupNode(QString::fromUtf8(name));
     if (!node)
         return Result::NameError;
     const Question &question = q.questions.first();

@@ -117,10 +117,9 @@ private:
     void refreshCache();
     void dropCaches();
     void rebuildNames();
-    // The registered name for a lower-case service (or node) name, null when there is none;
-    // *version: the service's index.
+    // The registered name for a lower-case service name, null when there is none;
+    // *version: the service's index. (Nodes are found by the state store's lookupNode().)
     const QString *registeredName(const QByteArray &lowerName, quint64 *version);
-    const QString *registeredNode(const QByteArray &lowerName);
     // Healthy instances of a service (or what `lookup` asks for instead), cached.
     std::shared_ptr<ServiceCache> service(const QByteArray &lowerName, Lookup lookup = Lookup::Service);
     // Healthy instances of the ingress gateways whose ingress-gateway config entry exposes the
@@ -149,7 +148,7 @@ private:
     quint64 m_seenIndex = ~quint64(0);
     quint64 m_seenRestores = 0;
     quint64 m_namesIndex = ~quint64(0);    // the nodes and services tables' index
-    quint64 m_namesBuiltAt = ~quint64(0);  // m_namesIndex when the name indexes were built
+    quint64 m_namesBuiltAt = ~quint64(0);  // m_namesIndex when the service name index was built
     quint64 m_catalogIndex = ~quint64(0);  // nodes, services and checks tables' index
     QByteArray m_lowerQname; // of the query being answered
     // Encoded replies to service lookups (handle()), by the query's bytes after the ID, one
@@ -166,7 +165,6 @@ private:
     std::shared_ptr<ServiceCache> m_replyService;
     int m_replyRank = 0, m_replyOrders = 0;
     QHash<QByteArray, QString> m_serviceNames; // lower-case name -> registered name
-    QHash<QByteArray, QString> m_nodeNames;    // lower-case name -> registered name
     QHash<QByteArray, QByteArray> m_ptr;       // lower-case arpa name -> target
     QHash<QByteArray, std::shared_ptr<ServiceCache>> m_services;
 };

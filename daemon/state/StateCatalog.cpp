@@ -3,6 +3,8 @@
 #include "state/StateStore.h"
 
 #include <QCborArray>
+#include <algorithm>
+#include <cctype>
 
 using namespace Qt::StringLiterals;
 
@@ -34,6 +36,30 @@ bool sameCheck(const api::HealthCheck &a, const api::HealthCheck &b)
         && a.serviceId == b.serviceId && a.serviceName == b.serviceName && a.serviceTags == b.serviceTags
         && a.type == b.type && a.definition == b.definition && a.interval == b.interval && a.timeout == b.timeout;
 }
+
+// A node ID as Consul's uuid index holds it: the UUID's bytes, here their lower-case hex digits.
+QString nodeIdKey(const QString &id)
+{
+    return id.toLower().remove(u'-');
+}
+
+// A "node name or ID" read as an ID prefix the way Consul's nodeServices does: cut to an even
+// length (resizeNodeLookupKey), then parsed by its uuid prefix index (variableLengthUUIDStringToBytes:
+// at most 36 bytes and 4 hyphens, an even number of hex digits once the hyphens go). Lengths
+// are Go's, in bytes. Empty when that parse fails (Consul then finds no node).
+std::optional<QString> nodeIdPrefix(const QString &nameOrId)
+{
+    QByteArray s = nameOrId.toUtf8();
+    if (s.size() % 2 != 0)
+        s.chop(1);
+    if (s.size() > 36 || s.count('-') > 4)
+        return std::nullopt;
+    s.replace("-", "");
+    if (s.size() % 2 != 0
+        || !std::all_of(s.cbegin(), s.cend(), [](char c) { return std::isxdigit(uchar(c)); }))
+        return std::nullopt;
+    return QString::fromLatin1(s).toLower();
+}
 } // namespace
 
 void StateStore::touchService(const QString &name)
@@ -51,8 +77,24 @@ void StateStore::touchServicesOfNode(const QString &node)
 
 const api::Node *StateStore::findNodeById(const QString &id) const
 {
-    const auto it = m_nodeIds.constFind(id.toLower());
+    const auto it = m_nodeIds.constFind(nodeIdKey(id));
     return it == m_nodeIds.constEnd() ? nullptr : findNode(*it);
+}
+
+void StateStore::indexNode(const api::Node &node)
+{
+    if (!node.id.isEmpty())
+        m_nodeIds.insert(nodeIdKey(node.id), node.node);
+    m_nodeNamesFolded.insert(node.node.toLower(), node.node);
+}
+
+void StateStore::unindexNode(const api::Node &node)
+{
+    // Another node may have taken the ID over (a rename deletes the old holder first, so only
+    // a restored inconsistent state gets here with it): its entry stays.
+    if (const QString key = nodeIdKey(node.id); !node.id.isEmpty() && m_nodeIds.value(key) == node.node)
+        m_nodeIds.remove(key);
+    m_nodeNamesFolded.remove(node.node.toLower(), node.node);
 }
 
 QString StateStore::nodeNameReserved(const api::Node &node, bool allowClashWithoutId) const
@@ -103,11 +145,10 @@ void StateStore::ensureNode(const api::Node &in, qint64 now)
     api::Node node = in;
     node.createIndex = it != m_nodes.end() ? it->createIndex : m_applying;
     node.modifyIndex = m_applying;
-    if (it != m_nodes.end() && !it->id.isEmpty() && m_nodeIds.value(it->id.toLower()) == node.node)
-        m_nodeIds.remove(it->id.toLower());
-    if (!node.id.isEmpty())
-        m_nodeIds.insert(node.id.toLower(), node.node);
+    if (it != m_nodes.end())
+        unindexNode(*it);
     m_nodes.insert(node.node, node);
+    indexNode(node);
     touchTable(kNodes);
     touchServicesOfNode(node.node);
 }
@@ -250,9 +291,8 @@ void StateStore::deleteNode(const QString &node, qint64 now)
         destroySession(id, now, true);
     m_services.remove(node);
     m_checks.remove(node);
-    if (const auto it = m_nodes.constFind(node); it != m_nodes.constEnd() && !it->id.isEmpty()
-                                                 && m_nodeIds.value(it->id.toLower()) == node)
-        m_nodeIds.remove(it->id.toLower());
+    if (const auto it = m_nodes.constFind(node); it != m_nodes.constEnd())
+        unindexNode(*it);
     m_nodes.remove(node);
     touchTable(kNodes);
     m_changes.node(node);
@@ -372,6 +412,39 @@ const api::Node *StateStore::findNode(const QString &name) const
     return it == m_nodes.constEnd() ? nullptr : &*it;
 }
 
+const api::Node *StateStore::findNodeAnyCase(const QString &name) const
+{
+    if (const api::Node *exact = findNode(name))
+        return exact;
+    // Two names that differ only in case are one node to Consul; here both may be registered:
+    // the first in order answers, on every server alike.
+    const auto [first, last] = m_nodeNamesFolded.equal_range(name.toLower());
+    const auto it = std::min_element(first, last);
+    return it == last ? nullptr : findNode(*it);
+}
+
+const api::Node *StateStore::lookupNode(const QString &nameOrId, bool *byId) const
+{
+    if (byId)
+        *byId = false;
+    if (const api::Node *byName = findNodeAnyCase(nameOrId))
+        return byName;
+    constexpr qsizetype minUuidLookupLen = 2; // Consul's minUUIDLookupLen, in bytes
+    const std::optional<QString> prefix
+        = nameOrId.toUtf8().size() < minUuidLookupLen ? std::nullopt : nodeIdPrefix(nameOrId);
+    if (!prefix)
+        return nullptr;
+    const auto it = m_nodeIds.lowerBound(*prefix);
+    if (it == m_nodeIds.cend() || !it.key().startsWith(*prefix))
+        return nullptr;
+    // A node lookup can not be ambiguous: a prefix of several IDs finds none.
+    if (const auto next = std::next(it); next != m_nodeIds.cend() && next.key().startsWith(*prefix))
+        return nullptr;
+    if (byId)
+        *byId = true;
+    return findNode(*it);
+}
+
 const QMap<QString, api::HealthCheck> *StateStore::checksOnNode(const QString &node) const
 {
     const auto it = m_checks.constFind(node);
@@ -411,15 +484,22 @@ quint64 StateStore::nodes(QList<api::Node> *out, WatchSet *ws) const
     return m_tableIndex.value(kNodes);
 }
 
-quint64 StateStore::node(const QString &name, std::optional<api::Node> *out, QList<api::Service> *services,
-                         WatchSet *ws) const
+quint64 StateStore::node(
+    const QString &nameOrId, std::optional<api::Node> *out, QList<api::Service> *services, WatchSet *ws) const
 {
-    if (ws)
-        ws->addNode(name);
-    if (const api::Node *n = findNode(name)) {
+    bool byId = false;
+    const api::Node *n = lookupNode(nameOrId, &byId);
+    if (ws) {
+        // What an ID prefix finds, and whether a name finds anything, changes with any node's write.
+        if (n)
+            ws->addNode(n->node);
+        if (!n || byId)
+            ws->addTable(kNodes);
+    }
+    if (n) {
         *out = *n;
         if (services)
-            *services = m_services.value(name).values();
+            *services = m_services.value(n->node).values();
     } else {
         out->reset();
     }
@@ -465,7 +545,8 @@ quint64 StateStore::nodeChecks(const QString &node, QList<api::HealthCheck> *out
 {
     if (ws)
         ws->addTable(kChecks);
-    *out = m_checks.value(node).values();
+    const api::Node *n = findNodeAnyCase(node);
+    *out = n ? m_checks.value(n->node).values() : QList<api::HealthCheck>();
     return m_tableIndex.value(kChecks);
 }
 

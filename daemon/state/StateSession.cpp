@@ -123,7 +123,7 @@ quint64 StateStore::nodeSessions(const QString &node, QList<api::Session> *out, 
     if (ws)
         ws->addTable(kSessions);
     for (const api::Session &s : m_sessions) {
-        if (s.node == node)
+        if (s.node.compare(node, Qt::CaseInsensitive) == 0) // Consul's sessions index nodes in lower case
             out->append(s);
     }
     return m_tableIndex.value(kSessions);

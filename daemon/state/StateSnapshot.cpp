@@ -212,9 +212,8 @@ bool StateStore::restore(const QByteArray &data, QString *error)
         api::Node n;
         api::fromJson(o, &n, &ignored);
         readIndexes(o, &n);
-        if (!n.id.isEmpty())
-            fresh.m_nodeIds.insert(n.id.toLower(), n.node);
         fresh.m_nodes.insert(n.node, n);
+        fresh.indexNode(n);
     }
     for (const QCborValue &v : doc.value(QStringLiteral("services")).toArray()) {
         const QString node = v.toArray().at(0).toString();
@@ -288,6 +287,7 @@ bool StateStore::restore(const QByteArray &data, QString *error)
     m_sessionKeys = std::move(fresh.m_sessionKeys);
     m_nodes = std::move(fresh.m_nodes);
     m_nodeIds = std::move(fresh.m_nodeIds);
+    m_nodeNamesFolded = std::move(fresh.m_nodeNamesFolded);
     m_services = std::move(fresh.m_services);
     m_checks = std::move(fresh.m_checks);
     m_serviceInstances = std::move(fresh.m_serviceInstances);

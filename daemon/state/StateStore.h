@@ -86,15 +86,28 @@ public:
 
     // ---- Catalog.
     quint64 nodes(QList<api::Node> *out, WatchSet *ws = nullptr) const;
-    quint64 node(const QString &name, std::optional<api::Node> *out, QList<api::Service> *services,
+    // The node lookupNode() finds for `nameOrId` (Consul's NodeServices) and its services.
+    quint64 node(const QString &nameOrId, std::optional<api::Node> *out, QList<api::Service> *services,
                  WatchSet *ws = nullptr) const;
     quint64 services(QMap<QString, QStringList> *nameToTags, WatchSet *ws = nullptr) const;
     quint64 serviceNodes(const QString &name, QList<ServiceInstance> *out, WatchSet *ws = nullptr) const;
+    // The checks of the node named `node` in any case (findNodeAnyCase()), as Consul's NodeChecks.
     quint64 nodeChecks(const QString &node, QList<api::HealthCheck> *out, WatchSet *ws = nullptr) const;
     quint64 serviceChecks(const QString &service, QList<api::HealthCheck> *out, WatchSet *ws = nullptr) const;
     quint64 checksInState(const QString &state, QList<api::HealthCheck> *out, WatchSet *ws = nullptr) const;
     quint64 healthService(const QString &name, QList<HealthEntry> *out, WatchSet *ws = nullptr) const;
+    // The node registered under exactly `name`.
     const api::Node *findNode(const QString &name) const;
+    // The node named `name` in any case, the exact name first: Consul's node-name indexes are
+    // lower-case (its catalog, health and session reads by node name).
+    const api::Node *findNodeAnyCase(const QString &name) const;
+    // Consul's lookup of "a node name or ID" (its state store's nodeServices, behind
+    // /v1/catalog/node/<n>, /v1/catalog/node-services/<n> and DNS <n>.node): the node named
+    // `nameOrId` in any case; failing that, from 2 bytes on, the one node whose ID starts with
+    // it, read as Consul's uuid prefix index reads it (cut to an even length, at most 36 bytes
+    // and 4 hyphens, hyphens dropped, hex digits in any case). Null when nothing matches, when
+    // the prefix is malformed and when several IDs start with it. *byId tells which way it was found.
+    const api::Node *lookupNode(const QString &nameOrId, bool *byId = nullptr) const;
     const api::Service *findService(const QString &node, const QString &id) const;
     const api::HealthCheck *findCheck(const QString &node, const QString &id) const;
     // The checks on a node (null when it has none), without copying them.
@@ -106,6 +119,7 @@ public:
     // ---- Sessions.
     quint64 session(const QString &id, std::optional<api::Session> *out, WatchSet *ws = nullptr) const;
     quint64 sessions(QList<api::Session> *out, WatchSet *ws = nullptr) const;
+    // The sessions of the node named `node` in any case, as Consul's NodeSessions.
     quint64 nodeSessions(const QString &node, QList<api::Session> *out, WatchSet *ws = nullptr) const;
 
     // ---- Prepared queries.
@@ -195,6 +209,10 @@ private:
     // registered without an ID be taken over.
     QString nodeNameReserved(const api::Node &node, bool allowClashWithoutId) const;
     const api::Node *findNodeById(const QString &id) const;
+    // Keep the node indexes below in step with m_nodes: indexNode once `node` is (again) in
+    // m_nodes under its name, unindexNode before it goes or changes.
+    void indexNode(const api::Node &node);
+    void unindexNode(const api::Node &node);
     // Writes `node`; a node ID that named another node renames it (that node's registrations go).
     void ensureNode(const api::Node &node, qint64 now);
     QString ensureService(const QString &node, api::Service service);
@@ -219,9 +237,13 @@ private:
     QHash<QString, QSet<QString>> m_sessionKeys; // session -> keys it locks
 
     QMap<QString, api::Node> m_nodes;
-    // Consul's "uuid" index of the nodes table: lower-cased ID -> node name, for nodes with an
-    // ID. Kept with m_nodes by ensureNode/deleteNode, rebuilt on restore, saved by a txn.
-    QHash<QString, QString> m_nodeIds;
+    // Consul's "uuid" index of the nodes table: the ID as lower-case hex digits (the UUID's bytes,
+    // hyphens dropped; see nodeIdKey()) -> node name, for nodes with an ID; ordered, as ID
+    // prefixes are looked up. m_nodeNamesFolded: lower-cased name -> the registered names (case
+    // kept) that fold to it; Consul's name index is lower-case. Both kept by indexNode/unindexNode,
+    // rebuilt on restore, saved by a txn.
+    QMap<QString, QString> m_nodeIds;
+    QMultiHash<QString, QString> m_nodeNamesFolded;
     QMap<QString, QMap<QString, api::Service>> m_services;  // node -> id -> service
     QMap<QString, QMap<QString, api::HealthCheck>> m_checks; // node -> id -> check
     QHash<QString, QMap<QString, QSet<QString>>> m_serviceInstances; // name -> node -> ids

@@ -29,6 +29,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
     const auto savedSessionKeys = m_sessionKeys;
     const auto savedNodes = m_nodes;
     const auto savedNodeIds = m_nodeIds;
+    const auto savedNodeNames = m_nodeNamesFolded;
     const auto savedServices = m_services;
     const auto savedChecks = m_checks;
     const auto savedInstances = m_serviceInstances;
@@ -146,6 +147,7 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
         m_sessionKeys = savedSessionKeys;
         m_nodes = savedNodes;
         m_nodeIds = savedNodeIds;
+        m_nodeNamesFolded = savedNodeNames;
         m_services = savedServices;
         m_checks = savedChecks;
         m_serviceInstances = savedInstances;

@@ -396,6 +396,73 @@ private Q_SLOTS:
         QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"idc-2"})").body, QByteArray("true"));
     }
 
+    // Consul's node reads by node name: case-insensitive (its node-name indexes are lower-case);
+    // /v1/catalog/node and node-services also take the node ID or a unique prefix of it (an
+    // ambiguous or malformed one finds no node). Names come back as registered.
+    void nodeReadsByNameInAnyCaseOrId()
+    {
+        const QString id1 = QStringLiteral("40e4a748-2192-161a-0510-aaaaaaaaaaaa");
+        const QString id2 = QStringLiteral("40e4a748-2192-161a-0510-bbbbbbbbbbbb");
+        QCOMPARE(put(QStringLiteral("/v1/catalog/register"),
+                     QStringLiteral(R"({"Node":"Lookup-Node-A","ID":"%1","Address":"10.8.0.1","Service":{"ID":"db1","Service":"db"},)"
+                                    R"("Check":{"CheckID":"db-alive","Name":"db alive","Status":"passing","ServiceID":"db1"}})")
+                         .arg(id1)
+                         .toUtf8())
+                     .body,
+                 QByteArray("true"));
+        QCOMPARE(put(QStringLiteral("/v1/catalog/register"),
+                     QStringLiteral(R"({"Node":"lookup-node-b","ID":"%1","Address":"10.8.0.2"})").arg(id2).toUtf8())
+                     .body,
+                 QByteArray("true"));
+        auto nodeName = [this](const QString &path) {
+            const HttpResult r = get(path);
+            return r.status == 200 ? json(r).toObject().value(u"Node").toObject().value(u"Node").toString()
+                                   : QString::number(r.status);
+        };
+        for (const QString &endpoint : {QStringLiteral("/v1/catalog/node/"), QStringLiteral("/v1/catalog/node-services/")}) {
+            QCOMPARE(nodeName(endpoint + QStringLiteral("LOOKUP-NODE-A")), QStringLiteral("Lookup-Node-A"));
+            QCOMPARE(nodeName(endpoint + QStringLiteral("lookup-node-a")), QStringLiteral("Lookup-Node-A"));
+            QCOMPARE(nodeName(endpoint + id1), QStringLiteral("Lookup-Node-A"));
+            QCOMPARE(nodeName(endpoint + id2.toUpper()), QStringLiteral("lookup-node-b"));
+            QCOMPARE(nodeName(endpoint + QStringLiteral("40e4a748-2192-161a-0510-bb")), QStringLiteral("lookup-node-b"));
+            QCOMPARE(nodeName(endpoint + QStringLiteral("40e4a748-2192-161a-0510-aaa")), QStringLiteral("Lookup-Node-A"));
+        }
+        // The services come with the node found by its ID prefix.
+        const QJsonObject byPrefix = json(get(QStringLiteral("/v1/catalog/node/40e4a748-2192-161a-0510-aa"))).toObject();
+        QCOMPARE(byPrefix.value(u"Services").toObject().keys(), QStringList{QStringLiteral("db1")});
+        const QJsonArray list = json(get(QStringLiteral("/v1/catalog/node-services/40E4A748-2192-161A-0510-AA"))).toObject().value(u"Services").toArray();
+        QCOMPARE(list.size(), 1);
+        QCOMPARE(list.at(0).toObject().value(u"ID").toString(), QStringLiteral("db1"));
+        // Ambiguous (20 hex digits both IDs start with), malformed (cut to an even length, an odd
+        // number of hex digits once the hyphens go: Consul's own "ambiguous" example) or unknown:
+        // no node, as for an unknown name (null from /v1/catalog/node, 404 from node-services).
+        for (const QString &none : {QStringLiteral("40e4a748-2192-161a-0510-"), QStringLiteral("40e4a748-2192-161a-0510"),
+                                    QStringLiteral("40e4a748-2192-161a-0510-cc"), QStringLiteral("no-such-node")}) {
+            HttpResult r = get(QStringLiteral("/v1/catalog/node/") + none);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.body.trimmed(), QByteArray("null"));
+            QCOMPARE(get(QStringLiteral("/v1/catalog/node-services/") + none).status, 404);
+        }
+        // /v1/health/node: the name in any case, not an ID (Consul's NodeChecks reads its checks'
+        // node index).
+        const QJsonArray checks = json(get(QStringLiteral("/v1/health/node/LOOKUP-NODE-A"))).toArray();
+        QCOMPARE(checks.size(), 1);
+        QCOMPARE(checks.at(0).toObject().value(u"Node").toString(), QStringLiteral("Lookup-Node-A"));
+        QCOMPARE(json(get(QStringLiteral("/v1/health/node/") + id1)).toArray().size(), 0);
+        // /v1/session/node likewise (Consul's sessions index their node in lower case).
+        const HttpResult session = put(QStringLiteral("/v1/session/create"), R"({"Node":"Lookup-Node-A","NodeChecks":[]})");
+        QCOMPARE(session.status, 200);
+        const QJsonArray sessions = json(get(QStringLiteral("/v1/session/node/lookup-node-A"))).toArray();
+        QCOMPARE(sessions.size(), 1);
+        QCOMPARE(sessions.at(0).toObject().value(u"ID"), json(session).toObject().value(u"ID"));
+        QCOMPARE(json(get(QStringLiteral("/v1/session/node/") + id1)).toArray().size(), 0);
+
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"Lookup-Node-A"})").body, QByteArray("true"));
+        // The prefix is node b's alone now.
+        QCOMPARE(nodeName(QStringLiteral("/v1/catalog/node/40e4a748-2192-161a-0510-")), QStringLiteral("lookup-node-b"));
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"lookup-node-b"})").body, QByteArray("true"));
+    }
+
     void sessionsAndLocks()
     {
         HttpResult r = put(QStringLiteral("/v1/session/create"), R"({"TTL": "5s"})");

@@ -146,6 +146,38 @@ private Q_SLOTS:
         QCOMPARE(r.ofType(QStringLiteral("AUTHORITY"), QStringLiteral("SOA")).size(), 1);
     }
 
+    // As Consul's node lookups (Catalog.NodeServices): the name in any case, or the node ID or a
+    // unique prefix of it; an ambiguous prefix finds nothing.
+    void nodeLookupByIdOrNameInAnyCase()
+    {
+        const QString id1 = QStringLiteral("40e4a748-2192-161a-0510-aaaaaaaaaaaa");
+        const QString id2 = QStringLiteral("40e4a748-2192-161a-0510-bbbbbbbbbbbb");
+        QVERIFY(put(m_agent, QStringLiteral("/v1/catalog/register"),
+                    QJsonObject{{"Node", "Ext-Node-A"}, {"ID", id1}, {"Address", "10.3.0.1"}}));
+        QVERIFY(put(m_agent, QStringLiteral("/v1/catalog/register"),
+                    QJsonObject{{"Node", "ext-node-b"}, {"ID", id2}, {"Address", "10.3.0.2"}}));
+        auto addressOf = [this](const QString &name) {
+            const QStringList a = dig({name, QStringLiteral("A")}).ofType(QStringLiteral("ANSWER"), QStringLiteral("A"));
+            return a.size() == 1 ? a.first().section(u' ', 4) : a.join(u'|');
+        };
+        QCOMPARE(addressOf(QStringLiteral("ext-node-a.node.consul")), QStringLiteral("10.3.0.1"));
+        QCOMPARE(addressOf(QStringLiteral("EXT-NODE-B.node.dc1.consul")), QStringLiteral("10.3.0.2"));
+        QCOMPARE(addressOf(id1 + QStringLiteral(".node.consul")), QStringLiteral("10.3.0.1"));
+        QCOMPARE(addressOf(id2.toUpper() + QStringLiteral(".node.consul")), QStringLiteral("10.3.0.2"));
+        QCOMPARE(addressOf(QStringLiteral("40e4a748-2192-161a-0510-bb.node.consul")), QStringLiteral("10.3.0.2"));
+        // Ambiguous: 20 hex digits both IDs start with.
+        DigResult r = dig({QStringLiteral("40e4a748-2192-161a-0510-.node.consul")});
+        QCOMPARE(r.status(), QStringLiteral("NXDOMAIN"));
+        QCOMPARE(r.ofType(QStringLiteral("AUTHORITY"), QStringLiteral("SOA")).size(), 1);
+        // Malformed (Consul's own "ambiguous" example): 23 bytes, cut to 22, leave 19 hex digits.
+        QCOMPARE(dig({QStringLiteral("40e4a748-2192-161a-0510.node.consul")}).status(), QStringLiteral("NXDOMAIN"));
+        QVERIFY(put(m_agent, QStringLiteral("/v1/catalog/deregister"), QJsonObject{{"Node", "Ext-Node-A"}}));
+        // The prefix is node b's alone now; node a's ID finds nothing.
+        QCOMPARE(addressOf(QStringLiteral("40e4a748-2192-161a-0510-.node.consul")), QStringLiteral("10.3.0.2"));
+        QCOMPARE(dig({id1 + QStringLiteral(".node.consul")}).status(), QStringLiteral("NXDOMAIN"));
+        QVERIFY(put(m_agent, QStringLiteral("/v1/catalog/deregister"), QJsonObject{{"Node", "ext-node-b"}}));
+    }
+
     void serviceLookup()
     {
         DigResult r = dig({QStringLiteral("web.service.consul")});

@@ -379,6 +379,11 @@ private Q_SLOTS:
     void kvSetCreatesAndUpdates();
     void nodeIdRules();
     void nodeIdIndexThroughSnapshotAndTxn();
+    void nodeLookupByNameOrId_data();
+    void nodeLookupByNameOrId();
+    void nodeReadsByNameInAnyCase();
+    void nodeLookupIndexesThroughDeleteSnapshotAndTxn();
+    void nodeLookupWatches();
     void kvSetReplacesFlagsAndKeepsLock();
     void kvFlagsKeepAll64Bits();
     void kvCas_data();
@@ -2543,6 +2548,171 @@ void TestStateStore::nodeIdIndexThroughSnapshotAndTxn()
     QList<api::Node> nodes;
     s.nodes(&nodes);
     QCOMPARE(nodes.size(), 1);
+}
+
+namespace {
+const QString kLookupId1 = u"40e4a748-2192-161a-0510-aaaaaaaaaaaa"_s;
+const QString kLookupId2 = u"40e4a748-2192-161a-0510-bbbbbbbbbbbb"_s;
+
+// The name of the node lookupNode() finds, empty when none.
+QString lookedUp(const StateStore &s, const QString &nameOrId)
+{
+    const api::Node *n = s.lookupNode(nameOrId);
+    return n ? n->node : QString();
+}
+
+// Consul's TestStateStore_NodeServices nodes, one with a name in mixed case, and a node named
+// like a hex ID prefix (no ID).
+void seedLookupNodes(StateStore &s)
+{
+    must(registerBody(s,
+        QJsonObject {
+            { u"Node"_s, u"Node-One"_s }, { u"ID"_s, kLookupId1 }, { u"Address"_s, u"1.2.3.4"_s } }));
+    must(registerBody(s,
+        QJsonObject { { u"Node"_s, u"node2"_s }, { u"ID"_s, kLookupId2 }, { u"Address"_s, u"5.6.7.8"_s } }));
+    must(registerBody(s, QJsonObject { { u"Node"_s, u"40e4a748"_s }, { u"Address"_s, u"9.9.9.9"_s } }));
+}
+} // namespace
+
+// As Consul's nodeServices (NodeServices/NodeServiceList): a node name in any case, else a
+// unique prefix of a node ID as its uuid prefix index parses it.
+void TestStateStore::nodeLookupByNameOrId_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("found"); // empty: none
+    QTest::addColumn<bool>("byId");
+    QTest::newRow("name") << u"Node-One"_s << u"Node-One"_s << false;
+    QTest::newRow("name in lower case") << u"node-one"_s << u"Node-One"_s << false;
+    QTest::newRow("name in upper case") << u"NODE2"_s << u"node2"_s << false;
+    QTest::newRow("full ID") << kLookupId1 << u"Node-One"_s << true;
+    QTest::newRow("full ID in upper case") << kLookupId2.toUpper() << u"node2"_s << true;
+    QTest::newRow("unique prefix") << u"40e4a748-2192-161a-0510-bb"_s << u"node2"_s << true;
+    QTest::newRow("odd length is cut") << u"40e4a748-2192-161a-0510-aaa"_s << u"Node-One"_s << true;
+    QTest::newRow("hyphens anywhere") << u"40e4a7482192161a0510-b-b"_s << u"node2"_s << true;
+    QTest::newRow("a name before an ID") << u"40e4a748"_s << u"40e4a748"_s << false;
+    QTest::newRow("ambiguous prefix") << u"40e4a748-2192-161a-0510-"_s << QString() << false;
+    // Consul's own "ambiguous" example: 23 bytes, cut to 22, leave 19 hex digits.
+    QTest::newRow("malformed once cut") << u"40e4a748-2192-161a-0510"_s << QString() << false;
+    QTest::newRow("ambiguous once cut") << u"40e4a748-2192-161a-0510-a"_s << QString() << false;
+    QTest::newRow("no such ID") << u"40e4a748-2192-161a-0510-cc"_s << QString() << false;
+    QTest::newRow("not hex") << u"nope"_s << QString() << false;
+    QTest::newRow("odd hex digits") << u"4-0e"_s << QString() << false;
+    QTest::newRow("one byte") << u"4"_s << QString() << false;
+    QTest::newRow("over 36 bytes") << kLookupId1 + u"-00"_s << QString() << false;
+    QTest::newRow("5 hyphens") << u"40-e4-a7-48-21-92"_s << QString() << false;
+    // Go counts bytes: "40e4\u00e9" is 6 bytes, not cut, and not hex.
+    QTest::newRow("non-ASCII") << u"40e4\u00e9"_s << QString() << false;
+}
+
+void TestStateStore::nodeLookupByNameOrId()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, found);
+    QFETCH(bool, byId);
+    StateStore s;
+    seedLookupNodes(s);
+    bool foundById = !byId;
+    const api::Node *n = s.lookupNode(query, &foundById);
+    QCOMPARE(n ? n->node : QString(), found);
+    QCOMPARE(foundById, byId);
+
+    // The catalog's node read finds the same, with its services.
+    must(registerBody(s,
+        QJsonObject { { u"Node"_s, u"node2"_s }, { u"SkipNodeUpdate"_s, true },
+            { u"Service"_s, QJsonObject { { u"Service"_s, u"web"_s } } } }));
+    std::optional<api::Node> node;
+    QList<api::Service> services;
+    s.node(query, &node, &services);
+    QCOMPARE(node ? node->node : QString(), found);
+    QCOMPARE(services.size(), found == u"node2" ? 1 : 0);
+}
+
+// Consul's health and session reads by node name use its lower-case node indexes: any case,
+// never an ID.
+void TestStateStore::nodeReadsByNameInAnyCase()
+{
+    StateStore s;
+    seedLookupNodes(s);
+    must(registerBody(s,
+        QJsonObject { { u"Node"_s, u"Node-One"_s }, { u"SkipNodeUpdate"_s, true },
+            { u"Check"_s, QJsonObject { { u"CheckID"_s, u"mem"_s }, { u"Name"_s, u"mem"_s } } } }));
+    QList<api::HealthCheck> checks;
+    s.nodeChecks(u"NODE-ONE"_s, &checks);
+    QCOMPARE(checks.size(), 1);
+    QCOMPARE(checks.first().node, u"Node-One"_s);
+    checks.clear();
+    s.nodeChecks(kLookupId1, &checks);
+    QVERIFY(checks.isEmpty());
+
+    const ApplyResult created = createSession(s, u"adf4238a-882b-9ddc-4a9d-5b6758e4159e"_s,
+        sessionBody(u"Node-One"_s, u"release"_s, 15 * kSecond, {}));
+    QVERIFY2(created.error.isEmpty(), qPrintable(created.error));
+    QList<api::Session> sessions;
+    s.nodeSessions(u"node-one"_s, &sessions);
+    QCOMPARE(sessions.size(), 1);
+    sessions.clear();
+    s.nodeSessions(kLookupId1, &sessions);
+    QVERIFY(sessions.isEmpty());
+}
+
+// The lower-case name and ID indexes follow the nodes: a rename, a deletion, a restored
+// snapshot and a rolled-back transaction.
+void TestStateStore::nodeLookupIndexesThroughDeleteSnapshotAndTxn()
+{
+    StateStore s;
+    seedLookupNodes(s);
+    // node2 goes: the prefix both IDs shared is Node-One's alone.
+    must(deregister(s, u"node2"_s));
+    QCOMPARE(lookedUp(s, u"NODE2"_s), QString());
+    QCOMPARE(lookedUp(s, u"40e4a748-2192-161a-0510-"_s), u"Node-One"_s);
+    auto registerRenamed = [&s](const QString &id) {
+        must(registerBody(s,
+            QJsonObject { { u"Node"_s, u"Renamed"_s }, { u"ID"_s, id }, { u"Address"_s, u"1.2.3.4"_s } }));
+    };
+    // Node-One's ID under another name renames it: the old name is gone in every case.
+    registerRenamed(kLookupId1);
+    QCOMPARE(lookedUp(s, u"node-one"_s), QString());
+    QCOMPARE(lookedUp(s, u"renamed"_s), u"Renamed"_s);
+    QCOMPARE(lookedUp(s, u"40e4a748-2192-"_s), u"Renamed"_s);
+    // A node that changes its ID is found by the new one only.
+    registerRenamed(kLookupId2);
+    QCOMPARE(lookedUp(s, u"40e4a748-2192-161a-0510-aa"_s), QString());
+    QCOMPARE(lookedUp(s, u"40e4a748-2192-161a-0510-bb"_s), u"Renamed"_s);
+
+    StateStore restored;
+    QString error;
+    QVERIFY2(restored.restore(s.snapshot(), &error), qPrintable(error));
+    QCOMPARE(lookedUp(restored, u"RENAMED"_s), u"Renamed"_s);
+    QCOMPARE(lookedUp(restored, u"40E4A748-2192-161A-0510-BB"_s), u"Renamed"_s);
+
+    // A txn that deletes the node, then fails: it is found as before.
+    const QJsonObject failed = txn(restored,
+        { nodeOp(u"delete"_s, QJsonObject { { u"Node"_s, u"Renamed"_s } }),
+            kvOp(u"cas"_s, u"k"_s, "v", 99) });
+    QVERIFY(failed.contains(u"Errors"_s));
+    QCOMPARE(lookedUp(restored, u"renamed"_s), u"Renamed"_s);
+    QCOMPARE(lookedUp(restored, u"40e4a748-2192-161a-0510-bb"_s), u"Renamed"_s);
+}
+
+// A blocking read of a node found by ID prefix, or not found, wakes on any node's write (what it
+// finds may change); one found by name wakes on that node's writes only.
+void TestStateStore::nodeLookupWatches()
+{
+    StateStore s;
+    seedLookupNodes(s);
+    auto wakesOnNewNode = [&s](const QString &query, const QString &newNode) {
+        WatchSet ws;
+        std::optional<api::Node> node;
+        QList<api::Service> services;
+        s.node(query, &node, &services, &ws);
+        int fired = 0;
+        auto watch = s.watches().watch(ws, [&fired] { ++fired; });
+        must(registerBody(s, nodeBody(newNode)));
+        return fired > 0;
+    };
+    QVERIFY(wakesOnNewNode(u"40e4a748-2192-161a-0510-aa"_s, u"n3"_s));
+    QVERIFY(wakesOnNewNode(u"NEW-NODE"_s, u"new-node"_s));
+    QVERIFY(!wakesOnNewNode(u"NODE-ONE"_s, u"n4"_s));
 }
 
 QTEST_APPLESS_MAIN(TestStateStore)
