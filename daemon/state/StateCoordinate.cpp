@@ -32,10 +32,12 @@ quint64 StateStore::coordinate(const QString &node, QJsonArray *out, WatchSet *w
 {
     if (ws)
         ws->addTable(kCoordinates);
-    const auto it = m_coordinates.constFind(node);
+    // Consul's coordinates index their node in lower case.
+    const api::Node *n = findNodeAnyCase(node);
+    const auto it = n ? m_coordinates.constFind(n->node) : m_coordinates.constEnd();
     if (it != m_coordinates.constEnd()) {
         for (auto seg = it.value().begin(); seg != it.value().end(); ++seg)
-            out->append(entry(node, seg.key(), seg.value()));
+            out->append(entry(it.key(), seg.key(), seg.value()));
     }
     return std::max<quint64>(m_tableIndex.value(kCoordinates), 1);
 }

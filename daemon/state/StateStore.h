@@ -147,6 +147,7 @@ public:
     // Both return the coordinates table's index (blocking queries wait on the whole table, as
     // Consul's do).
     quint64 coordinates(QJsonArray *out, WatchSet *ws = nullptr) const;
+    // `node` in any case, as Consul's lower-case coordinate index.
     quint64 coordinate(const QString &node, QJsonArray *out, WatchSet *ws = nullptr) const;
 
     quint64 tableIndex(QStringView table) const { return m_tableIndex.value(table.toString()); }

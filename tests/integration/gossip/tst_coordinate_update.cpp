@@ -105,6 +105,8 @@ void TestCoordinateUpdate::updateThroughClientIsStoredOnServer()
         QTest::qWait(600);
     }
     QVERIFY(stored(m_client));
+    // The node name in any case, as Consul's lower-case coordinate index; answered as stored.
+    QCOMPARE(coordinateOf(m_client, u"COORD-Client"_s), expected);
     QCOMPARE(QJsonDocument::fromJson(httpRequest("GET", m_client.url(u"/v1/coordinate/nodes?segment="_s)).body).array().size(),
              QJsonDocument::fromJson(httpRequest("GET", m_client.url(u"/v1/coordinate/nodes"_s)).body).array().size());
     QCOMPARE(httpRequest("GET", m_client.url(u"/v1/coordinate/nodes?segment=other"_s)).body, QByteArray("[]"));

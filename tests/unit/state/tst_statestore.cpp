@@ -2627,8 +2627,8 @@ void TestStateStore::nodeLookupByNameOrId()
     QCOMPARE(services.size(), found == u"node2" ? 1 : 0);
 }
 
-// Consul's health and session reads by node name use its lower-case node indexes: any case,
-// never an ID.
+// Consul's health, session and coordinate reads by node name use its lower-case node indexes:
+// any case, never an ID.
 void TestStateStore::nodeReadsByNameInAnyCase()
 {
     StateStore s;
@@ -2653,6 +2653,18 @@ void TestStateStore::nodeReadsByNameInAnyCase()
     sessions.clear();
     s.nodeSessions(kLookupId1, &sessions);
     QVERIFY(sessions.isEmpty());
+
+    // Coordinates too, answered under the stored name.
+    const QJsonObject coord{{u"Vec"_s, QJsonArray{0.1, 0, 0, 0, 0, 0, 0, -0.2}}, {u"Error"_s, 0.5},
+                            {u"Adjustment"_s, 0.0}, {u"Height"_s, 1e-5}};
+    must(apply(s, command::coordinateBatch({QJsonObject{{u"Node"_s, u"Node-One"_s}, {u"Segment"_s, QString()}, {u"Coord"_s, coord}}})));
+    QJsonArray coordinates;
+    s.coordinate(u"NODE-one"_s, &coordinates);
+    QCOMPARE(coordinates.size(), 1);
+    QCOMPARE(coordinates.at(0).toObject().value(u"Node"_s).toString(), u"Node-One"_s);
+    coordinates = {};
+    s.coordinate(kLookupId1, &coordinates);
+    QVERIFY(coordinates.isEmpty());
 }
 
 // The lower-case name and ID indexes follow the nodes: a rename, a deletion, a restored
