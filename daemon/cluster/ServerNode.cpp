@@ -475,6 +475,7 @@ void ServerNode::updateAutopilotState()
     if (!isLeader())
         return;
     auto round = std::make_shared<StatsRound>();
+    round->pending = 1; // this loop's own hold: a request may fail at once, before the others went out
     m_statsRound = round;
     for (const ServerMember &s : m_servers ? m_servers->all() : QHash<QString, ServerMember>{}) {
         if (s.left || s.id.isEmpty() || s.id == m_options.nodeId)
@@ -500,7 +501,7 @@ void ServerNode::updateAutopilotState()
                              finishAutopilotUpdate(round);
                      });
     }
-    if (round->pending == 0) {
+    if (--round->pending == 0) {
         finishAutopilotUpdate(round);
         return;
     }
