@@ -392,15 +392,19 @@ ApplyResult StateStore::applyDeregister(const QCborMap &cmd)
         r.error = QStringLiteral("Must provide node");
         return r;
     }
-    if (serviceId.isEmpty() && checkId.isEmpty()) {
-        deleteNode(node, now);
-    } else {
-        if (!serviceId.isEmpty())
-            deleteService(node, serviceId, now);
-        if (!checkId.isEmpty())
-            deleteCheck(node, checkId, now);
-    }
+    // As Consul's FSM applyDeregister: the node by its lower-case name index, and either the
+    // service (a ServiceID wins over a CheckID), the check, or the whole node.
     r.value = true;
+    const api::Node *found = findNodeAnyCase(node);
+    if (!found)
+        return r;
+    const QString name = found->node; // a copy: deleteNode removes what `found` points to
+    if (!serviceId.isEmpty())
+        deleteService(name, serviceId, now);
+    else if (!checkId.isEmpty())
+        deleteCheck(name, checkId, now);
+    else
+        deleteNode(name, now);
     return r;
 }
 

@@ -457,7 +457,12 @@ private Q_SLOTS:
         QCOMPARE(sessions.at(0).toObject().value(u"ID"), json(session).toObject().value(u"ID"));
         QCOMPARE(json(get(QStringLiteral("/v1/session/node/") + id1)).toArray().size(), 0);
 
-        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"Lookup-Node-A"})").body, QByteArray("true"));
+        // Deregister finds the node by its name in any case too.
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"lookup-NODE-a","ServiceID":"db1"})").body,
+                 QByteArray("true"));
+        QCOMPARE(json(get(QStringLiteral("/v1/catalog/node/Lookup-Node-A"))).toObject().value(u"Services").toObject().size(), 0);
+        QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"LOOKUP-NODE-A"})").body, QByteArray("true"));
+        QCOMPARE(get(QStringLiteral("/v1/catalog/node/Lookup-Node-A")).body.trimmed(), QByteArray("null"));
         // The prefix is node b's alone now.
         QCOMPARE(nodeName(QStringLiteral("/v1/catalog/node/40e4a748-2192-161a-0510-")), QStringLiteral("lookup-node-b"));
         QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"lookup-node-b"})").body, QByteArray("true"));

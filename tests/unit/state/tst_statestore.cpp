@@ -432,6 +432,7 @@ private Q_SLOTS:
     void reregisterServiceUnderNewName();
     void deregisterService();
     void deregisterCheck();
+    void deregisterByNodeNameInAnyCase();
     void deregisterNodeRemovesServicesChecksAndSessions();
     void healthServiceEntries();
 
@@ -1560,6 +1561,24 @@ void TestStateStore::deregisterCheck()
     QVERIFY(s.findService(u"n1"_s, u"web1"_s)); // the service stays
     QVERIFY(s.findNode(u"n1"_s));
     QCOMPARE(s.tableIndex(u"checks"), s.lastIndex());
+}
+
+// As Consul's FSM applyDeregister: the node name in any case (its lower-case name index); with
+// both a ServiceID and a CheckID only the service goes.
+void TestStateStore::deregisterByNodeNameInAnyCase()
+{
+    StateStore s;
+    seedCatalog(s);
+    QVERIFY(registerBody(s, obj(R"({"Node":"n1","Address":"10.0.0.1","Service":{"ID":"db1","Service":"db"}})"))
+                .error.isEmpty());
+    QVERIFY(deregister(s, u"N1"_s, u"db1"_s, u"serfHealth"_s).error.isEmpty());
+    QVERIFY(!s.findService(u"n1"_s, u"db1"_s));
+    QVERIFY(s.findCheck(u"n1"_s, u"serfHealth"_s));
+    QVERIFY(deregister(s, u"N1"_s, {}, u"serfHealth"_s).error.isEmpty());
+    QVERIFY(!s.findCheck(u"n1"_s, u"serfHealth"_s));
+    QVERIFY(deregister(s, u"N1"_s).error.isEmpty());
+    QVERIFY(!s.findNode(u"n1"_s));
+    QVERIFY(!s.findService(u"n1"_s, u"web1"_s));
 }
 
 void TestStateStore::deregisterNodeRemovesServicesChecksAndSessions()
