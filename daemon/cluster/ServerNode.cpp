@@ -478,7 +478,10 @@ void ServerNode::updateAutopilotState()
     round->pending = 1; // this loop's own hold: a request may fail at once, before the others went out
     m_statsRound = round;
     for (const ServerMember &s : m_servers ? m_servers->all() : QHash<QString, ServerMember>{}) {
-        if (s.left || s.id.isEmpty() || s.id == m_options.nodeId)
+        // Only servers of the Raft configuration are in the state. (Consul asks every server that
+        // has not left, but its pruning force-leaves a failed server; Qonsul's only takes it out
+        // of Raft, and asking it on would log a warning every interval until gossip reaps it.)
+        if (s.left || s.id.isEmpty() || s.id == m_options.nodeId || !m_node->configuration().find(s.id))
             continue;
         if (m_statsInFlight.contains(s.id)) {
             qCWarning(lcServer).noquote() << "error getting server health from server:"

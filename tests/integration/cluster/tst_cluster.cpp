@@ -621,6 +621,15 @@ void TestCluster::autopilotPrunesDeadServers()
     QCOMPARE(servers[witness].process->runCli({u"operator"_s, u"autopilot"_s, u"set-config"_s, u"-min-quorum=0"_s}, &out), 0);
     QTRY_COMPARE_WITH_TIMEOUT(peers(witness), 2, 10000);
     QVERIFY(!httpRequest("GET", servers[witness].url(u"/v1/status/peers"_s)).body.contains(servers[victim].rpcAddress().toUtf8()));
+    // Out of Raft, out of autopilot's state: the leader no longer asks it for its stats (it did,
+    // and logged the failure, while it was in the configuration).
+    const int leaderIndex = indexOfLeader(servers, leader);
+    QVERIFY(leaderIndex >= 0 && leaderIndex != victim);
+    const QByteArray statsWarning = "error getting server health from server: server=" + servers[victim].name.toUtf8();
+    QVERIFY(servers[leaderIndex].process->output().contains(statsWarning));
+    const qsizetype seen = servers[leaderIndex].process->output().size();
+    QTest::qWait(4500); // two state updates (server_health_interval, 2 s) and a bit
+    QVERIFY(!servers[leaderIndex].process->output().mid(seen).contains(statsWarning));
     QVERIFY(put(servers[witness], u"after/prune"_s, "ok"));
     for (ClusterAgent &s : servers)
         s.stop();
