@@ -284,7 +284,7 @@ void StateStore::deleteNode(const QString &node, qint64 now)
         deleteCheck(node, id, now);
     QStringList doomedSessions;
     for (const api::Session &s : std::as_const(m_sessions)) {
-        if (s.node == node)
+        if (s.node.compare(node, Qt::CaseInsensitive) == 0) // created under the name in any case
             doomedSessions.append(s.id);
     }
     for (const QString &id : std::as_const(doomedSessions))

@@ -30,12 +30,15 @@ ApplyResult StateStore::applySessionCreate(const QCborMap &cmd)
         r.error = QStringLiteral("Session ID '%1' already exists").arg(s.id);
         return r;
     }
-    if (!m_nodes.contains(s.node)) {
+    // Consul finds the node and its checks by their lower-case node index, and keeps the session's
+    // Node as given; its node's deletion and checks find the session the same way.
+    const api::Node *node = findNodeAnyCase(s.node);
+    if (!node) {
         r.error = QStringLiteral("Missing node registration");
         return r;
     }
     for (const QString &id : s.nodeChecks + s.serviceChecks) {
-        const api::HealthCheck *c = findCheck(s.node, id);
+        const api::HealthCheck *c = findCheck(node->node, id);
         if (!c) {
             r.error = QStringLiteral("Missing check '%1' registration").arg(id);
             return r;
@@ -91,7 +94,8 @@ void StateStore::invalidateSessionsFor(const QString &node, const QString &check
 {
     QStringList doomed;
     for (const api::Session &s : std::as_const(m_sessions)) {
-        if (s.node == node && (s.nodeChecks.contains(checkId) || s.serviceChecks.contains(checkId)))
+        if (s.node.compare(node, Qt::CaseInsensitive) == 0
+            && (s.nodeChecks.contains(checkId) || s.serviceChecks.contains(checkId)))
             doomed.append(s.id);
     }
     for (const QString &id : std::as_const(doomed))

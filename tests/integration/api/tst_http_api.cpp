@@ -449,8 +449,9 @@ private Q_SLOTS:
         QCOMPARE(checks.size(), 1);
         QCOMPARE(checks.at(0).toObject().value(u"Node").toString(), QStringLiteral("Lookup-Node-A"));
         QCOMPARE(json(get(QStringLiteral("/v1/health/node/") + id1)).toArray().size(), 0);
-        // /v1/session/node likewise (Consul's sessions index their node in lower case).
-        const HttpResult session = put(QStringLiteral("/v1/session/create"), R"({"Node":"Lookup-Node-A","NodeChecks":[]})");
+        // Sessions likewise: created with the node name in any case (kept as given), listed by
+        // /v1/session/node with it in any case (Consul's sessions index their node in lower case).
+        const HttpResult session = put(QStringLiteral("/v1/session/create"), R"({"Node":"LOOKUP-node-a","NodeChecks":[]})");
         QCOMPARE(session.status, 200);
         const QJsonArray sessions = json(get(QStringLiteral("/v1/session/node/lookup-node-A"))).toArray();
         QCOMPARE(sessions.size(), 1);
@@ -462,6 +463,8 @@ private Q_SLOTS:
                  QByteArray("true"));
         QCOMPARE(json(get(QStringLiteral("/v1/catalog/node/Lookup-Node-A"))).toObject().value(u"Services").toObject().size(), 0);
         QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"LOOKUP-NODE-A"})").body, QByteArray("true"));
+        // The session went with its node.
+        QCOMPARE(json(get(QStringLiteral("/v1/session/info/") + json(session).toObject().value(u"ID").toString())).toArray().size(), 0);
         QCOMPARE(get(QStringLiteral("/v1/catalog/node/Lookup-Node-A")).body.trimmed(), QByteArray("null"));
         // The prefix is node b's alone now.
         QCOMPARE(nodeName(QStringLiteral("/v1/catalog/node/40e4a748-2192-161a-0510-")), QStringLiteral("lookup-node-b"));

@@ -445,6 +445,7 @@ private Q_SLOTS:
     void sessionDestroyUnknownIsIdempotent();
     void sessionInvalidatedWhenBoundCheckTurnsCritical_data();
     void sessionInvalidatedWhenBoundCheckTurnsCritical();
+    void sessionOnNodeNamedInAnyCase();
     void sessionInvalidatedWhenBoundCheckIsDeregistered();
 
     // Snapshot / restore
@@ -1835,6 +1836,29 @@ void TestStateStore::sessionInvalidatedWhenBoundCheckTurnsCritical_data()
         << uR"({"CheckID":"serfHealth","Name":"Serf Health Status","Status":"warning"})"_s << false;
     QTest::newRow("unbound check critical")
         << uR"({"CheckID":"other","Name":"other","Status":"critical"})"_s << false;
+}
+
+// Consul finds a session's node, its checks, and the sessions of a node by lower-case indexes:
+// a session made with the node name in another case keeps that name and goes with the node.
+void TestStateStore::sessionOnNodeNamedInAnyCase()
+{
+    StateStore s;
+    seedCatalog(s);
+    const ApplyResult created
+        = createSession(s, kS1, sessionBody(u"N1"_s, u"release"_s, 15 * kSecond, { u"serfHealth"_s }, { u"web-alive"_s }));
+    QVERIFY2(created.error.isEmpty(), qPrintable(created.error));
+    std::optional<api::Session> session;
+    s.session(kS1, &session);
+    QCOMPARE(session->node, u"N1"_s);
+    // Its bound check turning critical invalidates it.
+    QJsonObject body = nodeBody(u"n1"_s);
+    body.insert(u"Check"_s, obj(R"({"CheckID":"web-alive","Name":"web alive","Status":"critical","ServiceID":"web1"})"));
+    must(registerBody(s, body, kNow + 700));
+    QVERIFY(!hasSession(s, kS1));
+    // Its node's deregistration destroys it.
+    must(createSession(s, kS2, sessionBody(u"n1"_s.toUpper())));
+    must(deregister(s, u"n1"_s));
+    QVERIFY(!hasSession(s, kS2));
 }
 
 void TestStateStore::sessionInvalidatedWhenBoundCheckTurnsCritical()
