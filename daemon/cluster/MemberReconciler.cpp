@@ -73,6 +73,9 @@ void MemberReconciler::reconcile(const gossip::Member &member)
         return;
     }
     const bool failed = member.status == gossip::MemberStatus::Failed;
+    // Consul's handleFailedMember ignores a member the catalog does not have.
+    if (failed && !node)
+        return;
     const QString status = failed ? u"critical"_s : u"passing"_s;
     const api::HealthCheck *check = node ? m_store->findCheck(member.name, kSerfCheck) : nullptr;
     if (node && node->address == member.addr && check && check->status == status)
@@ -80,19 +83,23 @@ void MemberReconciler::reconcile(const gossip::Member &member)
     if (failed)
         qCInfo(lcServer).noquote() << "member failed, marking health critical:" << u"member=%1"_s.arg(member.name);
     QJsonObject body{{u"Node"_s, member.name},
+                     {u"ID"_s, member.tags.value(u"id"_s)},
                      {u"Address"_s, member.addr},
                      {u"Check"_s, QJsonObject{{u"CheckID"_s, kSerfCheck},
                                                {u"Name"_s, u"Serf Health Status"_s},
                                                {u"Status"_s, status},
                                                {u"Output"_s, failed ? kFailedOutput : kAliveOutput}}}};
-    // Only an address change rewrites the node. A new node is created only if it is still absent
-    // when this applies: the agent's own registration (with its meta and tagged addresses) may
-    // commit between this read and the apply, and must not be overwritten.
-    if (!node || node->address == member.addr)
+    // As Consul: a failed member only gets its check (SkipNodeUpdate); an alive one is written
+    // whole with its gossip ID and address (a server rebuilt under an old name takes it over once
+    // the old node's serfHealth is critical), keeping the tagged addresses and meta the node has
+    // when this applies (Consul copies them when it reads the node; at apply time an agent's own
+    // node info write that lands in between is not overwritten).
+    if (failed) {
         body.insert(u"SkipNodeUpdate"_s, true);
-    if (const QString id = member.tags.value(u"id"_s); !id.isEmpty() && !(node && node->address == member.addr))
-        body.insert(u"ID"_s, id);
-    m_committer->propose(state::command::registerNode(body, m_clock->wallMs()), logFailure);
+        m_committer->propose(state::command::registerNode(body, m_clock->wallMs()), logFailure);
+    } else {
+        m_committer->propose(state::command::registerMember(body, m_clock->wallMs()), logFailure);
+    }
 }
 
 } // namespace qonsul::cluster

@@ -34,6 +34,13 @@ QCborMap registerNode(const QJsonObject &body, qint64 now)
                     {QStringLiteral("now"), now}};
 }
 
+QCborMap registerMember(const QJsonObject &body, qint64 now)
+{
+    QCborMap command = registerNode(body, now);
+    command.insert(QStringLiteral("keepNodeDetails"), true);
+    return command;
+}
+
 QCborMap deregister(const QString &node, const QString &serviceId, const QString &checkId, qint64 now)
 {
     return QCborMap{{QStringLiteral("t"), QStringLiteral("deregister")},

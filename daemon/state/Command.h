@@ -7,7 +7,7 @@
 //   {"t":"txn", "ops":[{"kind":"kv", ...kv fields...} | {"kind":"node","verb","node"(json)} |
 //                      {"kind":"service","verb","node","service"(json)} | {"kind":"check","verb","check"(json)}],
 //    "now"}
-//   {"t":"register", "body"(catalog register JSON), "now"}
+//   {"t":"register", "body"(catalog register JSON), "now", "keepNodeDetails"(optional bool)}
 //   {"t":"deregister", "node", "serviceId", "checkId", "now"}
 //   {"t":"session-create", "id", "session"(json), "now"}
 //   {"t":"session-destroy", "id", "now"}
@@ -30,6 +30,9 @@ QCborMap kv(const QString &verb, const QString &key, const QByteArray &value = {
             quint64 index = 0, const QString &session = {}, qint64 now = 0);
 QCborMap txn(const QCborArray &ops, qint64 now);
 QCborMap registerNode(const QJsonObject &body, qint64 now);
+// A registration by the leader's member reconcile: an existing node keeps its tagged addresses
+// and meta (and datacenter), read when the command applies.
+QCborMap registerMember(const QJsonObject &body, qint64 now);
 QCborMap deregister(const QString &node, const QString &serviceId, const QString &checkId, qint64 now);
 QCborMap sessionCreate(const QString &id, const QJsonObject &session, qint64 now);
 QCborMap sessionDestroy(const QString &id, qint64 now);

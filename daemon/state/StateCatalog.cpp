@@ -328,6 +328,12 @@ ApplyResult StateStore::applyRegister(const QCborMap &cmd)
     Registration reg;
     if (!decodeRegistration(command::toJson(cmd.value(QStringLiteral("body"))), &reg, &r.error))
         return r;
+    if (const api::Node *e = cmd.value(QStringLiteral("keepNodeDetails")).toBool() ? findNode(reg.node.node) : nullptr) {
+        reg.node.taggedAddresses = e->taggedAddresses;
+        reg.node.meta = e->meta;
+        if (reg.node.datacenter.isEmpty())
+            reg.node.datacenter = e->datacenter;
+    }
     const api::Node &node = reg.node;
     // Validate everything before the first mutation: a rejected register changes nothing.
     if (node.node.isEmpty()) {

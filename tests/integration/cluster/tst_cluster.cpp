@@ -63,6 +63,24 @@ QByteArray get(const ClusterAgent &s, const QString &key, const QString &mode = 
     return r.status == 200 ? r.body : QByteArray("<%1>").replace("%1", QByteArray::number(r.status));
 }
 
+// True when the three `servers` follow one leader among them and the Raft configuration holds
+// all three as voters.
+bool wholeCluster(const std::vector<ClusterAgent> &servers)
+{
+    const QByteArray leader = leaderOf(servers[0]);
+    if (indexOfLeader(servers, leader) < 0 || leaderOf(servers[1]) != leader || leaderOf(servers[2]) != leader)
+        return false;
+    const QJsonArray config = QJsonDocument::fromJson(
+        httpRequest("GET", servers[0].url(u"/v1/operator/raft/configuration"_s), {}, {}, 2000).body)
+                                  .object()
+                                  .value(u"Servers"_s)
+                                  .toArray();
+    int voters = 0;
+    for (const QJsonValue &v : config)
+        voters += v.toObject().value(u"Voter"_s).toBool() ? 1 : 0;
+    return config.size() == 3 && voters == 3;
+}
+
 } // namespace
 
 class TestCluster : public QObject
@@ -83,6 +101,7 @@ private Q_SLOTS:
     void autopilotShowsServersOwnStats();
     void autopilotCountsNonVotersForMinQuorum();
     void leaderKilledRepeatedlyFailsOverWithinTwoSeconds();
+    void serverWithLostDataDirRejoinsAfterRemovePeer();
 
 private:
     // A -bootstrap server, then a client agent retry-joining it; true once both know the leader.
@@ -905,22 +924,7 @@ void TestCluster::leaderKilledRepeatedlyFailsOverWithinTwoSeconds()
     auto servers = loopbackAgents({u"failover-1"_s, u"failover-2"_s, u"failover-3"_s}, 3, m_dir.path());
     QVERIFY(startGossipCluster(servers, m_config));
     auto indexOf = [&servers](const QByteArray &leader) { return indexOfLeader(servers, leader); };
-    // All three voters, each following the same leader.
-    auto whole = [&] {
-        const QByteArray leader = leaderOf(servers[0]);
-        if (indexOf(leader) < 0 || leaderOf(servers[1]) != leader || leaderOf(servers[2]) != leader)
-            return false;
-        const QJsonArray config = QJsonDocument::fromJson(
-            httpRequest("GET", servers[0].url(u"/v1/operator/raft/configuration"_s), {}, {}, 2000).body)
-                                      .object()
-                                      .value(u"Servers"_s)
-                                      .toArray();
-        int voters = 0;
-        for (const QJsonValue &v : config)
-            voters += v.toObject().value(u"Voter"_s).toBool() ? 1 : 0;
-        return config.size() == 3 && voters == 3;
-    };
-    QTRY_VERIFY_WITH_TIMEOUT(whole(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(wholeCluster(servers), 30000);
 
     QList<qint64> times;
     for (int round = 0; round < 3; ++round) {
@@ -973,11 +977,76 @@ void TestCluster::leaderKilledRepeatedlyFailsOverWithinTwoSeconds()
 
         // The killed server comes back on its data directory and is a voter again.
         QVERIFY(servers[killed].start(m_config, true));
-        QTRY_VERIFY_WITH_TIMEOUT(whole(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(wholeCluster(servers), 60000);
         // It applies what it missed once the leader's next message tells it the commit index.
         QTRY_COMPARE_WITH_TIMEOUT(get(servers[killed], u"after/%1"_s.arg(round), u"stale"_s), QByteArray("y"), 10000);
     }
     qInfo() << "kill -9 of the leader to the first accepted write, ms:" << times;
+    for (ClusterAgent &s : servers)
+        s.stop();
+}
+
+// A server's data dir is lost (disk replaced): the operator removes its old identity with
+// `operator raft remove-peer` and starts it again on an empty data dir. It comes back as a new
+// server (a new node ID, in the catalog under its old name: the old node had failed), is added
+// to Raft as a voter by the leader and receives everything written before.
+void TestCluster::serverWithLostDataDirRejoinsAfterRemovePeer()
+{
+    auto servers = loopbackAgents({u"lost-1"_s, u"lost-2"_s, u"lost-3"_s}, 3, m_dir.path());
+    // Autopilot would remove the dead server by itself once gossip declares it failed; the
+    // operator's remove-peer is what is tested here.
+    const QString noCleanup = m_dir.filePath(u"no-cleanup.json"_s);
+    QVERIFY(writeFile(noCleanup, R"({"autopilot": {"cleanup_dead_servers": false}})"));
+    for (ClusterAgent &s : servers)
+        s.extra = {u"-config-file"_s, noCleanup};
+    QVERIFY(startGossipCluster(servers, m_config));
+    QTRY_VERIFY_WITH_TIMEOUT(wholeCluster(servers), 30000);
+    const int leader = indexOfLeader(servers, leaderOf(servers[0]));
+    const int lost = (leader + 1) % 3, survivor = (leader + 2) % 3;
+    auto nodeId = [&](const QString &name) {
+        return QJsonDocument::fromJson(httpRequest("GET", servers[survivor].url(u"/v1/catalog/node/"_s + name)).body)
+            .object()
+            .value(u"Node"_s)
+            .toObject()
+            .value(u"ID"_s)
+            .toString();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!nodeId(servers[lost].name).isEmpty(), 10000);
+    const QString oldId = nodeId(servers[lost].name);
+    for (int i = 0; i < 50; ++i)
+        QVERIFY(put(servers[survivor], u"kept/%1"_s.arg(i), QByteArray::number(i)));
+
+    servers[lost].process->kill();
+    QVERIFY(QDir(servers[lost].dataDir).removeRecursively());
+    // Meanwhile gossip declares it failed and the leader marks its node critical. (Only then may
+    // another node ID take its name in the catalog: a node started again at once under the old
+    // name with a new ID is refused there until then, as in Consul, "Node name ... is reserved".)
+    auto serfHealth = [&] {
+        const QJsonArray checks = QJsonDocument::fromJson(
+            httpRequest("GET", servers[survivor].url(u"/v1/health/node/"_s + servers[lost].name)).body).array();
+        for (const QJsonValue &c : checks) {
+            if (c[u"CheckID"_s] == u"serfHealth"_s)
+                return c[u"Status"_s].toString();
+        }
+        return QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(serfHealth(), u"critical"_s, 30000);
+    QByteArray out;
+    QCOMPARE(servers[survivor].process->runCli({u"operator"_s, u"raft"_s, u"remove-peer"_s, u"-address"_s, servers[lost].rpcAddress()}, &out), 0);
+    QCOMPARE(out.trimmed(), u"Removed peer with address \"%1\""_s.arg(servers[lost].rpcAddress()).toUtf8());
+    QTRY_COMPARE_WITH_TIMEOUT(QJsonDocument::fromJson(httpRequest("GET", servers[survivor].url(u"/v1/status/peers"_s)).body).array().size(), 2, 5000);
+    // Writes go on with two servers.
+    QVERIFY(put(servers[survivor], u"kept/while-away"_s, "x"));
+
+    // The same name, address and ports, an empty data dir: a new server.
+    QVERIFY(servers[lost].start(m_config, false));
+    QTRY_VERIFY_WITH_TIMEOUT(wholeCluster(servers), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(!nodeId(servers[lost].name).isEmpty() && nodeId(servers[lost].name) != oldId, 30000);
+    // It holds everything: what was written before it was lost, and while it was away.
+    QTRY_COMPARE_WITH_TIMEOUT(get(servers[lost], u"kept/while-away"_s, u"stale"_s), QByteArray("x"), 10000);
+    for (int i = 0; i < 50; ++i)
+        QCOMPARE(get(servers[lost], u"kept/%1"_s.arg(i), u"stale"_s), QByteArray::number(i));
+    QVERIFY(put(servers[lost], u"kept/after"_s, "y"));
     for (ClusterAgent &s : servers)
         s.stop();
 }
