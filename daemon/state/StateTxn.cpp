@@ -105,14 +105,21 @@ ApplyResult StateStore::applyTxn(const QCborMap &cmd)
                 fail(i, QStringLiteral("Must provide node"));
                 continue;
             }
-            catalogOp(i, op, u"node"_s, node.node, findNode(node.node),
+            // Consul reads, compares and deletes the node by its lower-case name index (getNodeTxn,
+            // deleteNodeTxn): the name in any case.
+            const api::Node *existing = findNodeAnyCase(node.node);
+            catalogOp(i, op, u"node"_s, node.node, existing,
                 [&] {
                     const QString conflict = nodeIdConflict(node);
                     if (conflict.isEmpty())
                         ensureNode(node, now);
                     return conflict;
                 },
-                [&] { return findNode(node.node); }, [&] { deleteNode(node.node, now); });
+                [&] { return findNode(node.node); },
+                [&] {
+                    if (existing)
+                        deleteNode(QString(existing->node), now); // a copy: deleteNode removes what it names
+                });
         } else if (kind == u"service") {
             const QString nodeName = op.value(QStringLiteral("node")).toString();
             api::Service service;

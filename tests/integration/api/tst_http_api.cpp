@@ -468,6 +468,11 @@ private Q_SLOTS:
         QCOMPARE(get(QStringLiteral("/v1/catalog/node/Lookup-Node-A")).body.trimmed(), QByteArray("null"));
         // The prefix is node b's alone now.
         QCOMPARE(nodeName(QStringLiteral("/v1/catalog/node/40e4a748-2192-161a-0510-")), QStringLiteral("lookup-node-b"));
+        // A txn reads a node by its name in any case too.
+        const HttpResult txnGet = put(QStringLiteral("/v1/txn"), R"([{"Node":{"Verb":"get","Node":{"Node":"LOOKUP-node-B"}}}])");
+        QCOMPARE(txnGet.status, 200);
+        QCOMPARE(json(txnGet).toObject().value(u"Results").toArray().at(0).toObject().value(u"Node").toObject().value(u"Node").toString(),
+                 QStringLiteral("lookup-node-b"));
         QCOMPARE(put(QStringLiteral("/v1/catalog/deregister"), R"({"Node":"lookup-node-b"})").body, QByteArray("true"));
     }
 

@@ -1185,7 +1185,7 @@ void TestStateStore::txnCatalogOps()
             serviceOp(u"set"_s, u"n2"_s, obj(R"({"ID":"db1","Service":"db","Port":5432})")), // 1
             checkOp(u"set"_s, obj(R"({"Node":"n2","CheckID":"db-ok","Name":"db",
                                                               "Status":"passing","ServiceID":"db1"})")), // 2
-            nodeOp(u"get"_s, obj(R"({"Node":"n1"})")), // 3
+            nodeOp(u"get"_s, obj(R"({"Node":"N1"})")), // 3: by the name in any case
             serviceOp(u"get"_s, u"n1"_s, obj(R"({"ID":"web1"})")), // 4
             checkOp(u"get"_s, obj(R"({"Node":"n1","CheckID":"web-alive"})")), // 5
             checkOp(u"delete"_s, obj(R"({"Node":"n1","CheckID":"web-alive"})")), // 6
@@ -1197,6 +1197,7 @@ void TestStateStore::txnCatalogOps()
     QCOMPARE(results.at(1)[u"Service"_s][u"Service"_s].toString(), u"db"_s);
     QCOMPARE(results.at(2)[u"Check"_s][u"ServiceName"_s].toString(), u"db"_s);
     QCOMPARE(results.at(3)[u"Node"_s][u"Address"_s].toString(), u"10.0.0.1"_s);
+    QCOMPARE(results.at(3)[u"Node"_s][u"Node"_s].toString(), u"n1"_s);
     QCOMPARE(results.at(4)[u"Service"_s][u"Port"_s].toInt(), 80);
     QCOMPARE(results.at(5)[u"Check"_s][u"Status"_s].toString(), u"passing"_s);
     QVERIFY(s.findNode(u"n2"_s));
@@ -1222,6 +1223,15 @@ void TestStateStore::txnCatalogOps()
     QCOMPARE(opIndexes, (QList<int> { 0, 1, 2, 3, 4 }));
     QCOMPARE(s.findNode(u"n2"_s)->address, u"10.0.0.2"_s);
     QVERIFY(!s.findNode(u"n3"_s));
+
+    // delete-cas and delete find the node by its name in any case too.
+    const quint64 n1Index = s.findNode(u"n1"_s)->modifyIndex;
+    const QJsonObject deleted = txn(s,
+        { nodeOp(u"delete-cas"_s, obj(R"({"Node":"N1"})"), n1Index), nodeOp(u"delete"_s, obj(R"({"Node":"N2"})")) });
+    QVERIFY2(deleted.value(u"Errors"_s).isUndefined() || deleted.value(u"Errors"_s).isNull(), qPrintable(text(deleted)));
+    QVERIFY(!s.findNode(u"n1"_s));
+    QVERIFY(!s.findNode(u"n2"_s));
+    QVERIFY(!s.findService(u"n2"_s, u"db1"_s));
 }
 
 void TestStateStore::txnRollbackRestoresCatalogSessionsAndLocks()
