@@ -141,6 +141,14 @@ gossip::Serf *GossipPools::startPool(bool wan, const QMap<QString, QString> &tag
     const QHostAddress bindAddr(bindText.isEmpty() ? m_config.bindAddr : bindText);
     const int port = wan ? m_config.ports.serfWan : m_config.ports.serfLan;
     gossip::SerfConfig sc = wan ? gossip::SerfConfig::wan() : gossip::SerfConfig::lan();
+    // gossip_lan / gossip_wan (-dev: 100ms intervals, suspicion_mult 3, as Consul's dev mode).
+    const config::GossipConfig &tuning = wan ? m_config.gossipWan : m_config.gossipLan;
+    sc.memberlist.gossipNodes = tuning.gossipNodes;
+    sc.memberlist.gossipIntervalMs = tuning.gossipInterval / kMillisecond;
+    sc.memberlist.probeIntervalMs = tuning.probeInterval / kMillisecond;
+    sc.memberlist.probeTimeoutMs = tuning.probeTimeout / kMillisecond;
+    sc.memberlist.suspicionMult = tuning.suspicionMult;
+    sc.memberlist.retransmitMult = tuning.retransmitMult;
     std::shared_ptr<gossip::Keyring> keyring = loadKeyring(wan, error);
     if (!error->isEmpty()) {
         *error = QStringLiteral("Failed to configure keyring: %1").arg(*error);

@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -495,6 +496,37 @@ private Q_SLOTS:
         QVERIFY(b->start(30000));
         QVERIFY(waitFor([&] { return memberStatuses(a).value(QStringLiteral("durable-b")) == 1; }, 20000));
         QCOMPARE(memberStatuses(*b).value(QStringLiteral("durable-a")), 1);
+    }
+
+    // gossip_lan as an operator tunes it: two client agents (not -dev, whose own defaults are
+    // fast; without a server, so a short rpc_hold_timeout lets start() see the API up) probing every 100 ms with suspicion_mult 1 see a killed member failed within about
+    // a probe round and the suspicion time (~0.3 s); memberlist's defaults would take 5 s or more
+    // (a 1 s probe interval, then at least 4 s of suspicion).
+    void gossipLanTuningApplies()
+    {
+        QTemporaryDir dirA, dirB, configDir;
+        const QString tuned = configDir.filePath(QStringLiteral("gossip.json"));
+        QVERIFY(writeFile(tuned, R"({"gossip_lan": {"probe_interval": "100ms", "probe_timeout": "50ms",
+                                                     "gossip_interval": "50ms", "suspicion_mult": 1},
+                                      "performance": {"rpc_hold_timeout": "100ms"}})"));
+        const QString ipA = QStringLiteral("127.0.0.13"), ipB = QStringLiteral("127.0.0.14");
+        const quint16 portA = freeTcpUdpPort(QHostAddress(ipA)), portB = freeTcpUdpPort(QHostAddress(ipB));
+        AgentProcess a(gossipArgs(QStringLiteral("tuned-a"), ipA, portA)
+                           + QStringList{QStringLiteral("-data-dir"), dirA.path(), QStringLiteral("-config-file"), tuned},
+                       false);
+        QVERIFY(a.start(30000, false));
+        AgentProcess b(gossipArgs(QStringLiteral("tuned-b"), ipB, portB)
+                           + QStringList{QStringLiteral("-data-dir"), dirB.path(), QStringLiteral("-config-file"), tuned,
+                                         QStringLiteral("-join"), QStringLiteral("%1:%2").arg(ipA).arg(portA)},
+                       false);
+        QVERIFY(b.start(30000, false));
+        QVERIFY(waitFor([&] { return memberStatuses(a).value(QStringLiteral("tuned-b")) == 1; }, 20000));
+        QElapsedTimer sinceKill;
+        b.kill();
+        sinceKill.start();
+        QVERIFY(waitFor([&] { return memberStatuses(a).value(QStringLiteral("tuned-b")) == 4; }, 20000));
+        qInfo("killed member failed after %lld ms", sinceKill.elapsed());
+        QVERIFY2(sinceKill.elapsed() < 3000, qPrintable(QString::number(sinceKill.elapsed())));
     }
 
     void cleanupTestCase() { m_nodes.clear(); }

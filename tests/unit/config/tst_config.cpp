@@ -568,6 +568,10 @@ void TstConfig::valueErrors_data()
                                  << QStringLiteral(
                                         "dns_config.service_ttl[\"*\"]: invalid duration: \"5x\": time: "
                                         "invalid duration \"5x\"");
+    QTest::newRow("gossip interval") << QByteArray(R"({"gossip_lan": {"probe_interval": "0s"}})")
+                                     << QStringLiteral("gossip_lan.probe_interval must be positive");
+    QTest::newRow("gossip mult") << QByteArray(R"({"gossip_wan": {"suspicion_mult": 0}})")
+                                 << QStringLiteral("gossip_wan.suspicion_mult must be positive");
     QTest::newRow("port") << QByteArray(R"({"ports": {"http": 70000}})")
                           << QStringLiteral("ports.http: invalid port: 70000");
     QTest::newRow("raft multiplier") << QByteArray(R"({"performance": {"raft_multiplier": 11}})")
