@@ -968,8 +968,9 @@ void LocalState::syncService(const QString &id)
                                                       {QStringLiteral("Checks"), checks}});
     ++m_syncWrites;
     m_serviceMeta[id].inSync = true;
+    const bool carriesNodeInfo = !body.value(QStringLiteral("SkipNodeUpdate")).toBool();
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
-                         [this, id](const state::ApplyResult &r, quint64, const QString &error) {
+                         [this, id, carriesNodeInfo](const state::ApplyResult &r, quint64, const QString &error) {
                              if (!error.isEmpty() || !r.error.isEmpty()) {
                                  qCWarning(lcAgent).noquote() << "Failed to sync service" << id << error << r.error;
                                  if (m_serviceMeta.contains(id))
@@ -977,8 +978,9 @@ void LocalState::syncService(const QString &id)
                                  fullSyncWithin(kRetryFailMs + stagger(kRetryFailMs));
                                  return;
                              }
-                             // The registration carried the node info too.
-                             m_nodeInfoInSync = true;
+                             // A registration that carried the node info put it in the catalog.
+                             if (carriesNodeInfo)
+                                 m_nodeInfoInSync = true;
                          });
     qCInfo(lcAgent).noquote() << "Synced service:" << QStringLiteral("service=%1").arg(id);
 }
@@ -988,8 +990,9 @@ void LocalState::syncCheck(const QString &id)
     const QJsonObject body = registration(QJsonObject{{QStringLiteral("Check"), api::toJson(m_checks.value(id))}});
     ++m_syncWrites;
     m_state[id].inSync = true;
+    const bool carriesNodeInfo = !body.value(QStringLiteral("SkipNodeUpdate")).toBool();
     m_committer->propose(state::command::registerNode(body, m_clock->wallMs()),
-                         [this, id](const state::ApplyResult &r, quint64, const QString &error) {
+                         [this, id, carriesNodeInfo](const state::ApplyResult &r, quint64, const QString &error) {
                              if (!error.isEmpty() || !r.error.isEmpty()) {
                                  qCWarning(lcAgent).noquote() << "Failed to sync check" << id << error << r.error;
                                  if (m_state.find(id) != m_state.end())
@@ -997,7 +1000,8 @@ void LocalState::syncCheck(const QString &id)
                                  fullSyncWithin(kRetryFailMs + stagger(kRetryFailMs));
                                  return;
                              }
-                             m_nodeInfoInSync = true;
+                             if (carriesNodeInfo)
+                                 m_nodeInfoInSync = true;
                          });
     qCDebug(lcAgent).noquote() << "Synced check:" << QStringLiteral("check=%1").arg(id);
 }

@@ -52,10 +52,9 @@ using Server = http::v1::RaftBackend::AutopilotServer;
 // unhealthy), and by ID when all else is equal.
 bool serverLessThan(const Server &a, const Server &b)
 {
-    if (a.status == u"leader")
-        return true;
-    if (b.status == u"leader")
-        return false;
+    // (Irreflexive, as std::sort needs: the leader is not before itself.)
+    if (a.status == u"leader" || b.status == u"leader")
+        return a.status == u"leader" && b.status != u"leader";
     const bool aVoter = a.status == u"voter", bVoter = b.status == u"voter";
     if (aVoter != bVoter)
         return aVoter;

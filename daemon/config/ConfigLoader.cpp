@@ -1009,15 +1009,19 @@ private:
             g->probeTimeout = dur(key + u".probe_timeout", g->probeTimeout);
             g->suspicionMult = int(i(key + u".suspicion_mult", g->suspicionMult));
             g->retransmitMult = int(i(key + u".retransmit_mult", g->retransmitMult));
-            // Zero would make memberlist's timers spin (Consul's Go tickers panic on it).
+            // Zero would make memberlist's timers spin (Consul's Go tickers panic on it); the
+            // pools count in whole milliseconds.
             for (auto [field, ok] : {std::pair{QStringLiteral("gossip_nodes"), g->gossipNodes > 0},
-                                     std::pair{QStringLiteral("gossip_interval"), g->gossipInterval > 0},
-                                     std::pair{QStringLiteral("probe_interval"), g->probeInterval > 0},
-                                     std::pair{QStringLiteral("probe_timeout"), g->probeTimeout > 0},
                                      std::pair{QStringLiteral("suspicion_mult"), g->suspicionMult > 0},
                                      std::pair{QStringLiteral("retransmit_mult"), g->retransmitMult > 0}}) {
                 if (!ok)
                     fail(QStringLiteral("%1.%2 must be positive").arg(key, field), key + u'.' + field);
+            }
+            for (auto [field, d] : {std::pair{QStringLiteral("gossip_interval"), g->gossipInterval},
+                                    std::pair{QStringLiteral("probe_interval"), g->probeInterval},
+                                    std::pair{QStringLiteral("probe_timeout"), g->probeTimeout}}) {
+                if (d < kMillisecond)
+                    fail(QStringLiteral("%1.%2 must be at least 1ms").arg(key, field), key + u'.' + field);
             }
         }
         cfg.protocol = int(i(QStringLiteral("protocol"), 2));

@@ -99,10 +99,13 @@ void StateStore::unindexNode(const api::Node &node)
 
 QString StateStore::nodeNameReserved(const api::Node &node, bool allowClashWithoutId) const
 {
-    // Consul looks at every node here (names compare case-insensitively); only a registration
-    // with a new node ID, or one renaming a node, gets this far.
-    for (const api::Node &holder : m_nodes) {
-        if (holder.node.compare(node.node, Qt::CaseInsensitive) != 0 || holder.id == node.id)
+    // Consul looks at every node whose name equals this one case-insensitively (the folded-name
+    // index holds exactly those); only a registration with a new node ID, or one renaming a
+    // node, gets this far.
+    const QStringList sameName = m_nodeNamesFolded.values(node.node.toLower());
+    for (const QString &name : sameName) {
+        const api::Node &holder = *findNode(name);
+        if (holder.id == node.id)
             continue;
         // No serfHealth: an external registration, not managed by an agent; may be taken over.
         const api::HealthCheck *serf = findCheck(holder.node, u"serfHealth"_s);

@@ -569,7 +569,9 @@ void TstConfig::valueErrors_data()
                                         "dns_config.service_ttl[\"*\"]: invalid duration: \"5x\": time: "
                                         "invalid duration \"5x\"");
     QTest::newRow("gossip interval") << QByteArray(R"({"gossip_lan": {"probe_interval": "0s"}})")
-                                     << QStringLiteral("gossip_lan.probe_interval must be positive");
+                                     << QStringLiteral("gossip_lan.probe_interval must be at least 1ms");
+    QTest::newRow("gossip timeout") << QByteArray(R"({"gossip_wan": {"probe_timeout": "500us"}})")
+                                    << QStringLiteral("gossip_wan.probe_timeout must be at least 1ms");
     QTest::newRow("gossip mult") << QByteArray(R"({"gossip_wan": {"suspicion_mult": 0}})")
                                  << QStringLiteral("gossip_wan.suspicion_mult must be positive");
     QTest::newRow("port") << QByteArray(R"({"ports": {"http": 70000}})")
