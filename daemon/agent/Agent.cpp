@@ -912,7 +912,11 @@ AgentError Agent::reload()
         return {500, QStringLiteral("Failed to reload configs: %1").arg(tlsError)};
     }
     const LocalState::Options previous = localOptions(m_config);
-    m_local->setOptions(localOptions(next));
+    LocalState::Options nextOptions = localOptions(next);
+    // Of the node info only node_meta reloads, as in Consul; the ID and addresses stay.
+    nextOptions.nodeInfo = previous.nodeInfo;
+    nextOptions.nodeInfo.insert(QStringLiteral("NodeMeta"), nodeInfo(next).value(QStringLiteral("NodeMeta")));
+    m_local->setOptions(nextOptions);
     if (const AgentError e = m_local->applyConfigDefinitions(next.services, next.checks)) {
         m_local->setOptions(previous);
         qCCritical(lcAgent).noquote() << "Failed to reload configs:" << e.message;
@@ -920,6 +924,7 @@ AgentError Agent::reload()
     }
     m_config.services = next.services;
     m_config.checks = next.checks;
+    m_config.nodeMeta = next.nodeMeta;
     m_config.logLevel = next.logLevel;
     m_config.checkUpdateInterval = next.checkUpdateInterval;
     m_config.checkOutputMaxSize = next.checkOutputMaxSize;

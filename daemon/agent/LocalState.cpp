@@ -105,6 +105,13 @@ void LocalState::setOptions(const Options &options)
     m_options.outputMaxSize = options.outputMaxSize;
     m_options.checkTls = options.checkTls;
     m_options.sidecarPorts = options.sidecarPorts;
+    // Reloaded node meta: written to the catalog at once (Consul's loadMetadata marks the node
+    // info out of sync).
+    if (options.nodeInfo != m_options.nodeInfo) {
+        m_options.nodeInfo = options.nodeInfo;
+        m_nodeInfoInSync = false;
+        fullSyncWithin(0);
+    }
 }
 
 int LocalState::ttlCheckCount() const

@@ -260,6 +260,29 @@ private Q_SLOTS:
         QVERIFY(!json(get(agent, u"/v1/agent/services"_s)).toObject().contains(u"bad"_s));
     }
 
+    // node_meta is reloadable (Consul's loadMetadata): the catalog and /v1/agent/self show the
+    // new meta after `qonsul reload`.
+    void nodeMetaReloads()
+    {
+        const QString dir = m_dir.filePath(u"meta-reload"_s);
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(writeFile(dir + u"/meta.json"_s, R"({"node_meta":{"rack":"r1"}})"));
+        AgentProcess agent({u"-config-dir"_s, dir});
+        QVERIFY(agent.start());
+        const QJsonObject self = json(get(agent, u"/v1/agent/self"_s)).toObject();
+        const QString node = self.value(u"Config"_s).toObject().value(u"NodeName"_s).toString();
+        auto catalogRack = [&] {
+            return json(get(agent, u"/v1/catalog/node/"_s + node)).toObject().value(u"Node"_s).toObject()
+                .value(u"Meta"_s).toObject().value(u"rack"_s).toString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(catalogRack(), u"r1"_s, 5000);
+        QVERIFY(writeFile(dir + u"/meta.json"_s, R"({"node_meta":{"rack":"r2"}})"));
+        QCOMPARE(agent.runCli({u"reload"_s}), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(catalogRack(), u"r2"_s, 5000);
+        QCOMPARE(json(get(agent, u"/v1/agent/self"_s)).toObject().value(u"Meta"_s).toObject().value(u"rack"_s).toString(),
+                 u"r2"_s);
+    }
+
     void scriptsDisabledAndReload()
     {
         const QString dir = m_dir.filePath(u"reload"_s);
