@@ -22,6 +22,7 @@ bool serverFromMember(const gossip::Member &m, ServerMember *out)
     out->datacenter = m.tags.value(u"dc"_s);
     out->rpcAddress = (m.addr.contains(u':') ? u"[%1]:%2"_s : u"%1:%2"_s).arg(m.addr).arg(port);
     out->expect = m.tags.value(u"expect"_s).toInt();
+    out->version = m.tags.value(u"build"_s).section(u':', 0, 0);
     out->alive = m.status == gossip::MemberStatus::Alive;
     out->left = m.status == gossip::MemberStatus::Left || m.status == gossip::MemberStatus::Leaving;
     return true;

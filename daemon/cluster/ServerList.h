@@ -25,6 +25,7 @@ struct ServerMember
     QString id;
     QString datacenter;
     QString rpcAddress; // member address : tags.port
+    QString version;    // the version part of tags.build ("1.17.0" of "1.17.0:abcdef")
     int expect = 0;
     bool alive = false;
     bool left = false;

@@ -3,7 +3,6 @@
 #include "cluster/ServerList.h"
 #include "cluster/ServerRebalancer.h"
 #include "config/Autopilot.h"
-#include "core/Version.h"
 
 #include "cluster/ClusterLogging.h"
 #include "rpc/RpcLogging.h"
@@ -533,15 +532,11 @@ void ServerNode::finishAutopilotUpdate(const std::shared_ptr<StatsRound> &round)
     in.nowMs = m_clock->monotonicMs();
     in.wallMs = m_clock->wallMs();
     if (m_servers) {
-        QHash<QString, api::StringMap> meta; // the servers' catalog nodes, by node ID
-        QList<api::Node> nodes;
-        m_store->nodes(&nodes);
-        for (const api::Node &n : std::as_const(nodes))
-            meta.insert(n.id, n.meta);
         for (const ServerMember &s : m_servers->all()) {
-            AutopilotKnownServer known{s.name, s.alive ? u"alive"_s : s.left ? u"left"_s : u"failed"_s, consulCompatVersion(), {}};
-            if (const auto it = meta.constFind(s.id); it != meta.cend())
-                known.meta = *it;
+            // Each server's own build (its gossip tag), and the meta of its catalog node.
+            AutopilotKnownServer known{s.name, s.alive ? u"alive"_s : s.left ? u"left"_s : u"failed"_s, s.version, {}};
+            if (const api::Node *node = m_store->findNode(s.name); node && node->id.compare(s.id, Qt::CaseInsensitive) == 0)
+                known.meta = node->meta;
             in.known.insert(s.id, known);
         }
     }

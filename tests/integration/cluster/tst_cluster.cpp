@@ -841,6 +841,9 @@ void TestCluster::autopilotShowsServersOwnStats()
         const QJsonObject s = v.toObject();
         QCOMPARE(s.value(u"NodeStatus").toString(), u"alive"_s);
         QCOMPARE(s.value(u"LastTerm").toInteger(), leaderState.value(u"LastTerm").toInteger());
+        // The server's own build, as its gossip tag and its /v1/agent/self say.
+        const QJsonObject self = QJsonDocument::fromJson(httpRequest("GET", servers[0].url(u"/v1/agent/self"_s)).body).object();
+        QCOMPARE(s.value(u"Version").toString(), self.value(u"Config"_s).toObject().value(u"Version"_s).toString());
         QVERIFY(!s.value(u"Version").toString().isEmpty());
         QCOMPARE(s.value(u"Meta").toObject().value(u"consul-network-segment"), QJsonValue(u""_s));
     }
